@@ -1,0 +1,111 @@
+/* graph.h: a static reverse-mode autodiff graph over gsl_matrix_float.
+ * Build once per shape, compile, then forward()/backward() every step with no allocation. */
+#ifndef INNX_GRAPH_H
+#define INNX_GRAPH_H
+
+#include <stddef.h>
+#include <gsl/gsl_matrix_float.h>
+
+#include "innx/error.h"
+
+/* Tensors are rows = batch, columns = features. A node is named by its index
+ * (>= 0). Builders return the new node's index, or -1 when an input is -1 or
+ * the shapes do not fit; the first such error is kept and graph_compile()
+ * reports it, so a model can be built without checking every call. */
+typedef struct graph graph;
+
+/* Activations a fused dense layer (and nn specs) can use. */
+typedef enum {
+    GRAPH_ACT_IDENTITY = 0,
+    GRAPH_ACT_TANH,
+    GRAPH_ACT_RELU,
+    GRAPH_ACT_SOFTPLUS,
+    GRAPH_ACT_SIGMOID,
+    GRAPH_ACT_SILU
+} graph_act;
+
+graph *graph_alloc(void);
+void graph_free(graph *g);
+
+/* Leaves. */
+int graph_feed(graph *g, size_t rows, size_t cols);              /* caller fills graph_value() */
+int graph_const(graph *g, size_t rows, size_t cols, float v);    /* every entry v */
+/* A parameter whose storage the caller owns (so several graphs can share a
+ * model). grad may be NULL: the parameter is then frozen (no gradient). */
+int graph_param(graph *g, gsl_matrix_float *val, gsl_matrix_float *grad);
+
+/* Binary element-wise ops broadcast numpy-style in 2-D: each operand's rows
+ * is 1 or R and its columns 1 or C, where R x C is the result. */
+int graph_add(graph *g, int a, int b);
+int graph_sub(graph *g, int a, int b);
+int graph_mul(graph *g, int a, int b);
+int graph_div(graph *g, int a, int b);
+int graph_min(graph *g, int a, int b);
+int graph_max(graph *g, int a, int b);
+
+/* Linear algebra. */
+int graph_matmul(graph *g, int a, int w);            /* (n x k)(k x m) */
+int graph_add_bias(graph *g, int a, int bias);       /* bias is 1 x m */
+int graph_dense(graph *g, int x, int w, int b, graph_act act); /* act(x W + b), fused */
+
+/* Unary ops. */
+int graph_neg(graph *g, int a);
+int graph_scale(graph *g, int a, float c);           /* c a */
+int graph_offset(graph *g, int a, float c);          /* a + c */
+int graph_square(graph *g, int a);
+int graph_pow(graph *g, int a, float p);             /* a^p, p constant */
+int graph_act_op(graph *g, int a, graph_act act);    /* tanh relu softplus sigmoid silu */
+int graph_tanh(graph *g, int a);
+int graph_relu(graph *g, int a);
+int graph_softplus(graph *g, int a);
+int graph_sigmoid(graph *g, int a);
+int graph_silu(graph *g, int a);
+int graph_sin(graph *g, int a);
+int graph_cos(graph *g, int a);
+int graph_tan(graph *g, int a);
+int graph_asin(graph *g, int a);
+int graph_acos(graph *g, int a);
+int graph_atan(graph *g, int a);
+int graph_sinh(graph *g, int a);
+int graph_cosh(graph *g, int a);
+int graph_exp(graph *g, int a);
+int graph_log(graph *g, int a);
+int graph_sqrt(graph *g, int a);
+int graph_abs(graph *g, int a);
+
+/* Reductions to 1 x 1. */
+int graph_sum(graph *g, int a);
+int graph_mean(graph *g, int a);
+
+/* Columns. */
+int graph_concat(graph *g, int a, int b);            /* [a | b], same rows */
+int graph_slice(graph *g, int a, size_t col0, size_t ncols);
+
+/* Allocate every value and gradient reachable from the outputs and fix the
+ * order. `loss` must be 1 x 1 for backward(); it may be -1 for a forward-only
+ * graph. Nodes outside `loss`'s cone that the caller wants evaluated are kept
+ * with graph_keep() before compiling. */
+void graph_keep(graph *g, int node);
+int graph_compile(graph *g, int loss, innx_err *err);
+
+void graph_forward(graph *g);
+/* Zero every gradient in the graph (including borrowed parameter gradients),
+ * seed d loss = 1 and propagate. Gradients accumulate when a parameter is
+ * used more than once. */
+void graph_backward(graph *g);
+
+gsl_matrix_float *graph_value(graph *g, int node);
+gsl_matrix_float *graph_grad(graph *g, int node);    /* NULL if none */
+double graph_scalar(graph *g, int node);             /* value(0,0) */
+size_t graph_n_nodes(const graph *g);
+/* Floating-point operations of one forward + backward pass, as counted by
+ * each op (matrix products dominate). */
+double graph_flops(const graph *g);
+
+/* Finite-difference check of d loss / d node for every entry of each `wrt`
+ * node (feeds or parameters), central differences with step eps, the loss
+ * re-evaluated by forward(). Returns the largest error, scaled as
+ * |a - n| / max(1, |a|, |n|), over all entries. The graph must be compiled. */
+double graph_check_grad(graph *g, const int *wrt, size_t n_wrt, double eps);
+
+#endif

@@ -1,0 +1,55 @@
+/* nn.h: models from a spec string (MLP or KAN), PyTorch-default init, built
+ * into a graph; a model owns its parameters so several graphs can share it. */
+#ifndef INNX_NN_H
+#define INNX_NN_H
+
+#include <stddef.h>
+#include <gsl/gsl_rng.h>
+
+#include "innx/error.h"
+#include "innx/graph.h"
+#include "innx/optim.h"
+
+#define NN_MAX_LAYERS 32
+
+typedef enum { NN_MLP, NN_KAN } nn_kind;
+
+/* Parsed "mlp:1-128-128-64-1/tanh" or "kan:1-32-32-1/g5k3". An MLP applies
+ * the activation after every layer but the last (linear output). */
+typedef struct nn_spec {
+    nn_kind kind;
+    size_t n_widths;               /* layers + 1 */
+    size_t widths[NN_MAX_LAYERS + 1];
+    graph_act act;                 /* MLP hidden activation */
+    size_t grid, order;            /* KAN: intervals and spline order */
+    double lo, hi;                 /* KAN: initial grid range */
+} nn_spec;
+
+int nn_spec_parse(const char *s, nn_spec *spec, innx_err *err);
+/* Canonical text of a spec, e.g. "mlp:1-128-128-64-1/tanh". */
+void nn_spec_format(const nn_spec *spec, char *buf, size_t len);
+const char *nn_act_name(graph_act a);
+
+typedef struct nn_model nn_model;
+
+nn_model *nn_alloc(const nn_spec *spec, gsl_rng *r, innx_err *err);
+void nn_free(nn_model *m);
+const nn_spec *nn_get_spec(const nn_model *m);
+size_t nn_in(const nn_model *m);
+size_t nn_out(const nn_model *m);
+size_t nn_n_weights(const nn_model *m);     /* scalar parameter count */
+
+/* Append the model to graph g on input node x (rows x in); returns the output
+ * node. trainable = 0 uses the weights frozen (no gradient). */
+int nn_build(nn_model *m, graph *g, int x, int trainable);
+/* The model's (value, gradient) pairs, for an optimiser. */
+const optim_params *nn_params(nn_model *m);
+/* Copy weights between models of the same spec. */
+int nn_copy(nn_model *dst, const nn_model *src);
+/* Evaluate on n inputs (row-major n x in) into out (n x out), in double at
+ * the interface, float inside; builds a throwaway graph. */
+int nn_eval(nn_model *m, const double *x, size_t n, double *out, innx_err *err);
+/* KAN only: refit every layer's grid to the activations the inputs x give. */
+int nn_update_grid(nn_model *m, const gsl_matrix_float *x, innx_err *err);
+
+#endif

@@ -1,0 +1,64 @@
+/* optim.h: Adam, ReduceLROnPlateau and early stopping with PyTorch's semantics.
+ * They act on a param set: the (value, gradient) pairs a model exposes. */
+#ifndef INNX_OPTIM_H
+#define INNX_OPTIM_H
+
+#include <stddef.h>
+#include <gsl/gsl_matrix_float.h>
+
+#include "innx/error.h"
+
+typedef struct optim_params {
+    size_t n;
+    gsl_matrix_float **val;
+    gsl_matrix_float **grad;   /* grad[i] may be NULL: frozen, skipped */
+} optim_params;
+
+/* Adam (torch.optim.Adam): bias-corrected moments, L2 weight decay added to
+ * the gradient as PyTorch does (not AdamW). Defaults 0.9 / 0.999 / 1e-8. */
+typedef struct optim_adam_conf {
+    double lr, beta1, beta2, eps, weight_decay;
+} optim_adam_conf;
+
+#define OPTIM_ADAM_DEFAULTS(lr_) ((optim_adam_conf){(lr_), 0.9, 0.999, 1e-8, 0.0})
+
+typedef struct optim_adam optim_adam;
+
+optim_adam *optim_adam_alloc(const optim_params *p, optim_adam_conf conf);
+void optim_adam_free(optim_adam *a);
+void optim_adam_step(optim_adam *a);       /* one update from the current grads */
+void optim_adam_reset(optim_adam *a);      /* zero moments and step count */
+double optim_adam_lr(const optim_adam *a);
+void optim_adam_set_lr(optim_adam *a, double lr);
+size_t optim_adam_steps(const optim_adam *a);
+
+/* ReduceLROnPlateau(mode='min', threshold_mode='rel'): after more than
+ * `patience` steps without the metric dropping below best * (1 - threshold),
+ * lr <- max(lr * factor, min_lr) and a cooldown starts. */
+typedef struct optim_plateau {
+    double factor, threshold, min_lr, eps;
+    int patience, cooldown;
+    double best;
+    int num_bad, cooldown_left;
+} optim_plateau;
+
+void optim_plateau_init(optim_plateau *s, double factor, int patience);
+/* Feed one metric; returns the lr to use next (changes a's lr in place). */
+double optim_plateau_step(optim_plateau *s, optim_adam *a, double metric);
+
+/* Early stopping: counts steps without improvement (metric < best, strict);
+ * keeps a copy of the parameters at the best metric for restore. */
+typedef struct optim_early {
+    int patience, wait;
+    double best;
+    size_t best_step, step;
+    optim_params snap;          /* owned copies of the values */
+} optim_early;
+
+int optim_early_init(optim_early *s, const optim_params *p, int patience);
+void optim_early_free(optim_early *s);
+/* Returns 1 when training should stop. Snapshots p when metric improves. */
+int optim_early_step(optim_early *s, const optim_params *p, double metric);
+void optim_early_restore(const optim_early *s, const optim_params *p);
+
+#endif

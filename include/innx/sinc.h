@@ -1,0 +1,51 @@
+/* sinc.h: the article's sinc cases as a reusable task: G: y -> x trained so
+ * that sin(G(y))/(G(y)+1e-6) ~ y, then queried and polished in double. */
+#ifndef INNX_SINC_H
+#define INNX_SINC_H
+
+#include <stddef.h>
+
+#include "innx/error.h"
+
+typedef struct sinc_conf {
+    const char *model;     /* G's spec, e.g. "mlp:1-128-128-64-1/tanh" */
+    size_t n;              /* batch rows */
+    /* Targets: y = sin(x)/(x+1e-6) on n points x evenly over [x_lo, x_hi],
+     * or, when const_target is set, n copies of y_const. */
+    double x_lo, x_hi;
+    int const_target;
+    double y_const;
+    double lr;
+    long steps;            /* at most this many steps */
+    double norm_weight;    /* lambda of mean G(y)^2 (minimum norm) */
+    int patience;          /* early stop on the loss; 0 = off */
+    unsigned long seed;
+} sinc_conf;
+
+/* The recipes: case 1 (MLP, article Fig. 1) and case 2 (KAN). */
+sinc_conf sinc_conf_mlp(void);
+sinc_conf sinc_conf_kan(void);
+
+typedef struct sinc_task sinc_task;
+
+sinc_task *sinc_alloc(const sinc_conf *c, innx_err *err);
+void sinc_free(sinc_task *t);
+/* One full-batch step (forward, backward, Adam); returns the loss of the
+ * weights before the update. Early stopping (if on) is tracked here. */
+double sinc_step(sinc_task *t);
+/* 1 once early stopping fired; sinc_finish() then restores the best weights. */
+int sinc_should_stop(const sinc_task *t);
+void sinc_finish(sinc_task *t);
+long sinc_steps_done(const sinc_task *t);
+/* Floating-point operations of one step (graph count). */
+double sinc_flops(const sinc_task *t);
+/* G(y) for n values of y. */
+int sinc_query(sinc_task *t, const double *y, size_t n, double *x, innx_err *err);
+
+/* f(x) = sin(x)/x, exact near 0. */
+double sinc_f(double x);
+/* Safeguarded Newton on sin(x)/x = y from x0; returns 0 and the root with
+ * |f - y| <= 1e-12, or INNX_EFAIL. */
+int sinc_polish(double x0, double y, double *x, double *residual);
+
+#endif

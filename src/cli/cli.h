@@ -1,0 +1,87 @@
+/* cli.h: the headless front end's shared pieces: options, the case table
+ * (train/bench workloads), JSON output and the error/exit conventions. */
+#ifndef INNX_CLI_H
+#define INNX_CLI_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+/* Exit codes: 0 ok, 1 failure while running, 2 bad input. */
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+/* Options shared by `train` and `bench` cases. -1 / NULL = not given. */
+typedef struct cli_opts {
+    long steps;              /* --steps N */
+    long seed;               /* --seed S (>= 0) */
+    int json;                /* --json */
+    int quiet;               /* --quiet: no loss lines, no progress */
+    int threads;             /* --threads N (BLAS threads) */
+    const char *data;        /* --data FILE.csv */
+    const char *x_cols;      /* --x a,b,c */
+    const char *y_col;       /* --y name */
+    const char *out;         /* --out FILE.csv */
+    int drop_bad_rows;       /* --drop-bad-rows */
+    int joint;               /* --joint: joint fine-tune after the inverse fit */
+    long repeats;            /* --repeats N (bench) */
+    const char *model;       /* --model SPEC */
+    int range;               /* --range: solve for a range of y, not one */
+} cli_opts;
+
+/* Parse argv[first..argc) into o (defaults first). Prints
+ * `innx: CMD: ...` and returns CLI_EXIT_USAGE on a bad option, else 0. */
+int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *o);
+
+/* A workload usable by `innx train NAME` and/or `innx bench NAME`. */
+typedef struct cli_case {
+    const char *name;
+    const char *summary;
+    int (*train)(const cli_opts *o);   /* NULL: no train */
+    int (*bench)(const cli_opts *o);   /* NULL: no bench */
+} cli_case;
+
+extern const cli_case cli_cases[];     /* terminated by a NULL name */
+
+/* Case entry points (one file each). */
+int case_sinc_train(const cli_opts *o);
+int case_sinc_bench(const cli_opts *o);
+/* Shared by the sinc variants: train c and report (text or JSON); time c. */
+struct sinc_conf;
+int case_sinc_report(const cli_opts *o, const char *name, const struct sinc_conf *c);
+int case_sinc_bench_conf(const cli_opts *o, const char *name, const struct sinc_conf *c0);
+
+/* Errors: `innx: WHERE: WHAT` on stderr; returns code. */
+int cli_error(int code, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Seconds from a monotonic clock. */
+double cli_now(void);
+/* Set BLAS threads (OpenBLAS) if n > 0. */
+void cli_set_threads(int n);
+/* Median of n values (sorts v). */
+double cli_median(double *v, size_t n);
+/* One overwritten progress line on stderr when it is a terminal (and not
+ * --quiet/--json); step < 0 clears it. */
+void cli_progress(const cli_opts *o, const char *what, long step, long total, double loss);
+
+/* Minimal JSON writer: one object on one line. */
+typedef struct json_out {
+    FILE *f;
+    int first[16];
+    int depth;
+} json_out;
+
+void json_begin(json_out *j, FILE *f);           /* { */
+void json_end(json_out *j);                      /* }\n */
+void json_num(json_out *j, const char *key, double v);  /* NaN/Inf -> null */
+void json_int(json_out *j, const char *key, long v);
+void json_str(json_out *j, const char *key, const char *s);
+void json_bool(json_out *j, const char *key, int v);
+void json_obj_begin(json_out *j, const char *key);      /* key may be NULL in arrays */
+void json_obj_end(json_out *j);
+void json_arr_begin(json_out *j, const char *key);
+void json_arr_end(json_out *j);
+void json_arr_num(json_out *j, double v);
+
+#endif

@@ -1,0 +1,89 @@
+/* opts.c: the options `train` and `bench` share, parsed once for every case
+ * so that each case reads a filled cli_opts instead of argv. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum { OPT_STEPS = 256, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_THREADS, OPT_DATA, OPT_X, OPT_Y,
+       OPT_OUT, OPT_DROP, OPT_JOINT, OPT_REPEATS, OPT_MODEL, OPT_RANGE };
+
+static int parse_long(const char *cmd, const char *name, const char *s, long lo, long hi, long *v)
+{
+    errno = 0;
+    char *end;
+    long x = strtol(s, &end, 10);
+    if (errno || end == s || *end || x < lo || x > hi)
+        return cli_error(CLI_EXIT_USAGE, cmd, "--%s: '%s' is not an integer in [%ld, %ld]",
+                         name, s, lo, hi);
+    *v = x;
+    return 0;
+}
+
+int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *o)
+{
+    static const struct option longopts[] = {
+        {"steps", required_argument, 0, OPT_STEPS},
+        {"seed", required_argument, 0, OPT_SEED},
+        {"json", no_argument, 0, OPT_JSON},
+        {"quiet", no_argument, 0, OPT_QUIET},
+        {"threads", required_argument, 0, OPT_THREADS},
+        {"data", required_argument, 0, OPT_DATA},
+        {"x", required_argument, 0, OPT_X},
+        {"y", required_argument, 0, OPT_Y},
+        {"out", required_argument, 0, OPT_OUT},
+        {"drop-bad-rows", no_argument, 0, OPT_DROP},
+        {"joint", no_argument, 0, OPT_JOINT},
+        {"repeats", required_argument, 0, OPT_REPEATS},
+        {"model", required_argument, 0, OPT_MODEL},
+        {"range", no_argument, 0, OPT_RANGE},
+        {0, 0, 0, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->steps = -1;
+    o->seed = -1;
+    o->threads = 0;
+    o->repeats = -1;
+    optind = first;
+    opterr = 0;
+    long v;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_STEPS:
+            if (parse_long(cmd, "steps", optarg, 1, 100000000L, &o->steps)) return CLI_EXIT_USAGE;
+            break;
+        case OPT_SEED:
+            if (parse_long(cmd, "seed", optarg, 0, LONG_MAX, &o->seed)) return CLI_EXIT_USAGE;
+            break;
+        case OPT_THREADS:
+            if (parse_long(cmd, "threads", optarg, 1, 256, &v)) return CLI_EXIT_USAGE;
+            o->threads = (int)v;
+            break;
+        case OPT_REPEATS:
+            if (parse_long(cmd, "repeats", optarg, 1, 1000000L, &o->repeats)) return CLI_EXIT_USAGE;
+            break;
+        case OPT_JSON: o->json = 1; break;
+        case OPT_QUIET: o->quiet = 1; break;
+        case OPT_DATA: o->data = optarg; break;
+        case OPT_X: o->x_cols = optarg; break;
+        case OPT_Y: o->y_col = optarg; break;
+        case OPT_OUT: o->out = optarg; break;
+        case OPT_DROP: o->drop_bad_rows = 1; break;
+        case OPT_JOINT: o->joint = 1; break;
+        case OPT_MODEL: o->model = optarg; break;
+        case OPT_RANGE: o->range = 1; break;
+        case ':':
+            return cli_error(CLI_EXIT_USAGE, cmd, "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return cli_error(CLI_EXIT_USAGE, cmd, "unknown option '%s' (see innx --help)",
+                             argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_error(CLI_EXIT_USAGE, cmd, "unexpected argument '%s'", argv[optind]);
+    return 0;
+}

@@ -1,0 +1,68 @@
+/* util.c: small things every headless command shares: error lines, clocks,
+ * BLAS threads, medians and the progress line. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "cli.h"
+
+#ifdef HAVE_OPENBLAS
+void openblas_set_num_threads(int n);
+#endif
+
+int cli_error(int code, const char *where, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "innx: %s: ", where);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return code;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void cli_set_threads(int n)
+{
+#ifdef HAVE_OPENBLAS
+    if (n > 0)
+        openblas_set_num_threads(n);
+#else
+    (void)n;
+#endif
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double cli_median(double *v, size_t n)
+{
+    if (n == 0)
+        return 0.0;
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+void cli_progress(const cli_opts *o, const char *what, long step, long total, double loss)
+{
+    if (o->quiet || o->json || !isatty(STDERR_FILENO))
+        return;
+    if (step < 0) {
+        fputs("\r\033[K", stderr);
+        return;
+    }
+    fprintf(stderr, "\r\033[K%s: step %ld/%ld  loss %.3e", what, step, total, loss);
+    fflush(stderr);
+}

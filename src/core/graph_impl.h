@@ -1,0 +1,71 @@
+/* graph_impl.h: the node record and op table shared by graph.c and the files
+ * that add ops of their own (kan.c). Not installed; front ends never see it. */
+#ifndef INNX_GRAPH_IMPL_H
+#define INNX_GRAPH_IMPL_H
+
+#include "innx/graph.h"
+
+#define GRAPH_MAX_IN 4
+
+typedef struct graph_node {
+    int op;                       /* index into graph_ops[] */
+    int in[GRAPH_MAX_IN];         /* inputs, -1 when unused */
+    size_t rows, cols;
+    gsl_matrix_float *val;        /* owned unless the node is a param */
+    gsl_matrix_float *grad;       /* NULL when no gradient flows here */
+    int borrowed;                 /* val/grad belong to the caller */
+    int needed, wants_grad;       /* set by compile */
+    float c[4];                   /* op constants (scale, exponent, ...) */
+    size_t ia[4];                 /* op integers (slice offset, grid size, ...) */
+    gsl_matrix_float *work;       /* op scratch sized at compile, or NULL */
+    void *aux;                    /* op data owned elsewhere (a kan_layer) */
+} graph_node;
+
+struct graph {
+    graph_node *nodes;
+    size_t n, cap;
+    int *order;                   /* needed nodes in evaluation order */
+    size_t n_order;
+    int loss;
+    int compiled;
+    int err_set;
+    innx_err err;
+};
+
+typedef struct graph_op_def {
+    const char *name;
+    /* Size the op's scratch at compile (may be NULL): returns rows/cols of
+     * n->work, 0 x 0 for none. */
+    void (*work_shape)(const graph *g, const graph_node *n, size_t *rows, size_t *cols);
+    void (*forward)(graph *g, graph_node *n);
+    /* Add this node's contribution into its inputs' grads (those non-NULL). */
+    void (*backward)(graph *g, graph_node *n);
+    double (*flops)(const graph *g, const graph_node *n); /* fwd + bwd; NULL = 0 */
+} graph_op_def;
+
+/* The op table: one entry per op, indexed by these ids. Ops defined outside
+ * graph.c (the KAN layer) export their entry and graph.c lists it. */
+enum {
+    GRAPH_OP_FEED, GRAPH_OP_CONST, GRAPH_OP_PARAM,
+    GRAPH_OP_ADD, GRAPH_OP_SUB, GRAPH_OP_MUL, GRAPH_OP_DIV, GRAPH_OP_MIN, GRAPH_OP_MAX,
+    GRAPH_OP_MATMUL, GRAPH_OP_ADD_BIAS, GRAPH_OP_DENSE,
+    GRAPH_OP_NEG, GRAPH_OP_SCALE, GRAPH_OP_OFFSET, GRAPH_OP_SQUARE, GRAPH_OP_POW,
+    GRAPH_OP_ACT, /* c-less; ia[0] = graph_act */
+    GRAPH_OP_SIN, GRAPH_OP_COS, GRAPH_OP_TAN, GRAPH_OP_ASIN, GRAPH_OP_ACOS, GRAPH_OP_ATAN,
+    GRAPH_OP_SINH, GRAPH_OP_COSH, GRAPH_OP_EXP, GRAPH_OP_LOG, GRAPH_OP_SQRT, GRAPH_OP_ABS,
+    GRAPH_OP_SUM, GRAPH_OP_MEAN,
+    GRAPH_OP_CONCAT, GRAPH_OP_SLICE,
+    GRAPH_OP_KAN,  /* kan.c */
+    GRAPH_N_OPS
+};
+
+extern const graph_op_def *const graph_ops[GRAPH_N_OPS];
+extern const graph_op_def graph_op_kan; /* kan.c */
+
+/* Add a node with op `op`, inputs in[0..n_in) and the given shape; fails with
+ * -1 (and a kept error) when any input is -1. */
+int graph_add_node(graph *g, int op, const int *in, int n_in, size_t rows, size_t cols);
+/* Record the first build error; returns -1. */
+int graph_fail(graph *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

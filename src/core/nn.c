@@ -1,0 +1,336 @@
+/* nn.c: models from a spec string (MLP or KAN) with PyTorch's default init;
+ * a model owns its weights and appends itself to any graph on request. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "innx/kan.h"
+#include "innx/nn.h"
+
+struct nn_model {
+    nn_spec spec;
+    size_t n_layers;
+    gsl_matrix_float *W[NN_MAX_LAYERS], *b[NN_MAX_LAYERS];   /* MLP */
+    gsl_matrix_float *gW[NN_MAX_LAYERS], *gb[NN_MAX_LAYERS];
+    kan_layer *kan[NN_MAX_LAYERS];                            /* KAN */
+    optim_params params;
+};
+
+static const char *const act_names[] = {
+    [GRAPH_ACT_IDENTITY] = "identity", [GRAPH_ACT_TANH] = "tanh",
+    [GRAPH_ACT_RELU] = "relu",         [GRAPH_ACT_SOFTPLUS] = "softplus",
+    [GRAPH_ACT_SIGMOID] = "sigmoid",   [GRAPH_ACT_SILU] = "silu",
+};
+
+const char *nn_act_name(graph_act a)
+{
+    return (unsigned)a < sizeof act_names / sizeof *act_names ? act_names[a] : "?";
+}
+
+/* "kind:w0-w1-...-wn[/opts]"; opts is an activation for MLPs and gGkK (and
+ * optionally rLO:HI for the initial grid range) for KANs. */
+int nn_spec_parse(const char *s, nn_spec *spec, innx_err *err)
+{
+    memset(spec, 0, sizeof *spec);
+    spec->act = GRAPH_ACT_TANH;
+    spec->grid = 5;
+    spec->order = 3;
+    spec->lo = -1.0;
+    spec->hi = 1.0;
+    if (!s || !*s)
+        return innx_errf(err, INNX_EINVAL, "model: empty spec (expected e.g. mlp:1-128-128-64-1/tanh)");
+    const char *p;
+    if (strncmp(s, "mlp:", 4) == 0) {
+        spec->kind = NN_MLP;
+        p = s + 4;
+    } else if (strncmp(s, "kan:", 4) == 0) {
+        spec->kind = NN_KAN;
+        p = s + 4;
+    } else {
+        return innx_errf(err, INNX_EINVAL,
+                         "model: '%s': expected 'mlp:' or 'kan:' then widths, e.g. mlp:1-64-1", s);
+    }
+    for (;;) {
+        if (!isdigit((unsigned char)*p))
+            return innx_errf(err, INNX_EINVAL, "model: '%s': column %d: expected a layer width",
+                             s, (int)(p - s) + 1);
+        errno = 0;
+        char *end;
+        unsigned long w = strtoul(p, &end, 10);
+        if (errno || w == 0 || w > 65536)
+            return innx_errf(err, INNX_EINVAL, "model: '%s': column %d: width must be 1..65536",
+                             s, (int)(p - s) + 1);
+        if (spec->n_widths == NN_MAX_LAYERS + 1)
+            return innx_errf(err, INNX_EINVAL, "model: '%s': more than %d layers", s, NN_MAX_LAYERS);
+        spec->widths[spec->n_widths++] = w;
+        p = end;
+        if (*p == '-') {
+            p++;
+            continue;
+        }
+        break;
+    }
+    if (spec->n_widths < 2)
+        return innx_errf(err, INNX_EINVAL, "model: '%s': need at least an input and an output width", s);
+    if (*p == '\0')
+        return 0;
+    if (*p != '/')
+        return innx_errf(err, INNX_EINVAL, "model: '%s': column %d: unexpected '%c'",
+                         s, (int)(p - s) + 1, *p);
+    p++;
+    if (spec->kind == NN_MLP) {
+        for (size_t a = 1; a < sizeof act_names / sizeof *act_names; a++)
+            if (strcmp(p, act_names[a]) == 0) {
+                spec->act = (graph_act)a;
+                return 0;
+            }
+        return innx_errf(err, INNX_EINVAL,
+                         "model: '%s': unknown activation '%s' (tanh, relu, softplus, sigmoid, silu)", s, p);
+    }
+    while (*p) {
+        char key = *p++;
+        char *end;
+        if (key == 'g' || key == 'k') {
+            unsigned long v = strtoul(p, &end, 10);
+            if (end == p || v == 0 || v > 64)
+                return innx_errf(err, INNX_EINVAL, "model: '%s': '%c' needs a number 1..64", s, key);
+            if (key == 'g') spec->grid = v; else spec->order = v;
+            p = end;
+        } else if (key == 'r') {
+            double lo = strtod(p, &end);
+            if (end == p || *end != ':')
+                return innx_errf(err, INNX_EINVAL, "model: '%s': range is rLO:HI", s);
+            p = end + 1;
+            double hi = strtod(p, &end);
+            if (end == p || !(hi > lo))
+                return innx_errf(err, INNX_EINVAL, "model: '%s': range needs LO < HI", s);
+            spec->lo = lo;
+            spec->hi = hi;
+            p = end;
+        } else {
+            return innx_errf(err, INNX_EINVAL,
+                             "model: '%s': unknown KAN option '%c' (gN grid, kN order, rLO:HI range)", s, key);
+        }
+    }
+    return 0;
+}
+
+void nn_spec_format(const nn_spec *spec, char *buf, size_t len)
+{
+    size_t o = (size_t)snprintf(buf, len, "%s:", spec->kind == NN_MLP ? "mlp" : "kan");
+    for (size_t i = 0; i < spec->n_widths && o < len; i++)
+        o += (size_t)snprintf(buf + o, len - o, i ? "-%zu" : "%zu", spec->widths[i]);
+    if (o >= len)
+        return;
+    if (spec->kind == NN_MLP)
+        snprintf(buf + o, len - o, "/%s", nn_act_name(spec->act));
+    else
+        snprintf(buf + o, len - o, "/g%zuk%zu", spec->grid, spec->order);
+}
+
+/* nn.Linear's default: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)). */
+static void init_uniform(gsl_matrix_float *m, double bound, gsl_rng *r)
+{
+    for (size_t i = 0; i < m->size1; i++)
+        for (size_t j = 0; j < m->size2; j++)
+            gsl_matrix_float_set(m, i, j, (float)gsl_ran_flat(r, -bound, bound));
+}
+
+static int collect_params(nn_model *m)
+{
+    size_t n = 0;
+    for (size_t l = 0; l < m->n_layers; l++)
+        n += m->spec.kind == NN_MLP ? 2 : kan_layer_n_params(m->kan[l]);
+    m->params.n = n;
+    m->params.val = calloc(n, sizeof *m->params.val);
+    m->params.grad = calloc(n, sizeof *m->params.grad);
+    if (!m->params.val || !m->params.grad)
+        return INNX_ENOMEM;
+    size_t k = 0;
+    for (size_t l = 0; l < m->n_layers; l++) {
+        if (m->spec.kind == NN_MLP) {
+            m->params.val[k] = m->W[l];
+            m->params.grad[k++] = m->gW[l];
+            m->params.val[k] = m->b[l];
+            m->params.grad[k++] = m->gb[l];
+        } else {
+            kan_layer_params(m->kan[l], m->params.val + k, m->params.grad + k);
+            k += kan_layer_n_params(m->kan[l]);
+        }
+    }
+    return 0;
+}
+
+nn_model *nn_alloc(const nn_spec *spec, gsl_rng *r, innx_err *err)
+{
+    nn_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        innx_errf(err, INNX_ENOMEM, "model: out of memory");
+        return NULL;
+    }
+    m->spec = *spec;
+    m->n_layers = spec->n_widths - 1;
+    for (size_t l = 0; l < m->n_layers; l++) {
+        size_t in = spec->widths[l], out = spec->widths[l + 1];
+        if (spec->kind == NN_MLP) {
+            m->W[l] = gsl_matrix_float_alloc(in, out);
+            m->b[l] = gsl_matrix_float_alloc(1, out);
+            m->gW[l] = gsl_matrix_float_calloc(in, out);
+            m->gb[l] = gsl_matrix_float_calloc(1, out);
+            if (!m->W[l] || !m->b[l] || !m->gW[l] || !m->gb[l])
+                goto nomem;
+            double bound = 1.0 / sqrt((double)in);
+            init_uniform(m->W[l], bound, r);
+            init_uniform(m->b[l], bound, r);
+        } else {
+            m->kan[l] = kan_layer_alloc(in, out, spec->grid, spec->order, spec->lo, spec->hi, r);
+            if (!m->kan[l])
+                goto nomem;
+        }
+    }
+    if (collect_params(m) != 0)
+        goto nomem;
+    return m;
+nomem:
+    innx_errf(err, INNX_ENOMEM, "model: out of memory");
+    nn_free(m);
+    return NULL;
+}
+
+void nn_free(nn_model *m)
+{
+    if (!m)
+        return;
+    for (size_t l = 0; l < m->n_layers; l++) {
+        if (m->W[l]) gsl_matrix_float_free(m->W[l]);
+        if (m->b[l]) gsl_matrix_float_free(m->b[l]);
+        if (m->gW[l]) gsl_matrix_float_free(m->gW[l]);
+        if (m->gb[l]) gsl_matrix_float_free(m->gb[l]);
+        kan_layer_free(m->kan[l]);
+    }
+    free(m->params.val);
+    free(m->params.grad);
+    free(m);
+}
+
+const nn_spec *nn_get_spec(const nn_model *m) { return &m->spec; }
+size_t nn_in(const nn_model *m) { return m->spec.widths[0]; }
+size_t nn_out(const nn_model *m) { return m->spec.widths[m->spec.n_widths - 1]; }
+
+size_t nn_n_weights(const nn_model *m)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->params.n; i++)
+        n += m->params.val[i]->size1 * m->params.val[i]->size2;
+    return n;
+}
+
+/* Appends the layers; with `outs` non-NULL each layer's output node is
+ * stored there (the grid update needs every layer's input). */
+static int build_layers(nn_model *m, graph *g, int x, int trainable, int *outs)
+{
+    int h = x;
+    for (size_t l = 0; l < m->n_layers; l++) {
+        if (m->spec.kind == NN_MLP) {
+            int last = l + 1 == m->n_layers;
+            int W = graph_param(g, m->W[l], trainable ? m->gW[l] : NULL);
+            int b = graph_param(g, m->b[l], trainable ? m->gb[l] : NULL);
+            h = graph_dense(g, h, W, b, last ? GRAPH_ACT_IDENTITY : m->spec.act);
+        } else {
+            h = graph_kan(g, h, m->kan[l], trainable);
+        }
+        if (outs)
+            outs[l] = h;
+    }
+    return h;
+}
+
+int nn_build(nn_model *m, graph *g, int x, int trainable)
+{
+    return build_layers(m, g, x, trainable, NULL);
+}
+
+const optim_params *nn_params(nn_model *m) { return &m->params; }
+
+int nn_copy(nn_model *dst, const nn_model *src)
+{
+    if (dst->params.n != src->params.n)
+        return INNX_EINVAL;
+    for (size_t i = 0; i < src->params.n; i++) {
+        const gsl_matrix_float *a = src->params.val[i];
+        gsl_matrix_float *b = dst->params.val[i];
+        if (a->size1 != b->size1 || a->size2 != b->size2)
+            return INNX_EINVAL;
+    }
+    if (src->spec.kind == NN_KAN) {
+        for (size_t l = 0; l < src->n_layers; l++)
+            if (kan_layer_copy(dst->kan[l], src->kan[l]) != 0)
+                return INNX_EINVAL;
+        return 0;
+    }
+    for (size_t i = 0; i < src->params.n; i++)
+        gsl_matrix_float_memcpy(dst->params.val[i], src->params.val[i]);
+    return 0;
+}
+
+int nn_eval(nn_model *m, const double *x, size_t n, double *out, innx_err *err)
+{
+    if (n == 0)
+        return 0;
+    size_t in = nn_in(m), no = nn_out(m);
+    graph *g = graph_alloc();
+    if (!g)
+        return innx_errf(err, INNX_ENOMEM, "model: out of memory");
+    int xf = graph_feed(g, n, in);
+    int y = nn_build(m, g, xf, 0);
+    int st = graph_compile(g, y, err);
+    if (st == 0) {
+        gsl_matrix_float *X = graph_value(g, xf);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < in; j++)
+                gsl_matrix_float_set(X, i, j, (float)x[i * in + j]);
+        graph_forward(g);
+        gsl_matrix_float *Y = graph_value(g, y);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < no; j++)
+                out[i * no + j] = gsl_matrix_float_get(Y, i, j);
+    }
+    graph_free(g);
+    return st;
+}
+
+int nn_update_grid(nn_model *m, const gsl_matrix_float *x, innx_err *err)
+{
+    if (m->spec.kind != NN_KAN)
+        return innx_errf(err, INNX_EINVAL, "model: grid update needs a KAN model");
+    if (x->size2 != nn_in(m))
+        return innx_errf(err, INNX_EINVAL, "model: grid update: %zu input columns, model takes %zu",
+                         x->size2, nn_in(m));
+    /* Layer l's grid is refit to the activations layer l-1 produces now, so
+     * each layer is refit and the next one's inputs recomputed in turn. */
+    for (size_t l = 0; l < m->n_layers; l++) {
+        graph *g = graph_alloc();
+        if (!g)
+            return innx_errf(err, INNX_ENOMEM, "model: out of memory");
+        int outs[NN_MAX_LAYERS];
+        int xf = graph_feed(g, x->size1, x->size2);
+        build_layers(m, g, xf, 0, outs);
+        int target = l == 0 ? xf : outs[l - 1];
+        graph_keep(g, target);
+        int st = graph_compile(g, l == 0 ? -1 : outs[l - 1], err);
+        if (st == 0) {
+            gsl_matrix_float_memcpy(graph_value(g, xf), x);
+            graph_forward(g);
+            st = kan_layer_update_grid(m->kan[l], graph_value(g, target), err);
+        }
+        graph_free(g);
+        if (st != 0)
+            return st;
+    }
+    return 0;
+}

@@ -1,0 +1,187 @@
+/* optim.c: Adam, ReduceLROnPlateau and early stopping, following PyTorch's
+ * semantics so runs line up with the reference scripts. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "innx/optim.h"
+
+struct optim_adam {
+    optim_params p;              /* borrowed */
+    optim_adam_conf c;
+    gsl_matrix_float **m, **v;   /* first and second moments, per tensor */
+    size_t t;
+};
+
+optim_adam *optim_adam_alloc(const optim_params *p, optim_adam_conf conf)
+{
+    optim_adam *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    a->p = *p;
+    a->c = conf;
+    a->m = calloc(p->n ? p->n : 1, sizeof *a->m);
+    a->v = calloc(p->n ? p->n : 1, sizeof *a->v);
+    if (!a->m || !a->v)
+        goto fail;
+    for (size_t i = 0; i < p->n; i++) {
+        if (!p->grad[i])
+            continue;
+        a->m[i] = gsl_matrix_float_calloc(p->val[i]->size1, p->val[i]->size2);
+        a->v[i] = gsl_matrix_float_calloc(p->val[i]->size1, p->val[i]->size2);
+        if (!a->m[i] || !a->v[i])
+            goto fail;
+    }
+    return a;
+fail:
+    optim_adam_free(a);
+    return NULL;
+}
+
+void optim_adam_free(optim_adam *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; a->m && a->v && i < a->p.n; i++) {
+        if (a->m[i]) gsl_matrix_float_free(a->m[i]);
+        if (a->v[i]) gsl_matrix_float_free(a->v[i]);
+    }
+    free(a->m);
+    free(a->v);
+    free(a);
+}
+
+/* torch.optim.Adam (amsgrad=False):
+ *   g += wd p;  m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
+ *   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)          */
+void optim_adam_step(optim_adam *a)
+{
+    a->t++;
+    const float b1 = (float)a->c.beta1, b2 = (float)a->c.beta2;
+    const float wd = (float)a->c.weight_decay, eps = (float)a->c.eps;
+    const double bc1 = 1.0 - pow(a->c.beta1, (double)a->t);
+    const double bc2 = 1.0 - pow(a->c.beta2, (double)a->t);
+    const float step = (float)(a->c.lr / bc1);
+    const float inv_sqrt_bc2 = (float)(1.0 / sqrt(bc2));
+    for (size_t i = 0; i < a->p.n; i++) {
+        gsl_matrix_float *G = a->p.grad[i];
+        if (!G)
+            continue;
+        gsl_matrix_float *P = a->p.val[i];
+        size_t rows = P->size1, cols = P->size2;
+        for (size_t r = 0; r < rows; r++) {
+            float *p = P->data + r * P->tda;
+            const float *g = G->data + r * G->tda;
+            float *m = a->m[i]->data + r * a->m[i]->tda;
+            float *v = a->v[i]->data + r * a->v[i]->tda;
+            for (size_t j = 0; j < cols; j++) {
+                float gj = g[j] + wd * p[j];
+                m[j] = b1 * m[j] + (1.0f - b1) * gj;
+                v[j] = b2 * v[j] + (1.0f - b2) * gj * gj;
+                p[j] -= step * m[j] / (sqrtf(v[j]) * inv_sqrt_bc2 + eps);
+            }
+        }
+    }
+}
+
+void optim_adam_reset(optim_adam *a)
+{
+    for (size_t i = 0; i < a->p.n; i++) {
+        if (a->m[i]) gsl_matrix_float_set_zero(a->m[i]);
+        if (a->v[i]) gsl_matrix_float_set_zero(a->v[i]);
+    }
+    a->t = 0;
+}
+
+double optim_adam_lr(const optim_adam *a) { return a->c.lr; }
+void optim_adam_set_lr(optim_adam *a, double lr) { a->c.lr = lr; }
+size_t optim_adam_steps(const optim_adam *a) { return a->t; }
+
+/* ReduceLROnPlateau defaults: threshold 1e-4 (rel), cooldown 0, min_lr 0,
+ * eps 1e-8 (a reduction smaller than eps is skipped, as in PyTorch). */
+void optim_plateau_init(optim_plateau *s, double factor, int patience)
+{
+    memset(s, 0, sizeof *s);
+    s->factor = factor;
+    s->patience = patience;
+    s->threshold = 1e-4;
+    s->min_lr = 0.0;
+    s->eps = 1e-8;
+    s->cooldown = 0;
+    s->best = INFINITY;
+}
+
+double optim_plateau_step(optim_plateau *s, optim_adam *a, double metric)
+{
+    if (metric < s->best * (1.0 - s->threshold)) {
+        s->best = metric;
+        s->num_bad = 0;
+    } else {
+        s->num_bad++;
+    }
+    if (s->cooldown_left > 0) {
+        s->cooldown_left--;
+        s->num_bad = 0;
+    }
+    if (s->num_bad > s->patience) {
+        double old = optim_adam_lr(a);
+        double lr = fmax(old * s->factor, s->min_lr);
+        if (old - lr > s->eps)
+            optim_adam_set_lr(a, lr);
+        s->cooldown_left = s->cooldown;
+        s->num_bad = 0;
+    }
+    return optim_adam_lr(a);
+}
+
+int optim_early_init(optim_early *s, const optim_params *p, int patience)
+{
+    memset(s, 0, sizeof *s);
+    s->patience = patience;
+    s->best = INFINITY;
+    s->snap.n = p->n;
+    s->snap.val = calloc(p->n ? p->n : 1, sizeof *s->snap.val);
+    if (!s->snap.val)
+        return INNX_ENOMEM;
+    for (size_t i = 0; i < p->n; i++) {
+        s->snap.val[i] = gsl_matrix_float_alloc(p->val[i]->size1, p->val[i]->size2);
+        if (!s->snap.val[i]) {
+            optim_early_free(s);
+            return INNX_ENOMEM;
+        }
+        gsl_matrix_float_memcpy(s->snap.val[i], p->val[i]);
+    }
+    return 0;
+}
+
+void optim_early_free(optim_early *s)
+{
+    for (size_t i = 0; s->snap.val && i < s->snap.n; i++)
+        if (s->snap.val[i])
+            gsl_matrix_float_free(s->snap.val[i]);
+    free(s->snap.val);
+    s->snap.val = NULL;
+    s->snap.n = 0;
+}
+
+int optim_early_step(optim_early *s, const optim_params *p, double metric)
+{
+    s->step++;
+    if (metric < s->best) {   /* NaN never improves */
+        s->best = metric;
+        s->best_step = s->step;
+        s->wait = 0;
+        for (size_t i = 0; i < p->n; i++)
+            gsl_matrix_float_memcpy(s->snap.val[i], p->val[i]);
+        return 0;
+    }
+    return ++s->wait >= s->patience;
+}
+
+void optim_early_restore(const optim_early *s, const optim_params *p)
+{
+    if (s->best_step == 0)
+        return;
+    for (size_t i = 0; i < p->n; i++)
+        gsl_matrix_float_memcpy(p->val[i], s->snap.val[i]);
+}

@@ -1,0 +1,178 @@
+/* sinc.c: the article's sinc cases (MLP and KAN inverse of sin(x)/x) as a
+ * task the CLI, the benchmark and the tests all drive step by step. */
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "innx/graph.h"
+#include "innx/nn.h"
+#include "innx/optim.h"
+#include "innx/sinc.h"
+
+struct sinc_task {
+    sinc_conf c;
+    gsl_rng *rng;
+    nn_model *G;
+    graph *g;
+    int y, loss;
+    optim_adam *adam;
+    optim_early early;
+    int early_on, stop;
+    long steps;
+};
+
+sinc_conf sinc_conf_mlp(void)
+{
+    return (sinc_conf){.model = "mlp:1-128-128-64-1/tanh", .n = 6000, .x_lo = 0.001, .x_hi = 10.0,
+                       .lr = 2e-3, .steps = 10000, .norm_weight = 1e-4, .seed = 0};
+}
+
+sinc_conf sinc_conf_kan(void)
+{
+    return (sinc_conf){.model = "kan:1-32-32-1/g5k3", .n = 2000, .const_target = 1,
+                       .y_const = 0.95, .lr = 1e-3, .steps = 4000, .patience = 50, .seed = 0};
+}
+
+double sinc_f(double x)
+{
+    return fabs(x) < 1e-4 ? 1.0 - x * x / 6.0 : sin(x) / x;
+}
+
+static double sinc_df(double x)
+{
+    return fabs(x) < 1e-4 ? -x / 3.0 : (x * cos(x) - sin(x)) / (x * x);
+}
+
+int sinc_polish(double x0, double y, double *x, double *residual)
+{
+    double xi = x0, r = sinc_f(xi) - y;
+    for (int it = 0; it < 100 && fabs(r) > 1e-13; it++) {
+        double d = sinc_df(xi);
+        if (d == 0.0 || !isfinite(d))
+            break;
+        double step = r / d, xn = xi - step, rn = sinc_f(xn) - y;
+        /* Halve a step that does not reduce |f - y|: Newton overshoots where
+         * sin(x)/x flattens (near 0 and at its extrema). */
+        for (int h = 0; h < 60 && !(fabs(rn) < fabs(r)); h++) {
+            step *= 0.5;
+            xn = xi - step;
+            rn = sinc_f(xn) - y;
+        }
+        if (!(fabs(rn) < fabs(r)))
+            break;
+        xi = xn;
+        r = rn;
+    }
+    *x = xi;
+    *residual = fabs(r);
+    return fabs(r) <= 1e-12 ? 0 : INNX_EFAIL;
+}
+
+sinc_task *sinc_alloc(const sinc_conf *c, innx_err *err)
+{
+    sinc_task *t = calloc(1, sizeof *t);
+    if (!t) {
+        innx_errf(err, INNX_ENOMEM, "sinc: out of memory");
+        return NULL;
+    }
+    t->c = *c;
+    nn_spec spec;
+    if (nn_spec_parse(c->model, &spec, err) != 0)
+        goto fail;
+    if (spec.widths[0] != 1 || spec.widths[spec.n_widths - 1] != 1) {
+        innx_errf(err, INNX_EINVAL, "sinc: model '%s' must map 1 input to 1 output", c->model);
+        goto fail;
+    }
+    t->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!t->rng) {
+        innx_errf(err, INNX_ENOMEM, "sinc: out of memory");
+        goto fail;
+    }
+    gsl_rng_set(t->rng, c->seed);
+    if (!(t->G = nn_alloc(&spec, t->rng, err)))
+        goto fail;
+    t->g = graph_alloc();
+    if (!t->g) {
+        innx_errf(err, INNX_ENOMEM, "sinc: out of memory");
+        goto fail;
+    }
+    graph *g = t->g;
+    /* loss = mean((sin(x)/(x + 1e-6) - y)^2) + lambda mean(x^2), x = G(y) */
+    t->y = graph_feed(g, c->n, 1);
+    int x = nn_build(t->G, g, t->y, 1);
+    int q = graph_div(g, graph_sin(g, x), graph_offset(g, x, 1e-6f));
+    t->loss = graph_mean(g, graph_square(g, graph_sub(g, q, t->y)));
+    if (c->norm_weight > 0)
+        t->loss = graph_add(g, t->loss, graph_scale(g, graph_mean(g, graph_square(g, x)),
+                                                    (float)c->norm_weight));
+    if (graph_compile(g, t->loss, err) != 0)
+        goto fail;
+    gsl_matrix_float *Y = graph_value(g, t->y);
+    for (size_t i = 0; i < c->n; i++) {
+        double xi = c->n > 1 ? c->x_lo + (c->x_hi - c->x_lo) * (double)i / (double)(c->n - 1) : c->x_lo;
+        /* In float as torch.linspace and torch.sin do. */
+        float xf = (float)xi;
+        float yi = c->const_target ? (float)c->y_const : sinf(xf) / (xf + 1e-6f);
+        gsl_matrix_float_set(Y, i, 0, yi);
+    }
+    t->adam = optim_adam_alloc(nn_params(t->G), OPTIM_ADAM_DEFAULTS(c->lr));
+    if (!t->adam) {
+        innx_errf(err, INNX_ENOMEM, "sinc: out of memory");
+        goto fail;
+    }
+    if (c->patience > 0) {
+        if (optim_early_init(&t->early, nn_params(t->G), c->patience) != 0) {
+            innx_errf(err, INNX_ENOMEM, "sinc: out of memory");
+            goto fail;
+        }
+        t->early_on = 1;
+    }
+    return t;
+fail:
+    sinc_free(t);
+    return NULL;
+}
+
+void sinc_free(sinc_task *t)
+{
+    if (!t)
+        return;
+    if (t->early_on)
+        optim_early_free(&t->early);
+    optim_adam_free(t->adam);
+    graph_free(t->g);
+    nn_free(t->G);
+    if (t->rng)
+        gsl_rng_free(t->rng);
+    free(t);
+}
+
+double sinc_step(sinc_task *t)
+{
+    graph_forward(t->g);
+    double loss = graph_scalar(t->g, t->loss);
+    /* The loss belongs to the weights before this update, so the early-stop
+     * snapshot is taken here, before Adam moves them (as the reference). */
+    if (t->early_on && optim_early_step(&t->early, nn_params(t->G), loss))
+        t->stop = 1;
+    graph_backward(t->g);
+    optim_adam_step(t->adam);
+    t->steps++;
+    return loss;
+}
+
+int sinc_should_stop(const sinc_task *t) { return t->stop; }
+long sinc_steps_done(const sinc_task *t) { return t->steps; }
+double sinc_flops(const sinc_task *t) { return graph_flops(t->g); }
+
+void sinc_finish(sinc_task *t)
+{
+    if (t->early_on)
+        optim_early_restore(&t->early, nn_params(t->G));
+}
+
+int sinc_query(sinc_task *t, const double *y, size_t n, double *x, innx_err *err)
+{
+    return nn_eval(t->G, y, n, x, err);
+}
