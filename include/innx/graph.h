@@ -86,6 +86,12 @@ int graph_slice(graph *g, int a, size_t col0, size_t ncols);
  * graph. Nodes outside `loss`'s cone that the caller wants evaluated are kept
  * with graph_keep() before compiling. */
 void graph_keep(graph *g, int node);
+/* Threads the graph's large products use (its own pool, rows split evenly;
+ * a given count always gives the same bits). Call before compiling. */
+int graph_set_threads(graph *g, int n);
+/* Feeds get no gradient unless asked (training never needs d loss / d y;
+ * gradient checks and gradient penalties do). Call before compiling. */
+void graph_requires_grad(graph *g, int node);
 int graph_compile(graph *g, int loss, innx_err *err);
 
 void graph_forward(graph *g);

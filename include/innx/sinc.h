@@ -18,8 +18,13 @@ typedef struct sinc_conf {
     double lr;
     long steps;            /* at most this many steps */
     double norm_weight;    /* lambda of mean G(y)^2 (minimum norm) */
+    /* lambda of the box term mean(relu(lo - G) + relu(G - hi)) on the domain
+     * the samples came from: zero inside, so it changes no in-domain
+     * solution, but it keeps G on the branch the data live on (x > 0). */
+    double box_weight, box_lo, box_hi;
     int patience;          /* early stop on the loss; 0 = off */
     unsigned long seed;
+    int threads;           /* graph threads; 0 = one per online core */
 } sinc_conf;
 
 /* The recipes: case 1 (MLP, article Fig. 1) and case 2 (KAN). */

@@ -90,6 +90,8 @@ int case_sinc_train(const cli_opts *o)
     if (o->steps > 0) c.steps = o->steps;
     if (o->seed >= 0) c.seed = (unsigned long)o->seed;
     if (o->model) c.model = o->model;
+    if (o->no_box) c.box_weight = 0;
+    c.threads = o->threads;
     return case_sinc_report(o, "train sinc", &c);
 }
 
@@ -102,6 +104,7 @@ int case_sinc_bench_conf(const cli_opts *o, const char *name, const sinc_conf *c
     long reps = o->repeats > 0 ? o->repeats : (o->steps > 0 ? o->steps : 200);
     if (o->seed >= 0) c.seed = (unsigned long)o->seed;
     if (o->model) c.model = o->model;
+    c.threads = o->threads;
     c.patience = 0;
     sinc_task *t = sinc_alloc(&c, &err);
     if (!t)

@@ -27,6 +27,7 @@ typedef struct cli_opts {
     long repeats;            /* --repeats N (bench) */
     const char *model;       /* --model SPEC */
     int range;               /* --range: solve for a range of y, not one */
+    int no_box;              /* --no-box: drop the domain box term */
 } cli_opts;
 
 /* Parse argv[first..argc) into o (defaults first). Prints

@@ -9,7 +9,7 @@
 #include "cli.h"
 
 enum { OPT_STEPS = 256, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_THREADS, OPT_DATA, OPT_X, OPT_Y,
-       OPT_OUT, OPT_DROP, OPT_JOINT, OPT_REPEATS, OPT_MODEL, OPT_RANGE };
+       OPT_OUT, OPT_DROP, OPT_JOINT, OPT_REPEATS, OPT_MODEL, OPT_RANGE, OPT_NO_BOX };
 
 static int parse_long(const char *cmd, const char *name, const char *s, long lo, long hi, long *v)
 {
@@ -40,6 +40,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         {"repeats", required_argument, 0, OPT_REPEATS},
         {"model", required_argument, 0, OPT_MODEL},
         {"range", no_argument, 0, OPT_RANGE},
+        {"no-box", no_argument, 0, OPT_NO_BOX},
         {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
@@ -49,7 +50,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
     o->repeats = -1;
     optind = first;
     opterr = 0;
-    long v;
+    long v = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
         switch (c) {
@@ -76,6 +77,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         case OPT_JOINT: o->joint = 1; break;
         case OPT_MODEL: o->model = optarg; break;
         case OPT_RANGE: o->range = 1; break;
+        case OPT_NO_BOX: o->no_box = 1; break;
         case ':':
             return cli_error(CLI_EXIT_USAGE, cmd, "option '%s' needs a value", argv[optind - 1]);
         default:

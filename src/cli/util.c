@@ -31,13 +31,13 @@ double cli_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* innx splits its large products over threads of its own (graph.c), so
+ * OpenBLAS runs single-threaded inside them rather than oversubscribing. */
 void cli_set_threads(int n)
 {
-#ifdef HAVE_OPENBLAS
-    if (n > 0)
-        openblas_set_num_threads(n);
-#else
     (void)n;
+#ifdef HAVE_OPENBLAS
+    openblas_set_num_threads(1);
 #endif
 }
 

@@ -15,6 +15,8 @@ typedef struct graph_node {
     gsl_matrix_float *grad;       /* NULL when no gradient flows here */
     int borrowed;                 /* val/grad belong to the caller */
     int needed, wants_grad;       /* set by compile */
+    int grad_requested;           /* a feed that wants d loss / d feed */
+    int grad_assign;              /* sole consumer is a product that assigns */
     float c[4];                   /* op constants (scale, exponent, ...) */
     size_t ia[4];                 /* op integers (slice offset, grid size, ...) */
     gsl_matrix_float *work;       /* op scratch sized at compile, or NULL */
@@ -30,6 +32,8 @@ struct graph {
     int compiled;
     int err_set;
     innx_err err;
+    int threads;                  /* graph_set_threads(), default 1 */
+    struct graph_pool *pool;      /* started at compile when threads > 1 */
 };
 
 typedef struct graph_op_def {

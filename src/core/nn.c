@@ -288,7 +288,8 @@ int nn_eval(nn_model *m, const double *x, size_t n, double *out, innx_err *err)
         return innx_errf(err, INNX_ENOMEM, "model: out of memory");
     int xf = graph_feed(g, n, in);
     int y = nn_build(m, g, xf, 0);
-    int st = graph_compile(g, y, err);
+    graph_keep(g, y);
+    int st = graph_compile(g, -1, err);
     if (st == 0) {
         gsl_matrix_float *X = graph_value(g, xf);
         for (size_t i = 0; i < n; i++)

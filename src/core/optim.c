@@ -57,12 +57,14 @@ void optim_adam_free(optim_adam *a)
 void optim_adam_step(optim_adam *a)
 {
     a->t++;
+    /* 1 - beta in double, then float, as torch does: 1 - 0.9f is 0.100000024. */
     const float b1 = (float)a->c.beta1, b2 = (float)a->c.beta2;
+    const float nb1 = (float)(1.0 - a->c.beta1), nb2 = (float)(1.0 - a->c.beta2);
     const float wd = (float)a->c.weight_decay, eps = (float)a->c.eps;
     const double bc1 = 1.0 - pow(a->c.beta1, (double)a->t);
     const double bc2 = 1.0 - pow(a->c.beta2, (double)a->t);
     const float step = (float)(a->c.lr / bc1);
-    const float inv_sqrt_bc2 = (float)(1.0 / sqrt(bc2));
+    const float sqrt_bc2 = (float)sqrt(bc2);
     for (size_t i = 0; i < a->p.n; i++) {
         gsl_matrix_float *G = a->p.grad[i];
         if (!G)
@@ -76,9 +78,9 @@ void optim_adam_step(optim_adam *a)
             float *v = a->v[i]->data + r * a->v[i]->tda;
             for (size_t j = 0; j < cols; j++) {
                 float gj = g[j] + wd * p[j];
-                m[j] = b1 * m[j] + (1.0f - b1) * gj;
-                v[j] = b2 * v[j] + (1.0f - b2) * gj * gj;
-                p[j] -= step * m[j] / (sqrtf(v[j]) * inv_sqrt_bc2 + eps);
+                m[j] = b1 * m[j] + nb1 * gj;
+                v[j] = b2 * v[j] + nb2 * gj * gj;
+                p[j] -= step * (m[j] / (sqrtf(v[j]) / sqrt_bc2 + eps));
             }
         }
     }

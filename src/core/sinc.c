@@ -2,6 +2,7 @@
  * task the CLI, the benchmark and the tests all drive step by step. */
 #include <math.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <gsl/gsl_rng.h>
 
@@ -25,7 +26,8 @@ struct sinc_task {
 sinc_conf sinc_conf_mlp(void)
 {
     return (sinc_conf){.model = "mlp:1-128-128-64-1/tanh", .n = 6000, .x_lo = 0.001, .x_hi = 10.0,
-                       .lr = 2e-3, .steps = 10000, .norm_weight = 1e-4, .seed = 0};
+                       .lr = 2e-3, .steps = 10000, .norm_weight = 1e-4, .seed = 0,
+                       .box_weight = 1.0, .box_lo = 0.001, .box_hi = 10.0};
 }
 
 sinc_conf sinc_conf_kan(void)
@@ -98,6 +100,8 @@ sinc_task *sinc_alloc(const sinc_conf *c, innx_err *err)
         goto fail;
     }
     graph *g = t->g;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    graph_set_threads(g, c->threads > 0 ? c->threads : (int)(cores > 0 ? cores : 1));
     /* loss = mean((sin(x)/(x + 1e-6) - y)^2) + lambda mean(x^2), x = G(y) */
     t->y = graph_feed(g, c->n, 1);
     int x = nn_build(t->G, g, t->y, 1);
@@ -106,6 +110,12 @@ sinc_task *sinc_alloc(const sinc_conf *c, innx_err *err)
     if (c->norm_weight > 0)
         t->loss = graph_add(g, t->loss, graph_scale(g, graph_mean(g, graph_square(g, x)),
                                                     (float)c->norm_weight));
+    if (c->box_weight > 0) {
+        int below = graph_relu(g, graph_scale(g, graph_offset(g, x, (float)-c->box_lo), -1.0f));
+        int above = graph_relu(g, graph_offset(g, x, (float)-c->box_hi));
+        int box = graph_mean(g, graph_add(g, below, above));
+        t->loss = graph_add(g, t->loss, graph_scale(g, box, (float)c->box_weight));
+    }
     if (graph_compile(g, t->loss, err) != 0)
         goto fail;
     gsl_matrix_float *Y = graph_value(g, t->y);
