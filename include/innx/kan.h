@@ -12,6 +12,16 @@
 
 typedef struct kan_layer kan_layer;
 
+#define KAN_MAX_ORDER 16
+
+/* The order+1 B-splines non-zero at u, in knot units from the first of
+ * n_cells unit cells: values and d/du into val and der (der may be NULL),
+ * the first one's index into *first. Returns -1 outside the cells, else 0.
+ * Exposed for the tests that hold it against gsl_bspline. */
+int kan_basis_at(double u, size_t order, size_t n_cells, double *val, double *der, long *first);
+/* One edge function phi_ij(x) in double (tests, plots). */
+double kan_layer_eval_edge(const kan_layer *L, size_t i, size_t j, double x);
+
 /* in -> out edges, `grid` intervals over [lo, hi], spline order `order`
  * (3 = cubic), knots extended by `order` on each side. Base weights get
  * PyTorch's Linear init, spline coefficients N(0, 0.1). */

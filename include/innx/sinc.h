@@ -15,6 +15,9 @@ typedef struct sinc_conf {
     double x_lo, x_hi;
     int const_target;
     double y_const;
+    /* Or, when y_range is set, n values of y evenly over [y_lo, y_hi]. */
+    int y_range;
+    double y_lo, y_hi;
     double lr;
     long steps;            /* at most this many steps */
     double norm_weight;    /* lambda of mean G(y)^2 (minimum norm) */

@@ -154,3 +154,110 @@ int case_sinc_bench(const cli_opts *o)
     sinc_conf c = sinc_conf_mlp();
     return case_sinc_bench_conf(o, "bench sinc", &c);
 }
+
+/* ---- the KAN case (article case 2) ---------------------------------------- */
+
+/* Trains c and returns the largest |sin(x)/x - y| of the raw G over n
+ * evenly spaced y in [lo, hi]; NAN on failure. */
+static double range_max_residual(const sinc_conf *c, double lo, double hi, size_t n, long *steps,
+                                 double *secs)
+{
+    innx_err err;
+    sinc_task *t = sinc_alloc(c, &err);
+    if (!t) {
+        cli_error(CLI_EXIT_FAIL, "train sinc-kan", "%s", err.msg);
+        return NAN;
+    }
+    double t0 = cli_now();
+    for (long s = 0; s < c->steps && !sinc_should_stop(t); s++)
+        if (!isfinite(sinc_step(t)))
+            break;
+    sinc_finish(t);
+    *secs = cli_now() - t0;
+    *steps = sinc_steps_done(t);
+    double *y = malloc(2 * n * sizeof *y), worst = NAN;
+    if (y) {
+        for (size_t i = 0; i < n; i++)
+            y[i] = lo + (hi - lo) * (double)i / (double)(n - 1);
+        if (sinc_query(t, y, n, y + n, &err) == 0) {
+            worst = 0;
+            for (size_t i = 0; i < n; i++) {
+                double r = fabs(sinc_f(y[n + i]) - y[i]);
+                worst = isfinite(r) && r <= worst ? worst : r;
+            }
+        }
+    }
+    free(y);
+    sinc_free(t);
+    return worst;
+}
+
+/* The article's KAN-over-a-range plot: G: y -> x for y in [0.3, 1.0], the
+ * largest raw residual over 120 y, beside the MLP's on the same problem. */
+static int case_sinc_kan_range(const cli_opts *o)
+{
+    sinc_conf k = sinc_conf_kan(), m = sinc_conf_mlp();
+    k.const_target = 0;
+    k.y_range = 1;
+    k.y_lo = 0.3;
+    k.y_hi = 1.0;
+    m.y_range = 1;
+    m.y_lo = 0.3;
+    m.y_hi = 1.0;
+    m.n = k.n;
+    m.lr = k.lr;
+    m.steps = k.steps;
+    m.patience = k.patience;
+    m.norm_weight = 0;
+    m.box_weight = 0;
+    if (o->steps > 0) k.steps = m.steps = o->steps;
+    if (o->seed >= 0) k.seed = m.seed = (unsigned long)o->seed;
+    k.threads = m.threads = o->threads;
+    long ks, ms;
+    double kt, mt;
+    double kr = range_max_residual(&k, 0.3, 1.0, 120, &ks, &kt);
+    double mr = range_max_residual(&m, 0.3, 1.0, 120, &ms, &mt);
+    if (o->json) {
+        json_out j;
+        json_begin(&j, stdout);
+        json_str(&j, "case", "sinc-kan-range");
+        json_num(&j, "y_lo", 0.3);
+        json_num(&j, "y_hi", 1.0);
+        json_int(&j, "points", 120);
+        json_str(&j, "kan_model", k.model);
+        json_int(&j, "kan_steps", ks);
+        json_num(&j, "kan_seconds", kt);
+        json_num(&j, "kan_max_residual", kr);
+        json_str(&j, "mlp_model", m.model);
+        json_int(&j, "mlp_steps", ms);
+        json_num(&j, "mlp_seconds", mt);
+        json_num(&j, "mlp_max_residual", mr);
+        json_end(&j);
+    } else {
+        printf("G: y -> x for y in [0.3, 1.0], %zu samples, Adam lr %g, early stop %d\n", k.n, k.lr,
+               k.patience);
+        printf("  %-26s %6ld steps %7.2f s   max |sin(x)/x - y| over 120 y = %.3e\n", k.model, ks,
+               kt, kr);
+        printf("  %-26s %6ld steps %7.2f s   max |sin(x)/x - y| over 120 y = %.3e\n", m.model, ms,
+               mt, mr);
+    }
+    return isfinite(kr) && isfinite(mr) ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+int case_sinc_kan_train(const cli_opts *o)
+{
+    if (o->range)
+        return case_sinc_kan_range(o);
+    sinc_conf c = sinc_conf_kan();
+    if (o->steps > 0) c.steps = o->steps;
+    if (o->seed >= 0) c.seed = (unsigned long)o->seed;
+    if (o->model) c.model = o->model;
+    c.threads = o->threads;
+    return case_sinc_report(o, "train sinc-kan", &c);
+}
+
+int case_sinc_kan_bench(const cli_opts *o)
+{
+    sinc_conf c = sinc_conf_kan();
+    return case_sinc_bench_conf(o, "bench sinc-kan", &c);
+}

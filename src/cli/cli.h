@@ -47,6 +47,8 @@ extern const cli_case cli_cases[];     /* terminated by a NULL name */
 /* Case entry points (one file each). */
 int case_sinc_train(const cli_opts *o);
 int case_sinc_bench(const cli_opts *o);
+int case_sinc_kan_train(const cli_opts *o);
+int case_sinc_kan_bench(const cli_opts *o);
 /* Shared by the sinc variants: train c and report (text or JSON); time c. */
 struct sinc_conf;
 int case_sinc_report(const cli_opts *o, const char *name, const struct sinc_conf *c);

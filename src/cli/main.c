@@ -9,6 +9,8 @@
 const cli_case cli_cases[] = {
     {"sinc", "MLP inverse of sin(x)/x, answers y* = 0.95 (article case 1)",
      case_sinc_train, case_sinc_bench},
+    {"sinc-kan", "KAN inverse of sin(x)/x at y = 0.95; --range: y in [0.3, 1] vs an MLP",
+     case_sinc_kan_train, case_sinc_kan_bench},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -31,6 +33,9 @@ static const char usage[] =
     "  --quiet          no loss lines or progress\n"
     "  --threads N      BLAS threads (default: all cores)\n"
     "  --repeats N      bench: timed steps (default 200)\n"
+    "  --model SPEC     the inverse network, e.g. mlp:1-64-64-1/tanh, kan:1-32-32-1/g5k3\n"
+    "  --range          sinc-kan: solve y in [0.3, 1.0] and compare with an MLP\n"
+    "  --no-box         sinc: drop the box term on the sample domain\n"
     "\n"
     "exit status: 0 ok, 1 failure while running, 2 bad input.\n"
     "See innx(1) for the cases, their figures and the JSON keys.\n";

@@ -138,6 +138,30 @@ static void row_range(size_t rows, int tid, int n, size_t *r0, size_t *r1)
     *r1 = rows * (size_t)(tid + 1) / (size_t)n;
 }
 
+typedef struct {
+    size_t rows;
+    void (*fn)(void *, size_t, size_t);
+    void *arg;
+} rows_job;
+
+static void rows_part(void *a, int tid, int n)
+{
+    rows_job *j = a;
+    size_t r0, r1;
+    row_range(j->rows, tid, n, &r0, &r1);
+    if (r0 < r1)
+        j->fn(j->arg, r0, r1);
+}
+
+void graph_parallel_rows(graph *g, size_t rows, void (*fn)(void *arg, size_t r0, size_t r1), void *arg)
+{
+    rows_job j = {rows, fn, arg};
+    if (g->pool && rows >= 64)
+        pool_run(g->pool, rows_part, &j);
+    else
+        fn(arg, 0, rows);
+}
+
 int graph_set_threads(graph *g, int n)
 {
     if (g->compiled)

@@ -69,6 +69,10 @@ extern const graph_op_def graph_op_kan; /* kan.c */
 /* Add a node with op `op`, inputs in[0..n_in) and the given shape; fails with
  * -1 (and a kept error) when any input is -1. */
 int graph_add_node(graph *g, int op, const int *in, int n_in, size_t rows, size_t cols);
+/* Run fn over [0, rows) split into contiguous row ranges on the graph's
+ * threads (the whole range on the caller when it has none). fn must only
+ * write rows it is given. */
+void graph_parallel_rows(graph *g, size_t rows, void (*fn)(void *arg, size_t r0, size_t r1), void *arg);
 /* Record the first build error; returns -1. */
 int graph_fail(graph *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
