@@ -61,4 +61,20 @@ void optim_early_free(optim_early *s);
 int optim_early_step(optim_early *s, const optim_params *p, double metric);
 void optim_early_restore(const optim_early *s, const optim_params *p);
 
+/* Exponential moving average of the weights (Polyak averaging):
+ * avg <- decay avg + (1 - decay) p after each step. Adam at a fixed rate
+ * leaves the weights rattling around the optimum; their average sits
+ * nearer to it, so answers are read from it, training is unchanged. */
+typedef struct optim_ema {
+    double decay;
+    size_t updates;
+    optim_params avg;           /* owned copies */
+} optim_ema;
+
+int optim_ema_init(optim_ema *s, const optim_params *p, double decay);
+void optim_ema_free(optim_ema *s);
+void optim_ema_update(optim_ema *s, const optim_params *p);
+/* Exchange the live weights and the averages (call twice to undo). */
+void optim_ema_swap(optim_ema *s, const optim_params *p);
+
 #endif

@@ -26,6 +26,9 @@ typedef struct sinc_conf {
      * solution, but it keeps G on the branch the data live on (x > 0). */
     double box_weight, box_lo, box_hi;
     int patience;          /* early stop on the loss; 0 = off */
+    /* Answers come from an exponential moving average of G's weights with
+     * this decay (0 = the last weights); training itself is unchanged. */
+    double ema_decay;
     unsigned long seed;
     int threads;           /* graph threads; 0 = one per online core */
 } sinc_conf;

@@ -187,3 +187,54 @@ void optim_early_restore(const optim_early *s, const optim_params *p)
     for (size_t i = 0; i < p->n; i++)
         gsl_matrix_float_memcpy(p->val[i], s->snap.val[i]);
 }
+
+int optim_ema_init(optim_ema *s, const optim_params *p, double decay)
+{
+    memset(s, 0, sizeof *s);
+    s->decay = decay;
+    s->avg.n = p->n;
+    s->avg.val = calloc(p->n ? p->n : 1, sizeof *s->avg.val);
+    if (!s->avg.val)
+        return INNX_ENOMEM;
+    for (size_t i = 0; i < p->n; i++) {
+        s->avg.val[i] = gsl_matrix_float_alloc(p->val[i]->size1, p->val[i]->size2);
+        if (!s->avg.val[i]) {
+            optim_ema_free(s);
+            return INNX_ENOMEM;
+        }
+        gsl_matrix_float_memcpy(s->avg.val[i], p->val[i]);
+    }
+    return 0;
+}
+
+void optim_ema_free(optim_ema *s)
+{
+    for (size_t i = 0; s->avg.val && i < s->avg.n; i++)
+        if (s->avg.val[i])
+            gsl_matrix_float_free(s->avg.val[i]);
+    free(s->avg.val);
+    s->avg.val = NULL;
+    s->avg.n = 0;
+}
+
+void optim_ema_update(optim_ema *s, const optim_params *p)
+{
+    /* Bias-corrected start: early on the average is a plain mean, so it
+     * never drags the initial weights along. */
+    s->updates++;
+    double d = fmin(s->decay, 1.0 - 1.0 / (double)s->updates);
+    float a = (float)d, b = (float)(1.0 - d);
+    for (size_t i = 0; i < p->n; i++) {
+        float *v = s->avg.val[i]->data;
+        const float *w = p->val[i]->data;
+        size_t len = p->val[i]->size1 * p->val[i]->size2;   /* contiguous: owned by a model */
+        for (size_t j = 0; j < len; j++)
+            v[j] = a * v[j] + b * w[j];
+    }
+}
+
+void optim_ema_swap(optim_ema *s, const optim_params *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        gsl_matrix_float_swap(s->avg.val[i], p->val[i]);
+}

@@ -19,7 +19,8 @@ struct sinc_task {
     int y, loss;
     optim_adam *adam;
     optim_early early;
-    int early_on, stop;
+    optim_ema ema;
+    int early_on, ema_on, stop;
     long steps;
 };
 
@@ -27,7 +28,7 @@ sinc_conf sinc_conf_mlp(void)
 {
     return (sinc_conf){.model = "mlp:1-128-128-64-1/tanh", .n = 6000, .x_lo = 0.001, .x_hi = 10.0,
                        .lr = 2e-3, .steps = 10000, .norm_weight = 1e-4, .seed = 0,
-                       .box_weight = 1.0, .box_lo = 0.001, .box_hi = 10.0};
+                       .box_weight = 1.0, .box_lo = 0.001, .box_hi = 10.0, .ema_decay = 0.998};
 }
 
 sinc_conf sinc_conf_kan(void)
@@ -136,6 +137,13 @@ sinc_task *sinc_alloc(const sinc_conf *c, innx_err *err)
         innx_errf(err, INNX_ENOMEM, "sinc: out of memory");
         goto fail;
     }
+    if (c->ema_decay > 0) {
+        if (optim_ema_init(&t->ema, nn_params(t->G), c->ema_decay) != 0) {
+            innx_errf(err, INNX_ENOMEM, "sinc: out of memory");
+            goto fail;
+        }
+        t->ema_on = 1;
+    }
     if (c->patience > 0) {
         if (optim_early_init(&t->early, nn_params(t->G), c->patience) != 0) {
             innx_errf(err, INNX_ENOMEM, "sinc: out of memory");
@@ -155,6 +163,8 @@ void sinc_free(sinc_task *t)
         return;
     if (t->early_on)
         optim_early_free(&t->early);
+    if (t->ema_on)
+        optim_ema_free(&t->ema);
     optim_adam_free(t->adam);
     graph_free(t->g);
     nn_free(t->G);
@@ -173,6 +183,8 @@ double sinc_step(sinc_task *t)
         t->stop = 1;
     graph_backward(t->g);
     optim_adam_step(t->adam);
+    if (t->ema_on)
+        optim_ema_update(&t->ema, nn_params(t->G));
     t->steps++;
     return loss;
 }
@@ -189,5 +201,10 @@ void sinc_finish(sinc_task *t)
 
 int sinc_query(sinc_task *t, const double *y, size_t n, double *x, innx_err *err)
 {
-    return nn_eval(t->G, y, n, x, err);
+    if (t->ema_on)
+        optim_ema_swap(&t->ema, nn_params(t->G));
+    int st = nn_eval(t->G, y, n, x, err);
+    if (t->ema_on)
+        optim_ema_swap(&t->ema, nn_params(t->G));
+    return st;
 }
