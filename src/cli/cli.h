@@ -48,6 +48,9 @@ extern const cli_case cli_cases[];     /* terminated by a NULL name */
 int case_sinc_train(const cli_opts *o);
 int case_sinc_bench(const cli_opts *o);
 int case_sinc_kan_train(const cli_opts *o);
+/* innx roots (its own argv) and its benchmark */
+int cmd_roots(int argc, char **argv);
+int bench_roots(const cli_opts *o);
 int case_sinc_kan_bench(const cli_opts *o);
 /* Shared by the sinc variants: train c and report (text or JSON); time c. */
 struct sinc_conf;

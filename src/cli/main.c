@@ -11,6 +11,8 @@ const cli_case cli_cases[] = {
      case_sinc_train, case_sinc_bench},
     {"sinc-kan", "KAN inverse of sin(x)/x at y = 0.95; --range: y in [0.3, 1] vs an MLP",
      case_sinc_kan_train, case_sinc_kan_bench},
+    {"roots", "all-roots queries on the three-root function, evaluator vs C",
+     NULL, bench_roots},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -23,6 +25,8 @@ static const char usage[] =
     "commands:\n"
     "  train CASE [options]    train a built-in case headless and report\n"
     "  bench CASE [options]    time a workload: median ms/step and GFLOP/s\n"
+    "  roots 'F' --domain A:B [--y Y] [--json]\n"
+    "                          every root of F(x) = Y on [A, B], polished, checked\n"
     "  help                    this text\n"
     "  --version               version and BLAS in use\n"
     "\n"
@@ -96,6 +100,8 @@ int main(int argc, char **argv)
         printf("innx %s (BLAS: %s)\n", PACKAGE_VERSION, INNX_BLAS_NAME);
         return CLI_EXIT_OK;
     }
+    if (!strcmp(cmd, "roots"))
+        return cmd_roots(argc - 1, argv + 1);
     if (!strcmp(cmd, "train"))
         return run_case(argc - 1, argv + 1, 0);
     if (!strcmp(cmd, "bench"))
