@@ -668,8 +668,9 @@ HOT static void act_forward(graph_act act, float *restrict y, float *restrict pr
 }
 
 /* d = dy * act'(.) computed from the output y (or the kept input). */
+/* d may be dy itself (dense computes dz in place over its gradient). */
 HOT static void act_backward(graph_act act, const float *restrict y, const float *restrict pre,
-                             const float *restrict dy, float *restrict d, size_t n)
+                             const float *dy, float *d, size_t n)
 {
     switch (act) {
     case GRAPH_ACT_IDENTITY:
@@ -900,8 +901,9 @@ static void add_bias_bwd(graph *g, graph_node *n)
 }
 static const graph_op_def op_add_bias = {"add_bias", NULL, add_bias_fwd, add_bias_bwd, NULL};
 
-/* Dense's work: dz (rows x cols), then for SiLU the pre-activation (rows x
- * cols), then per extra thread a partial dW (k x cols) and db (1 x cols). */
+/* Dense's work: for SiLU the pre-activation (rows x cols), then per extra
+ * thread a partial dW (k x cols) and db (1 x cols). dz = dy act' is made in
+ * place over the node's gradient, which nothing reads after this op. */
 static size_t dense_threads(const graph *g, const graph_node *n)
 {
     /* Below ~1 MFLOP a product is not worth a thread hand-off. */
@@ -912,7 +914,7 @@ static size_t dense_threads(const graph *g, const graph_node *n)
 static void dense_work(const graph *g, const graph_node *n, size_t *r, size_t *c)
 {
     size_t k = g->nodes[n->in[0]].cols;
-    *r = n->rows * (n->ia[0] == GRAPH_ACT_SILU ? 2 : 1) + (dense_threads(g, n) - 1) * (k + 1);
+    *r = (n->ia[0] == GRAPH_ACT_SILU ? n->rows : 0) + (dense_threads(g, n) - 1) * (k + 1);
     *c = n->cols;
 }
 
@@ -936,7 +938,7 @@ static void dense_fwd_part(void *arg, int tid, int nt)
     gsl_matrix_float *X = IN(g, n, 0)->val, *W = IN(g, n, 1)->val, *B = IN(g, n, 2)->val;
     gsl_matrix_float_view x = rows_of(X, r0, r1), y = rows_of(n->val, r0, r1);
     matmul_into(&x.matrix, W, &y.matrix, 0);
-    float *pre = n->ia[0] == GRAPH_ACT_SILU ? n->work->data + (n->rows + r0) * n->cols : NULL;
+    float *pre = n->ia[0] == GRAPH_ACT_SILU ? n->work->data + r0 * n->cols : NULL;
     bias_act_forward((graph_act)n->ia[0], y.matrix.data, B->data, pre, r1 - r0, n->cols);
 }
 
@@ -958,7 +960,7 @@ static void dense_bwd_part(void *arg, int tid, int nt)
     graph_node *NX = IN(g, n, 0), *NW = IN(g, n, 1), *NB = IN(g, n, 2);
     size_t r0, r1, k = NX->cols, m = n->cols;
     row_range(n->rows, tid, nt, &r0, &r1);
-    size_t base = n->rows * (n->ia[0] == GRAPH_ACT_SILU ? 2 : 1);
+    size_t base = n->ia[0] == GRAPH_ACT_SILU ? n->rows : 0;
     /* thread 0 adds straight into the gradients; the others into partials */
     float *pW = NULL, *pb = NULL;
     if (tid > 0) {
@@ -968,8 +970,8 @@ static void dense_bwd_part(void *arg, int tid, int nt)
     }
     if (r0 == r1)
         return;
-    const float *pre = n->ia[0] == GRAPH_ACT_SILU ? n->work->data + (n->rows + r0) * m : NULL;
-    float *dz = n->work->data + r0 * m;
+    const float *pre = n->ia[0] == GRAPH_ACT_SILU ? n->work->data + r0 * m : NULL;
+    float *dz = n->grad->data + r0 * m;
     float *db = NB->grad ? (tid > 0 ? pb : NB->grad->data) : NULL;
     act_backward_colsum((graph_act)n->ia[0], n->val->data + r0 * m, pre, n->grad->data + r0 * m,
                         dz, r1 - r0, m, db);
@@ -1001,7 +1003,7 @@ static void dense_bwd(graph *g, graph_node *n)
     pool_run(g->pool, dense_bwd_part, &j);
     graph_node *NW = IN(g, n, 1), *NB = IN(g, n, 2);
     size_t k = IN(g, n, 0)->cols, m = n->cols;
-    size_t base = n->rows * (n->ia[0] == GRAPH_ACT_SILU ? 2 : 1);
+    size_t base = n->ia[0] == GRAPH_ACT_SILU ? n->rows : 0;
     for (size_t t = 1; t < nt; t++) {
         const float *pW = n->work->data + (base + (t - 1) * (k + 1)) * m;
         if (NW->grad)
