@@ -104,6 +104,8 @@ gsl_matrix_float *graph_value(graph *g, int node);
 gsl_matrix_float *graph_grad(graph *g, int node);    /* NULL if none */
 double graph_scalar(graph *g, int node);             /* value(0,0) */
 size_t graph_n_nodes(const graph *g);
+/* A node's shape, known from the moment it is built. */
+int graph_shape(const graph *g, int node, size_t *rows, size_t *cols);
 /* Floating-point operations of one forward + backward pass, as counted by
  * each op (matrix products dominate). */
 double graph_flops(const graph *g);

@@ -546,6 +546,15 @@ gsl_matrix_float *graph_grad(graph *g, int node) { return bad(g, node) ? NULL : 
 double graph_scalar(graph *g, int node) { return gsl_matrix_float_get(NODE(g, node)->val, 0, 0); }
 size_t graph_n_nodes(const graph *g) { return g->n; }
 
+int graph_shape(const graph *g, int node, size_t *rows, size_t *cols)
+{
+    if (node < 0 || (size_t)node >= g->n)
+        return INNX_EINVAL;
+    *rows = g->nodes[node].rows;
+    *cols = g->nodes[node].cols;
+    return 0;
+}
+
 double graph_flops(const graph *g)
 {
     double f = 0;

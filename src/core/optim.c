@@ -136,35 +136,44 @@ double optim_plateau_step(optim_plateau *s, optim_adam *a, double metric)
     return optim_adam_lr(a);
 }
 
+/* Owned copies of a param set's values (no gradients). */
+static void copies_free(optim_params *c)
+{
+    for (size_t i = 0; c->val && i < c->n; i++)
+        if (c->val[i])
+            gsl_matrix_float_free(c->val[i]);
+    free(c->val);
+    c->val = NULL;
+    c->n = 0;
+}
+
+static int copies_alloc(optim_params *c, const optim_params *p)
+{
+    c->n = p->n;
+    c->grad = NULL;
+    c->val = calloc(p->n ? p->n : 1, sizeof *c->val);
+    if (!c->val)
+        return INNX_ENOMEM;
+    for (size_t i = 0; i < p->n; i++) {
+        c->val[i] = gsl_matrix_float_alloc(p->val[i]->size1, p->val[i]->size2);
+        if (!c->val[i]) {
+            copies_free(c);
+            return INNX_ENOMEM;
+        }
+        gsl_matrix_float_memcpy(c->val[i], p->val[i]);
+    }
+    return 0;
+}
+
 int optim_early_init(optim_early *s, const optim_params *p, int patience)
 {
     memset(s, 0, sizeof *s);
     s->patience = patience;
     s->best = INFINITY;
-    s->snap.n = p->n;
-    s->snap.val = calloc(p->n ? p->n : 1, sizeof *s->snap.val);
-    if (!s->snap.val)
-        return INNX_ENOMEM;
-    for (size_t i = 0; i < p->n; i++) {
-        s->snap.val[i] = gsl_matrix_float_alloc(p->val[i]->size1, p->val[i]->size2);
-        if (!s->snap.val[i]) {
-            optim_early_free(s);
-            return INNX_ENOMEM;
-        }
-        gsl_matrix_float_memcpy(s->snap.val[i], p->val[i]);
-    }
-    return 0;
+    return copies_alloc(&s->snap, p);
 }
 
-void optim_early_free(optim_early *s)
-{
-    for (size_t i = 0; s->snap.val && i < s->snap.n; i++)
-        if (s->snap.val[i])
-            gsl_matrix_float_free(s->snap.val[i]);
-    free(s->snap.val);
-    s->snap.val = NULL;
-    s->snap.n = 0;
-}
+void optim_early_free(optim_early *s) { copies_free(&s->snap); }
 
 int optim_early_step(optim_early *s, const optim_params *p, double metric)
 {
@@ -192,30 +201,10 @@ int optim_ema_init(optim_ema *s, const optim_params *p, double decay)
 {
     memset(s, 0, sizeof *s);
     s->decay = decay;
-    s->avg.n = p->n;
-    s->avg.val = calloc(p->n ? p->n : 1, sizeof *s->avg.val);
-    if (!s->avg.val)
-        return INNX_ENOMEM;
-    for (size_t i = 0; i < p->n; i++) {
-        s->avg.val[i] = gsl_matrix_float_alloc(p->val[i]->size1, p->val[i]->size2);
-        if (!s->avg.val[i]) {
-            optim_ema_free(s);
-            return INNX_ENOMEM;
-        }
-        gsl_matrix_float_memcpy(s->avg.val[i], p->val[i]);
-    }
-    return 0;
+    return copies_alloc(&s->avg, p);
 }
 
-void optim_ema_free(optim_ema *s)
-{
-    for (size_t i = 0; s->avg.val && i < s->avg.n; i++)
-        if (s->avg.val[i])
-            gsl_matrix_float_free(s->avg.val[i]);
-    free(s->avg.val);
-    s->avg.val = NULL;
-    s->avg.n = 0;
-}
+void optim_ema_free(optim_ema *s) { copies_free(&s->avg); }
 
 void optim_ema_update(optim_ema *s, const optim_params *p)
 {
