@@ -152,12 +152,13 @@ double kan_layer_eval_edge(const kan_layer *L, size_t i, size_t j, double x)
 
 /* ---- the graph op ------------------------------------------------------- */
 
-/* work columns: [B: in nb][B': in nb][silu x: in][silu' x: in][dS: in] */
+/* work columns: [B: in nb][B': in nb][silu x: in][silu' x: in][dS: in]
+ * [first non-zero basis index per input, as a float; -1e9 if none] */
 static void kan_work(const graph *g, const graph_node *n, size_t *r, size_t *c)
 {
     const kan_layer *L = n->aux;
     *r = n->rows;
-    *c = 2 * L->in * L->nb + 3 * L->in;
+    *c = 2 * L->in * L->nb + 4 * L->in;
 }
 
 static gsl_matrix_float_view cols(gsl_matrix_float *w, size_t c0, size_t nc)
@@ -175,7 +176,7 @@ static void kan_basis_rows(void *arg, size_t r0, size_t r1)
     const kan_layer *L = n->aux;
     const gsl_matrix_float *X = j->g->nodes[n->in[0]].val;
     size_t in = L->in, nb = L->nb, K = L->order, cells = L->grid + 2 * K;
-    size_t o_bd = in * nb, o_s = 2 * in * nb, o_sd = o_s + in;
+    size_t o_bd = in * nb, o_s = 2 * in * nb, o_sd = o_s + in, o_m0 = o_sd + 2 * in;
     double val[KAN_MAX_ORDER + 1], der[KAN_MAX_ORDER + 1];
     for (size_t r = r0; r < r1; r++) {
         float *w = n->work->data + r * n->work->tda;
@@ -187,11 +188,13 @@ static void kan_basis_rows(void *arg, size_t r0, size_t r1)
             w[o_s + i] = x * s;
             w[o_sd + i] = s * (1.0f + x * (1.0f - s));
             double u = ((double)x - L->lo[i]) / L->h[i] + (double)K;
+            w[o_m0 + i] = -1e9f;
             if (!(u >= 0.0) || u >= (double)cells)
                 continue;   /* outside the extended grid: no spline */
             float *b = w + i * nb, *bd = w + o_bd + i * nb;
             float inv_h = (float)(1.0 / L->h[i]);
             long cell = (long)u, m0 = cell - (long)K;
+            w[o_m0 + i] = (float)m0;
             if (K == 3) {
                 /* uniform cubic B-spline in closed form, t in [0, 1) */
                 float t = (float)(u - (double)cell), t2 = t * t, t3 = t2 * t, omt = 1.0f - t;
@@ -243,13 +246,17 @@ static void kan_dx_rows(void *arg, size_t r0, size_t r1)
     const kan_layer *L = n->aux;
     graph_node *NX = &j->g->nodes[n->in[0]];
     size_t in = L->in, nb = L->nb, o_bd = in * nb, o_sd = 2 * in * nb + in, o_ds = o_sd + in;
+    size_t o_m0 = o_ds + in;
+    long K = (long)L->order;
     for (size_t r = r0; r < r1; r++) {
         const float *w = n->work->data + r * n->work->tda;
         float *gx = NX->grad->data + r * NX->grad->tda;
         for (size_t i = 0; i < in; i++) {
             float s = w[o_ds + i] * w[o_sd + i];
             const float *db = w + i * nb, *bd = w + o_bd + i * nb;
-            for (size_t m = 0; m < nb; m++)
+            long m0 = (long)w[o_m0 + i];
+            /* only the order + 1 basis functions non-zero at x */
+            for (long m = m0 < 0 ? 0 : m0; m <= m0 + K && m < (long)nb; m++)
                 s += db[m] * bd[m];
             gx[i] += s;
         }
