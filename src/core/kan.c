@@ -1,6 +1,7 @@
 /* kan.c: Kolmogorov-Arnold layers: each edge is w_b silu(x) + a learnable
- * B-spline on a uniform grid; evaluated as two sgemm's over a basis matrix. */
+ * B-spline on a uniform grid; one sgemm over [silu x | basis matrix] each way. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,8 +15,13 @@
 struct kan_layer {
     size_t in, out, grid, order, nb;   /* nb = grid + order basis functions per input */
     double *lo, *h;                    /* per input: grid start and knot spacing */
-    gsl_matrix_float *wb, *bias, *coef;       /* in x out, 1 x out, (in nb) x out */
-    gsl_matrix_float *gwb, *gbias, *gcoef;
+    double *ih;                        /* 1 / h, for the op */
+    /* Base weights and spline coefficients are two parameters but one block,
+     * [Wb; C] ((in + in nb) x out), so the op is one product over [silu x | B]
+     * each way; wb and coef (and their grads) are views into it. */
+    gsl_matrix_float *cat, *gcat;
+    gsl_matrix_float *wb, *coef, *gwb, *gcoef;   /* in x out, (in nb) x out */
+    gsl_matrix_float *bias, *gbias;              /* 1 x out */
 };
 
 /* Values (and derivatives, in knot units) of the order+1 basis functions
@@ -56,6 +62,19 @@ int kan_basis_at(double u, size_t order, size_t n_cells, double *val, double *de
 
 static gsl_matrix_float *mat(size_t r, size_t c) { return gsl_matrix_float_calloc(r, c); }
 
+static void kan_set_grid(kan_layer *L, size_t i, double lo, double h)
+{
+    L->lo[i] = lo;
+    L->h[i] = h;
+    L->ih[i] = 1.0 / h;
+}
+
+/* rows [r0, r0 + n) of m, sharing its storage */
+static gsl_matrix_float *rows_view(gsl_matrix_float *m, size_t r0, size_t n)
+{
+    return m ? gsl_matrix_float_alloc_from_matrix(m, r0, 0, n, m->size2) : NULL;
+}
+
 kan_layer *kan_layer_alloc(size_t in, size_t out, size_t grid, size_t order, double lo, double hi,
                            gsl_rng *r)
 {
@@ -71,20 +90,22 @@ kan_layer *kan_layer_alloc(size_t in, size_t out, size_t grid, size_t order, dou
     L->nb = grid + order;
     L->lo = malloc(in * sizeof *L->lo);
     L->h = malloc(in * sizeof *L->h);
-    L->wb = mat(in, out);
+    L->ih = malloc(in * sizeof *L->ih);
+    L->cat = mat(in * (L->nb + 1), out);
+    L->gcat = mat(in * (L->nb + 1), out);
+    L->wb = rows_view(L->cat, 0, in);
+    L->coef = rows_view(L->cat, in, in * L->nb);
+    L->gwb = rows_view(L->gcat, 0, in);
+    L->gcoef = rows_view(L->gcat, in, in * L->nb);
     L->bias = mat(1, out);
-    L->coef = mat(in * L->nb, out);
-    L->gwb = mat(in, out);
     L->gbias = mat(1, out);
-    L->gcoef = mat(in * L->nb, out);
-    if (!L->lo || !L->h || !L->wb || !L->bias || !L->coef || !L->gwb || !L->gbias || !L->gcoef) {
+    if (!L->lo || !L->h || !L->ih || !L->wb || !L->bias || !L->coef || !L->gwb || !L->gbias ||
+        !L->gcoef) {
         kan_layer_free(L);
         return NULL;
     }
-    for (size_t i = 0; i < in; i++) {
-        L->lo[i] = lo;
-        L->h[i] = (hi - lo) / (double)grid;
-    }
+    for (size_t i = 0; i < in; i++)
+        kan_set_grid(L, i, lo, (hi - lo) / (double)grid);
     /* base branch as nn.Linear; spline coefficients N(0, 0.1) */
     double bound = 1.0 / sqrt((double)in);
     for (size_t i = 0; i < in; i++)
@@ -102,12 +123,14 @@ void kan_layer_free(kan_layer *L)
 {
     if (!L)
         return;
-    gsl_matrix_float *m[] = {L->wb, L->bias, L->coef, L->gwb, L->gbias, L->gcoef};
+    /* the views before the blocks they look into */
+    gsl_matrix_float *m[] = {L->wb, L->coef, L->gwb, L->gcoef, L->cat, L->gcat, L->bias, L->gbias};
     for (size_t i = 0; i < sizeof m / sizeof *m; i++)
         if (m[i])
             gsl_matrix_float_free(m[i]);
     free(L->lo);
     free(L->h);
+    free(L->ih);
     free(L);
 }
 
@@ -127,10 +150,10 @@ int kan_layer_copy(kan_layer *dst, const kan_layer *src)
     if (dst->in != src->in || dst->out != src->out || dst->nb != src->nb || dst->order != src->order)
         return INNX_EINVAL;
     memcpy(dst->lo, src->lo, src->in * sizeof *dst->lo);
-    memcpy(dst->h, src->h, src->in * sizeof *dst->h);
-    gsl_matrix_float_memcpy(dst->wb, src->wb);
+    for (size_t i = 0; i < src->in; i++)
+        kan_set_grid(dst, i, src->lo[i], src->h[i]);
+    gsl_matrix_float_memcpy(dst->cat, src->cat);
     gsl_matrix_float_memcpy(dst->bias, src->bias);
-    gsl_matrix_float_memcpy(dst->coef, src->coef);
     return 0;
 }
 
@@ -152,148 +175,388 @@ double kan_layer_eval_edge(const kan_layer *L, size_t i, size_t j, double x)
 
 /* ---- the graph op ------------------------------------------------------- */
 
-/* work columns: [B: in nb][B': in nb][silu x: in][silu' x: in][dS: in]
- * [first non-zero basis index per input, as a float; -1e9 if none] */
+/* The per-row loops get an AVX2+FMA clone (x86-64-v3) picked at load time,
+ * as graph.c's element-wise loops; the default clone keeps the binary
+ * portable. */
+#if defined(__GNUC__) && __GNUC__ >= 12 && defined(__x86_64__) && !defined(__clang__)
+#define KAN_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#elif defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define KAN_HOT __attribute__((target_clones("avx2", "default")))
+#else
+#define KAN_HOT
+#endif
+
+/* Eight floats as one value (GCC and Clang vector extension): dx's dot
+ * products keep eight partial sums, as a float reduction is never
+ * reordered by the compiler on its own. */
+typedef float kan_v8 __attribute__((vector_size(32)));
+
+static inline void kan_load8(kan_v8 *v, const float *p) { memcpy(v, p, sizeof *v); }
+
+/* Inputs a row's vector pass handles at a time (its scratch on the stack). */
+#define KAN_BLOCK 64
+
+/* The work matrix, one row per sample (P = order + 1 functions are non-zero
+ * at any x):
+ *   [silu x: in][B: in nb][silu' x: in][w: in][B'_0..B'_{P-1}: P in]
+ * [silu x | B] is the products' left operand both ways. For each input, w
+ * (as a float) is the first of a window of P columns of B, inside that
+ * input's nb, holding every non-zero function at x; B'_k is d/dx of the
+ * window's k-th function (0 for those that are zero there). So the forward
+ * scatters, and the backward gathers, P values per input with no tests,
+ * and B' is never stored dense. */
+static size_t kan_cols(const kan_layer *L) { return L->in * (L->nb + 3 + L->order + 1); }
+
+/* The backward splits the batch into one slice per graph thread; slices
+ * after the first add their d[Wb; C] and db into partials (stacked after
+ * the rows above, (in (nb + 1) + 1) x out each) that are summed at the end. */
+static size_t kan_slices(const graph *g) { return g->threads > 1 ? (size_t)g->threads : 1; }
+static size_t kan_partial_size(const kan_layer *L) { return (L->in * (L->nb + 1) + 1) * L->out; }
+
 static void kan_work(const graph *g, const graph_node *n, size_t *r, size_t *c)
 {
     const kan_layer *L = n->aux;
-    *r = n->rows;
-    *c = 2 * L->in * L->nb + 4 * L->in;
+    size_t cols = kan_cols(L), part = (kan_slices(g) - 1) * kan_partial_size(L);
+    *r = n->rows + (part + cols - 1) / cols;
+    *c = cols;
 }
 
-static gsl_matrix_float_view cols(gsl_matrix_float *w, size_t c0, size_t nc)
+static float *kan_partial(graph_node *n, size_t s)
 {
-    return gsl_matrix_float_submatrix(w, 0, c0, w->size1, nc);
+    const kan_layer *L = n->aux;
+    return n->work->data + n->rows * n->work->tda + (s - 1) * kan_partial_size(L);
+}
+
+/* e^x to ~1e-7 relative for x in [-87, 88] (clamped there, so 2^n stays a
+ * normal float): n = round(x / ln 2), e^x = 2^n e^r with a degree-6
+ * polynomial for e^r (Cephes' expf). Branch-free, so the row loop that
+ * calls it vectorises, which libm's expf does not. */
+static inline float kan_expf(float x)
+{
+    /* written so a NaN lands on -87 too: the int conversion below then
+     * stays defined, and silu's x * s still carries the NaN on */
+    x = x >= -87.0f ? x : -87.0f;
+    x = x <= 88.0f ? x : 88.0f;
+    float n = floorf(x * 1.44269504088896341f + 0.5f);
+    float r = x - n * 0.693359375f;
+    r = r + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    int32_t e = ((int32_t)n + 127) * (1 << 23);
+    float scale;
+    memcpy(&scale, &e, sizeof scale);
+    return p * scale;
+}
+
+/* One row of the work for the cubic on a uniform grid, in closed form:
+ * with t in [0, 1) the position inside x's cell, the four non-zero
+ * functions, from the cell's first (m0 = cell - 3), are (1-t)^3/6,
+ * (3t^3-6t^2+4)/6, (-3t^3+3t^2+3t+1)/6 and t^3/6. */
+KAN_HOT static void kan_row_cubic(const kan_layer *L, const float *xr, float *w)
+{
+    size_t in = L->in, nb = L->nb;
+    float *S = w, *B = w + in, *Sd = B + in * nb, *Wn = Sd + in, *D = Wn + in;
+    const double *lo = L->lo, *ih = L->ih, cells = (double)(L->grid + 6);
+    const float last = (float)(nb - 4);
+    /* The vector pass writes only these locals, which nothing can alias,
+     * so the compiler vectorises it without run-time overlap checks. */
+    float s_[KAN_BLOCK], sd_[KAN_BLOCK], w_[KAN_BLOCK], V[4][KAN_BLOCK], Dk[4][KAN_BLOCK];
+    memset(B, 0, in * nb * sizeof *B);
+    for (size_t i0 = 0; i0 < in; i0 += KAN_BLOCK) {
+        int ni = in - i0 < KAN_BLOCK ? (int)(in - i0) : KAN_BLOCK;
+        float wb = (float)i0 * (float)nb;
+        /* vectorised (int index: no vector size_t -> float conversion),
+         * every if a select */
+        for (int k = 0; k < ni; k++) {
+            float x = xr[i0 + k], s = 1.0f / (1.0f + kan_expf(-x));
+            s_[k] = x * s;
+            sd_[k] = s * (1.0f + x * (1.0f - s));
+            /* where x falls, in knot units, in double: a float u ~ 10 would
+             * leave t, so the basis, only good to ~1e-6 */
+            double u = ((double)x - lo[i0 + k]) * ih[i0 + k] + 3.0;
+            /* outside [0, cells) (or NaN): no spline */
+            float in_ = (u >= 0.0 ? 1.0f : 0.0f) * (u < cells ? 1.0f : 0.0f);
+            double uc = in_ > 0.0f ? u : 0.0, cd = floor(uc);
+            float c = (float)cd, t = (float)(uc - cd), t2 = t * t, t3 = t2 * t, omt = 1.0f - t;
+            float fih = (float)ih[i0 + k];
+            float v[4] = {omt * omt * omt * (1.0f / 6.0f), (3.0f * t3 - 6.0f * t2 + 4.0f) * (1.0f / 6.0f),
+                          (-3.0f * t3 + 3.0f * t2 + 3.0f * t + 1.0f) * (1.0f / 6.0f), t3 * (1.0f / 6.0f)};
+            float d[4] = {-0.5f * omt * omt, 1.5f * t2 - 2.0f * t, -1.5f * t2 + t + 0.5f, 0.5f * t2};
+            /* the window starts at m0 moved inside [0, nb - 4]; the
+             * window's k-th function is the cell's (k - sh)-th */
+            float m0 = c - 3.0f, mc = m0 < 0.0f ? 0.0f : m0;
+            mc = mc > last ? last : mc;
+            float sh = m0 - mc;
+            w_[k] = wb + (float)k * (float)nb + mc;
+            for (int kk = 0; kk < 4; kk++) {
+                float q = (float)kk - sh, vv = 0.0f, dd = 0.0f;
+                vv = q == 0.0f ? v[0] : vv;
+                vv = q == 1.0f ? v[1] : vv;
+                vv = q == 2.0f ? v[2] : vv;
+                vv = q == 3.0f ? v[3] : vv;
+                dd = q == 0.0f ? d[0] : dd;
+                dd = q == 1.0f ? d[1] : dd;
+                dd = q == 2.0f ? d[2] : dd;
+                dd = q == 3.0f ? d[3] : dd;
+                V[kk][k] = vv * in_;
+                Dk[kk][k] = dd * fih * in_;
+            }
+        }
+        memcpy(S + i0, s_, (size_t)ni * sizeof *S);
+        memcpy(Sd + i0, sd_, (size_t)ni * sizeof *Sd);
+        memcpy(Wn + i0, w_, (size_t)ni * sizeof *Wn);
+        for (size_t q = 0; q < 4; q++)
+            memcpy(D + q * in + i0, Dk[q], (size_t)ni * sizeof *D);
+        for (int k = 0; k < ni; k++) {
+            float *b = B + (int32_t)w_[k];
+            b[0] = V[0][k];
+            b[1] = V[1][k];
+            b[2] = V[2][k];
+            b[3] = V[3][k];
+        }
+    }
+}
+
+/* The same for any order, by Cox-de Boor in double (kan_basis_at). */
+static void kan_row_general(const kan_layer *L, const float *xr, float *w)
+{
+    size_t in = L->in, nb = L->nb, K = L->order, P = K + 1, cells = L->grid + 2 * K;
+    float *S = w, *B = w + in, *Sd = B + in * nb, *Wn = Sd + in, *D = Wn + in;
+    double val[KAN_MAX_ORDER + 1], der[KAN_MAX_ORDER + 1];
+    memset(B, 0, in * nb * sizeof *B);
+    for (size_t i = 0; i < in; i++) {
+        float x = xr[i], s = 1.0f / (1.0f + expf(-x));
+        S[i] = x * s;
+        Sd[i] = s * (1.0f + x * (1.0f - s));
+        long m0 = 0, mc;
+        int inside = kan_basis_at(((double)x - L->lo[i]) / L->h[i] + (double)K, K, cells, val, der, &m0) == 0;
+        mc = !inside || m0 < 0 ? 0 : m0;
+        mc = mc > (long)(nb - P) ? (long)(nb - P) : mc;
+        Wn[i] = (float)(i * nb + (size_t)mc);
+        for (size_t k = 0; k < P; k++) {
+            long q = mc + (long)k - m0;   /* the cell's q-th function */
+            int on = inside && q >= 0 && q <= (long)K;
+            B[i * nb + (size_t)mc + k] = on ? (float)val[q] : 0.0f;
+            D[k * in + i] = on ? (float)(der[q] / L->h[i]) : 0.0f;
+        }
+    }
 }
 
 typedef struct { graph *g; graph_node *n; } kan_job;
 
-/* Rows [r0, r1) of the basis matrix B, B', silu(x) and silu'(x). */
-static void kan_basis_rows(void *arg, size_t r0, size_t r1)
+/* Rows handled together in the forward: their [silu x | B] (~1 KB a row
+ * for 32 inputs) is multiplied while it is still in the cache. */
+#define KAN_CHUNK 128
+
+static gsl_matrix_float_view kan_rows(gsl_matrix_float *m, size_t r0, size_t r1, size_t cols)
+{
+    return gsl_matrix_float_submatrix(m, r0, 0, r1 - r0, cols);
+}
+
+/* C += op(A) W. A one-column W (a layer with one output) goes to sgemv:
+ * sgemm would copy all of A into its packed layout for a single column. */
+static void kan_product(CBLAS_TRANSPOSE_t ta, const gsl_matrix_float *A, const gsl_matrix_float *W,
+                        gsl_matrix_float *C)
+{
+    if (W->size2 == 1 && C->size2 == 1) {
+        gsl_vector_float_const_view w = gsl_matrix_float_const_column(W, 0);
+        gsl_vector_float_view c = gsl_matrix_float_column(C, 0);
+        gsl_blas_sgemv(ta, 1.0f, A, &w.vector, 1.0f, &c.vector);
+    } else {
+        gsl_blas_sgemm(ta, CblasNoTrans, 1.0f, A, W, 1.0f, C);
+    }
+}
+
+/* Rows [r0, r1) of the forward: the work, then y = [silu x | B] [Wb; C] + b. */
+static void kan_fwd_rows(void *arg, size_t r0, size_t r1)
 {
     kan_job *j = arg;
     graph_node *n = j->n;
     const kan_layer *L = n->aux;
     const gsl_matrix_float *X = j->g->nodes[n->in[0]].val;
-    size_t in = L->in, nb = L->nb, K = L->order, cells = L->grid + 2 * K;
-    size_t o_bd = in * nb, o_s = 2 * in * nb, o_sd = o_s + in, o_m0 = o_sd + 2 * in;
-    double val[KAN_MAX_ORDER + 1], der[KAN_MAX_ORDER + 1];
-    for (size_t r = r0; r < r1; r++) {
-        float *w = n->work->data + r * n->work->tda;
-        const float *xr = X->data + r * X->tda;
-        memset(w, 0, 2 * in * nb * sizeof *w);
-        for (size_t i = 0; i < in; i++) {
-            float x = xr[i];
-            float s = 1.0f / (1.0f + expf(-x));
-            w[o_s + i] = x * s;
-            w[o_sd + i] = s * (1.0f + x * (1.0f - s));
-            double u = ((double)x - L->lo[i]) / L->h[i] + (double)K;
-            w[o_m0 + i] = -1e9f;
-            if (!(u >= 0.0) || u >= (double)cells)
-                continue;   /* outside the extended grid: no spline */
-            float *b = w + i * nb, *bd = w + o_bd + i * nb;
-            float inv_h = (float)(1.0 / L->h[i]);
-            long cell = (long)u, m0 = cell - (long)K;
-            w[o_m0 + i] = (float)m0;
-            if (K == 3) {
-                /* uniform cubic B-spline in closed form, t in [0, 1) */
-                float t = (float)(u - (double)cell), t2 = t * t, t3 = t2 * t, omt = 1.0f - t;
-                float v[4] = {omt * omt * omt / 6.0f, (3.0f * t3 - 6.0f * t2 + 4.0f) / 6.0f,
-                              (-3.0f * t3 + 3.0f * t2 + 3.0f * t + 1.0f) / 6.0f, t3 / 6.0f};
-                float d[4] = {-0.5f * omt * omt, 1.5f * t2 - 2.0f * t, -1.5f * t2 + t + 0.5f,
-                              0.5f * t2};
-                for (int q = 0; q < 4; q++) {
-                    long m = m0 + q;
-                    if (m >= 0 && (size_t)m < nb) {
-                        b[m] = v[q];
-                        bd[m] = d[q] * inv_h;
-                    }
-                }
-                continue;
-            }
-            long first;
-            kan_basis_at(u, K, cells, val, der, &first);
-            for (size_t q = 0; q <= K; q++) {
-                long m = first + (long)q;
-                if (m >= 0 && (size_t)m < nb) {
-                    b[m] = (float)val[q];
-                    bd[m] = (float)der[q] * inv_h;
-                }
-            }
+    for (size_t c0 = r0; c0 < r1; c0 += KAN_CHUNK) {
+        size_t c1 = r1 - c0 < KAN_CHUNK ? r1 : c0 + KAN_CHUNK;
+        for (size_t r = c0; r < c1; r++) {
+            const float *xr = X->data + r * X->tda;
+            float *w = n->work->data + r * n->work->tda;
+            if (L->order == 3)
+                kan_row_cubic(L, xr, w);
+            else
+                kan_row_general(L, xr, w);
+            memcpy(n->val->data + r * n->val->tda, L->bias->data, L->out * sizeof(float));
         }
+        gsl_matrix_float_view SB = kan_rows(n->work, c0, c1, L->in * (L->nb + 1));
+        gsl_matrix_float_view Y = kan_rows(n->val, c0, c1, L->out);
+        kan_product(CblasNoTrans, &SB.matrix, L->cat, &Y.matrix);
     }
 }
 
-/* y = silu(x) Wb + b + B(x) C;  B(x) the basis matrix, row r, column i nb + m */
+/* y = [silu x | B(x)] [Wb; C] + b;  B(x) the basis matrix, row r, column i nb + m */
 static void kan_fwd(graph *g, graph_node *n)
 {
-    const kan_layer *L = n->aux;
-    size_t in = L->in, nb = L->nb, o_s = 2 * in * nb;
     kan_job j = {g, n};
-    graph_parallel_rows(g, n->rows, kan_basis_rows, &j);
-    gsl_matrix_float_view B = cols(n->work, 0, in * nb), S = cols(n->work, o_s, in);
-    for (size_t r = 0; r < n->rows; r++)
-        memcpy(n->val->data + r * n->val->tda, L->bias->data, L->out * sizeof(float));
-    gsl_blas_sgemm(CblasNoTrans, CblasNoTrans, 1.0f, &S.matrix, L->wb, 1.0f, n->val);
-    gsl_blas_sgemm(CblasNoTrans, CblasNoTrans, 1.0f, &B.matrix, L->coef, 1.0f, n->val);
+    graph_parallel_rows(g, n->rows, kan_fwd_rows, &j);
 }
 
-/* Rows [r0, r1) of dx from dS = dy Wb^T and dB = dy C^T (in the work). */
-static void kan_dx_rows(void *arg, size_t r0, size_t r1)
+/* dx for one row, one output (a network's last layer): vectorised
+ * across the inputs, the window's C entries gathered. */
+KAN_HOT static void kan_dx_row_1(const kan_layer *L, const float *work, float dy, float *gx)
+{
+    size_t in = L->in, nb = L->nb;
+    const float *Sd = work + in * (nb + 1), *Wn = Sd + in, *D = Wn + in;
+    const float *Wb = L->wb->data, *C = L->coef->data;
+    float t[KAN_BLOCK];
+    for (size_t i0 = 0; i0 < in; i0 += KAN_BLOCK) {
+        int ni = in - i0 < KAN_BLOCK ? (int)(in - i0) : KAN_BLOCK;
+        for (int k = 0; k < ni; k++) {
+            size_t i = i0 + (size_t)k;
+            int w = (int)Wn[i];
+            t[k] = Sd[i] * Wb[i] + D[i] * C[w] + D[in + i] * C[w + 1] + D[2 * in + i] * C[w + 2] +
+                   D[3 * in + i] * C[w + 3];
+        }
+        for (int k = 0; k < ni; k++)
+            gx[i0 + (size_t)k] += dy * t[k];
+    }
+}
+
+/* Rows [r0, r1) of dx: per input, dy dotted with the row vector
+ * silu'(x) Wb[i,.] + sum_k B'_k(x) C[w + k, .] over the input's window.
+ * Only P rows of C take part, so this skips the dense dy C^T (in nb wide,
+ * mostly zeros) and its trip through memory. */
+KAN_HOT static void kan_dx_rows(void *arg, size_t r0, size_t r1)
 {
     kan_job *j = arg;
     graph_node *n = j->n;
     const kan_layer *L = n->aux;
     graph_node *NX = &j->g->nodes[n->in[0]];
-    size_t in = L->in, nb = L->nb, o_bd = in * nb, o_sd = 2 * in * nb + in, o_ds = o_sd + in;
-    size_t o_m0 = o_ds + in;
-    long K = (long)L->order;
+    size_t in = L->in, nb = L->nb, P = L->order + 1, out = L->out, out8 = out & ~(size_t)7;
+    const float *Wb = L->wb->data, *C = L->coef->data;
     for (size_t r = r0; r < r1; r++) {
-        const float *w = n->work->data + r * n->work->tda;
+        const float *work = n->work->data + r * n->work->tda;
+        const float *Sd = work + in * (nb + 1), *Wn = Sd + in, *D = Wn + in;
+        const float *dy = n->grad->data + r * n->grad->tda;
         float *gx = NX->grad->data + r * NX->grad->tda;
+        if (out == 1 && P == 4) {
+            kan_dx_row_1(L, work, dy[0], gx);
+            continue;
+        }
         for (size_t i = 0; i < in; i++) {
-            float s = w[o_ds + i] * w[o_sd + i];
-            const float *db = w + i * nb, *bd = w + o_bd + i * nb;
-            long m0 = (long)w[o_m0 + i];
-            /* only the order + 1 basis functions non-zero at x */
-            for (long m = m0 < 0 ? 0 : m0; m <= m0 + K && m < (long)nb; m++)
-                s += db[m] * bd[m];
-            gx[i] += s;
+            const float *w = Wb + i * out, *cr = C + (size_t)(int32_t)Wn[i] * out;
+            float sd = Sd[i], s = 0.0f;
+            kan_v8 p = {0}, a, b;
+            size_t c = 0;
+            if (P == 4) {   /* the cubic, unrolled */
+                float d0 = D[i], d1 = D[in + i], d2 = D[2 * in + i], d3 = D[3 * in + i];
+                for (; c < out8; c += 8) {
+                    kan_load8(&a, w + c);
+                    a *= sd;
+                    kan_load8(&b, cr + c);
+                    a += d0 * b;
+                    kan_load8(&b, cr + out + c);
+                    a += d1 * b;
+                    kan_load8(&b, cr + 2 * out + c);
+                    a += d2 * b;
+                    kan_load8(&b, cr + 3 * out + c);
+                    a += d3 * b;
+                    kan_load8(&b, dy + c);
+                    p += a * b;
+                }
+            } else {
+                for (; c < out8; c += 8) {
+                    kan_load8(&a, w + c);
+                    a *= sd;
+                    for (size_t k = 0; k < P; k++) {
+                        kan_load8(&b, cr + k * out + c);
+                        a += D[k * in + i] * b;
+                    }
+                    kan_load8(&b, dy + c);
+                    p += a * b;
+                }
+            }
+            for (; c < out; c++) {
+                float v = sd * w[c];
+                for (size_t k = 0; k < P; k++)
+                    v += D[k * in + i] * cr[k * out + c];
+                s += v * dy[c];
+            }
+            gx[i] += s + ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
         }
     }
 }
 
-/* dWb += silu(x)^T dy, db += sum dy, dC += B^T dy,
+/* One slice of the backward: its rows' d[Wb; C] and db (into the
+ * parameters' gradients for slice 0, a partial for the others) and dx. */
+static void kan_bwd_slice(graph *g, graph_node *n, size_t s)
+{
+    kan_layer *L = n->aux;
+    graph_node *NX = &g->nodes[n->in[0]];
+    size_t ns = kan_slices(g), r0 = n->rows * s / ns, r1 = n->rows * (s + 1) / ns;
+    size_t k = L->in * (L->nb + 1), out = L->out;
+    gsl_matrix_float_view part = gsl_matrix_float_view_array(s ? kan_partial(n, s) : L->gcat->data, k, out);
+    float *db = s ? part.matrix.data + k * out : L->gbias->data;
+    if (s)
+        memset(part.matrix.data, 0, kan_partial_size(L) * sizeof(float));
+    if (r0 == r1)
+        return;
+    gsl_matrix_float_view SB = kan_rows(n->work, r0, r1, k), dY = kan_rows(n->grad, r0, r1, out);
+    kan_product(CblasTrans, &SB.matrix, &dY.matrix, &part.matrix);
+    for (size_t r = r0; r < r1; r++)
+        for (size_t c = 0; c < out; c++)
+            db[c] += n->grad->data[r * n->grad->tda + c];
+    if (NX->grad) {
+        kan_job j = {g, n};
+        kan_dx_rows(&j, r0, r1);
+    }
+}
+
+/* graph_parallel_rows hands out row ranges; 64 "rows" per slice, and each
+ * slice goes to the call whose range holds its first one, so a slice is
+ * done exactly once however the range is split. */
+static void kan_bwd_slices(void *arg, size_t v0, size_t v1)
+{
+    kan_job *j = arg;
+    for (size_t s = (v0 + 63) / 64; s * 64 < v1; s++)
+        kan_bwd_slice(j->g, j->n, s);
+}
+
+/* d[Wb; C] += [silu x | B]^T dy, db += sum dy,
  * dx += (dy Wb^T) silu'(x) + sum_m (dy C^T)[., i nb + m] B'_m(x) */
 static void kan_bwd(graph *g, graph_node *n)
 {
     kan_layer *L = n->aux;
     graph_node *NX = &g->nodes[n->in[0]];
     graph_node *NW = &g->nodes[n->in[1]], *NB = &g->nodes[n->in[2]], *NC = &g->nodes[n->in[3]];
-    size_t in = L->in, nb = L->nb, o_s = 2 * in * nb, o_sd = o_s + in, o_ds = o_sd + in;
-    gsl_matrix_float_view B = cols(n->work, 0, in * nb), S = cols(n->work, o_s, in);
-    if (NW->grad)
-        gsl_blas_sgemm(CblasTrans, CblasNoTrans, 1.0f, &S.matrix, n->grad, 1.0f, NW->grad);
-    if (NB->grad)
-        for (size_t r = 0; r < n->rows; r++)
-            for (size_t j = 0; j < n->cols; j++)
-                NB->grad->data[j] += n->grad->data[r * n->grad->tda + j];
-    if (NC->grad)
-        gsl_blas_sgemm(CblasTrans, CblasNoTrans, 1.0f, &B.matrix, n->grad, 1.0f, NC->grad);
-    if (!NX->grad)
-        return;
-    /* B is not needed any more this step: dB = dy C^T overwrites it */
-    gsl_matrix_float_view dS = cols(n->work, o_ds, in);
-    gsl_blas_sgemm(CblasNoTrans, CblasTrans, 1.0f, n->grad, L->wb, 0.0f, &dS.matrix);
-    gsl_blas_sgemm(CblasNoTrans, CblasTrans, 1.0f, n->grad, L->coef, 0.0f, &B.matrix);
     kan_job j = {g, n};
-    graph_parallel_rows(g, n->rows, kan_dx_rows, &j);
+    if (NW->grad && NB->grad && NC->grad) {
+        size_t ns = kan_slices(g), k = L->in * (L->nb + 1) * L->out;
+        graph_parallel_rows(g, ns * 64, kan_bwd_slices, &j);
+        for (size_t s = 1; s < ns; s++) {
+            const float *p = kan_partial(n, s);
+            for (size_t e = 0; e < k; e++)
+                L->gcat->data[e] += p[e];
+            for (size_t c = 0; c < L->out; c++)
+                L->gbias->data[c] += p[k + c];
+        }
+    } else if (NX->grad) {   /* a frozen layer (graph_kan(..., 0)): dx only */
+        graph_parallel_rows(g, n->rows, kan_dx_rows, &j);
+    }
 }
 
+/* forward and d[Wb; C] are products over in (nb + 1) columns; dx touches
+ * only the P non-zero functions and the base branch per input */
 static double kan_flops(const graph *g, const graph_node *n)
 {
     const kan_layer *L = n->aux;
-    return 6.0 * (double)n->rows * (double)(L->in * (L->nb + 1)) * (double)L->out;
+    double rows = (double)n->rows, out = (double)L->out, k = (double)(L->in * (L->nb + 1));
+    double f = 4.0 * rows * k * out;
+    if (g->nodes[n->in[0]].grad)
+        f += 2.0 * rows * (double)(L->in * (L->order + 2)) * out;
+    return f;
 }
 
 const graph_op_def graph_op_kan = {"kan", kan_work, kan_fwd, kan_bwd, kan_flops};
@@ -369,8 +632,7 @@ int kan_layer_update_grid(kan_layer *L, const gsl_matrix_float *x, innx_err *err
                 old[p * L->out + j] = s;
             }
         }
-        L->lo[i] = lo;
-        L->h[i] = (hi - lo) / (double)L->grid;
+        kan_set_grid(L, i, lo, (hi - lo) / (double)L->grid);
         gsl_matrix_set_zero(A);
         for (size_t p = 0; p < npts; p++) {
             double xp = lo + (hi - lo) * (double)p / (double)(npts - 1);
