@@ -28,6 +28,7 @@ typedef struct cli_opts {
     const char *model;       /* --model SPEC */
     int range;               /* --range: solve for a range of y, not one */
     int no_box;              /* --no-box: drop the domain box term */
+    long rows;               /* --rows N (gen-spend) */
 } cli_opts;
 
 /* Parse argv[first..argc) into o (defaults first). Prints
@@ -52,6 +53,10 @@ int case_sinc_kan_train(const cli_opts *o);
 int cmd_roots(int argc, char **argv);
 int bench_roots(const cli_opts *o);
 int case_sinc_kan_bench(const cli_opts *o);
+/* The data case (case_spend.c) and `innx gen-spend` */
+int case_spend_train(const cli_opts *o);
+int case_spend_bench(const cli_opts *o);
+int cmd_gen_spend(int argc, char **argv);
 /* Shared by the sinc variants: train c and report (text or JSON); time c. */
 struct sinc_conf;
 int case_sinc_report(const cli_opts *o, const char *name, const struct sinc_conf *c);

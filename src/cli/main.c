@@ -11,6 +11,8 @@ const cli_case cli_cases[] = {
      case_sinc_train, case_sinc_bench},
     {"sinc-kan", "KAN inverse of sin(x)/x at y = 0.95; --range: y in [0.3, 1] vs an MLP",
      case_sinc_kan_train, case_sinc_kan_bench},
+    {"spend", "data inverse: spend -> customer traits -> segments (article's last case)",
+     case_spend_train, case_spend_bench},
     {"roots", "all-roots queries on the three-root function, evaluator vs C",
      NULL, bench_roots},
     {NULL, NULL, NULL, NULL},
@@ -27,6 +29,9 @@ static const char usage[] =
     "  bench CASE [options]    time a workload: median ms/step and GFLOP/s\n"
     "  roots 'F' --domain A:B [--y Y] [--json]\n"
     "                          every root of F(x) = Y on [A, B], polished, checked\n"
+    "  gen-spend [--seed S] [--rows N] [--out FILE.csv]\n"
+    "                          write the synthetic customer table (data/spend.csv\n"
+    "                          is --seed 1, 6534 rows); stdout without --out\n"
     "  help                    this text\n"
     "  --version               version and BLAS in use\n"
     "\n"
@@ -35,11 +40,18 @@ static const char usage[] =
     "  --seed S         random seed (a seed fixes a run)\n"
     "  --json           print one JSON object on stdout instead of text\n"
     "  --quiet          no loss lines or progress\n"
-    "  --threads N      BLAS threads (default: all cores)\n"
+    "  --threads N      threads for the large products (default: all cores)\n"
     "  --repeats N      bench: timed steps (default 200)\n"
     "  --model SPEC     the inverse network, e.g. mlp:1-64-64-1/tanh, kan:1-32-32-1/g5k3\n"
     "  --range          sinc-kan: solve y in [0.3, 1.0] and compare with an MLP\n"
     "  --no-box         sinc: drop the box term on the sample domain\n"
+    "  --data FILE.csv  spend: the table (default: the built-in data/spend.csv)\n"
+    "  --x A,B,C        spend: trait columns (default age,education,income)\n"
+    "  --y NAME         spend: target column (default spend)\n"
+    "  --drop-bad-rows  spend: skip rows with NaN/Inf or non-numbers, and say how many\n"
+    "  --joint          spend: fine-tune F and G together after the inverse fit\n"
+    "  --out FILE.csv   spend: write the test part's predicted and real traits\n"
+    "                   and segments (never over the --data file)\n"
     "\n"
     "exit status: 0 ok, 1 failure while running, 2 bad input.\n"
     "See innx(1) for the cases, their figures and the JSON keys.\n";
@@ -102,6 +114,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "roots"))
         return cmd_roots(argc - 1, argv + 1);
+    if (!strcmp(cmd, "gen-spend"))
+        return cmd_gen_spend(argc - 1, argv + 1);
     if (!strcmp(cmd, "train"))
         return run_case(argc - 1, argv + 1, 0);
     if (!strcmp(cmd, "bench"))

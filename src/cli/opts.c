@@ -9,7 +9,8 @@
 #include "cli.h"
 
 enum { OPT_STEPS = 256, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_THREADS, OPT_DATA, OPT_X, OPT_Y,
-       OPT_OUT, OPT_DROP, OPT_JOINT, OPT_REPEATS, OPT_MODEL, OPT_RANGE, OPT_NO_BOX };
+       OPT_OUT, OPT_DROP, OPT_JOINT, OPT_REPEATS, OPT_MODEL, OPT_RANGE, OPT_NO_BOX,
+       OPT_ROWS };
 
 static int parse_long(const char *cmd, const char *name, const char *s, long lo, long hi, long *v)
 {
@@ -41,6 +42,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         {"model", required_argument, 0, OPT_MODEL},
         {"range", no_argument, 0, OPT_RANGE},
         {"no-box", no_argument, 0, OPT_NO_BOX},
+        {"rows", required_argument, 0, OPT_ROWS},
         {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
@@ -48,6 +50,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
     o->seed = -1;
     o->threads = 0;
     o->repeats = -1;
+    o->rows = -1;
     optind = first;
     opterr = 0;
     long v = 0;
@@ -66,6 +69,9 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
             break;
         case OPT_REPEATS:
             if (parse_long(cmd, "repeats", optarg, 1, 1000000L, &o->repeats)) return CLI_EXIT_USAGE;
+            break;
+        case OPT_ROWS:
+            if (parse_long(cmd, "rows", optarg, 2, 100000000L, &o->rows)) return CLI_EXIT_USAGE;
             break;
         case OPT_JSON: o->json = 1; break;
         case OPT_QUIET: o->quiet = 1; break;
