@@ -162,9 +162,13 @@ static void test_unary_ops(void **state)
 static void test_dense(void **state)
 {
     (void)state;
+    /* k x m: through sgemm (5 x 40), and the thin loops with a narrow
+     * input (3 x 40, 1 x 8) or a narrow output (40 x 3, 8 x 1) */
+    static const size_t shapes[][2] = {{5, 40}, {3, 40}, {1, 8}, {40, 3}, {8, 1}};
     for (int act = GRAPH_ACT_IDENTITY; act <= GRAPH_ACT_SILU; act++) {
-        for (int threads = 1; threads <= 1; threads++) {
-            size_t rows = 7, k = 5, m = 40;
+        for (size_t sh = 0; sh < sizeof shapes / sizeof *shapes; sh++) {
+            int threads = 1;
+            size_t rows = 7, k = shapes[sh][0], m = shapes[sh][1];
             graph *g = graph_alloc();
             graph_set_threads(g, threads);
             gsl_matrix_float *W = gsl_matrix_float_alloc(k, m), *gW = gsl_matrix_float_alloc(k, m);
@@ -191,7 +195,7 @@ static void test_dense(void **state)
             int wrt[3] = {x, w, b};
             double err = graph_check_grad(g, wrt, 3, 1e-2);
             if (!(err < TOL))
-                fail_msg("dense act %d threads %d: gradient error %g", act, threads, err);
+                fail_msg("dense %zux%zu act %d: gradient error %g", k, m, act, err);
             graph_free(g);
             gsl_matrix_float_free(W);
             gsl_matrix_float_free(gW);
@@ -342,6 +346,96 @@ static void test_determinism(void **state)
     assert_memory_equal(out[0], out[1], sizeof out[0]);
 }
 
+/* A thin chain 3 -> 6 -> 2 -> 8 -> 1: each product's input gradient is
+ * assigned (it is the sole consumer), through both thin loops. */
+static void test_thin_chain(void **state)
+{
+    (void)state;
+    static const size_t w[] = {3, 6, 2, 8, 1};
+    gsl_matrix_float *W[4], *gW[4], *B[4], *gB[4];
+    graph *g = graph_alloc();
+    int x = graph_feed(g, 9, 3), h = x, wrt[9] = {x};
+    graph_requires_grad(g, x);
+    for (int l = 0; l < 4; l++) {
+        W[l] = gsl_matrix_float_alloc(w[l], w[l + 1]);
+        gW[l] = gsl_matrix_float_alloc(w[l], w[l + 1]);
+        B[l] = gsl_matrix_float_alloc(1, w[l + 1]);
+        gB[l] = gsl_matrix_float_alloc(1, w[l + 1]);
+        fill(W[l], -0.8, 0.8);
+        fill(B[l], -0.3, 0.3);
+        wrt[1 + 2 * l] = graph_param(g, W[l], gW[l]);
+        wrt[2 + 2 * l] = graph_param(g, B[l], gB[l]);
+        h = graph_dense(g, h, wrt[1 + 2 * l], wrt[2 + 2 * l], l < 3 ? GRAPH_ACT_TANH : GRAPH_ACT_IDENTITY);
+    }
+    int loss = graph_mean(g, graph_square(g, h));
+    innx_err e;
+    assert_int_equal(graph_compile(g, loss, &e), 0);
+    fill(graph_value(g, x), -1, 1);
+    double err = graph_check_grad(g, wrt, 9, 1e-2);
+    if (!(err < TOL))
+        fail_msg("thin chain: gradient error %g", err);
+    /* Assigned gradients are not left over from the step before. */
+    float first[3 * 6];
+    graph_forward(g);
+    graph_backward(g);
+    memcpy(first, gW[0]->data, sizeof first);
+    graph_forward(g);
+    graph_backward(g);
+    assert_memory_equal(first, gW[0]->data, sizeof first);
+    graph_free(g);
+    for (int l = 0; l < 4; l++) {
+        gsl_matrix_float_free(W[l]);
+        gsl_matrix_float_free(gW[l]);
+        gsl_matrix_float_free(B[l]);
+        gsl_matrix_float_free(gB[l]);
+    }
+}
+
+static int b_mse(graph *g, int a, int b) { return graph_mse(g, a, b); }
+
+/* The fused losses: gradients, and values against the element-wise ops. */
+static void test_loss_ops(void **state)
+{
+    (void)state;
+    assert_true(check2(b_mse, 6, 3, 6, 3, -1, 1) < TOL);
+    graph *g = graph_alloc();
+    int x = graph_feed(g, 5, 3), lo = graph_feed(g, 1, 3), hi = graph_feed(g, 1, 3);
+    graph_requires_grad(g, x);
+    int box = graph_box(g, x, lo, hi);
+    /* the same by element-wise ops */
+    int ref = graph_mean(g, graph_add(g, graph_square(g, graph_relu(g, graph_sub(g, lo, x))),
+                                      graph_square(g, graph_relu(g, graph_sub(g, x, hi)))));
+    graph_keep(g, ref);
+    innx_err e;
+    assert_int_equal(graph_compile(g, box, &e), 0);
+    fill(graph_value(g, x), -2, 2);
+    float l[3] = {-1, -0.5f, 0}, h[3] = {1, 0.5f, 0.25f};
+    memcpy(graph_value(g, lo)->data, l, sizeof l);
+    memcpy(graph_value(g, hi)->data, h, sizeof h);
+    /* keep x 0.05 off the walls, where relu^2 is smooth enough for h = 1e-2 */
+    for (size_t i = 0; i < 15; i++) {
+        float *v = &graph_value(g, x)->data[i];
+        for (int k = 0; k < 2; k++) {
+            float wall = k ? h[i % 3] : l[i % 3];
+            if (fabsf(*v - wall) < 0.05f)
+                *v = wall + 0.1f;
+        }
+    }
+    graph_forward(g);
+    double want = graph_scalar(g, ref);
+    assert_true(want > 0.1);
+    assert_true(fabs(graph_scalar(g, box) - want) < 1e-6 * want);
+    assert_true(graph_check_grad(g, &x, 1, 1e-2) < TOL);
+    graph_free(g);
+    /* shapes */
+    g = graph_alloc();
+    x = graph_feed(g, 5, 3);
+    assert_true(graph_mse(g, x, graph_feed(g, 5, 2)) < 0);
+    assert_true(graph_box(g, x, graph_feed(g, 1, 2), graph_feed(g, 1, 3)) < 0);
+    assert_true(graph_box(g, x, graph_square(g, graph_feed(g, 1, 3)), graph_feed(g, 1, 3)) < 0);
+    graph_free(g);
+}
+
 int main(void)
 {
     rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -349,6 +443,8 @@ int main(void)
         cmocka_unit_test(test_binary_ops),
         cmocka_unit_test(test_unary_ops),
         cmocka_unit_test(test_dense),
+        cmocka_unit_test(test_thin_chain),
+        cmocka_unit_test(test_loss_ops),
         cmocka_unit_test(test_forward_values),
         cmocka_unit_test(test_shape_errors),
         cmocka_unit_test(test_check_needs_grad),

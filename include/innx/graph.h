@@ -4,6 +4,7 @@
 #define INNX_GRAPH_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <gsl/gsl_matrix_float.h>
 
 #include "innx/error.h"
@@ -78,6 +79,11 @@ int graph_sum(graph *g, int a);
 int graph_mean(graph *g, int a);
 
 /* Columns. */
+/* Fused losses to a 1 x 1 scalar (graph_loss.c). Bounds of box are 1 x 1
+ * or 1 x cols feeds, constants or parameters; they get no gradient. */
+int graph_mse(graph *g, int a, int b);                /* mean((a - b)^2), same shapes */
+int graph_box(graph *g, int x, int lo, int hi);       /* mean(relu(lo-x)^2 + relu(x-hi)^2) */
+
 int graph_concat(graph *g, int a, int b);            /* [a | b], same rows */
 int graph_slice(graph *g, int a, size_t col0, size_t ncols);
 
@@ -109,6 +115,12 @@ int graph_shape(const graph *g, int node, size_t *rows, size_t *cols);
 /* Floating-point operations of one forward + backward pass, as counted by
  * each op (matrix products dominate). */
 double graph_flops(const graph *g);
+
+/* Profiling for speed work: with on, forward/backward add each node's
+ * time; graph_profile_print lists the nodes over 0.5 % of the total. Call
+ * after compiling (re-enabling resets the counts). */
+int graph_profile(graph *g, int on);
+void graph_profile_print(const graph *g, FILE *f, const char *title);
 
 /* Finite-difference check of d loss / d node for every entry of each `wrt`
  * node (feeds or parameters), central differences with step eps, the loss

@@ -7,6 +7,7 @@
 #define INNX_SPEND_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "innx/error.h"
 
@@ -57,6 +58,10 @@ double spend_step_joint(spend_task *t, innx_err *err);
 /* Floating-point operations of one forward-fit and one inverse-fit step. */
 double spend_flops_forward(const spend_task *t);
 double spend_flops_inverse(const spend_task *t);
+
+/* Time every node of the forward and inverse fits (bench --profile). */
+int spend_profile(spend_task *t, int on);
+void spend_profile_print(const spend_task *t, FILE *f);
 
 typedef struct spend_report {
     size_t d, k, n_test;

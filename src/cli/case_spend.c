@@ -390,11 +390,19 @@ int case_spend_bench(const cli_opts *o)
         return task ? cli_error(CLI_EXIT_FAIL, name, "out of memory")
                     : cli_error(CLI_EXIT_USAGE, name, "%s", err.msg);
     }
+    if (o->profile && spend_profile(task, 1) != 0) {
+        free(ms);
+        spend_free(task);
+        table_free(&t);
+        return cli_error(CLI_EXIT_FAIL, name, "out of memory");
+    }
     double mf = time_steps(task, 0, reps, ms);
     double mg = time_steps(task, 1, reps, ms);
     double gf = spend_flops_forward(task) / (mf * 1e-3) / 1e9;
     double gg = spend_flops_inverse(task) / (mg * 1e-3) / 1e9;
     size_t ntr = spend_n_train(task);
+    if (o->profile)
+        spend_profile_print(task, stderr);
     free(ms);
     spend_free(task);
     if (o->json) {

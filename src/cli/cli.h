@@ -29,6 +29,7 @@ typedef struct cli_opts {
     int range;               /* --range: solve for a range of y, not one */
     int no_box;              /* --no-box: drop the domain box term */
     long rows;               /* --rows N (gen-spend) */
+    int profile;             /* --profile: bench prints time per graph node */
 } cli_opts;
 
 /* Parse argv[first..argc) into o (defaults first). Prints

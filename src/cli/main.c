@@ -42,6 +42,7 @@ static const char usage[] =
     "  --quiet          no loss lines or progress\n"
     "  --threads N      threads for the large products (default: all cores)\n"
     "  --repeats N      bench: timed steps (default 200)\n"
+    "  --profile        bench spend: time of every graph node on stderr\n"
     "  --model SPEC     the inverse network, e.g. mlp:1-64-64-1/tanh, kan:1-32-32-1/g5k3\n"
     "  --range          sinc-kan: solve y in [0.3, 1.0] and compare with an MLP\n"
     "  --no-box         sinc: drop the box term on the sample domain\n"

@@ -10,7 +10,7 @@
 
 enum { OPT_STEPS = 256, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_THREADS, OPT_DATA, OPT_X, OPT_Y,
        OPT_OUT, OPT_DROP, OPT_JOINT, OPT_REPEATS, OPT_MODEL, OPT_RANGE, OPT_NO_BOX,
-       OPT_ROWS };
+       OPT_ROWS, OPT_PROFILE };
 
 static int parse_long(const char *cmd, const char *name, const char *s, long lo, long hi, long *v)
 {
@@ -43,6 +43,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         {"range", no_argument, 0, OPT_RANGE},
         {"no-box", no_argument, 0, OPT_NO_BOX},
         {"rows", required_argument, 0, OPT_ROWS},
+        {"profile", no_argument, 0, OPT_PROFILE},
         {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
@@ -73,6 +74,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         case OPT_ROWS:
             if (parse_long(cmd, "rows", optarg, 2, 100000000L, &o->rows)) return CLI_EXIT_USAGE;
             break;
+        case OPT_PROFILE: o->profile = 1; break;
         case OPT_JSON: o->json = 1; break;
         case OPT_QUIET: o->quiet = 1; break;
         case OPT_DATA: o->data = optarg; break;

@@ -2,10 +2,12 @@
  * op table (one entry per op: forward, backward, a one-line formula). */
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <gsl/gsl_blas.h>
 
@@ -34,11 +36,26 @@ struct graph_pool {
     pthread_t *th;
     pthread_mutex_t mu;
     pthread_cond_t go, done;
-    unsigned gen;
-    int pending, quit;
+    atomic_uint gen;              /* bumped once per job */
+    atomic_int pending;           /* workers still on the current job */
+    atomic_int sleepers;          /* workers blocked on go */
+    atomic_int quit;
     void (*fn)(void *arg, int tid, int n);
     void *arg;
 };
+
+/* A step hands the pool a job every few tens of microseconds, and waking a
+ * thread blocked on a condition variable costs about as much; so a worker
+ * spins this many polls for the next job before it sleeps, and the caller
+ * spins as long for the last worker. Idle graphs sleep. */
+#define POOL_SPIN 20000
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
 
 typedef struct { struct graph_pool *p; int tid; } pool_worker;
 
@@ -47,20 +64,30 @@ static void *pool_main(void *a)
     pool_worker *w = a;
     struct graph_pool *p = w->p;
     unsigned seen = 0;
-    pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (p->gen == seen && !p->quit)
-            pthread_cond_wait(&p->go, &p->mu);
-        if (p->quit)
+        for (int i = 0; i < POOL_SPIN && atomic_load(&p->gen) == seen && !atomic_load(&p->quit); i++)
+            cpu_relax();
+        if (atomic_load(&p->gen) == seen && !atomic_load(&p->quit)) {
+            /* sleepers is raised before gen is read again, and pool_run
+             * bumps gen before it reads sleepers (both sequentially
+             * consistent), so one of the two always sees the other. */
+            pthread_mutex_lock(&p->mu);
+            atomic_fetch_add(&p->sleepers, 1);
+            while (atomic_load(&p->gen) == seen && !atomic_load(&p->quit))
+                pthread_cond_wait(&p->go, &p->mu);
+            atomic_fetch_sub(&p->sleepers, 1);
+            pthread_mutex_unlock(&p->mu);
+        }
+        if (atomic_load(&p->quit))
             break;
-        seen = p->gen;
-        pthread_mutex_unlock(&p->mu);
+        seen = atomic_load(&p->gen);
         p->fn(p->arg, w->tid, p->n);
-        pthread_mutex_lock(&p->mu);
-        if (--p->pending == 0)
+        if (atomic_fetch_sub(&p->pending, 1) == 1) {
+            pthread_mutex_lock(&p->mu);
             pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->mu);
+        }
     }
-    pthread_mutex_unlock(&p->mu);
     free(w);
     return NULL;
 }
@@ -70,7 +97,7 @@ static void pool_free(struct graph_pool *p)
     if (!p)
         return;
     pthread_mutex_lock(&p->mu);
-    p->quit = 1;
+    atomic_store(&p->quit, 1);
     pthread_cond_broadcast(&p->go);
     pthread_mutex_unlock(&p->mu);
     for (int i = 1; i < p->n; i++)
@@ -95,6 +122,10 @@ static struct graph_pool *pool_alloc(int n)
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->go, NULL);
     pthread_cond_init(&p->done, NULL);
+    atomic_init(&p->gen, 0);
+    atomic_init(&p->pending, 0);
+    atomic_init(&p->sleepers, 0);
+    atomic_init(&p->quit, 0);
     p->n = 1;
     for (int i = 1; i < n; i++) {
         pool_worker *w = malloc(sizeof *w);
@@ -118,18 +149,24 @@ static void pool_run(struct graph_pool *p, void (*fn)(void *, int, int), void *a
         fn(arg, 0, 1);
         return;
     }
-    pthread_mutex_lock(&p->mu);
     p->fn = fn;
     p->arg = arg;
-    p->pending = p->n - 1;
-    p->gen++;
-    pthread_cond_broadcast(&p->go);
-    pthread_mutex_unlock(&p->mu);
+    atomic_store(&p->pending, p->n - 1);
+    atomic_fetch_add(&p->gen, 1);   /* publishes fn and arg */
+    if (atomic_load(&p->sleepers) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->go);
+        pthread_mutex_unlock(&p->mu);
+    }
     fn(arg, 0, p->n);
-    pthread_mutex_lock(&p->mu);
-    while (p->pending > 0)
-        pthread_cond_wait(&p->done, &p->mu);
-    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < POOL_SPIN && atomic_load(&p->pending) > 0; i++)
+        cpu_relax();
+    if (atomic_load(&p->pending) > 0) {
+        pthread_mutex_lock(&p->mu);
+        while (atomic_load(&p->pending) > 0)
+            pthread_cond_wait(&p->done, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+    }
 }
 
 static void row_range(size_t rows, int tid, int n, size_t *r0, size_t *r1)
@@ -195,6 +232,7 @@ void graph_free(graph *g)
         if (n->work) gsl_matrix_float_free(n->work);
     }
     pool_free(g->pool);
+    free(g->prof);
     free(g->nodes);
     free(g->order);
     free(g);
@@ -515,12 +553,23 @@ int graph_compile(graph *g, int loss, innx_err *err)
     return 0;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 void graph_forward(graph *g)
 {
     for (size_t k = 0; k < g->n_order; k++) {
         graph_node *n = NODE(g, g->order[k]);
-        if (graph_ops[n->op]->forward)
-            graph_ops[n->op]->forward(g, n);
+        if (!graph_ops[n->op]->forward)
+            continue;
+        double t0 = g->prof ? now_s() : 0;
+        graph_ops[n->op]->forward(g, n);
+        if (g->prof)
+            g->prof[2 * (size_t)g->order[k]] += now_s() - t0;
     }
 }
 
@@ -536,8 +585,38 @@ void graph_backward(graph *g)
     gsl_matrix_float_set(NODE(g, g->loss)->grad, 0, 0, 1.0f);
     for (size_t k = g->n_order; k-- > 0;) {
         graph_node *n = NODE(g, g->order[k]);
-        if (n->grad && graph_ops[n->op]->backward)
-            graph_ops[n->op]->backward(g, n);
+        if (!n->grad || !graph_ops[n->op]->backward)
+            continue;
+        double t0 = g->prof ? now_s() : 0;
+        graph_ops[n->op]->backward(g, n);
+        if (g->prof)
+            g->prof[2 * (size_t)g->order[k] + 1] += now_s() - t0;
+    }
+}
+
+int graph_profile(graph *g, int on)
+{
+    free(g->prof);
+    g->prof = on ? calloc(2 * (g->n ? g->n : 1), sizeof *g->prof) : NULL;
+    return on && !g->prof ? INNX_ENOMEM : 0;
+}
+
+void graph_profile_print(const graph *g, FILE *f, const char *title)
+{
+    if (!g->prof)
+        return;
+    double total = 0;
+    for (size_t i = 0; i < 2 * g->n; i++)
+        total += g->prof[i];
+    fprintf(f, "%s: time by node (forward + backward), %.3f s in all\n", title, total);
+    for (size_t k = 0; k < g->n_order; k++) {
+        int i = g->order[k];
+        const graph_node *n = &g->nodes[i];
+        double t = g->prof[2 * (size_t)i] + g->prof[2 * (size_t)i + 1];
+        if (t >= 0.005 * total)
+            fprintf(f, "  %4d %-10s %6zu x %-4zu  fwd %5.1f%%  bwd %5.1f%%\n", i, graph_ops[n->op]->name,
+                    n->rows, n->cols, 100 * g->prof[2 * (size_t)i] / total,
+                    100 * g->prof[2 * (size_t)i + 1] / total);
     }
 }
 
@@ -823,47 +902,132 @@ static const graph_op_def op_max = {"max", NULL, max_fwd, max_bwd, NULL};
 
 /* ---- matrix products --------------------------------------------------- */
 
-/* Y = A W, with a k = 1 product done as an outer product: sgemm's packing
- * costs more than the product when the inner dimension is 1. */
-static void matmul_into(const gsl_matrix_float *A, const gsl_matrix_float *W, gsl_matrix_float *Y,
+/* Thin products: when the inner size k or the outer size m of A (n x k)
+ * times W (k x m) is at most THIN (a network's first and last layers),
+ * sgemm spends more on packing and on scaling C than on the arithmetic, so
+ * these loops do them: row by row, each an axpy or an 8-way dot that the
+ * compiler vectorises. Column buffers of W live on the stack up to
+ * THIN_K floats; wider ones go to BLAS. */
+#define THIN 4
+#define THIN_K 512
+
+HOT static float dot8(const float *a, const float *b, size_t k)
+{
+    float s[8] = {0};
+    size_t l = 0;
+    for (; l + 8 <= k; l += 8)
+        for (int u = 0; u < 8; u++)
+            s[u] += a[l + u] * b[l + u];
+    float t = 0;
+    for (; l < k; l++)
+        t += a[l] * b[l];
+    return t + ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
+HOT static void axpy(float *y, float a, const float *x, size_t m)
+{
+    for (size_t j = 0; j < m; j++)
+        y[j] += a * x[j];
+}
+
+static int thin(size_t k, size_t m) { return (k <= THIN || m <= THIN) && k <= THIN_K; }
+
+/* W's columns, transposed into wt (m x k) */
+static void columns(const gsl_matrix_float *W, float *wt)
+{
+    for (size_t l = 0; l < W->size1; l++)
+        for (size_t j = 0; j < W->size2; j++)
+            wt[j * W->size1 + l] = *(PTR(W, l) + j);
+}
+
+/* Y = A W (or Y += A W) */
+HOT static void thin_mm(const gsl_matrix_float *A, const gsl_matrix_float *W, gsl_matrix_float *Y,
                         int accumulate)
 {
-    if (A->size2 == 1) {
-        for (size_t i = 0; i < Y->size1; i++) {
-            float a = *PTR(A, i), *y = PTR(Y, i);
-            const float *w = W->data;
-            if (accumulate)
-                for (size_t j = 0; j < Y->size2; j++) y[j] += a * w[j];
-            else
-                for (size_t j = 0; j < Y->size2; j++) y[j] = a * w[j];
+    size_t n = Y->size1, k = A->size2, m = Y->size2;
+    if (m <= THIN) {
+        float wt[THIN * THIN_K];
+        columns(W, wt);
+        for (size_t i = 0; i < n; i++) {
+            const float *a = PTR(A, i);
+            float *y = PTR(Y, i);
+            for (size_t j = 0; j < m; j++)
+                y[j] = (accumulate ? y[j] : 0.0f) + dot8(a, wt + j * k, k);
         }
         return;
     }
-    gsl_blas_sgemm(CblasNoTrans, CblasNoTrans, 1.0f, A, W, accumulate ? 1.0f : 0.0f, Y);
+    for (size_t i = 0; i < n; i++) {
+        const float *a = PTR(A, i);
+        float *y = PTR(Y, i);
+        if (!accumulate)
+            memset(y, 0, m * sizeof *y);
+        for (size_t l = 0; l < k; l++)
+            axpy(y, a[l], PTR(W, l), m);
+    }
+}
+
+/* dA (+)= dY W^T and dW += A^T dY, either may be NULL */
+HOT static void thin_mm_backward(const gsl_matrix_float *A, const gsl_matrix_float *W,
+                                 const gsl_matrix_float *dY, gsl_matrix_float *dA, int assign,
+                                 gsl_matrix_float *dW)
+{
+    size_t n = dY->size1, k = W->size1, m = W->size2;
+    if (m <= THIN) {
+        float wt[THIN * THIN_K], gt[THIN * THIN_K];
+        columns(W, wt);
+        memset(gt, 0, m * k * sizeof *gt);
+        for (size_t i = 0; i < n; i++) {
+            const float *d = PTR(dY, i), *a = PTR(A, i);
+            if (dA) {
+                float *da = PTR(dA, i);
+                if (assign)
+                    memset(da, 0, k * sizeof *da);
+                for (size_t j = 0; j < m; j++)
+                    axpy(da, d[j], wt + j * k, k);
+            }
+            if (dW)
+                for (size_t j = 0; j < m; j++)
+                    axpy(gt + j * k, d[j], a, k);
+        }
+        if (dW)
+            for (size_t l = 0; l < k; l++)
+                for (size_t j = 0; j < m; j++)
+                    *(PTR(dW, l) + j) += gt[j * k + l];
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const float *d = PTR(dY, i), *a = PTR(A, i);
+        if (dA) {
+            float *da = PTR(dA, i);
+            for (size_t l = 0; l < k; l++)
+                da[l] = (assign ? 0.0f : da[l]) + dot8(d, PTR(W, l), m);
+        }
+        if (dW)
+            for (size_t l = 0; l < k; l++)
+                axpy(PTR(dW, l), a[l], d, m);
+    }
+}
+
+/* Y = A W */
+static void matmul_into(const gsl_matrix_float *A, const gsl_matrix_float *W, gsl_matrix_float *Y,
+                        int accumulate)
+{
+    if (thin(A->size2, W->size2))
+        thin_mm(A, W, Y, accumulate);
+    else
+        gsl_blas_sgemm(CblasNoTrans, CblasNoTrans, 1.0f, A, W, accumulate ? 1.0f : 0.0f, Y);
 }
 
 /* dA += dY W^T;  dW += A^T dY */
 static void matmul_backward(graph_node *NA, graph_node *NW, const gsl_matrix_float *dY)
 {
-    if (NA->grad) {
-        if (NW->val->size1 == 1) {
-            /* dA is n x 1: a dot product per row */
-            const float *w = NW->val->data;
-            for (size_t i = 0; i < dY->size1; i++) {
-                const float *d = PTR(dY, i);
-                float s = 0;
-                for (size_t j = 0; j < dY->size2; j++)
-                    s += d[j] * w[j];
-                if (NA->grad_assign)
-                    *PTR(NA->grad, i) = s;
-                else
-                    *PTR(NA->grad, i) += s;
-            }
-        } else {
-            gsl_blas_sgemm(CblasNoTrans, CblasTrans, 1.0f, dY, NW->val,
-                           NA->grad_assign ? 0.0f : 1.0f, NA->grad);
-        }
+    if (thin(NW->val->size1, NW->val->size2)) {
+        thin_mm_backward(NA->val, NW->val, dY, NA->grad, NA->grad_assign, NW->grad);
+        return;
     }
+    if (NA->grad)
+        gsl_blas_sgemm(CblasNoTrans, CblasTrans, 1.0f, dY, NW->val, NA->grad_assign ? 0.0f : 1.0f,
+                       NA->grad);
     if (NW->grad)
         gsl_blas_sgemm(CblasTrans, CblasNoTrans, 1.0f, NA->val, dY, 1.0f, NW->grad);
 }
@@ -915,8 +1079,10 @@ static const graph_op_def op_add_bias = {"add_bias", NULL, add_bias_fwd, add_bia
  * place over the node's gradient, which nothing reads after this op. */
 static size_t dense_threads(const graph *g, const graph_node *n)
 {
-    /* Below ~1 MFLOP a product is not worth a thread hand-off. */
-    double work = (double)n->rows * (double)n->cols * (double)g->nodes[n->in[0]].cols;
+    /* Below ~1 MFLOP a layer is not worth a thread hand-off. The bias and
+     * activation passes cost about 16 flops an output whatever k is, which
+     * is what a thin first layer (k = 1..3) spends its time on. */
+    double work = (double)n->rows * (double)n->cols * (double)(g->nodes[n->in[0]].cols + 16);
     return work >= 1e6 && g->threads > 1 ? (size_t)g->threads : 1;
 }
 
@@ -1222,4 +1388,6 @@ const graph_op_def *const graph_ops[GRAPH_N_OPS] = {
     [GRAPH_OP_SUM] = &op_sum,         [GRAPH_OP_MEAN] = &op_mean,
     [GRAPH_OP_CONCAT] = &op_concat,   [GRAPH_OP_SLICE] = &op_slice,
     [GRAPH_OP_KAN] = &graph_op_kan,
+    [GRAPH_OP_MSE] = &graph_op_mse,
+    [GRAPH_OP_BOX] = &graph_op_box,
 };

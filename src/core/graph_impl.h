@@ -34,6 +34,7 @@ struct graph {
     innx_err err;
     int threads;                  /* graph_set_threads(), default 1 */
     struct graph_pool *pool;      /* started at compile when threads > 1 */
+    double *prof;                 /* graph_profile(): seconds per node, fwd then bwd */
 };
 
 typedef struct graph_op_def {
@@ -60,11 +61,13 @@ enum {
     GRAPH_OP_SUM, GRAPH_OP_MEAN,
     GRAPH_OP_CONCAT, GRAPH_OP_SLICE,
     GRAPH_OP_KAN,  /* kan.c */
+    GRAPH_OP_MSE, GRAPH_OP_BOX, /* graph_loss.c */
     GRAPH_N_OPS
 };
 
 extern const graph_op_def *const graph_ops[GRAPH_N_OPS];
 extern const graph_op_def graph_op_kan; /* kan.c */
+extern const graph_op_def graph_op_mse, graph_op_box; /* graph_loss.c */
 
 /* Add a node with op `op`, inputs in[0..n_in) and the given shape; fails with
  * -1 (and a kept error) when any input is -1. */

@@ -72,8 +72,6 @@ static nn_model *model(const char *s, size_t in, size_t out, gsl_rng *r, innx_er
     return nn_alloc(&spec, r, err);
 }
 
-/* mean (a - b)^2 */
-static int mse(graph *g, int a, int b) { return graph_mean(g, graph_square(g, graph_sub(g, a, b))); }
 
 spend_task *spend_alloc(const spend_conf *c, const double *x, const double *y, size_t n, size_t d,
                         const double *box_lo, const double *box_hi, innx_err *err)
@@ -145,7 +143,7 @@ spend_task *spend_alloc(const spend_conf *c, const double *x, const double *y, s
     {
         graph *g = t->gf;
         int X = t->f_X = graph_feed(g, t->n_train, d), Y = t->f_Y = graph_feed(g, t->n_train, 1);
-        t->f_loss = mse(g, nn_build(t->F, g, X, 1), Y);
+        t->f_loss = graph_mse(g, nn_build(t->F, g, X, 1), Y);
         if (graph_compile(g, t->f_loss, err) != 0)
             goto fail;
         fill(graph_value(g, X), xs);
@@ -158,10 +156,9 @@ spend_task *spend_alloc(const spend_conf *c, const double *x, const double *y, s
         int xh = nn_build(t->G, g, Y, 1);
         int fy = nn_build(t->F, g, xh, 0);
         /* box = mean(relu(lo - x^)^2 + relu(x^ - hi)^2): quadratic walls */
-        int box = graph_mean(g, graph_add(g, graph_square(g, graph_relu(g, graph_sub(g, lo, xh))),
-                                          graph_square(g, graph_relu(g, graph_sub(g, xh, hi)))));
-        t->g_terms[0] = mse(g, xh, X);
-        t->g_terms[1] = mse(g, fy, Y);
+        int box = graph_box(g, xh, lo, hi);
+        t->g_terms[0] = graph_mse(g, xh, X);
+        t->g_terms[1] = graph_mse(g, fy, Y);
         t->g_terms[2] = box;
         t->g_loss = graph_add(g, graph_add(g, graph_scale(g, t->g_terms[0], (float)c->w_recon),
                                            graph_scale(g, t->g_terms[1], (float)c->w_cycle)),
@@ -269,12 +266,11 @@ static int joint_build(spend_task *t, innx_err *err)
     int X = graph_feed(g, n, d), Y = graph_feed(g, n, 1);
     int lo = graph_feed(g, 1, d), hi = graph_feed(g, 1, d);
     int fx = nn_build(t->F, g, X, 1), xh = nn_build(t->G, g, Y, 1), fy = nn_build(t->F, g, xh, 1);
-    int box = graph_mean(g, graph_add(g, graph_square(g, graph_relu(g, graph_sub(g, lo, xh))),
-                                      graph_square(g, graph_relu(g, graph_sub(g, xh, hi)))));
-    int gl = graph_add(g, graph_add(g, graph_scale(g, mse(g, xh, X), (float)t->c.w_recon),
-                                    graph_scale(g, mse(g, fy, Y), (float)t->c.w_cycle)),
+    int box = graph_box(g, xh, lo, hi);
+    int gl = graph_add(g, graph_add(g, graph_scale(g, graph_mse(g, xh, X), (float)t->c.w_recon),
+                                    graph_scale(g, graph_mse(g, fy, Y), (float)t->c.w_cycle)),
                        graph_scale(g, box, (float)t->c.w_box));
-    t->j_loss = graph_add(g, mse(g, fx, Y), gl);
+    t->j_loss = graph_add(g, graph_mse(g, fx, Y), gl);
     if (graph_compile(g, t->j_loss, err) != 0)
         return INNX_EINVAL;
     /* The same training rows as the other two graphs. */
@@ -295,6 +291,17 @@ double spend_step_joint(spend_task *t, innx_err *err)
     graph_backward(t->gj);
     optim_adam_step(t->aj);
     return loss;
+}
+
+int spend_profile(spend_task *t, int on)
+{
+    return graph_profile(t->gf, on) || graph_profile(t->gg, on) ? INNX_ENOMEM : 0;
+}
+
+void spend_profile_print(const spend_task *t, FILE *f)
+{
+    graph_profile_print(t->gf, f, "forward fit");
+    graph_profile_print(t->gg, f, "inverse fit");
 }
 
 double spend_flops_forward(const spend_task *t) { return graph_flops(t->gf); }
