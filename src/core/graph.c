@@ -1,5 +1,7 @@
 /* graph.c: the static reverse-mode autodiff graph: builders, compile, and the
  * op table (one entry per op: forward, backward, a one-line formula). */
+#include "config.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -141,6 +143,15 @@ static struct graph_pool *pool_alloc(int n)
     }
     return p;
 }
+
+/* The pool's threads each run whole products; BLAS threads of its own
+ * inside them would only contend with the pool's (spinning) workers. */
+#ifdef HAVE_OPENBLAS
+void openblas_set_num_threads(int n);
+static void blas_single_thread(void) { openblas_set_num_threads(1); }
+#else
+static void blas_single_thread(void) {}
+#endif
 
 /* Run fn(arg, tid, n) on every thread (the caller is tid 0) and wait. */
 static void pool_run(struct graph_pool *p, void (*fn)(void *, int, int), void *arg)
@@ -546,6 +557,8 @@ int graph_compile(graph *g, int loss, innx_err *err)
                 return innx_errf(err, INNX_ENOMEM, "graph: out of memory");
         }
     }
+    if (g->threads > 1)
+        blas_single_thread();
     if (g->threads > 1 && !(g->pool = pool_alloc(g->threads)))
         return innx_errf(err, INNX_ENOMEM, "graph: cannot start threads");
     g->loss = loss;
