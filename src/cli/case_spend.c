@@ -154,21 +154,21 @@ static void print_report(const spend_report *r, const table *t)
     size_t d = t->d;
     printf("segments: k-means (k = %zu) on the test part in scaled units, means in original units\n",
            r->k);
-    printf("  seg  %-8s", "count");
-    for (size_t c = 0; c < d; c++)
-        printf(" %12.12s", t->names[c]);
-    printf("   | real seg %-6s", "count");
-    for (size_t c = 0; c < d; c++)
-        printf(" %12.12s", t->names[c]);
+    printf("  %-*s | real traits\n", (int)(10 + 12 * d), "predicted from spend");
+    for (int side = 0; side < 2; side++) {
+        printf("%s  seg  count", side ? " |" : "");
+        for (size_t c = 0; c < d; c++)
+            printf(" %11.11s", t->names[c]);
+    }
     printf("\n");
     for (size_t s = 0; s < r->k; s++) {
         size_t m = r->match[s];
-        printf("  %3zu  %-8zu", s + 1, r->count_pred[s]);
+        printf("  %3zu  %5zu", s + 1, r->count_pred[s]);
         for (size_t c = 0; c < d; c++)
-            printf(" %12.6g", r->seg_pred[s * d + c]);
-        printf("   | %8zu %-6zu", m + 1, r->count_real[m]);
+            printf(" %11.2f", r->seg_pred[s * d + c]);
+        printf(" |  %3zu  %5zu", m + 1, r->count_real[m]);
         for (size_t c = 0; c < d; c++)
-            printf(" %12.6g", r->seg_real[m * d + c]);
+            printf(" %11.2f", r->seg_real[m * d + c]);
         printf("\n");
     }
     printf("silhouette: predicted %.3f, real %.3f\n", r->silhouette_pred, r->silhouette_real);
