@@ -37,7 +37,10 @@ ls "$tmp" | grep -q tmp && fail "a temporary file was left: $(ls "$tmp")"
 # --out never over the input.
 cp "$tmp/small.csv" "$tmp/keep.csv"
 "$innx" train spend --data "$tmp/small.csv" --steps 20 --quiet --out "$tmp/small.csv" 2>"$tmp/err"; rc=$?
-[ $rc -ne 0 ] || fail "--out over --data must fail"
+[ $rc -eq 2 ] || fail "--out over --data must exit 2 (before training), not $rc"
+grep -q "refusing to overwrite the input file" "$tmp/err" || fail "message: $(cat "$tmp/err")"
+"$innx" train spend --steps 20 --quiet --out "$tmp/no/such/dir.csv" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || fail "--out in a missing directory must exit 2, not $rc"
 cmp -s "$tmp/small.csv" "$tmp/keep.csv" || fail "--data file was changed"
 
 # Bad input: exit 2, file:line:col, nothing written.

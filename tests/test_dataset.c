@@ -535,9 +535,30 @@ static void test_write_protect(void **state)
     assert_int_equal(dataset_write_csv(other, names, 1, v, 1, inpath, &e), 0);
 }
 
+/* The up-front check refuses what the write would, and writes nothing. */
+static void test_check_writable(void **state)
+{
+    fixture *fx = *state;
+    char in[300], out[300], missing[300];
+    strcpy(in, put(fx, "in.csv", "a\n1\n", 0));
+    snprintf(out, sizeof out, "%s/out.csv", fx->dir);
+    snprintf(missing, sizeof missing, "%s/no/such/out.csv", fx->dir);
+    innx_err e;
+    assert_int_equal(dataset_check_writable(out, in, &e), 0);
+    assert_int_equal(count_files(fx->dir), 1);
+    assert_int_equal(dataset_check_writable(in, in, &e), INNX_EINVAL);
+    assert_non_null(strstr(e.msg, "refusing to overwrite the input file"));
+    assert_int_equal(dataset_check_writable(fx->dir, NULL, &e), INNX_EINVAL);
+    assert_non_null(strstr(e.msg, "is a directory"));
+    assert_int_equal(dataset_check_writable(missing, NULL, &e), INNX_EIO);
+    assert_non_null(strstr(e.msg, "cannot write in"));
+    assert_int_equal(dataset_check_writable("", NULL, &e), INNX_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_check_writable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_good, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_file, setup, teardown),

@@ -47,4 +47,9 @@ void dataset_free_names(char **names, size_t n);
 int dataset_write_csv(const char *path, const char *const *names, size_t cols,
                       const double *v, size_t rows, const char *protect, innx_err *err);
 
+/* What dataset_write_csv would refuse, checked before any work: path is
+ * the protected input, a directory, or in a directory that cannot be
+ * written. 0 when a write may go ahead. */
+int dataset_check_writable(const char *path, const char *protect, innx_err *err);
+
 #endif

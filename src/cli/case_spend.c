@@ -236,6 +236,11 @@ int case_spend_train(const cli_opts *o)
     char fwd[64], inv[64];
     spend_conf c = conf_for(o, t.d, fwd, inv, sizeof fwd);
     innx_err err;
+    /* A bad --out is found now, not after the training. */
+    if (o->out && dataset_check_writable(o->out, o->data, &err) != 0) {
+        table_free(&t);
+        return cli_error(CLI_EXIT_USAGE, name, "--out: %s", err.msg);
+    }
     int text = !o->json && !o->quiet;
     double t0 = cli_now();
     spend_task *task = spend_alloc(&c, t.x, t.y, t.n, t.d, t.lo, t.hi, &err);

@@ -590,17 +590,53 @@ static int write_rows(FILE *f, const char *const *names, size_t cols, const doub
     return 0;
 }
 
+static int refuse_input(const char *path, const char *protect, innx_err *err)
+{
+    struct stat st, sp;
+    if (protect && stat(path, &st) == 0 && stat(protect, &sp) == 0 && st.st_dev == sp.st_dev &&
+        st.st_ino == sp.st_ino)
+        return innx_errf(err, INNX_EINVAL, "%s: refusing to overwrite the input file %s", path,
+                         protect);
+    return 0;
+}
+
+int dataset_check_writable(const char *path, const char *protect, innx_err *err)
+{
+    if (!path || !*path)
+        return innx_errf(err, INNX_EINVAL, "no output file named");
+    if (refuse_input(path, protect, err) != 0)
+        return INNX_EINVAL;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return innx_errf(err, INNX_EINVAL, "%s: is a directory", path);
+    /* the temporary file goes next to path */
+    size_t len = strlen(path);
+    char *dir = malloc(len + 2);
+    if (!dir)
+        return innx_errf(err, INNX_ENOMEM, "%s: out of memory", path);
+    memcpy(dir, path, len + 1);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    int ok = access(dir, W_OK | X_OK) == 0, e = errno;
+    int st_ = ok ? 0 : innx_errf(err, INNX_EIO, "%s: cannot write in %s: %s", path, dir, strerror(e));
+    free(dir);
+    return st_;
+}
+
 int dataset_write_csv(const char *path, const char *const *names, size_t cols,
                       const double *v, size_t rows, const char *protect, innx_err *err)
 {
     if (!path || !*path || !names || !cols || (rows && !v))
         return innx_errf(err, INNX_EINVAL, "%s: nothing to write", path ? path : "(null)");
-    struct stat st, sp;
+    struct stat st;
     int exists = stat(path, &st) == 0;
-    if (exists && protect && stat(protect, &sp) == 0 && st.st_dev == sp.st_dev &&
-        st.st_ino == sp.st_ino)
-        return innx_errf(err, INNX_EINVAL, "%s: refusing to overwrite the input file %s", path,
-                         protect);
+    if (refuse_input(path, protect, err) != 0)
+        return INNX_EINVAL;
 
     size_t len = strlen(path);
     char *tmp = malloc(len + sizeof ".tmpXXXXXX");
