@@ -50,10 +50,8 @@ size_t spend_n_train(const spend_task *t);
 /* One full-batch Adam step of F on mean (F(x) - y)^2; returns that loss. */
 double spend_step_forward(spend_task *t);
 /* One step of G (F frozen) on w_recon recon + w_cycle cycle + w_box box.
- * Returns the total; terms[3] (may be NULL) gets recon, cycle, box. err is
- * unused today (G's graph is built by spend_alloc); kept so a later lazily
- * built stage can fail here. */
-double spend_step_inverse(spend_task *t, double terms[3], innx_err *err);
+ * Returns the total; terms[3] (may be NULL) gets recon, cycle, box. */
+double spend_step_inverse(spend_task *t, double terms[3]);
 /* One step of F and G together on F's loss + G's loss, lr_joint. */
 double spend_step_joint(spend_task *t, innx_err *err);
 /* Floating-point operations of one forward-fit and one inverse-fit step. */

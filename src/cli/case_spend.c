@@ -280,7 +280,7 @@ int case_spend_train(const cli_opts *o)
     double secs_f = cli_now() - tf0, terms[3] = {NAN, NAN, NAN}, tg0 = cli_now();
     cli_progress(o, name, -1, 0, 0);
     for (long s = 0; s < c.steps_inverse; s++) {
-        loss = spend_step_inverse(task, terms, &err);
+        loss = spend_step_inverse(task, terms);
         if (!isfinite(loss)) {
             rc = cli_error(CLI_EXIT_FAIL, name, "inverse fit: loss became %g at step %ld", loss, s);
             goto out;
@@ -364,12 +364,11 @@ out:
 
 static double time_steps(spend_task *task, int inverse, long reps, double *ms)
 {
-    innx_err err;
     for (int w = 0; w < 5; w++)
-        inverse ? spend_step_inverse(task, NULL, &err) : spend_step_forward(task);
+        inverse ? spend_step_inverse(task, NULL) : spend_step_forward(task);
     for (long i = 0; i < reps; i++) {
         double a = cli_now();
-        inverse ? spend_step_inverse(task, NULL, &err) : spend_step_forward(task);
+        inverse ? spend_step_inverse(task, NULL) : spend_step_forward(task);
         ms[i] = 1e3 * (cli_now() - a);
     }
     return cli_median(ms, (size_t)reps);

@@ -69,8 +69,6 @@ int cli_error(int code, const char *where, const char *fmt, ...)
 
 /* Seconds from a monotonic clock. */
 double cli_now(void);
-/* Set BLAS threads (OpenBLAS) if n > 0. */
-void cli_set_threads(int n);
 /* Median of n values (sorts v). */
 double cli_median(double *v, size_t n);
 /* One overwritten progress line on stderr when it is a terminal (and not

@@ -89,7 +89,6 @@ static int run_case(int argc, char **argv, int bench)
         snprintf(where, sizeof where, "%s %s", cmd, c->name);
         if (cli_parse_opts(where, argc, argv, 2, &o) != 0)
             return CLI_EXIT_USAGE;
-        cli_set_threads(o.threads);
         return fn(&o);
     }
     cli_error(CLI_EXIT_USAGE, cmd, "unknown case '%s'", argv[1]);

@@ -1,5 +1,5 @@
 /* util.c: small things every headless command shares: error lines, clocks,
- * BLAS threads, medians and the progress line. */
+ * medians and the progress line. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +9,6 @@
 #include "config.h"
 #include "cli.h"
 
-#ifdef HAVE_OPENBLAS
-void openblas_set_num_threads(int n);
-#endif
 
 int cli_error(int code, const char *where, const char *fmt, ...)
 {
@@ -29,16 +26,6 @@ double cli_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* innx splits its large products over threads of its own (graph.c), so
- * OpenBLAS runs single-threaded inside them rather than oversubscribing. */
-void cli_set_threads(int n)
-{
-    (void)n;
-#ifdef HAVE_OPENBLAS
-    openblas_set_num_threads(1);
-#endif
 }
 
 static int cmp_double(const void *a, const void *b)

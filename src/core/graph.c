@@ -144,8 +144,9 @@ static struct graph_pool *pool_alloc(int n)
     return p;
 }
 
-/* The pool's threads each run whole products; BLAS threads of its own
- * inside them would only contend with the pool's (spinning) workers. */
+/* The graph owns the threading of its products (graph_set_threads; one
+ * thread means one): BLAS threads of its own inside them would only contend
+ * with the pool's (spinning) workers. */
 #ifdef HAVE_OPENBLAS
 void openblas_set_num_threads(int n);
 static void blas_single_thread(void) { openblas_set_num_threads(1); }
@@ -557,8 +558,7 @@ int graph_compile(graph *g, int loss, innx_err *err)
                 return innx_errf(err, INNX_ENOMEM, "graph: out of memory");
         }
     }
-    if (g->threads > 1)
-        blas_single_thread();
+    blas_single_thread();
     if (g->threads > 1 && !(g->pool = pool_alloc(g->threads)))
         return innx_errf(err, INNX_ENOMEM, "graph: cannot start threads");
     g->loss = loss;

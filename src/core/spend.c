@@ -229,9 +229,8 @@ double spend_step_forward(spend_task *t)
     return loss;
 }
 
-double spend_step_inverse(spend_task *t, double terms[3], innx_err *err)
+double spend_step_inverse(spend_task *t, double terms[3])
 {
-    (void)err;
     graph_forward(t->gg);
     double loss = graph_scalar(t->gg, t->g_loss);
     if (terms)
