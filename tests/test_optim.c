@@ -105,6 +105,18 @@ static void test_plateau_matches_torch(void **state)
     gsl_matrix_float_free(g);
 }
 
+/* torch: MultiStepLR(Adam(lr=1), milestones=[2, 4], gamma=0.1), stepped
+ * after each optimiser step, gives lr 1, 1, 0.1, 0.1, 0.01, 0.01 to steps 0..5. */
+static void test_multistep_matches_torch(void **state)
+{
+    (void)state;
+    static const long ms[] = {2, 4};
+    static const double lr[] = {1, 1, 0.1, 0.1, 0.01, 0.01};
+    for (long i = 0; i < 6; i++)
+        assert_true(fabs(optim_multistep_lr(1.0, 0.1, ms, 2, i) - lr[i]) < 1e-15);
+    assert_true(optim_multistep_lr(2e-3, 0.5, ms, 0, 100) == 2e-3);
+}
+
 /* Stops after `patience` non-improving steps and restores the weights that
  * gave the best metric, not the last ones. */
 static void test_early_stop_restores_best(void **state)
@@ -138,6 +150,7 @@ int main(void)
         cmocka_unit_test(test_adam_weight_decay),
         cmocka_unit_test(test_adam_skips_frozen),
         cmocka_unit_test(test_plateau_matches_torch),
+        cmocka_unit_test(test_multistep_matches_torch),
         cmocka_unit_test(test_early_stop_restores_best),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

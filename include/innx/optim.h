@@ -46,6 +46,11 @@ void optim_plateau_init(optim_plateau *s, double factor, int patience);
 /* Feed one metric; returns the lr to use next (changes a's lr in place). */
 double optim_plateau_step(optim_plateau *s, optim_adam *a, double metric);
 
+/* MultiStepLR: the lr for optimiser step `step` (from 0) is
+ * base * gamma^(number of milestones <= step), as torch's MultiStepLR stepped
+ * once per optimiser step. Milestones ascending. */
+double optim_multistep_lr(double base, double gamma, const long *milestones, size_t n, long step);
+
 /* Early stopping: counts steps without improvement (metric < best, strict);
  * keeps a copy of the parameters at the best metric for restore. */
 typedef struct optim_early {
@@ -74,6 +79,8 @@ typedef struct optim_ema {
 int optim_ema_init(optim_ema *s, const optim_params *p, double decay);
 void optim_ema_free(optim_ema *s);
 void optim_ema_update(optim_ema *s, const optim_params *p);
+/* Start afresh: the next update sets the average to the weights. */
+void optim_ema_restart(optim_ema *s);
 /* Exchange the live weights and the averages (call twice to undo). */
 void optim_ema_swap(optim_ema *s, const optim_params *p);
 

@@ -136,6 +136,14 @@ double optim_plateau_step(optim_plateau *s, optim_adam *a, double metric)
     return optim_adam_lr(a);
 }
 
+double optim_multistep_lr(double base, double gamma, const long *milestones, size_t n, long step)
+{
+    double lr = base;
+    for (size_t i = 0; i < n && milestones[i] <= step; i++)
+        lr *= gamma;
+    return lr;
+}
+
 /* Owned copies of a param set's values (no gradients). */
 static void copies_free(optim_params *c)
 {
@@ -221,6 +229,8 @@ void optim_ema_update(optim_ema *s, const optim_params *p)
             v[j] = a * v[j] + b * w[j];
     }
 }
+
+void optim_ema_restart(optim_ema *s) { s->updates = 0; }
 
 void optim_ema_swap(optim_ema *s, const optim_params *p)
 {
