@@ -9,10 +9,16 @@ out=$("$innx" train sinc --steps 500 --quiet) || fail "train sinc exited $?"
 echo "$out" | grep -q "x\* (Newton, double)= 0.551910978" || fail "no polished root in: $out"
 
 json=$("$innx" train sinc --steps 500 --json) || fail "train sinc --json exited $?"
-for k in steps seconds loss x_raw residual_raw x_polished residual_polished; do
+for k in steps seconds loss answer_step rollbacks x_raw residual_raw x_polished residual_polished; do
     echo "$json" | grep -q "\"$k\":" || fail "--json lacks $k: $json"
 done
 echo "$json" | grep -q '"steps":500' || fail "steps not 500: $json"
+
+# the schedule is shown, and --constant-lr drops it
+out=$("$innx" train sinc --steps 20 2>&1 | head -n 1)
+echo "$out" | grep -q "Adam lr 0.002 (x0.5 at steps 10 and 15), 20 steps" || fail "no schedule in: $out"
+out=$("$innx" train sinc --steps 20 --constant-lr 2>&1 | head -n 1)
+echo "$out" | grep -q "Adam lr 0.002, 20 steps" || fail "--constant-lr still decays: $out"
 
 json=$("$innx" bench sinc --repeats 5 --json) || fail "bench sinc exited $?"
 for k in workload steps ms_per_step gflops; do

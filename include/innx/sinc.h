@@ -20,6 +20,10 @@ typedef struct sinc_conf {
     double y_lo, y_hi;
     double lr;
     long steps;            /* at most this many steps */
+    /* lr * lr_gamma from each milestone on (torch's MultiStepLR), the
+     * milestones given as fractions of steps; lr_gamma 1 = a constant lr */
+    double lr_gamma;
+    double lr_milestones[2];
     double norm_weight;    /* lambda of mean G(y)^2 (minimum norm) */
     /* lambda of the box term mean(relu(lo - G) + relu(G - hi)) on the domain
      * the samples came from: zero inside, so it changes no in-domain
@@ -29,6 +33,11 @@ typedef struct sinc_conf {
     /* Answers come from an exponential moving average of G's weights with
      * this decay (0 = the last weights); training itself is unchanged. */
     double ema_decay;
+    /* Every `checkpoint` steps and after the last, the answering weights
+     * (the average, if on) are scored by the loss and the lowest-loss ones
+     * are kept to answer: a late Adam blow-up cannot spoil the answer.
+     * 0 = off. */
+    long checkpoint;
     unsigned long seed;
     int threads;           /* graph threads; 0 = one per online core */
 } sinc_conf;
@@ -42,12 +51,24 @@ typedef struct sinc_task sinc_task;
 sinc_task *sinc_alloc(const sinc_conf *c, innx_err *err);
 void sinc_free(sinc_task *t);
 /* One full-batch step (forward, backward, Adam); returns the loss of the
- * weights before the update. Early stopping (if on) is tracked here. */
+ * weights before the update, which may be a blow-up that this step rolled
+ * back (see sinc_rollbacks). Early stopping (if on) is tracked here. */
 double sinc_step(sinc_task *t);
-/* 1 once early stopping fired; sinc_finish() then restores the best weights. */
+/* 1 once early stopping fired. sinc_finish() ends training: it puts in the
+ * weights that answer (best early-stop / checkpoint, averaged if on). */
 int sinc_should_stop(const sinc_task *t);
 void sinc_finish(sinc_task *t);
 long sinc_steps_done(const sinc_task *t);
+/* The lr of the next step. */
+double sinc_lr(const sinc_task *t);
+/* The loss of the weights that answer now (the average, if on). */
+double sinc_answer_loss(sinc_task *t);
+/* Step of the checkpoint that answers (after sinc_finish; 0 = none). */
+long sinc_answer_step(const sinc_task *t);
+/* Blow-ups met so far: a step whose loss is over ten times the best
+ * checkpoint's (or not finite) puts the checkpoint's weights back, restarts
+ * Adam's moments and the average, and training goes on (at most 10). */
+long sinc_rollbacks(const sinc_task *t);
 /* Floating-point operations of one step (graph count). */
 double sinc_flops(const sinc_task *t);
 /* G(y) for n values of y. */

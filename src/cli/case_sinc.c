@@ -16,13 +16,26 @@ int case_sinc_report(const cli_opts *o, const char *name, const sinc_conf *c)
     sinc_task *t = sinc_alloc(c, &err);
     if (!t)
         return cli_error(CLI_EXIT_USAGE, name, "%s", err.msg);
-    if (!o->json && !o->quiet)
-        printf("%s: G %s, %zu samples, Adam lr %g, %ld steps%s, seed %lu\n", name, c->model, c->n,
-               c->lr, c->steps, c->patience ? " max (early stop)" : "", c->seed);
+    if (!o->json && !o->quiet) {
+        printf("%s: G %s, %zu samples, Adam lr %g", name, c->model, c->n, c->lr);
+        if (c->lr_gamma != 1.0)
+            printf(" (x%g at steps %ld and %ld)", c->lr_gamma, lround(c->lr_milestones[0] * (double)c->steps),
+                   lround(c->lr_milestones[1] * (double)c->steps));
+        printf(", %ld steps%s, seed %lu\n", c->steps, c->patience ? " max (early stop)" : "", c->seed);
+    }
     double t0 = cli_now(), loss = NAN;
     long s;
     for (s = 0; s < c->steps && !sinc_should_stop(t); s++) {
+        long rollbacks = sinc_rollbacks(t);
         loss = sinc_step(t);
+        if (sinc_rollbacks(t) > rollbacks) {
+            if (!o->json && !o->quiet) {
+                cli_progress(o, name, -1, 0, 0);
+                printf("step %6ld  loss %.6e  blow-up: back to the checkpoint of step %ld, Adam restarted\n",
+                       s, loss, sinc_answer_step(t));
+            }
+            continue;
+        }
         if (!isfinite(loss)) {
             cli_progress(o, name, -1, 0, 0);
             sinc_free(t);
@@ -31,7 +44,7 @@ int case_sinc_report(const cli_opts *o, const char *name, const sinc_conf *c)
         if (s % SINC_LOG_EVERY == 0) {
             if (!o->json && !o->quiet) {
                 cli_progress(o, name, -1, 0, 0);
-                printf("step %6ld  loss %.6e\n", s, loss);
+                printf("step %6ld  loss %.6e  lr %.3g\n", s, loss, sinc_lr(t));
                 fflush(stdout);
             }
         }
@@ -41,7 +54,7 @@ int case_sinc_report(const cli_opts *o, const char *name, const sinc_conf *c)
     cli_progress(o, name, -1, 0, 0);
     sinc_finish(t);
     double secs = cli_now() - t0;
-    long steps = sinc_steps_done(t);
+    long steps = sinc_steps_done(t), answer_step = sinc_answer_step(t), rollbacks = sinc_rollbacks(t);
 
     double y = SINC_Y_STAR, x_raw;
     if (sinc_query(t, &y, 1, &x_raw, &err) != 0) {
@@ -62,6 +75,8 @@ int case_sinc_report(const cli_opts *o, const char *name, const sinc_conf *c)
         json_num(&j, "seconds", secs);
         json_num(&j, "ms_per_step", 1e3 * secs / (double)(steps ? steps : 1));
         json_num(&j, "loss", loss);
+        json_int(&j, "answer_step", answer_step);
+        json_int(&j, "rollbacks", rollbacks);
         json_num(&j, "y_star", y);
         json_num(&j, "x_raw", x_raw);
         json_num(&j, "f_raw", sinc_f(x_raw));
@@ -91,6 +106,7 @@ int case_sinc_train(const cli_opts *o)
     if (o->seed >= 0) c.seed = (unsigned long)o->seed;
     if (o->model) c.model = o->model;
     if (o->no_box) c.box_weight = 0;
+    if (o->constant_lr) c.lr_gamma = 1.0;
     c.threads = o->threads;
     return case_sinc_report(o, "train sinc", &c);
 }

@@ -73,6 +73,8 @@ static int case_sinc_kan_range(const cli_opts *o)
     m.lr = k.lr;
     m.steps = k.steps;
     m.patience = k.patience;
+    m.lr_gamma = k.lr_gamma;
+    m.checkpoint = k.checkpoint;
     m.norm_weight = 0;
     m.box_weight = 0;
     if (o->steps > 0) k.steps = m.steps = o->steps;

@@ -28,6 +28,7 @@ typedef struct cli_opts {
     const char *model;       /* --model SPEC */
     int range;               /* --range: solve for a range of y, not one */
     int no_box;              /* --no-box: drop the domain box term */
+    int constant_lr;         /* --constant-lr: no lr decay (the article's) */
     long rows;               /* --rows N (gen-spend) */
     int profile;             /* --profile: bench prints time per graph node */
 } cli_opts;

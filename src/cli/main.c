@@ -46,6 +46,7 @@ static const char usage[] =
     "  --model SPEC     the inverse network, e.g. mlp:1-64-64-1/tanh, kan:1-32-32-1/g5k3\n"
     "  --range          sinc-kan: solve y in [0.3, 1.0] and compare with an MLP\n"
     "  --no-box         sinc: drop the box term on the sample domain\n"
+    "  --constant-lr    sinc: keep Adam's lr fixed (the article's schedule)\n"
     "  --data FILE.csv  spend: the table (default: the built-in data/spend.csv)\n"
     "  --x A,B,C        spend: trait columns (default age,education,income)\n"
     "  --y NAME         spend: target column (default spend)\n"
