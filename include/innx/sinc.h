@@ -59,8 +59,10 @@ double sinc_step(sinc_task *t);
 int sinc_should_stop(const sinc_task *t);
 void sinc_finish(sinc_task *t);
 long sinc_steps_done(const sinc_task *t);
-/* The lr of the next step. */
+/* The lr of the next step, and the steps from which it is multiplied by
+ * lr_gamma (i = 0, 1; LONG_MAX when the lr is constant). */
 double sinc_lr(const sinc_task *t);
+long sinc_milestone(const sinc_task *t, int i);
 /* The loss of the weights that answer now (the average, if on). */
 double sinc_answer_loss(sinc_task *t);
 /* Step of the checkpoint that answers (after sinc_finish; 0 = none). */

@@ -19,8 +19,7 @@ int case_sinc_report(const cli_opts *o, const char *name, const sinc_conf *c)
     if (!o->json && !o->quiet) {
         printf("%s: G %s, %zu samples, Adam lr %g", name, c->model, c->n, c->lr);
         if (c->lr_gamma != 1.0)
-            printf(" (x%g at steps %ld and %ld)", c->lr_gamma, lround(c->lr_milestones[0] * (double)c->steps),
-                   lround(c->lr_milestones[1] * (double)c->steps));
+            printf(" (x%g at steps %ld and %ld)", c->lr_gamma, sinc_milestone(t, 0), sinc_milestone(t, 1));
         printf(", %ld steps%s, seed %lu\n", c->steps, c->patience ? " max (early stop)" : "", c->seed);
     }
     double t0 = cli_now(), loss = NAN;

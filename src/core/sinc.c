@@ -189,31 +189,44 @@ void sinc_free(sinc_task *t)
     free(t);
 }
 
+/* Before sinc_finish the average lives beside the live weights: swap it in
+ * to answer and out again (the same call twice). Returns whether it swapped. */
+static int answer_swap(sinc_task *t)
+{
+    if (!t->ema_on || t->finished)
+        return 0;
+    optim_ema_swap(&t->ema, nn_params(t->G));
+    return 1;
+}
+
+static double forward_loss(sinc_task *t)
+{
+    graph_forward(t->g);
+    return graph_scalar(t->g, t->loss);
+}
+
 double sinc_answer_loss(sinc_task *t)
 {
-    int swap = t->ema_on && !t->finished;
-    if (swap)
-        optim_ema_swap(&t->ema, nn_params(t->G));
-    graph_forward(t->g);
-    double loss = graph_scalar(t->g, t->loss);
-    if (swap)
-        optim_ema_swap(&t->ema, nn_params(t->G));
+    int swapped = answer_swap(t);
+    double loss = forward_loss(t);
+    if (swapped)
+        answer_swap(t);
     return loss;
 }
 
 /* Score the answering weights; keep them if their loss is the lowest yet. */
 static void score_checkpoint(sinc_task *t)
 {
-    const optim_params *p = nn_params(t->G);
-    double loss = sinc_answer_loss(t), before = t->best.best;
-    if (t->ema_on)
-        optim_ema_swap(&t->ema, p);
-    optim_early_step(&t->best, p, loss);
-    if (t->ema_on)
-        optim_ema_swap(&t->ema, p);
+    int swapped = answer_swap(t);
+    double before = t->best.best;
+    optim_early_step(&t->best, nn_params(t->G), forward_loss(t));
+    if (swapped)
+        answer_swap(t);
     if (t->best.best < before)
         t->best_at = t->steps;
 }
+
+long sinc_milestone(const sinc_task *t, int i) { return t->milestones[i]; }
 
 double sinc_lr(const sinc_task *t)
 {
@@ -230,8 +243,7 @@ double sinc_lr(const sinc_task *t)
 double sinc_step(sinc_task *t)
 {
     optim_adam_set_lr(t->adam, sinc_lr(t));
-    graph_forward(t->g);
-    double loss = graph_scalar(t->g, t->loss);
+    double loss = forward_loss(t);
     /* Restarted Adam's first steps move every weight by about lr, a
      * shock of its own: no second rollback within one checkpoint interval
      * unless the loss is not a number at all. */
@@ -288,11 +300,9 @@ long sinc_rollbacks(const sinc_task *t) { return t->rollbacks; }
 
 int sinc_query(sinc_task *t, const double *y, size_t n, double *x, innx_err *err)
 {
-    int swap = t->ema_on && !t->finished;
-    if (swap)
-        optim_ema_swap(&t->ema, nn_params(t->G));
+    int swapped = answer_swap(t);
     int st = nn_eval(t->G, y, n, x, err);
-    if (swap)
-        optim_ema_swap(&t->ema, nn_params(t->G));
+    if (swapped)
+        answer_swap(t);
     return st;
 }
