@@ -1,0 +1,136 @@
+/* problem.h: what to solve, with no training state: the forward map, the
+ * domain, G's shape, how a batch is made, the loss terms and the stages. */
+#ifndef INNX_PROBLEM_H
+#define INNX_PROBLEM_H
+
+#include <stddef.h>
+
+#include "innx/error.h"
+
+#define PROBLEM_MAX_X 8          /* inputs of F (components of x) */
+#define PROBLEM_MAX_PARTS 8      /* latent partitions */
+#define PROBLEM_MAX_STAGES 3
+#define PROBLEM_NAME_LEN 32
+#define PROBLEM_TEXT_LEN 256
+#define PROBLEM_FORMULA_LEN 1024
+
+/* The loss catalogue. Each term is one node of the stage's graph, weighted
+ * by a 1 x 1 lambda feed that the trainer sets before every step. */
+typedef enum {
+    TERM_FWD = 0,  /* mean ||NN1(x) - y||^2 */
+    TERM_CYC,      /* mean ||F(G(y, z)) - y||^2, F the formula or NN1 */
+    TERM_RECON,    /* mean ||G(y) - x||^2 over known pairs */
+    TERM_XCYC,     /* mean ||G(F(x)) - x||^2, the literal cycle */
+    TERM_BOX,      /* domain walls: L1 sum relu(a-x)+relu(x-b), or squared */
+    TERM_RANGE,    /* squared walls of each sample's own latent partition */
+    TERM_CENTER,   /* mean (x - centre of the sample's partition)^2 */
+    TERM_NORM,     /* mean ||x||^2 (minimum norm) */
+    TERM_SMOOTH,   /* mean sum_i (x_{i+1} - x_i)^2 */
+    TERM_N
+} problem_term;
+
+const char *problem_term_name(problem_term t);   /* "fwd", "cyc", ... */
+int problem_term_parse(const char *s);           /* name -> term, -1 if none */
+
+/* What G reads. z ~ U[0,1]^z_dim. */
+typedef enum { PROBLEM_IN_Y = 0, PROBLEM_IN_Z, PROBLEM_IN_YZ } problem_input;
+/* G's output transform: u, softplus(u) (x > 0), or a + (b - a) sigmoid(u). */
+typedef enum { PROBLEM_OUT_IDENTITY = 0, PROBLEM_OUT_SOFTPLUS, PROBLEM_OUT_SQUASH } problem_output;
+
+/* How a step's batch is made. */
+typedef enum {
+    PROBLEM_BATCH_GRID_X = 0, /* fixed: n x evenly over the domain, y = F(x) (float) */
+    PROBLEM_BATCH_GRID_Y,     /* fixed: n y evenly over [y_lo, y_hi] */
+    PROBLEM_BATCH_CONST,      /* fixed: n copies of y_const */
+    PROBLEM_BATCH_UNIFORM,    /* fresh every step: z ~ U[0,1], y ~ U[y_lo, y_hi] or y_const */
+    PROBLEM_BATCH_TABLE       /* a table's training rows (scaled) */
+} problem_batch;
+
+typedef enum { PROBLEM_STAGE_FORWARD = 0, PROBLEM_STAGE_INVERSE, PROBLEM_STAGE_JOINT } problem_stage_kind;
+typedef enum { PROBLEM_LR_CONSTANT = 0, PROBLEM_LR_MULTISTEP, PROBLEM_LR_PLATEAU } problem_lr;
+
+typedef struct problem_stage {
+    problem_stage_kind kind;
+    long steps;                /* at most this many */
+    double lr;
+    problem_lr schedule;
+    double gamma;              /* multistep: lr * gamma at each milestone */
+    double milestones[2];      /* as fractions of steps; 0 = unused */
+    double plateau_factor;     /* plateau: lr * factor after patience bad steps */
+    int plateau_patience;
+    int patience;              /* early stop on the loss; 0 = off */
+    double ema_decay;          /* answers from an average of G's weights; 0 = off */
+    long checkpoint;           /* score the answering weights every N steps; 0 = off */
+    double beta;               /* joint: L_fwd + beta L */
+} problem_stage;
+
+/* z in [z_lo, z_hi) maps to x in [x_lo, x_hi] (first component). */
+typedef struct problem_partition {
+    double z_lo, z_hi, x_lo, x_hi;
+} problem_partition;
+
+typedef struct problem {
+    char name[PROBLEM_NAME_LEN];
+    char summary[PROBLEM_TEXT_LEN];
+    /* The forward map: a formula in x (or x1..xn), or NN1 learned from a
+     * table (formula empty), or both. */
+    char formula[PROBLEM_FORMULA_LEN];
+    size_t x_dim;
+    double x_lo[PROBLEM_MAX_X], x_hi[PROBLEM_MAX_X];   /* the domain */
+    int y_given;               /* else y's range is F's over the domain */
+    double y_lo, y_hi;
+    /* A table (PROBLEM_BATCH_TABLE): the CSV (empty = the built-in
+     * generated one), x's columns (comma-separated) and y's, the held-out
+     * share and NN1's spec. */
+    char table[PROBLEM_TEXT_LEN];
+    char x_columns[PROBLEM_TEXT_LEN];
+    char y_column[PROBLEM_NAME_LEN];
+    double test_frac;
+    char forward_model[PROBLEM_TEXT_LEN];
+    /* G */
+    char model[PROBLEM_TEXT_LEN];
+    problem_input input;
+    size_t z_dim;
+    problem_output output;
+    /* The batch */
+    problem_batch batch;
+    size_t batch_n;
+    double y_const;
+    /* Loss */
+    double lambda[TERM_N];
+    int box_quadratic;         /* box as squared walls (else L1) */
+    size_t n_parts;
+    problem_partition parts[PROBLEM_MAX_PARTS];
+    /* Stages, run in order */
+    size_t n_stages;
+    problem_stage stages[PROBLEM_MAX_STAGES];
+    /* Reports */
+    double y_star;             /* the target a run answers at the end */
+    size_t k;                  /* clusters of the answers */
+    unsigned long seed;
+    int threads;               /* graph threads; 0 = chosen from the problem's size */
+} problem;
+
+/* A stage with PyTorch's defaults: constant lr, no early stop, no EMA. */
+problem_stage problem_stage_default(problem_stage_kind kind, long steps, double lr);
+
+/* Built-in problems, by name; three-roots is the default. */
+int problem_builtin(const char *name, problem *p, innx_err *err);
+size_t problem_n_builtins(void);
+const char *problem_builtin_name(size_t i);     /* NULL past the end */
+const char *problem_builtin_summary(size_t i);
+#define PROBLEM_DEFAULT "three-roots"
+
+/* A problem on any formula: G: z -> x squashed into [a, b], box walls, the
+ * whole domain one partition. Fails with the parser's message. */
+int problem_from_formula(const char *formula, double a, double b, problem *p, innx_err *err);
+
+/* Checks what must hold before a trainer is built (dimensions, ranges,
+ * steps, the formula parses, the model spec fits); the message names the
+ * setting. */
+int problem_validate(const problem *p, innx_err *err);
+
+/* Which terms a problem's inverse graph builds (1) or cannot have (0). */
+int problem_term_applies(const problem *p, problem_term t);
+
+#endif

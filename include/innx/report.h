@@ -1,0 +1,59 @@
+/* report.h: what a trained inverse says, in double: the latent map (z or y
+ * -> x -> f), its errors, k-means clusters with confidence intervals, and
+ * root queries (candidates from G, polished, merged, certified). */
+#ifndef INNX_REPORT_H
+#define INNX_REPORT_H
+
+#include <stddef.h>
+
+#include "innx/error.h"
+#include "innx/trainer.h"
+
+#define REPORT_MAP_N 300
+#define REPORT_MAX_K 16
+#define REPORT_MAX_ROOTS 64
+#define REPORT_CERTIFY 1e-12     /* |f - y| of a reported root */
+
+typedef struct report_root {
+    double x, residual, residual_raw;   /* after and before polishing */
+    int bracketed;                      /* a sign change brackets it */
+} report_root;
+
+typedef struct report_cluster {
+    size_t count;
+    double centroid, mean_abs_f, ci_lo, ci_hi;   /* 95% Student t on |f| */
+    int polished;                                /* root holds a certified root */
+    report_root root;                            /* the best member, polished */
+} report_cluster;
+
+/* G over REPORT_MAP_N evenly spaced codes (z in [0, 1], or y over F's range
+ * when G reads y alone; y fixed at y_star when G reads both). */
+typedef struct report_latent {
+    size_t n;
+    double u[REPORT_MAP_N], x[REPORT_MAP_N], f[REPORT_MAP_N];  /* f = F(x) - y */
+    size_t label[REPORT_MAP_N];
+    double y;
+    double mae, rmse;                /* of f - y over the map */
+    size_t k;
+    report_cluster c[REPORT_MAX_K];  /* ordered by centroid */
+    size_t n_top;
+    double top_res[5], top_x[5];     /* the five smallest |f - y| */
+} report_latent;
+
+/* Needs a formula in one variable (x_dim 1). k clusters (1..REPORT_MAX_K,
+ * fewer when the map has fewer distinct points). */
+int report_latent_compute(trainer *t, double y, size_t k, report_latent *r, innx_err *err);
+
+typedef struct report_query {
+    double y;
+    size_t n_roots;                  /* distinct certified roots, sorted */
+    report_root roots[REPORT_MAX_ROOTS];
+    size_t n_candidates, n_failed;   /* G's candidates, those that did not polish */
+    size_t n_ref;                    /* the classical scan's roots */
+    double ref[REPORT_MAX_ROOTS];
+} report_query;
+
+/* Every root of F(x) = y on the domain that K candidates of G lead to. */
+int report_query_roots(trainer *t, double y, size_t K, report_query *q, innx_err *err);
+
+#endif

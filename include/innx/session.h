@@ -1,0 +1,108 @@
+/* session.h: the trainer in its own thread for a front end. Commands go
+ * through a queue drained between two steps; the thread publishes a
+ * snapshot (at most every 50 ms and at every state change) that readers copy
+ * under a mutex. Nothing else is shared. */
+#ifndef INNX_SESSION_H
+#define INNX_SESSION_H
+
+#include <stddef.h>
+
+#include "innx/error.h"
+#include "innx/problem.h"
+#include "innx/report.h"
+#include "innx/trainer.h"
+
+typedef enum {
+    SESSION_RUNNING = 0,
+    SESSION_PAUSED,
+    SESSION_EARLY_STOPPED,
+    SESSION_DONE,
+    SESSION_DIVERGED
+} session_state;
+const char *session_state_name(session_state s);
+
+#define SESSION_HIST_MAX 1024    /* points per series in a snapshot */
+#define SESSION_MAX_MARKS 64     /* lambda changes remembered */
+
+typedef struct session_snapshot {
+    unsigned long generation;        /* rises with every publication */
+    char problem[PROBLEM_NAME_LEN];
+    char formula[PROBLEM_FORMULA_LEN];
+    char model[PROBLEM_TEXT_LEN];
+    double x_lo, x_hi;               /* the domain (first component) */
+    int latent;                      /* G reads z */
+    int has_formula;
+    long step;
+    size_t stage, n_stages;
+    problem_stage_kind stage_kind;
+    session_state state;
+    double steps_per_s, lr;
+    double lambda[TERM_N];
+    int active[TERM_N];              /* terms the current stage builds */
+    double term[TERM_N], loss;       /* last step's unweighted terms, total */
+    /* The history decimated to hist_n <= width points; series TERM_N is
+     * the total. */
+    size_t hist_n;
+    long hist_step[SESSION_HIST_MAX];
+    float hist[TERM_N + 1][SESSION_HIST_MAX];
+    size_t n_marks;
+    long mark_step[SESSION_MAX_MARKS];   /* steps where a lambda changed */
+    /* The latent map and clusters at y_star (valid when has_report). */
+    int has_report;
+    double y_star;
+    report_latent report;
+    /* The classical scan's roots of F(x) = y_star (reference). */
+    size_t n_ref;
+    double ref[REPORT_MAX_ROOTS];
+    /* The last query (query_id counts the answered ones). */
+    unsigned long query_id;
+    report_query query;
+    size_t n_rollbacks;
+    trainer_rollback rollbacks[TRAINER_MAX_ROLLBACKS];
+    /* The last message for the user (refused formula, errors, saved...);
+     * message_id rises with each. */
+    unsigned long message_id;
+    char message[1024];
+} session_snapshot;
+
+typedef struct session session;
+
+/* Builds the trainer for p and starts its thread (running, or paused). */
+session *session_start(const problem *p, int paused, innx_err *err);
+/* Quit: the thread ends within one step; frees everything. */
+void session_free(session *s);
+
+/* A descriptor that becomes readable when a new snapshot is published;
+ * drain it with session_drain_wake(). */
+int session_wake_fd(const session *s);
+void session_drain_wake(session *s);
+/* Copy the latest snapshot (cheap to call at every frame). */
+void session_snapshot_copy(session *s, session_snapshot *out);
+/* Points per series the snapshot's history is decimated to (default 1024). */
+void session_set_width(session *s, size_t width);
+
+/* Commands (queued, applied between two steps, in order). */
+void session_set_lambda(session *s, problem_term k, double v);
+void session_pause(session *s, int paused);      /* 1 pause, 0 resume */
+void session_toggle_pause(session *s);
+void session_step_once(session *s);              /* one step while paused */
+void session_reset(session *s);                  /* next seed, fresh weights */
+void session_scale_lr(session *s, double f);
+void session_next_stage(session *s);
+void session_train_on(session *s);               /* after the end: go on */
+void session_set_k(session *s, size_t k);        /* clusters */
+void session_query(session *s, double y);        /* roots of F(x) = y */
+/* Switch to another problem / formula. Checked here, in the caller's
+ * thread: a bad one returns its error (the parser's message with a caret)
+ * and training goes on with the old one. */
+int session_set_problem(session *s, const problem *p, innx_err *err);
+int session_set_formula(session *s, const char *formula, innx_err *err);
+
+/* Headless use: wait until the run has finished (or `timeout` seconds,
+ * < 0 = forever); returns the state. */
+session_state session_wait(session *s, double timeout);
+/* Stop the thread and hand its trainer to the caller (who frees it);
+ * the session is freed. */
+trainer *session_detach(session *s);
+
+#endif

@@ -1,0 +1,108 @@
+/* trainer.h: steps any problem through its stages with lambdas and lr that
+ * may change between two steps; owns the optimiser, schedules, early stop,
+ * EMA answers, scored checkpoints, rollbacks and the loss history. */
+#ifndef INNX_TRAINER_H
+#define INNX_TRAINER_H
+
+#include <stddef.h>
+
+#include "innx/error.h"
+#include "innx/nn.h"
+#include "innx/problem.h"
+#include "innx/stats.h"
+
+typedef enum {
+    TRAINER_RUNNING = 0,
+    TRAINER_EARLY_STOPPED,  /* the last stage stopped early: finished */
+    TRAINER_DONE,           /* every stage ran its steps: finished */
+    TRAINER_DIVERGED        /* too many rollbacks: stopped, best weights kept */
+} trainer_state;
+
+const char *trainer_state_name(trainer_state s);
+
+/* The loss history, every step, in bounded memory: when the buffer fills,
+ * neighbouring points are averaged in pairs and each new point averages
+ * twice as many steps (stride doubles). Series TERM_N is the total. */
+#define TRAINER_HIST_CAP 16384
+typedef struct trainer_history {
+    size_t n;                /* points stored */
+    long stride;             /* steps per stored point */
+    long step[TRAINER_HIST_CAP];               /* first step of each point */
+    float v[TERM_N + 1][TRAINER_HIST_CAP];     /* unweighted terms, then the total */
+    /* the point being accumulated */
+    long acc_n, acc_step;
+    double acc[TERM_N + 1];
+} trainer_history;
+
+typedef struct trainer_rollback {
+    long step;
+    char why[96];
+} trainer_rollback;
+#define TRAINER_MAX_ROLLBACKS 10
+
+/* A table problem's data after the split and scaling (the report's view). */
+typedef struct trainer_data {
+    size_t n, d, n_train, n_test;
+    double *x_test, *y_test;   /* scaled, n_test x d and n_test */
+    stats_scaler sx, sy;
+    size_t dropped;            /* rows skipped as bad */
+} trainer_data;
+
+typedef struct trainer trainer;
+
+trainer *trainer_alloc(const problem *p, innx_err *err);
+void trainer_free(trainer *t);
+const problem *trainer_problem(const trainer *t);
+
+/* One step of the current stage (forward, backward, Adam), then the
+ * bookkeeping: history, schedule, early stop, checkpoint, rollback. When a
+ * stage ends its answering weights are put in and the next one starts. */
+trainer_state trainer_step(trainer *t);
+trainer_state trainer_get_state(const trainer *t);
+int trainer_finished(const trainer *t);        /* not RUNNING */
+long trainer_steps(const trainer *t);          /* over all stages */
+size_t trainer_stage(const trainer *t);        /* index into problem's stages */
+long trainer_stage_steps(const trainer *t);    /* within the current stage */
+/* End the current stage now (as if its steps were done). */
+void trainer_next_stage(trainer *t);
+/* After the end: train the last stage on for `steps` more from the current
+ * weights (early stop and plateau counters start afresh). */
+void trainer_train_on(trainer *t, long steps);
+
+double trainer_lr(const trainer *t);           /* of the next step */
+void trainer_scale_lr(trainer *t, double f);   /* user's factor, x2 / /2 */
+void trainer_set_lambda(trainer *t, problem_term k, double v);
+double trainer_lambda(const trainer *t, problem_term k);
+/* Terms the current stage's graph holds (their values are meaningful). */
+int trainer_term_active(const trainer *t, problem_term k);
+/* Unweighted values and the total of the last step. */
+double trainer_term(const trainer *t, problem_term k);
+double trainer_loss(const trainer *t);
+
+const trainer_history *trainer_get_history(const trainer *t);
+size_t trainer_n_rollbacks(const trainer *t);
+const trainer_rollback *trainer_rollback_at(const trainer *t, size_t i);
+long trainer_answer_step(const trainer *t);    /* step of the answering checkpoint, 0 = none */
+double trainer_flops(const trainer *t);        /* of one step of the current stage */
+/* Test hook: multiply the lr by f, bypassing every schedule (forces blow-ups). */
+void trainer_kick_lr(trainer *t, double f);
+
+/* G's inputs per row (1, z_dim or 1 + z_dim: y first) and x's size. */
+size_t trainer_g_in(const trainer *t);
+size_t trainer_x_dim(const trainer *t);
+/* x = G(in) for n rows with the answering weights, in double, through the
+ * output transform; table problems answer in original units. */
+int trainer_eval_g(trainer *t, const double *in, size_t n, double *x, innx_err *err);
+/* y = F(x) for n rows in double: the formula, or NN1 (original units). */
+int trainer_eval_f(trainer *t, const double *x, size_t n, double *y, innx_err *err);
+int trainer_has_formula(const trainer *t);
+/* f and df/dx1 for roots_scan/roots_polish (ctx = the trainer); only for
+ * a formula in one variable. */
+void trainer_roots_fn(void *ctx, const double *x, size_t n, double *f, double *df);
+
+/* The networks and, for table problems, the data (NULL otherwise). */
+nn_model *trainer_g(trainer *t);
+nn_model *trainer_nn1(trainer *t);
+const trainer_data *trainer_get_data(const trainer *t);
+
+#endif
