@@ -12,7 +12,8 @@
 static const unsigned char dot_bit[4][2] = {
     {0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};
 
-static const char ascii_glyphs[] = "*o+x#.%@";
+/* Distinct per series; the TUI keeps 10 to 12 for its marks and rules. */
+static const char ascii_glyphs[] = "*o+x#%@&=$.:|";
 
 char canvas_ascii_glyph(int series)
 {

@@ -29,8 +29,8 @@ typedef struct canvas {
     canvas_axis x, y;         /* the view that the data-space calls use */
 } canvas;
 
-/* The glyph of series s in ASCII mode ('*', 'o', '+', 'x', '#', '.', ...). */
-char canvas_ascii_glyph(int series);
+/* The glyph of series s in ASCII mode ('*', 'o', '+', 'x', '#', ...). */
+char canvas_ascii_glyph(int series);   /* 13 distinct, then they repeat */
 
 /* 0, or -1 when out of memory; w or h <= 0 gives an empty canvas that
  * ignores every drawing call. */
