@@ -132,12 +132,14 @@ WINDOW *bars_help(const term_caps *c)
     for (; bars_help_lines[n]; n++)
         if ((int)strlen(bars_help_lines[n]) > wid)
             wid = (int)strlen(bars_help_lines[n]);
-    WINDOW *w = centred(n + 4, wid + 4, -1);
+    /* on a small screen the help is cut rather than not shown at all */
+    int h = n + 4 < LINES ? n + 4 : LINES, W = wid + 4 < COLS ? wid + 4 : COLS;
+    WINDOW *w = h >= 3 && W >= 10 ? centred(h, W, -1) : NULL;
     if (!w)
         return NULL;
     term_box(w, c, "innx keys (any key closes)", 1);
-    for (int i = 0; i < n; i++)
-        mvwaddstr(w, 2 + i, 2, bars_help_lines[i]);
+    for (int i = 0; i < n && 2 + i < h - 1; i++)
+        mvwaddnstr(w, 2 + i, 2, bars_help_lines[i], W - 4);
     return w;
 }
 
