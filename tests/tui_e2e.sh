@@ -101,6 +101,9 @@ s1=$(step)
 sleep 1
 s2=$(step)
 [ "$s1" = "$s2" ] || fail "paused but steps went $s1 -> $s2"
+# n takes exactly one step
+keys n
+wait_for " step $((s1 + 1)) " 20 || fail "n: step $s1 did not become $((s1 + 1))"
 
 # + doubles the selected lambda (cyc, the first term) in the bar; - undoes
 wait_for "cyc=5 " || fail "lambda bar: no cyc=5"
@@ -150,6 +153,15 @@ cap | grep -q "60x16" || fail "50x14: size needed not shown"
 $T resize-window -t e2e -x 120 -y 40
 wait_for "1 loss" 30 || fail "120x40: panes not back"
 wait_gone "too small" || fail "120x40: size message stays"
+# 80x24 still holds all four panes (the loss pane back on row 2 says the
+# screen was laid out again: tmux keeps the bottom of the old one)
+$T resize-window -t e2e -x 80 -y 24
+n=0
+while ! cap | sed -n 2p | grep -q "1 loss" && [ "$n" -lt 30 ]; do sleep 0.1; n=$((n + 1)); done
+cap | sed -n 2p | grep -q "1 loss" || fail "80x24: not laid out again"
+cap | grep -q "4 clusters" || fail "80x24: clusters pane gone"
+cap | grep -q "1 loss" && cap | grep -q "2 latent" && cap | grep -q "3 f(x)" ||
+    fail "80x24: a pane is missing"
 
 # q quits with 0 and a working terminal
 keys q

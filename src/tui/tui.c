@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,13 +19,16 @@
 
 /* Signal handlers may only touch these (a flag and the pipe's write end):
  * the loop sees the byte in select() and quits cleanly. */
-static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t got_signal, got_winch;
 static int signal_fd = -1;
 
 static void on_signal(int sig)
 {
     int saved = errno;
-    got_signal = sig;
+    if (sig == SIGWINCH)
+        got_winch = 1;
+    else
+        got_signal = sig;
     if (signal_fd >= 0) {
         char c = 1;
         ssize_t r = write(signal_fd, &c, 1);
@@ -289,12 +293,19 @@ static int run(tui *t, int sig_rd)
             top = wake > top ? wake : top;
         }
         int r = select(top + 1, &rd, NULL, NULL, tvp);
+        if (got_winch) {
+            /* Our own SIGWINCH handler, through the pipe: curses' would only
+             * set a flag for the next read, and a resize that lands while
+             * a frame is drawn would then wait for a key. */
+            got_winch = 0;
+            struct winsize ws;
+            if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+                resizeterm(ws.ws_row, ws.ws_col);
+            dirty = 1;
+        }
         if (r < 0) {
             if (errno != EINTR)
                 return 1;
-            /* SIGWINCH: curses turns it into KEY_RESIZE at the next read */
-            if (read_keys(t))
-                dirty = 1;
             continue;
         }
         if (FD_ISSET(sig_rd, &rd)) {
@@ -353,14 +364,17 @@ int tui_run(const problem *p, const tui_opts *o)
     }
     signal_fd = sp[1];
     got_signal = 0;
-    /* Ours before newterm: curses then leaves SIGINT/SIGTERM to us. */
-    struct sigaction sa, old_int, old_term, old_hup, old_pipe;
+    got_winch = 0;
+    /* Ours before newterm: curses then leaves SIGINT, SIGTERM and SIGWINCH
+     * to us. SA_RESTART is off so select() returns at once. */
+    struct sigaction sa, old_int, old_term, old_hup, old_winch, old_pipe;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     sigaction(SIGHUP, &sa, &old_hup);
+    sigaction(SIGWINCH, &sa, &old_winch);
     sa.sa_handler = SIG_IGN;   /* a dropped link shows as EOF, not a kill */
     sigaction(SIGPIPE, &sa, &old_pipe);
 
@@ -395,6 +409,7 @@ int tui_run(const problem *p, const tui_opts *o)
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGHUP, &old_hup, NULL);
+    sigaction(SIGWINCH, &old_winch, NULL);
     sigaction(SIGPIPE, &old_pipe, NULL);
     signal_fd = -1;
     close(sp[0]);
