@@ -1,0 +1,33 @@
+/* bars.h: the one-line bars (title, lambdas, status or prompt) and the
+ * overlays drawn over the panes (help, a message box, the problem list, the
+ * too-small notice). */
+#ifndef INNX_TUI_BARS_H
+#define INNX_TUI_BARS_H
+
+#include <curses.h>
+
+#include "prompt.h"
+#include "view.h"
+
+void bars_title(WINDOW *w, const tui_view *v);
+void bars_lambda(WINDOW *w, const tui_view *v);
+void bars_status(WINDOW *w, const term_caps *c, const char *text, term_role role);
+/* The prompt in w, and the cursor left where typing goes. */
+void bars_prompt(WINDOW *w, const term_caps *c, const prompt *p);
+
+/* Overlays: each makes its own window (freed by the caller with delwin)
+ * centred on the screen; NULL when the screen is too small for it. */
+WINDOW *bars_help(const term_caps *c);
+/* A message (several lines) boxed just above the last `bottom` rows. */
+WINDOW *bars_message(const term_caps *c, const char *title, const char *text, term_role role,
+                     int bottom);
+/* The built-in problems, `sel` highlighted. */
+WINDOW *bars_chooser(const term_caps *c, size_t sel);
+
+/* The whole screen says how large it must be (keys still work). */
+void bars_too_small(WINDOW *w, const term_caps *c, int cols, int rows, int need_w, int need_h);
+
+/* The help text, one key a line (also what the man page lists). */
+extern const char *const bars_help_lines[];
+
+#endif

@@ -1,0 +1,268 @@
+/* keys.c: what each key does: session commands, the prompts and what their
+ * answers become, zoom, help and the problem chooser. A key only changes
+ * state here; the next frame shows it. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui_state.h"
+
+#define LAMBDA_HOLD 1.0   /* seconds a set lambda is shown before the snapshot's */
+
+void tui_set_status(tui *t, term_role role, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->status_text, sizeof t->status_text, fmt, ap);
+    va_end(ap);
+    t->status_role = role;
+}
+
+double tui_lambda(const tui *t, int k)
+{
+    if (k < 0 || k >= TERM_N)
+        return 0;
+    return tui_now() < t->lam_until[k] ? t->lam[k] : t->snap.lambda[k];
+}
+
+static void set_lambda(tui *t, int k, double v)
+{
+    if (k < 0 || k >= TERM_N || !isfinite(v) || v < 0)
+        return;
+    session_set_lambda(t->s, (problem_term)k, v);
+    t->lam[k] = v;
+    t->lam_until[k] = tui_now() + LAMBDA_HOLD;
+}
+
+/* The next (dir > 0) or previous active term, wrapping round. */
+static void select_term(tui *t, int dir)
+{
+    for (int i = 1; i <= TERM_N; i++) {
+        int k = ((t->sel < 0 ? 0 : t->sel) + dir * i + 2 * TERM_N) % TERM_N;
+        if (t->snap.active[k]) {
+            t->sel = k;
+            return;
+        }
+    }
+}
+
+/* A whole-string number: "0.5" yes, "0.5x" and "" no. */
+static int parse_number(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    while (*end == ' ')
+        end++;
+    return end != s && !*end && !errno && isfinite(*v);
+}
+
+static void ask(tui *t, tui_ask kind, const char *label, const char *init)
+{
+    t->ask = kind;
+    t->popup[0] = 0;
+    prompt_begin(&t->pr, label, init, &t->hist[kind]);
+}
+
+/* Enter on a prompt: act, and say whether the prompt closes. */
+static int accept(tui *t)
+{
+    const char *text = prompt_text(&t->pr);
+    double v;
+    innx_err err;
+    switch (t->ask) {
+    case ASK_Y:
+        if (!parse_number(text, &v)) {
+            tui_set_status(t, ROLE_ERROR, "y*: '%s' is not a number", text);
+            return 0;
+        }
+        session_query(t->s, v);
+        tui_set_status(t, ROLE_NORMAL, "y* = %g: asking G for every root...", v);
+        return 1;
+    case ASK_F:
+        if (session_set_formula(t->s, text, &err)) {
+            /* refused: the parser's message and caret, and the line stays
+             * open to fix it; training goes on with the old formula */
+            snprintf(t->popup, sizeof t->popup, "%s", err.msg);
+            snprintf(t->popup_title, sizeof t->popup_title, "formula refused (Esc keeps the old)");
+            return 0;
+        }
+        tui_set_status(t, ROLE_OK, "training on f(x) = %s", text);
+        return 1;
+    case ASK_E:
+        if (!parse_number(text, &v) || v < 0) {
+            tui_set_status(t, ROLE_ERROR, "lambda: '%s' is not a number >= 0", text);
+            return 0;
+        }
+        set_lambda(t, t->ask_term, v);
+        return 1;
+    case ASK_K:
+        if (!parse_number(text, &v) || v != floor(v) || v < 1 || v > REPORT_MAX_K) {
+            tui_set_status(t, ROLE_ERROR, "k: a whole number from 1 to %d", REPORT_MAX_K);
+            return 0;
+        }
+        session_set_k(t->s, (size_t)v);
+        tui_set_status(t, ROLE_NORMAL, "clustering G's answers into %g", v);
+        return 1;
+    default:
+        return 1;
+    }
+}
+
+static void prompt_keys(tui *t, int key)
+{
+    prompt_status st = prompt_key(&t->pr, key);
+    if (st == PROMPT_CANCELLED || (st == PROMPT_ACCEPTED && accept(t))) {
+        t->ask = ASK_NONE;
+        t->popup[0] = 0;
+    }
+}
+
+static void chooser_keys(tui *t, int key)
+{
+    size_t n = problem_n_builtins();
+    if (key == PROMPT_KEY_UP && t->chooser_sel > 0)
+        t->chooser_sel--;
+    else if (key == PROMPT_KEY_DOWN && t->chooser_sel + 1 < n)
+        t->chooser_sel++;
+    else if (key == PROMPT_ESC || key == 'q' || key == 'p')
+        t->chooser = 0;
+    else if (key == '\r' || key == '\n' || key == PROMPT_KEY_ENTER) {
+        t->chooser = 0;
+        const char *name = problem_builtin_name(t->chooser_sel);
+        innx_err err;
+        if (!name || problem_builtin(name, &t->chosen, &err) ||
+            session_set_problem(t->s, &t->chosen, &err))
+            tui_set_status(t, ROLE_ERROR, "%s", err.msg);
+        else
+            tui_set_status(t, ROLE_OK, "training on %s", name);
+    }
+}
+
+static void toggle_term(tui *t)
+{
+    int k = t->sel;
+    if (k < 0 || k >= TERM_N)
+        return;
+    double cur = tui_lambda(t, k);
+    if (cur != 0) {
+        t->saved[k] = cur;
+        set_lambda(t, k, 0);
+    } else {
+        set_lambda(t, k, t->saved[k] > 0 ? t->saved[k] : 1);
+    }
+}
+
+void tui_key(tui *t, int key)
+{
+    if (key == TUI_KEY_RESIZE)
+        return;   /* the next frame lays the screen out again */
+    if (t->ask) {
+        prompt_keys(t, key);
+        return;
+    }
+    if (t->chooser) {
+        chooser_keys(t, key);
+        return;
+    }
+    if (t->help) {   /* any key closes the help; q also quits */
+        t->help = 0;
+        if (key != 'q')
+            return;
+    }
+    char init[64];
+    int k = t->sel >= 0 && t->sel < TERM_N ? t->sel : -1;
+    switch (key) {
+    case 'q':
+        t->quit = 1;
+        break;
+    case ' ':
+        session_toggle_pause(t->s);
+        break;
+    case 'n':
+        session_step_once(t->s);
+        break;
+    case 'r':
+        session_reset(t->s);
+        tui_set_status(t, ROLE_NORMAL, "reset: fresh weights, next seed");
+        break;
+    case 't':
+        session_train_on(t->s);
+        break;
+    case PROMPT_KEY_LEFT:
+        select_term(t, -1);
+        break;
+    case PROMPT_KEY_RIGHT:
+        select_term(t, +1);
+        break;
+    case '+':
+    case '=':   /* + without shift on most layouts */
+        if (k >= 0) {
+            double cur = tui_lambda(t, k);
+            set_lambda(t, k, cur > 0 ? cur * 2 : t->saved[k] > 0 ? t->saved[k] : 1);
+        }
+        break;
+    case '-':
+        if (k >= 0)
+            set_lambda(t, k, tui_lambda(t, k) / 2);
+        break;
+    case '0':
+        toggle_term(t);
+        break;
+    case 'e':
+        if (k >= 0) {
+            char label[64];
+            snprintf(label, sizeof label, "lambda %s = ", problem_term_name(k));
+            snprintf(init, sizeof init, "%g", tui_lambda(t, k));
+            t->ask_term = k;
+            ask(t, ASK_E, label, init);
+        }
+        break;
+    case '[':
+        session_scale_lr(t->s, 0.5);
+        break;
+    case ']':
+        session_scale_lr(t->s, 2);
+        break;
+    case 'y':
+        ask(t, ASK_Y, "roots of F(x) = y*, y* = ", NULL);
+        break;
+    case 'f':
+        ask(t, ASK_F, "f(x) = ", t->snap.formula);
+        break;
+    case 'k':
+        snprintf(init, sizeof init, "%zu", t->snap.report.k);
+        ask(t, ASK_K, "clusters k = ", t->snap.has_report ? init : NULL);
+        break;
+    case 'p':
+        t->chooser = 1;
+        for (size_t i = 0; problem_builtin_name(i); i++)
+            if (!strcmp(problem_builtin_name(i), t->snap.problem))
+                t->chooser_sel = i;
+        break;
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+        t->zoom = t->zoom == key - '1' ? -1 : key - '1';
+        break;
+    case PROMPT_ESC:
+        t->zoom = -1;
+        break;
+    case 'l':
+        t->loss_log = !t->loss_log;
+        break;
+    case '?':
+    case TUI_KEY_F1:
+        t->help = 1;
+        break;
+    case PROMPT_CTRL('L'):
+        clearok(curscr, TRUE);   /* repaint everything: a garbled screen */
+        break;
+    default:
+        break;
+    }
+}

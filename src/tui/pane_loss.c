@@ -1,0 +1,87 @@
+/* pane_loss.c: every active loss term and the total over the whole run, on a
+ * log (or linear) axis, with dotted marks where a lambda changed. */
+#include <math.h>
+#include <stdio.h>
+
+#include "history.h"
+#include "plot.h"
+#include "view.h"
+
+/* A term is drawn when it has a value in the history (the forward fit's
+ * loss stays visible in the inverse stage); the total always. On a log axis
+ * a term that never rose above 0 would only be a rule along the bottom. */
+static int series_shown(const session_snapshot *s, int k, int log)
+{
+    if (k == TERM_N || (s->active[k] && s->hist_n == 0))
+        return 1;
+    for (size_t i = 0; i < s->hist_n && i < SESSION_HIST_MAX; i++)
+        if (isfinite(s->hist[k][i]) && (log ? s->hist[k][i] > 0 : s->hist[k][i] != 0))
+            return 1;
+    return 0;
+}
+
+static void draw(pane *p, WINDOW *w, const tui_view *v)
+{
+    const session_snapshot *s = v->snap;
+    term_box(w, v->caps, v->loss_log ? "1 loss (log)" : "1 loss (linear)", 0);
+    plot_box b;
+    if (plot_fit(w, &p->cv, v->caps, 1, &b))
+        return;
+    int shown[TERM_N + 1];
+    char txt[64];
+    wmove(w, 1, 2);
+    /* the legend starts with the total: it is what a narrow pane keeps */
+    for (int i = 0; i <= TERM_N; i++) {
+        int k = i == 0 ? TERM_N : i - 1;
+        shown[k] = series_shown(s, k, v->loss_log);
+        if (!shown[k])
+            continue;
+        double cur = k == TERM_N ? s->loss : s->term[k];
+        snprintf(txt, sizeof txt, "%s %.3g", k == TERM_N ? "total" : problem_term_name(k), cur);
+        plot_legend(w, v->caps, k, txt);
+    }
+    if (s->hist_n == 0) {
+        plot_note(w, v->caps, "waiting for the first step");
+        return;
+    }
+    size_t n = s->hist_n > SESSION_HIST_MAX ? SESSION_HIST_MAX : s->hist_n;
+    double xs[SESSION_HIST_MAX];
+    for (size_t i = 0; i < n; i++)
+        xs[i] = (double)s->hist_step[i];
+    /* the y range over what is drawn; a log axis only sees positive values */
+    canvas_axis ax = {xs[0], xs[n - 1], 0}, ay = {INFINITY, -INFINITY, v->loss_log};
+    for (int k = 0; k <= TERM_N; k++)
+        for (size_t i = 0; shown[k] && i < n; i++) {
+            double y = s->hist[k][i];
+            if (!isfinite(y) || (v->loss_log && !(y > 0)))
+                continue;
+            ay.lo = y < ay.lo ? y : ay.lo;
+            ay.hi = y > ay.hi ? y : ay.hi;
+        }
+    if (v->loss_log && ay.hi > ay.lo) {   /* a little air above and below */
+        ay.lo /= 1.5;
+        ay.hi *= 1.5;
+    }
+    canvas_axis_fix(&ax);
+    canvas_axis_fix(&ay);
+    canvas_set_axes(&p->cv, &ax, &ay);
+    for (size_t i = 0; i < s->n_marks && i < SESSION_MAX_MARKS; i++)
+        canvas_vline_at(&p->cv, (double)s->mark_step[i], 2, SERIES_MARK);
+    history_col col[SESSION_HIST_MAX];
+    double cx[SESSION_HIST_MAX], cy[SESSION_HIST_MAX];
+    /* the total last, so it stays on top where curves cross */
+    for (int k = 0; k <= TERM_N; k++) {
+        if (!shown[k])
+            continue;
+        size_t m = history_decimate(xs, s->hist[k], n, (size_t)p->cv.dw, col);
+        for (size_t j = 0; j < m; j++) {
+            cx[j] = col[j].x;
+            cy[j] = col[j].mean;
+        }
+        canvas_polyline(&p->cv, cx, cy, m, k);
+    }
+    plot_canvas(w, v->caps, &p->cv, &b);
+    plot_ticks(w, v->caps, &p->cv, &b);
+}
+
+const pane_ops pane_loss_ops = {"loss", draw};

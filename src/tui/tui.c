@@ -1,0 +1,407 @@
+/* tui.c: the explorer's loop: select() on the keyboard, the session's wake
+ * descriptor and a signal self-pipe; at most fps frames a second, each one
+ * werase/draw/wnoutrefresh per window and a single doupdate(). */
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bars.h"
+#include "tui_state.h"
+
+/* Signal handlers may only touch these (a flag and the pipe's write end):
+ * the loop sees the byte in select() and quits cleanly. */
+static volatile sig_atomic_t got_signal;
+static int signal_fd = -1;
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    got_signal = sig;
+    if (signal_fd >= 0) {
+        char c = 1;
+        ssize_t r = write(signal_fd, &c, 1);
+        (void)r;   /* a full pipe already wakes the loop */
+    }
+    errno = saved;
+}
+
+double tui_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static const pane_ops *const pane_table[PANE_N] = {&pane_loss_ops, &pane_latent_ops,
+                                                   &pane_fx_ops, &pane_clusters_ops};
+
+static void free_windows(tui *t)
+{
+    WINDOW **all[] = {&t->title, &t->lambda, &t->status};
+    for (size_t i = 0; i < 3; i++)
+        if (*all[i]) {
+            delwin(*all[i]);
+            *all[i] = NULL;
+        }
+    for (int i = 0; i < PANE_N; i++)
+        if (t->win[i]) {
+            delwin(t->win[i]);
+            t->win[i] = NULL;
+        }
+}
+
+static WINDOW *win_at(layout_rect r)
+{
+    return r.w > 0 && r.h > 0 ? newwin(r.h, r.w, r.y, r.x) : NULL;
+}
+
+/* New windows when the size or the zoom changed; the session decimates its
+ * history to the loss plot's dot width. */
+static void relayout(tui *t)
+{
+    if (t->built_cols == COLS && t->built_rows == LINES && t->built_zoom == t->zoom &&
+        (t->title || t->L.too_small))
+        return;
+    free_windows(t);
+    layout_compute(COLS, LINES, t->want, t->zoom, &t->L);
+    t->built_cols = COLS;
+    t->built_rows = LINES;
+    t->built_zoom = t->zoom;
+    werase(stdscr);
+    wnoutrefresh(stdscr);
+    if (t->L.too_small)
+        return;
+    t->title = win_at(t->L.title);
+    t->lambda = win_at(t->L.lambda);
+    t->status = win_at(t->L.status);
+    for (int i = 0; i < PANE_N; i++)
+        if (t->L.shown[i])
+            t->win[i] = win_at(t->L.pane[i]);
+    if (t->L.shown[PANE_LOSS]) {
+        int w = t->L.pane[PANE_LOSS].w - 2 - 7;   /* the plot's cells (plot.h) */
+        session_set_width(t->s, (size_t)(w > 8 ? 2 * w : 16));
+    }
+}
+
+/* Reads what the new snapshot says to the user once: a message, a query's
+ * answer, a new formula to parse, a selection that left the stage. */
+static void absorb(tui *t)
+{
+    session_snapshot *s = &t->snap;
+    if (s->message_id != t->seen_message) {
+        t->seen_message = s->message_id;
+        char *nl = strchr(s->message, '\n');
+        if (nl)
+            *nl = 0;   /* the status line holds one line */
+        if (s->message[0])
+            tui_set_status(t, ROLE_NORMAL, "%s", s->message);
+    }
+    if (s->query_id != t->seen_query) {
+        t->seen_query = s->query_id;
+        const report_query *q = &s->query;
+        char buf[400];
+        int n = snprintf(buf, sizeof buf, "y* = %g: ", q->y);
+        if (q->n_roots == 0)
+            n += snprintf(buf + n, sizeof buf - n, "no root found");
+        else
+            n += snprintf(buf + n, sizeof buf - n, "%zu root%s", q->n_roots,
+                          q->n_roots == 1 ? "" : "s");
+        for (size_t i = 0; i < q->n_roots && i < REPORT_MAX_ROOTS && n < 300; i++)
+            n += snprintf(buf + n, sizeof buf - n, " %.4f", q->roots[i].x);
+        snprintf(buf + n, sizeof buf - n, "  (the scan finds %zu)", q->n_ref);
+        tui_set_status(t, q->n_roots == q->n_ref ? ROLE_OK : ROLE_ERROR, "%s", buf);
+    }
+    if (strcmp(s->formula, t->f_src)) {
+        snprintf(t->f_src, sizeof t->f_src, "%s", s->formula);
+        expr_free(t->f);
+        t->f = NULL;
+        if (s->has_formula && s->formula[0]) {
+            innx_err err;
+            t->f = expr_parse(s->formula, &err);
+            if (t->f && expr_n_vars(t->f) > 1) {   /* the pane plots one variable */
+                expr_free(t->f);
+                t->f = NULL;
+            }
+        }
+    }
+    if (t->sel < 0 || t->sel >= TERM_N || !s->active[t->sel]) {
+        t->sel = -1;
+        for (int k = 0; k < TERM_N && t->sel < 0; k++)
+            if (s->active[k])
+                t->sel = k;
+    }
+    for (int k = 0; k < TERM_N; k++)   /* what 0 switches back on */
+        if (s->lambda[k] > 0 && t->saved[k] == 0)
+            t->saved[k] = s->lambda[k];
+}
+
+/* An overlay window: put it on the virtual screen, then let it go. */
+static void show_overlay(WINDOW *w)
+{
+    if (w) {
+        wnoutrefresh(w);
+        delwin(w);
+    }
+}
+
+static void frame(tui *t)
+{
+    session_snapshot_copy(t->s, &t->snap);
+    absorb(t);
+    relayout(t);
+    if (t->L.too_small) {
+        werase(stdscr);
+        bars_too_small(stdscr, &t->caps, COLS, LINES, t->L.need_w, t->L.need_h);
+        curs_set(0);
+        wnoutrefresh(stdscr);
+        doupdate();
+        return;
+    }
+    double lam[TERM_N];
+    for (int k = 0; k < TERM_N; k++)
+        lam[k] = tui_lambda(t, k);
+    tui_view v = {&t->snap, &t->caps, t->sel, t->loss_log, t->f, lam};
+    if (t->title) {
+        werase(t->title);
+        bars_title(t->title, &v);
+        wnoutrefresh(t->title);
+    }
+    for (int i = 0; i < PANE_N; i++) {
+        if (!t->win[i])
+            continue;
+        werase(t->win[i]);
+        t->panes[i].ops->draw(&t->panes[i], t->win[i], &v);
+        wnoutrefresh(t->win[i]);
+    }
+    if (t->lambda) {
+        werase(t->lambda);
+        bars_lambda(t->lambda, &v);
+        wnoutrefresh(t->lambda);
+    }
+    if (t->help)
+        show_overlay(bars_help(&t->caps));
+    if (t->chooser)
+        show_overlay(bars_chooser(&t->caps, t->chooser_sel));
+    if (t->ask && t->popup[0])
+        show_overlay(bars_message(&t->caps, t->popup_title, t->popup, ROLE_ERROR, 2));
+    if (t->status) {
+        /* last, so the terminal's cursor ends where the prompt types */
+        werase(t->status);
+        if (t->ask) {
+            curs_set(1);
+            bars_prompt(t->status, &t->caps, &t->pr);
+        } else {
+            curs_set(0);
+            bars_status(t->status, &t->caps,
+                        t->status_text[0] ? t->status_text
+                                          : "? help  space pause  y roots  f formula  q quit",
+                        t->status_text[0] ? t->status_role : ROLE_DIM);
+        }
+        wnoutrefresh(t->status);
+    }
+    doupdate();
+}
+
+static int map_key(int r, wint_t ch)
+{
+    if (r == KEY_CODE_YES) {
+        switch (ch) {
+        case KEY_LEFT: return PROMPT_KEY_LEFT;
+        case KEY_RIGHT: return PROMPT_KEY_RIGHT;
+        case KEY_UP: return PROMPT_KEY_UP;
+        case KEY_DOWN: return PROMPT_KEY_DOWN;
+        case KEY_HOME: return PROMPT_KEY_HOME;
+        case KEY_END: return PROMPT_KEY_END;
+        case KEY_BACKSPACE: return PROMPT_KEY_BACKSPACE;
+        case KEY_DC: return PROMPT_KEY_DELETE;
+        case KEY_ENTER: return PROMPT_KEY_ENTER;
+        case KEY_F(1): return TUI_KEY_F1;
+        case KEY_RESIZE: return TUI_KEY_RESIZE;
+        default: return TUI_KEY_OTHER;
+        }
+    }
+    return (int)ch;
+}
+
+/* Every key waiting; returns how many (0 when the terminal said readable
+ * but gave nothing: the end of input). */
+static int read_keys(tui *t)
+{
+    int n = 0;
+    wint_t ch;
+    int r;
+    while (!t->quit && (r = wget_wch(stdscr, &ch)) != ERR) {
+        tui_key(t, map_key(r, ch));
+        n++;
+    }
+    return n;
+}
+
+static int pipe_nonblock(int fd[2])
+{
+    if (pipe(fd))
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        fcntl(fd[i], F_SETFL, fcntl(fd[i], F_GETFL) | O_NONBLOCK);
+        fcntl(fd[i], F_SETFD, FD_CLOEXEC);
+    }
+    return 0;
+}
+
+/* The loop proper; returns the exit code. */
+static int run(tui *t, int sig_rd)
+{
+    double period = 1.0 / (t->o.fps > 0 ? t->o.fps : 10), last = -1e9;
+    int dirty = 1, idle_reads = 0, wake = session_wake_fd(t->s);
+    long frames = 0;
+    while (!t->quit && !got_signal) {
+        double now = tui_now();
+        struct timeval tv, *tvp = NULL;   /* nothing to draw: sleep until an event */
+        if (dirty) {
+            double wait = last + period - now;
+            if (wait <= 0) {
+                frame(t);
+                last = now;
+                dirty = 0;
+                if (t->o.max_frames > 0 && ++frames >= t->o.max_frames)
+                    break;
+                continue;
+            }
+            tv.tv_sec = (time_t)wait;
+            tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6) + 1;
+            tvp = &tv;
+        }
+        fd_set rd;
+        FD_ZERO(&rd);
+        FD_SET(STDIN_FILENO, &rd);
+        FD_SET(sig_rd, &rd);
+        int top = sig_rd > STDIN_FILENO ? sig_rd : STDIN_FILENO;
+        if (wake >= 0) {
+            FD_SET(wake, &rd);
+            top = wake > top ? wake : top;
+        }
+        int r = select(top + 1, &rd, NULL, NULL, tvp);
+        if (r < 0) {
+            if (errno != EINTR)
+                return 1;
+            /* SIGWINCH: curses turns it into KEY_RESIZE at the next read */
+            if (read_keys(t))
+                dirty = 1;
+            continue;
+        }
+        if (FD_ISSET(sig_rd, &rd)) {
+            char buf[16];
+            while (read(sig_rd, buf, sizeof buf) > 0)
+                ;
+        }
+        if (wake >= 0 && FD_ISSET(wake, &rd)) {
+            session_drain_wake(t->s);
+            dirty = 1;
+        }
+        if (FD_ISSET(STDIN_FILENO, &rd)) {
+            if (read_keys(t)) {
+                idle_reads = 0;
+                dirty = 1;
+            } else if (++idle_reads >= 50) {
+                break;   /* readable yet empty, again and again: the terminal is gone */
+            }
+        }
+    }
+    return 0;
+}
+
+int tui_run(const problem *p, const tui_opts *o)
+{
+    if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
+        fprintf(stderr, "innx: the explorer needs a terminal; use innx train NAME for a headless run\n");
+        return 2;
+    }
+    /* The locale decides braille, but numbers stay in C: strtod of "0.5"
+     * and printf's "%g" must not turn into "0,5" in a German locale. */
+    setlocale(LC_ALL, "");
+    setlocale(LC_NUMERIC, "C");
+    tui *t = calloc(1, sizeof *t);
+    if (!t) {
+        fprintf(stderr, "innx: out of memory\n");
+        return 1;
+    }
+    t->o = *o;
+    t->zoom = -1;
+    t->sel = -1;
+    t->loss_log = 1;
+    t->built_zoom = -2;
+    for (int i = 0; i < PANE_N; i++) {
+        t->want[i] = 1;
+        t->panes[i].ops = pane_table[i];
+        canvas_init(&t->panes[i].cv, 0, 0, 0);
+    }
+    term_detect(o->ascii, o->no_color, &t->caps);
+
+    int sp[2], code = 0;
+    if (pipe_nonblock(sp)) {
+        fprintf(stderr, "innx: pipe: %s\n", strerror(errno));
+        free(t);
+        return 1;
+    }
+    signal_fd = sp[1];
+    got_signal = 0;
+    /* Ours before newterm: curses then leaves SIGINT/SIGTERM to us. */
+    struct sigaction sa, old_int, old_term, old_hup, old_pipe;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
+    sa.sa_handler = SIG_IGN;   /* a dropped link shows as EOF, not a kill */
+    sigaction(SIGPIPE, &sa, &old_pipe);
+
+    innx_err err;
+    t->s = session_start(p, 0, &err);
+    SCREEN *scr = NULL;
+    if (!t->s) {
+        fprintf(stderr, "innx: %s\n", err.msg);
+        code = 1;
+    } else if (!(scr = newterm(NULL, stdout, stdin))) {
+        const char *term = getenv("TERM");
+        fprintf(stderr, "innx: cannot drive the terminal (TERM=%s)\n", term ? term : "");
+        code = 2;
+    } else {
+        set_escdelay(25);   /* Esc closes a prompt at once */
+        cbreak();
+        noecho();
+        nonl();
+        keypad(stdscr, TRUE);
+        nodelay(stdscr, TRUE);
+        curs_set(0);
+        term_init_colors(&t->caps);
+        refresh();   /* or the first read would refresh stdscr over the panes */
+        code = run(t, sp[0]);
+        free_windows(t);
+        endwin();
+    }
+    if (t->s)
+        session_free(t->s);
+    if (scr)
+        delscreen(scr);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
+    signal_fd = -1;
+    close(sp[0]);
+    close(sp[1]);
+    for (int i = 0; i < PANE_N; i++)
+        canvas_free(&t->panes[i].cv);
+    expr_free(t->f);
+    free(t);
+    return code;
+}

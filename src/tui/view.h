@@ -1,0 +1,44 @@
+/* view.h: what every pane draws from (the copied snapshot and the UI's own
+ * state) and the pane interface: a small table of functions, as in htop. */
+#ifndef INNX_TUI_VIEW_H
+#define INNX_TUI_VIEW_H
+
+#include <curses.h>
+
+#include "innx/expr.h"
+#include "innx/session.h"
+#include "canvas.h"
+#include "term.h"
+
+typedef struct tui_view {
+    const session_snapshot *snap;
+    const term_caps *caps;
+    int sel;                 /* selected term, -1 none */
+    int loss_log;            /* loss pane on a log axis */
+    const expr *f;           /* the snapshot's formula parsed (one variable), or NULL */
+    const double *lambda;    /* lambdas as the UI last set them (shown at once) */
+} tui_view;
+
+typedef struct pane pane;
+typedef struct pane_ops {
+    const char *name;
+    /* Draw into w (already erased; its size is the pane's rectangle). */
+    void (*draw)(pane *p, WINDOW *w, const tui_view *v);
+} pane_ops;
+
+struct pane {
+    const pane_ops *ops;
+    canvas cv;               /* kept across frames: resized only with the pane */
+};
+
+/* A query to show: one was answered and a problem switch has not cleared
+ * it (the session then zeroes the query but keeps its count). */
+static inline int view_has_query(const session_snapshot *s)
+{
+    const report_query *q = &s->query;
+    return s->query_id > 0 && (q->n_roots || q->n_ref || q->n_candidates);
+}
+
+extern const pane_ops pane_loss_ops, pane_latent_ops, pane_fx_ops, pane_clusters_ops;
+
+#endif
