@@ -5,6 +5,7 @@
 #define INNX_TRAINER_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "innx/error.h"
 #include "innx/nn.h"
@@ -90,6 +91,9 @@ double trainer_eval_loss(trainer *t);
  * the largest |analytic - central difference| / max(1, |a|, |n|) over
  * every stride-th weight entry. */
 double trainer_check_grad(trainer *t, size_t stride, double eps);
+/* Time every node of every stage's graph (bench --profile). */
+int trainer_profile(trainer *t, int on);
+void trainer_profile_print(const trainer *t, FILE *f);
 /* Test hook: multiply the lr by f, bypassing every schedule (forces blow-ups). */
 void trainer_kick_lr(trainer *t, double f);
 

@@ -65,6 +65,8 @@ int case_spend_train(const cli_opts *o, problem *p);
 int cmd_roots(int argc, char **argv);
 int bench_roots(const cli_opts *o);
 int cmd_gen_spend(int argc, char **argv);
+/* innx with no command: the explorer (explore.c) */
+int cli_explore(int argc, char **argv);
 /* innx problems [--show NAME] */
 int cmd_problems(int argc, char **argv);
 

@@ -123,8 +123,7 @@ int main(int argc, char **argv)
             printf("innx %s (BLAS: %s)\n", PACKAGE_VERSION, INNX_BLAS_NAME);
             return CLI_EXIT_OK;
         }
-        fputs(usage, stdout);
-        return CLI_EXIT_OK;
+        return cli_explore(argc, argv);
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "help")) {
@@ -142,6 +141,10 @@ int main(int argc, char **argv)
         return run_problem(argc - 1, argv + 1, 0);
     if (!strcmp(cmd, "bench"))
         return run_problem(argc - 1, argv + 1, 1);
+    problem p;
+    innx_err err;
+    if (problem_builtin(cmd, &p, &err) == 0)
+        return cli_explore(argc, argv);
     cli_error(CLI_EXIT_USAGE, cmd, "unknown command or problem (see innx --help)");
     return CLI_EXIT_USAGE;
 }

@@ -155,7 +155,8 @@ int cli_bench(const cli_opts *o, const char *where, problem *p)
     if (!t)
         return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
     double *ms = malloc((size_t)reps * sizeof *ms);
-    if (!ms) {
+    if (!ms || (o->profile && trainer_profile(t, 1) != 0)) {
+        free(ms);
         trainer_free(t);
         return cli_error(CLI_EXIT_FAIL, where, "out of memory");
     }
@@ -204,6 +205,8 @@ int cli_bench(const cli_opts *o, const char *where, problem *p)
     }
     if (o->json)
         json_end(&j);
+    if (o->profile)
+        trainer_profile_print(t, stderr);
     free(ms);
     trainer_free(t);
     return CLI_EXIT_OK;

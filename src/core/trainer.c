@@ -332,12 +332,23 @@ static int build_f(trainer *t, graph *g, int x, int nn1_trainable)
     return t->f ? expr_build_graph(t->f, g, x) : nn_build(t->F, g, x, nn1_trainable);
 }
 
+/* xcyc costs a second pass of G over the batch (twice sinc's step), so
+ * it is built only while its lambda is not 0: the first time a user sets
+ * it, the stage's graph is rebuilt once (the weights and Adam's moments
+ * stay). Every other term is built always and reported at lambda 0. */
+static int want_xcyc(const trainer *t) { return problem_term_applies(&t->p, TERM_XCYC) && t->lambda[TERM_XCYC] > 0; }
+
 static int build_stage(trainer *t, size_t i, innx_err *err)
 {
     const problem *p = &t->p;
     const problem_stage *ps = &p->stages[i];
     stage_graph *s = &t->sg[i];
+    optim_adam *keep = s->adam;   /* a rebuild keeps Adam's moments */
+    free(s->joint.val);
+    free(s->joint.grad);
+    graph_free(s->g);
     memset(s, 0, sizeof *s);
+    s->adam = keep;
     for (int k = 0; k < TERM_N; k++)
         s->term[k] = s->lam[k] = -1;
     s->gin = s->y = s->xs = s->zlo = s->zhi = s->zc = s->lo = s->hi = s->sq_lo = s->sq_span = s->xhat = -1;
@@ -371,7 +382,7 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
         }
         if (s->xs < 0 && (table || p->batch == PROBLEM_BATCH_GRID_X ||
                           (p->batch == PROBLEM_BATCH_UNIFORM && p->input == PROBLEM_IN_Y &&
-                           problem_term_applies(p, TERM_XCYC))))
+                           want_xcyc(t))))
             s->xs = graph_feed(g, n, d);
         int x = s->xhat = build_g(t, s, g, s->gin);
         int fx = build_f(t, g, x, ps->kind == PROBLEM_STAGE_JOINT);
@@ -382,7 +393,7 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
                                   : graph_mean(g, graph_square(g, graph_sub(g, fx, y)));
         if (problem_term_applies(p, TERM_RECON) && s->xs >= 0)
             s->term[TERM_RECON] = graph_mse(g, x, s->xs);
-        if (problem_term_applies(p, TERM_XCYC) && s->xs >= 0) {
+        if (want_xcyc(t) && s->xs >= 0) {
             int back = build_g(t, s, g, build_f(t, g, s->xs, 0));
             s->term[TERM_XCYC] = graph_mse(g, back, s->xs);
         }
@@ -466,7 +477,8 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
     } else if (p->batch != PROBLEM_BATCH_UNIFORM && fill_fixed_batch(t, s, err) != 0) {
         return INNX_EINVAL;
     }
-    s->adam = optim_adam_alloc(s->params, OPTIM_ADAM_DEFAULTS(ps->lr));
+    if (!s->adam)
+        s->adam = optim_adam_alloc(s->params, OPTIM_ADAM_DEFAULTS(ps->lr));
     if (!s->adam)
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     return 0;
@@ -756,6 +768,14 @@ trainer_state trainer_step(trainer *t)
 {
     if (t->state != TRAINER_RUNNING)
         return t->state;
+    if (want_xcyc(t) && t->sg[t->stage].term[TERM_XCYC] < 0 &&
+        t->p.stages[t->stage].kind != PROBLEM_STAGE_FORWARD) {
+        innx_err err;
+        if (build_stage(t, t->stage, &err) != 0) {
+            t->lambda[TERM_XCYC] = 0;   /* out of memory: go on without it */
+            build_stage(t, t->stage, &err);
+        }
+    }
     const problem_stage *ps = &t->p.stages[t->stage];
     stage_graph *s = &t->sg[t->stage];
     if (t->p.batch == PROBLEM_BATCH_UNIFORM)
@@ -1002,4 +1022,19 @@ double trainer_eval_loss(trainer *t)
     if (swapped)
         answer_swap(t);
     return loss;
+}
+
+int trainer_profile(trainer *t, int on)
+{
+    for (size_t i = 0; i < t->p.n_stages; i++)
+        if (graph_profile(t->sg[i].g, on) != 0)
+            return INNX_ENOMEM;
+    return 0;
+}
+
+void trainer_profile_print(const trainer *t, FILE *f)
+{
+    static const char *const kinds[] = {"forward fit", "inverse fit", "joint fine-tune"};
+    for (size_t i = 0; i < t->p.n_stages; i++)
+        graph_profile_print(t->sg[i].g, f, kinds[t->p.stages[i].kind]);
 }
