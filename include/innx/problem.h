@@ -76,7 +76,9 @@ typedef struct problem {
      * table (formula empty), or both. */
     char formula[PROBLEM_FORMULA_LEN];
     size_t x_dim;
-    double x_lo[PROBLEM_MAX_X], x_hi[PROBLEM_MAX_X];   /* the domain */
+    /* The domain; for a table, a component with lo = hi = 0 takes the
+     * range seen in the data. */
+    double x_lo[PROBLEM_MAX_X], x_hi[PROBLEM_MAX_X];
     int y_given;               /* else y's range is F's over the domain */
     double y_lo, y_hi;
     /* A table (PROBLEM_BATCH_TABLE): the CSV (empty = the built-in
@@ -86,6 +88,7 @@ typedef struct problem {
     char x_columns[PROBLEM_TEXT_LEN];
     char y_column[PROBLEM_NAME_LEN];
     double test_frac;
+    int drop_bad_rows;         /* skip rows with NaN/Inf or non-numbers */
     char forward_model[PROBLEM_TEXT_LEN];
     /* G */
     char model[PROBLEM_TEXT_LEN];

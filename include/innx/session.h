@@ -67,8 +67,11 @@ typedef struct session_snapshot {
 
 typedef struct session session;
 
-/* Builds the trainer for p and starts its thread (running, or paused). */
-session *session_start(const problem *p, int paused, innx_err *err);
+/* Builds the trainer for p and starts its thread. Flags: start paused;
+ * publish no latent report (headless runs that report at the end). */
+#define SESSION_START_PAUSED 1
+#define SESSION_NO_REPORT 2
+session *session_start(const problem *p, int flags, innx_err *err);
 /* Quit: the thread ends within one step; frees everything. */
 void session_free(session *s);
 

@@ -1,0 +1,338 @@
+/* problem.c: the built-in problems (three-roots, sinc, sinc-kan, spend), a
+ * problem from any formula, and the checks a problem must pass to train. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "innx/expr.h"
+#include "innx/nn.h"
+#include "innx/problem.h"
+
+static const char *const term_names[TERM_N] = {"fwd", "cyc", "recon", "xcyc", "box",
+                                               "range", "center", "norm", "smooth"};
+
+const char *problem_term_name(problem_term t)
+{
+    return t >= 0 && t < TERM_N ? term_names[t] : "?";
+}
+
+int problem_term_parse(const char *s)
+{
+    for (int i = 0; i < TERM_N; i++)
+        if (!strcmp(s, term_names[i]))
+            return i;
+    return -1;
+}
+
+problem_stage problem_stage_default(problem_stage_kind kind, long steps, double lr)
+{
+    return (problem_stage){.kind = kind, .steps = steps, .lr = lr, .schedule = PROBLEM_LR_CONSTANT,
+                           .gamma = 1.0, .plateau_factor = 0.1, .plateau_patience = 10,
+                           .beta = 1.0};
+}
+
+static void set_text(char *dst, size_t len, const char *src) { snprintf(dst, len, "%s", src); }
+
+static void base(problem *p, const char *name, const char *summary)
+{
+    memset(p, 0, sizeof *p);
+    set_text(p->name, sizeof p->name, name);
+    set_text(p->summary, sizeof p->summary, summary);
+    p->x_dim = 1;
+    p->z_dim = 1;
+    p->k = 3;
+    p->test_frac = 0.2;
+}
+
+/* The article's latent case: three roots of one function, found by cutting
+ * z into three intervals, each pulled to its own x range. Recipe of the
+ * article's published script (plateau 0.5 / 50, not its text's 0.1 / 10). */
+static void three_roots(problem *p)
+{
+    base(p, "three-roots", "every root of sin x - 0.3 log(x+1) + 0.1 e^(-x/3) + 0.2 sqrt x - 0.5 (latent z, article)");
+    set_text(p->formula, sizeof p->formula,
+             "sin(x) - 0.3*log(x + 1) + 0.1*exp(-x/3) + 0.2*sqrt(x) - 0.5");
+    p->x_lo[0] = 0;
+    p->x_hi[0] = 8;
+    set_text(p->model, sizeof p->model, "mlp:1-128-128-1/tanh");
+    p->input = PROBLEM_IN_Z;
+    p->output = PROBLEM_OUT_SOFTPLUS;
+    p->batch = PROBLEM_BATCH_UNIFORM;
+    p->batch_n = 128;
+    p->lambda[TERM_CYC] = 5;
+    p->lambda[TERM_RANGE] = 10;
+    p->lambda[TERM_CENTER] = 30;
+    p->box_quadratic = 1;
+    p->n_parts = 3;
+    p->parts[0] = (problem_partition){0, 1.0 / 3, 0, 1.5};
+    p->parts[1] = (problem_partition){1.0 / 3, 2.0 / 3, 1, 3.5};
+    p->parts[2] = (problem_partition){2.0 / 3, 1, 5, 7.5};
+    p->n_stages = 1;
+    problem_stage *s = &p->stages[0];
+    *s = problem_stage_default(PROBLEM_STAGE_INVERSE, 8000, 1e-3);
+    s->schedule = PROBLEM_LR_PLATEAU;
+    s->plateau_factor = 0.5;
+    s->plateau_patience = 50;
+    s->patience = 300;
+    p->k = 3;
+    p->y_star = 0;
+}
+
+/* Article case 1 with innx's recipe (see DESIGN.md): 20000 full-batch
+ * steps, lr halved at 1/2 and 3/4, EMA answers, scored checkpoints. */
+static void sinc(problem *p)
+{
+    base(p, "sinc", "MLP inverse of sin(x)/x on [0.001, 10], answers y* = 0.95 (article case 1)");
+    set_text(p->formula, sizeof p->formula, "sin(x)/(x + 1e-6)");
+    p->x_lo[0] = 0.001;
+    p->x_hi[0] = 10;
+    set_text(p->model, sizeof p->model, "mlp:1-128-128-64-1/tanh");
+    p->input = PROBLEM_IN_Y;
+    p->batch = PROBLEM_BATCH_GRID_X;
+    p->batch_n = 6000;
+    p->lambda[TERM_CYC] = 1;
+    p->lambda[TERM_NORM] = 1e-4;
+    /* Zero inside the domain, so it changes no in-domain solution, but it
+     * keeps G on the branch the data live on (x > 0), off the pole. */
+    p->lambda[TERM_BOX] = 1;
+    p->n_stages = 1;
+    problem_stage *s = &p->stages[0];
+    *s = problem_stage_default(PROBLEM_STAGE_INVERSE, 20000, 2e-3);
+    s->schedule = PROBLEM_LR_MULTISTEP;
+    s->gamma = 0.5;
+    s->milestones[0] = 0.5;
+    s->milestones[1] = 0.75;
+    s->ema_decay = 0.998;
+    s->checkpoint = 500;
+    p->y_star = 0.95;
+    p->k = 1;
+}
+
+/* Article case 2: a KAN trained on one constant target. Patience 200, not
+ * the article's 50: runs reach the float floor of the loss in 150-450
+ * steps and Adam's first overshoots can hold the loss above its step-3
+ * value for 50 steps. */
+static void sinc_kan(problem *p)
+{
+    base(p, "sinc-kan", "KAN inverse of sin(x)/x at the constant target y = 0.95 (article case 2)");
+    set_text(p->formula, sizeof p->formula, "sin(x)/(x + 1e-6)");
+    p->x_lo[0] = 0.001;
+    p->x_hi[0] = 10;
+    set_text(p->model, sizeof p->model, "kan:1-32-32-1/g5k3");
+    p->input = PROBLEM_IN_Y;
+    p->batch = PROBLEM_BATCH_CONST;
+    p->batch_n = 2000;
+    p->y_const = 0.95;
+    p->lambda[TERM_CYC] = 1;
+    p->n_stages = 1;
+    problem_stage *s = &p->stages[0];
+    *s = problem_stage_default(PROBLEM_STAGE_INVERSE, 4000, 1e-3);
+    s->patience = 200;
+    p->y_star = 0.95;
+    p->k = 1;
+}
+
+/* The article's data case: NN1 learns spend from traits, G traits from
+ * spend (NN1 frozen), then both fine-tune together. */
+static void spend(problem *p)
+{
+    base(p, "spend", "data inverse: spend -> customer traits -> segments (article's last case)");
+    p->x_dim = 3;
+    const double lo[3] = {18, 1, 0}, hi[3] = {93, 10, 300000};
+    memcpy(p->x_lo, lo, sizeof lo);
+    memcpy(p->x_hi, hi, sizeof hi);
+    set_text(p->x_columns, sizeof p->x_columns, "age,education,income");
+    set_text(p->y_column, sizeof p->y_column, "spend");
+    set_text(p->forward_model, sizeof p->forward_model, "mlp:3-64-64-1/relu");
+    set_text(p->model, sizeof p->model, "mlp:1-64-64-3/tanh");
+    p->input = PROBLEM_IN_Y;
+    p->batch = PROBLEM_BATCH_TABLE;
+    p->lambda[TERM_FWD] = 1;
+    p->lambda[TERM_RECON] = 1;
+    p->lambda[TERM_CYC] = 1;
+    p->lambda[TERM_BOX] = 10;
+    p->box_quadratic = 1;
+    p->n_stages = 2;
+    p->stages[0] = problem_stage_default(PROBLEM_STAGE_FORWARD, 2000, 1e-3);
+    p->stages[1] = problem_stage_default(PROBLEM_STAGE_INVERSE, 4000, 1e-3);
+    p->stages[2] = problem_stage_default(PROBLEM_STAGE_JOINT, 500, 1e-4);
+    p->seed = 42;
+    p->k = 4;
+}
+
+static const struct builtin {
+    const char *name;
+    void (*make)(problem *p);
+} builtins[] = {
+    {"three-roots", three_roots},
+    {"sinc", sinc},
+    {"sinc-kan", sinc_kan},
+    {"spend", spend},
+};
+#define N_BUILTINS (sizeof builtins / sizeof builtins[0])
+
+size_t problem_n_builtins(void) { return N_BUILTINS; }
+
+const char *problem_builtin_name(size_t i) { return i < N_BUILTINS ? builtins[i].name : NULL; }
+
+const char *problem_builtin_summary(size_t i)
+{
+    static problem p;   /* written once per call, read-only text: callers copy */
+    if (i >= N_BUILTINS)
+        return NULL;
+    builtins[i].make(&p);
+    return p.summary;
+}
+
+int problem_builtin(const char *name, problem *p, innx_err *err)
+{
+    for (size_t i = 0; i < N_BUILTINS; i++)
+        if (!strcmp(builtins[i].name, name)) {
+            builtins[i].make(p);
+            return 0;
+        }
+    char list[256] = "";
+    for (size_t i = 0; i < N_BUILTINS; i++) {
+        strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+        strncat(list, builtins[i].name, sizeof list - strlen(list) - 1);
+    }
+    return innx_errf(err, INNX_EINVAL, "unknown problem '%s' (built-in: %s)", name, list);
+}
+
+int problem_from_formula(const char *formula, double a, double b, problem *p, innx_err *err)
+{
+    if (!(a < b) || !isfinite(a) || !isfinite(b))
+        return innx_errf(err, INNX_EINVAL, "domain %g:%g: need A < B, both finite", a, b);
+    if (strlen(formula) >= PROBLEM_FORMULA_LEN)
+        return innx_errf(err, INNX_EINVAL, "formula: longer than %d characters", PROBLEM_FORMULA_LEN - 1);
+    expr *e = expr_parse(formula, err);
+    if (!e)
+        return INNX_EINVAL;
+    size_t nv = expr_n_vars(e);
+    expr_free(e);
+    if (nv > 1)
+        return innx_errf(err, INNX_EINVAL, "formula: uses %zu variables; the explorer solves f(x) in one", nv);
+    three_roots(p);
+    set_text(p->name, sizeof p->name, "formula");
+    snprintf(p->summary, sizeof p->summary, "the roots of %s on [%g, %g]", formula, a, b);
+    set_text(p->formula, sizeof p->formula, formula);
+    p->x_lo[0] = a;
+    p->x_hi[0] = b;
+    /* No partitions known: z is cut into equal strips, each walled into
+     * its own slice of the domain, so that G cannot collapse every code
+     * onto one root; a strip without a root ends near a minimum of |f - y|,
+     * which the query's certification then drops. G is squashed into the
+     * domain; no centre pull (it would hold x off the roots). */
+    p->output = PROBLEM_OUT_SQUASH;
+    p->n_parts = PROBLEM_MAX_PARTS;
+    for (size_t i = 0; i < p->n_parts; i++) {
+        double u0 = (double)i / (double)p->n_parts, u1 = (double)(i + 1) / (double)p->n_parts;
+        p->parts[i] = (problem_partition){u0, u1, a + (b - a) * u0, a + (b - a) * u1};
+    }
+    p->lambda[TERM_CYC] = 5;
+    p->lambda[TERM_RANGE] = 10;
+    p->lambda[TERM_CENTER] = 0;
+    p->lambda[TERM_BOX] = 0;
+    p->k = 3;
+    return 0;
+}
+
+int problem_term_applies(const problem *p, problem_term t)
+{
+    int table = p->batch == PROBLEM_BATCH_TABLE;
+    switch (t) {
+    case TERM_FWD:
+        return table;
+    case TERM_CYC:
+        return 1;
+    case TERM_RECON:
+        return table || p->batch == PROBLEM_BATCH_GRID_X;
+    case TERM_XCYC:
+        return p->input == PROBLEM_IN_Y && p->formula[0] != 0;
+    case TERM_BOX:
+    case TERM_NORM:
+        return 1;
+    case TERM_RANGE:
+    case TERM_CENTER:
+        return p->n_parts > 0 && p->input != PROBLEM_IN_Y;
+    case TERM_SMOOTH:
+        return p->x_dim > 1;
+    default:
+        return 0;
+    }
+}
+
+int problem_validate(const problem *p, innx_err *err)
+{
+    if (p->x_dim < 1 || p->x_dim > PROBLEM_MAX_X)
+        return innx_errf(err, INNX_EINVAL, "problem.x_dim: %zu is not in 1..%d", p->x_dim, PROBLEM_MAX_X);
+    int table = p->batch == PROBLEM_BATCH_TABLE;
+    for (size_t i = 0; i < p->x_dim; i++)
+        if (!(table && p->x_lo[i] == 0 && p->x_hi[i] == 0) &&
+            (!(p->x_lo[i] < p->x_hi[i]) || !isfinite(p->x_lo[i]) || !isfinite(p->x_hi[i])))
+            return innx_errf(err, INNX_EINVAL, "problem.domain: component %zu is %g:%g; need A < B", i + 1,
+                             p->x_lo[i], p->x_hi[i]);
+    if (!table && !p->formula[0])
+        return innx_errf(err, INNX_EINVAL, "problem.formula: needed unless the batch is a table");
+    if (p->formula[0]) {
+        expr *e = expr_parse(p->formula, err);
+        if (!e)
+            return INNX_EINVAL;
+        size_t nv = expr_n_vars(e);
+        expr_free(e);
+        if (nv > p->x_dim)
+            return innx_errf(err, INNX_EINVAL, "problem.formula: uses x%zu but x_dim is %zu", nv, p->x_dim);
+    }
+    if (p->y_given && !(p->y_lo < p->y_hi))
+        return innx_errf(err, INNX_EINVAL, "problem.y_range: %g:%g; need A < B", p->y_lo, p->y_hi);
+    if (!table && (p->batch_n < 1 || p->batch_n > 10000000))
+        return innx_errf(err, INNX_EINVAL, "inverse.batch_n: %zu is not in 1..1e7", p->batch_n);
+    if (p->input != PROBLEM_IN_Y && (p->z_dim < 1 || p->z_dim > 16))
+        return innx_errf(err, INNX_EINVAL, "inverse.z_dim: %zu is not in 1..16", p->z_dim);
+    if (p->input == PROBLEM_IN_Z && p->batch != PROBLEM_BATCH_UNIFORM)
+        return innx_errf(err, INNX_EINVAL, "inverse.batch: a latent G (input z) needs the uniform batch");
+    nn_spec spec;
+    if (nn_spec_parse(p->model, &spec, err) != 0)
+        return INNX_EINVAL;
+    size_t in = p->input == PROBLEM_IN_Y ? 1 : p->input == PROBLEM_IN_Z ? p->z_dim : 1 + p->z_dim;
+    if (spec.widths[0] != in || spec.widths[spec.n_widths - 1] != p->x_dim)
+        return innx_errf(err, INNX_EINVAL, "inverse.model: '%s' must map %zu input%s to %zu output%s",
+                         p->model, in, in == 1 ? "" : "s", p->x_dim, p->x_dim == 1 ? "" : "s");
+    if (table) {
+        if (!p->x_columns[0] || !p->y_column[0])
+            return innx_errf(err, INNX_EINVAL, "data.x_columns and data.y_column: needed for a table");
+        if (!(p->test_frac > 0 && p->test_frac < 1))
+            return innx_errf(err, INNX_EINVAL, "data.test_frac: %g is not in (0, 1)", p->test_frac);
+        if (nn_spec_parse(p->forward_model, &spec, err) != 0)
+            return INNX_EINVAL;
+        if (spec.widths[0] != p->x_dim || spec.widths[spec.n_widths - 1] != 1)
+            return innx_errf(err, INNX_EINVAL, "data.forward_model: '%s' must map %zu inputs to 1 output",
+                             p->forward_model, p->x_dim);
+    }
+    for (size_t i = 0; i < p->n_parts; i++) {
+        const problem_partition *q = &p->parts[i];
+        if (!(q->z_lo < q->z_hi) || !(q->x_lo < q->x_hi))
+            return innx_errf(err, INNX_EINVAL, "partitions: %zu (%g:%g = %g:%g) needs z_lo < z_hi and x_lo < x_hi",
+                             i + 1, q->z_lo, q->z_hi, q->x_lo, q->x_hi);
+    }
+    if (p->n_stages < 1 || p->n_stages > PROBLEM_MAX_STAGES)
+        return innx_errf(err, INNX_EINVAL, "stages: %zu is not in 1..%d", p->n_stages, PROBLEM_MAX_STAGES);
+    for (size_t i = 0; i < p->n_stages; i++) {
+        const problem_stage *s = &p->stages[i];
+        if (s->steps < 1)
+            return innx_errf(err, INNX_EINVAL, "stage%zu.steps: %ld; need at least 1", i + 1, s->steps);
+        if (!(s->lr > 0) || !isfinite(s->lr))
+            return innx_errf(err, INNX_EINVAL, "stage%zu.lr: %g; need > 0", i + 1, s->lr);
+        if (s->kind != PROBLEM_STAGE_INVERSE && !table)
+            return innx_errf(err, INNX_EINVAL, "stage%zu.kind: forward and joint stages need a table", i + 1);
+        if (s->ema_decay < 0 || s->ema_decay >= 1)
+            return innx_errf(err, INNX_EINVAL, "stage%zu.ema_decay: %g is not in [0, 1)", i + 1, s->ema_decay);
+    }
+    for (int t = 0; t < TERM_N; t++)
+        if (!isfinite(p->lambda[t]) || p->lambda[t] < 0)
+            return innx_errf(err, INNX_EINVAL, "loss.%s: %g; need a finite value >= 0", term_names[t],
+                             p->lambda[t]);
+    if (p->k < 1 || p->k > 16)
+        return innx_errf(err, INNX_EINVAL, "problem.k: %zu is not in 1..16", p->k);
+    return 0;
+}

@@ -1,0 +1,246 @@
+/* report.c: reads a trained inverse in double: the latent map and its
+ * errors, k-means clusters with Student-t intervals, and root queries. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_rng.h>
+
+#include "innx/cluster.h"
+#include "innx/report.h"
+#include "innx/roots.h"
+
+/* G's input row for code u (z's first component; the others at 0.5) or,
+ * for G(y), y itself. */
+static void code_row(const trainer *t, double y, double u, double *row)
+{
+    const problem *p = trainer_problem(t);
+    size_t gi = trainer_g_in(t), off = 0;
+    if (p->input == PROBLEM_IN_Y) {
+        row[0] = u;
+        return;
+    }
+    if (p->input == PROBLEM_IN_YZ)
+        row[off++] = y;
+    for (size_t j = off; j < gi; j++)
+        row[j] = j == off ? u : 0.5;
+}
+
+static int needs_formula_1d(trainer *t, innx_err *err)
+{
+    if (!trainer_has_formula(t) || trainer_x_dim(t) != 1)
+        return innx_errf(err, INNX_EINVAL, "report: needs a formula in one variable");
+    return 0;
+}
+
+/* An odd root changes sign across it: f - y at x -+ h, h a hair of the
+ * domain. */
+static int brackets(trainer *t, double x, double y)
+{
+    const problem *p = trainer_problem(t);
+    double h = 1e-7 * (p->x_hi[0] - p->x_lo[0]) + 1e-12 * fabs(x);
+    double xs[2] = {x - h, x + h}, f[2];
+    trainer_roots_fn(t, xs, 2, f, NULL);
+    return isfinite(f[0]) && isfinite(f[1]) && (f[0] - y) * (f[1] - y) < 0;
+}
+
+/* Newton from x0 in a window around it (a sign change there is kept,
+ * else damped steps), then anywhere in the domain; certified or not. */
+static int polish(trainer *t, double y, double x0, report_root *out)
+{
+    const problem *p = trainer_problem(t);
+    double a = p->x_lo[0], b = p->x_hi[0], w = 0.02 * (b - a);
+    roots_root r;
+    int st = roots_polish(trainer_roots_fn, t, y, x0, fmax(a, x0 - w), fmin(b, x0 + w), REPORT_CERTIFY, &r);
+    if (st != 0)
+        st = roots_polish(trainer_roots_fn, t, y, x0, 0, 0, REPORT_CERTIFY, &r);
+    double fx, raw[1] = {x0};
+    trainer_roots_fn(t, raw, 1, &fx, NULL);
+    out->x = r.x;
+    out->residual = r.residual;
+    out->residual_raw = fabs(fx - y);
+    out->bracketed = st == 0 && brackets(t, r.x, y);
+    return st == 0 && r.x >= a && r.x <= b ? 0 : INNX_EFAIL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int report_latent_compute(trainer *t, double y, size_t k, report_latent *r, innx_err *err)
+{
+    memset(r, 0, sizeof *r);
+    if (needs_formula_1d(t, err) != 0)
+        return INNX_EINVAL;
+    const problem *p = trainer_problem(t);
+    size_t n = REPORT_MAP_N, gi = trainer_g_in(t);
+    double *in = malloc(n * gi * sizeof *in);
+    if (!in)
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    r->n = n;
+    r->y = y;
+    for (size_t i = 0; i < n; i++) {
+        double a = (double)i / (double)(n - 1);
+        r->u[i] = p->input == PROBLEM_IN_Y ? p->y_lo + (p->y_hi - p->y_lo) * a : a;
+        code_row(t, y, r->u[i], in + i * gi);
+    }
+    int st = trainer_eval_g(t, in, n, r->x, err);
+    free(in);
+    if (st != 0)
+        return st;
+    trainer_roots_fn(t, r->x, n, r->f, NULL);
+    double se = 0, ae = 0;
+    size_t finite = 0;
+    for (size_t i = 0; i < n; i++) {
+        r->f[i] -= p->input == PROBLEM_IN_Y ? r->u[i] : y;
+        if (isfinite(r->f[i])) {
+            ae += fabs(r->f[i]);
+            se += r->f[i] * r->f[i];
+            finite++;
+        }
+    }
+    r->mae = finite ? ae / (double)finite : NAN;
+    r->rmse = finite ? sqrt(se / (double)finite) : NAN;
+    /* the five smallest residuals */
+    double *order = malloc(n * 2 * sizeof *order);
+    if (!order)
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(r->f[i])) {
+            order[2 * m] = fabs(r->f[i]);
+            order[2 * m + 1] = r->x[i];
+            m++;
+        }
+    qsort(order, m, 2 * sizeof *order, cmp_double);
+    r->n_top = m < 5 ? m : 5;
+    for (size_t i = 0; i < r->n_top; i++) {
+        r->top_res[i] = order[2 * i];
+        r->top_x[i] = order[2 * i + 1];
+    }
+    free(order);
+    /* k-means of x: never more clusters than distinct values */
+    double xs[REPORT_MAP_N];
+    size_t distinct = 0;
+    memcpy(xs, r->x, sizeof xs);
+    qsort(xs, n, sizeof *xs, cmp_double);
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(xs[i]) && (distinct == 0 || xs[i] != xs[i - 1]))
+            distinct++;
+    if (k > REPORT_MAX_K)
+        k = REPORT_MAX_K;
+    if (k > distinct)
+        k = distinct;
+    if (k < 1 || finite < n)
+        return 0;   /* no clusters of non-finite answers */
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!rng)
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    gsl_rng_set(rng, p->seed);
+    kmeans_conf kc = KMEANS_DEFAULTS(k);
+    kmeans_result km;
+    st = kmeans_fit(r->x, n, 1, &kc, rng, &km, err);
+    gsl_rng_free(rng);
+    if (st != 0)
+        return st;
+    r->k = k;
+    for (size_t c = 0; c < k; c++) {
+        report_cluster *cl = &r->c[c];
+        cl->count = km.counts[c];
+        cl->centroid = km.centres[c];
+        double s = 0, s2 = 0, best = INFINITY, bx = cl->centroid;
+        for (size_t i = 0; i < n; i++)
+            if (km.labels[i] == c) {
+                double a = fabs(r->f[i]);
+                s += a;
+                s2 += a * a;
+                if (a < best) {
+                    best = a;
+                    bx = r->x[i];
+                }
+            }
+        double cnt = (double)cl->count, mean = cnt > 0 ? s / cnt : NAN;
+        cl->mean_abs_f = mean;
+        cl->ci_lo = cl->ci_hi = mean;
+        if (cl->count >= 2) {
+            double var = fmax(0, (s2 - cnt * mean * mean) / (cnt - 1));
+            double h = gsl_cdf_tdist_Pinv(0.975, cnt - 1) * sqrt(var / cnt);
+            cl->ci_lo = mean - h;
+            cl->ci_hi = mean + h;
+        }
+        cl->polished = polish(t, y, bx, &cl->root) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        r->label[i] = km.labels[i];
+    kmeans_result_free(&km);
+    return 0;
+}
+
+static int cmp_root(const void *a, const void *b)
+{
+    double x = ((const report_root *)a)->x, y = ((const report_root *)b)->x;
+    return (x > y) - (x < y);
+}
+
+int report_query_roots(trainer *t, double y, size_t K, report_query *q, innx_err *err)
+{
+    memset(q, 0, sizeof *q);
+    q->y = y;
+    if (needs_formula_1d(t, err) != 0)
+        return INNX_EINVAL;
+    const problem *p = trainer_problem(t);
+    if (p->input == PROBLEM_IN_Y)
+        K = 1;
+    if (K < 1)
+        K = 1;
+    size_t gi = trainer_g_in(t);
+    double *in = malloc(K * gi * sizeof *in), *x = malloc(K * sizeof *x);
+    if (!in || !x) {
+        free(in);
+        free(x);
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    }
+    /* stratified codes: one in the middle of each of K equal strata */
+    for (size_t i = 0; i < K; i++)
+        code_row(t, y, p->input == PROBLEM_IN_Y ? y : ((double)i + 0.5) / (double)K, in + i * gi);
+    int st = trainer_eval_g(t, in, K, x, err);
+    free(in);
+    if (st != 0) {
+        free(x);
+        return st;
+    }
+    double tol = 1e-7 * (p->x_hi[0] - p->x_lo[0]);
+    q->n_candidates = K;
+    for (size_t i = 0; i < K; i++) {
+        report_root r;
+        if (!isfinite(x[i]) || polish(t, y, x[i], &r) != 0) {
+            q->n_failed++;
+            continue;
+        }
+        size_t j;
+        for (j = 0; j < q->n_roots; j++)
+            if (fabs(q->roots[j].x - r.x) <= tol)
+                break;
+        if (j < q->n_roots) {   /* a duplicate: keep the better raw residual */
+            if (r.residual_raw < q->roots[j].residual_raw)
+                q->roots[j].residual_raw = r.residual_raw;
+            continue;
+        }
+        if (q->n_roots < REPORT_MAX_ROOTS)
+            q->roots[q->n_roots++] = r;
+    }
+    free(x);
+    qsort(q->roots, q->n_roots, sizeof *q->roots, cmp_root);
+    roots_root ref[REPORT_MAX_ROOTS];
+    roots_opts o = ROOTS_DEFAULTS;
+    size_t nf = 0;
+    if (roots_scan(trainer_roots_fn, t, y, p->x_lo[0], p->x_hi[0], &o, ref, REPORT_MAX_ROOTS, &nf, err) != 0)
+        return INNX_EINVAL;
+    q->n_ref = nf < REPORT_MAX_ROOTS ? nf : REPORT_MAX_ROOTS;
+    for (size_t i = 0; i < q->n_ref; i++)
+        q->ref[i] = ref[i].x;
+    return 0;
+}

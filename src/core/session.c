@@ -1,0 +1,546 @@
+/* session.c: the trainer's own thread: drains a command queue between two
+ * steps and publishes snapshots that front ends copy under a mutex. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "innx/roots.h"
+#include "innx/session.h"
+
+#define PUBLISH_EVERY 0.05        /* seconds between two snapshots */
+#define QUEUE_CAP 256
+#define QUERY_K 32                /* G's candidates per root query */
+
+typedef enum {
+    CMD_LAMBDA, CMD_PAUSE, CMD_TOGGLE, CMD_STEP, CMD_RESET, CMD_LR, CMD_NEXT_STAGE,
+    CMD_TRAIN_ON, CMD_K, CMD_QUERY, CMD_SWAP, CMD_WIDTH
+} cmd_kind;
+
+typedef struct cmd {
+    cmd_kind kind;
+    int term;
+    double v;
+    trainer *t;       /* CMD_SWAP: a new trainer built by the sender */
+} cmd;
+
+struct session {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;        /* queue changed, or a run finished */
+    int wake[2];
+    int flags;
+    /* under mu */
+    cmd queue[QUEUE_CAP];
+    size_t q_head, q_len;
+    int quit, finished;
+    session_snapshot *pub;
+    /* the thread's own */
+    trainer *t;
+    problem p;                /* the problem the trainer was built from */
+    session_snapshot *work;
+    int paused, step_once, started;
+    size_t width, k;
+    double y_star;
+    unsigned long generation, query_id, message_id;
+    char message[1024];
+    report_query query;
+    size_t n_marks;
+    long mark_step[SESSION_MAX_MARKS];
+    double last_pub, rate_t;
+    long rate_steps;
+    double rate;
+    int ref_valid;
+    size_t n_ref;
+    double ref[REPORT_MAX_ROOTS];
+};
+
+const char *session_state_name(session_state s)
+{
+    static const char *const n[] = {"running", "paused", "early-stopped", "done", "diverged"};
+    return s >= 0 && s <= SESSION_DIVERGED ? n[s] : "?";
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static session_state state_of(const session *s)
+{
+    switch (trainer_get_state(s->t)) {
+    case TRAINER_EARLY_STOPPED: return SESSION_EARLY_STOPPED;
+    case TRAINER_DONE: return SESSION_DONE;
+    case TRAINER_DIVERGED: return SESSION_DIVERGED;
+    default: return s->paused ? SESSION_PAUSED : SESSION_RUNNING;
+    }
+}
+
+static void say(session *s, const char *msg)
+{
+    snprintf(s->message, sizeof s->message, "%s", msg);
+    s->message_id++;
+}
+
+/* ---- publishing ---------------------------------------------------------- */
+
+static void decimate(session *s, session_snapshot *w)
+{
+    const trainer_history *h = trainer_get_history(s->t);
+    size_t n = h->n, m = s->width < SESSION_HIST_MAX ? s->width : SESSION_HIST_MAX;
+    if (m < 1)
+        m = 1;
+    if (n <= m) {
+        w->hist_n = n;
+        memcpy(w->hist_step, h->step, n * sizeof *h->step);
+        for (int k = 0; k <= TERM_N; k++)
+            memcpy(w->hist[k], h->v[k], n * sizeof *h->v[k]);
+        return;
+    }
+    /* bucket means: point j covers stored points [j n / m, (j + 1) n / m) */
+    w->hist_n = m;
+    for (size_t j = 0; j < m; j++) {
+        size_t a = j * n / m, b = (j + 1) * n / m;
+        w->hist_step[j] = h->step[a];
+        for (int k = 0; k <= TERM_N; k++) {
+            double sum = 0;
+            for (size_t i = a; i < b; i++)
+                sum += h->v[k][i];
+            w->hist[k][j] = (float)(sum / (double)(b - a));
+        }
+    }
+}
+
+static void reference_roots(session *s)
+{
+    s->ref_valid = 1;
+    s->n_ref = 0;
+    if (!trainer_has_formula(s->t) || trainer_x_dim(s->t) != 1)
+        return;
+    roots_root r[REPORT_MAX_ROOTS];
+    roots_opts o = ROOTS_DEFAULTS;
+    size_t nf = 0;
+    innx_err err;
+    if (roots_scan(trainer_roots_fn, s->t, s->y_star, s->p.x_lo[0], s->p.x_hi[0], &o, r, REPORT_MAX_ROOTS, &nf,
+                   &err) != 0)
+        return;
+    s->n_ref = nf < REPORT_MAX_ROOTS ? nf : REPORT_MAX_ROOTS;
+    for (size_t i = 0; i < s->n_ref; i++)
+        s->ref[i] = r[i].x;
+}
+
+static void publish(session *s)
+{
+    session_snapshot *w = s->work;
+    trainer *t = s->t;
+    const problem *p = &s->p;
+    double now = now_s();
+    if (now - s->rate_t >= 0.25 || s->rate_t == 0) {
+        long steps = trainer_steps(t);
+        if (s->rate_t > 0 && now > s->rate_t)
+            s->rate = (double)(steps - s->rate_steps) / (now - s->rate_t);
+        s->rate_t = now;
+        s->rate_steps = steps;
+    }
+    w->generation = ++s->generation;
+    snprintf(w->problem, sizeof w->problem, "%s", p->name);
+    snprintf(w->formula, sizeof w->formula, "%s", p->formula);
+    snprintf(w->model, sizeof w->model, "%s", p->model);
+    w->x_lo = trainer_problem(t)->x_lo[0];
+    w->x_hi = trainer_problem(t)->x_hi[0];
+    w->latent = p->input != PROBLEM_IN_Y;
+    w->has_formula = trainer_has_formula(t);
+    w->step = trainer_steps(t);
+    w->stage = trainer_stage(t);
+    w->n_stages = p->n_stages;
+    w->stage_kind = p->stages[w->stage].kind;
+    w->state = state_of(s);
+    w->steps_per_s = w->state == SESSION_RUNNING ? s->rate : 0;
+    w->lr = trainer_lr(t);
+    for (int k = 0; k < TERM_N; k++) {
+        w->lambda[k] = trainer_lambda(t, (problem_term)k);
+        w->active[k] = trainer_term_active(t, (problem_term)k);
+        w->term[k] = trainer_term(t, (problem_term)k);
+    }
+    w->loss = trainer_loss(t);
+    decimate(s, w);
+    w->n_marks = s->n_marks;
+    memcpy(w->mark_step, s->mark_step, s->n_marks * sizeof *s->mark_step);
+    w->y_star = s->y_star;
+    w->has_report = 0;
+    if (!(s->flags & SESSION_NO_REPORT) && trainer_has_formula(t) && trainer_x_dim(t) == 1) {
+        innx_err err;
+        w->has_report = report_latent_compute(t, s->y_star, s->k, &w->report, &err) == 0;
+        if (!s->ref_valid)
+            reference_roots(s);
+    }
+    w->n_ref = s->n_ref;
+    memcpy(w->ref, s->ref, s->n_ref * sizeof *s->ref);
+    w->query_id = s->query_id;
+    w->query = s->query;
+    w->n_rollbacks = trainer_n_rollbacks(t);
+    for (size_t i = 0; i < w->n_rollbacks; i++)
+        w->rollbacks[i] = *trainer_rollback_at(t, i);
+    w->message_id = s->message_id;
+    snprintf(w->message, sizeof w->message, "%s", s->message);
+
+    pthread_mutex_lock(&s->mu);
+    session_snapshot *old = s->pub;
+    s->pub = w;
+    s->work = old;
+    s->finished = trainer_finished(t);
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    char b = 1;
+    ssize_t r = write(s->wake[1], &b, 1);   /* full pipe: a wake-up is pending anyway */
+    (void)r;
+    s->last_pub = now;
+}
+
+/* ---- commands ------------------------------------------------------------ */
+
+static void mark(session *s)
+{
+    long step = trainer_steps(s->t);
+    if (s->n_marks > 0 && s->mark_step[s->n_marks - 1] == step)
+        return;
+    if (s->n_marks == SESSION_MAX_MARKS) {
+        memmove(s->mark_step, s->mark_step + 1, (SESSION_MAX_MARKS - 1) * sizeof *s->mark_step);
+        s->n_marks--;
+    }
+    s->mark_step[s->n_marks++] = step;
+}
+
+/* A finished run goes on from its weights when something changes. */
+static void train_on(session *s)
+{
+    const problem *p = trainer_problem(s->t);
+    if (trainer_finished(s->t))
+        trainer_train_on(s->t, p->stages[p->n_stages - 1].steps);
+}
+
+static void swap_trainer(session *s, trainer *t)
+{
+    trainer_free(s->t);
+    s->t = t;
+    s->p = *trainer_problem(t);
+    s->y_star = s->p.y_star;
+    s->k = s->p.k;
+    s->n_marks = 0;
+    s->ref_valid = 0;
+    s->rate_t = 0;
+    memset(&s->query, 0, sizeof s->query);
+}
+
+static void apply(session *s, cmd *c)
+{
+    innx_err err;
+    switch (c->kind) {
+    case CMD_LAMBDA:
+        trainer_set_lambda(s->t, (problem_term)c->term, c->v);
+        mark(s);
+        train_on(s);
+        break;
+    case CMD_PAUSE:
+        s->paused = c->v != 0;
+        break;
+    case CMD_TOGGLE:
+        s->paused = !s->paused;
+        break;
+    case CMD_STEP:
+        s->step_once++;
+        break;
+    case CMD_RESET: {
+        problem p = *trainer_problem(s->t);
+        for (int k = 0; k < TERM_N; k++)
+            p.lambda[k] = trainer_lambda(s->t, (problem_term)k);
+        p.seed = s->p.seed + 1;
+        p.k = s->k;
+        trainer *t = trainer_alloc(&p, &err);
+        if (t) {
+            size_t k = s->k;
+            swap_trainer(s, t);
+            s->k = k;
+        } else {
+            say(s, err.msg);
+        }
+        break;
+    }
+    case CMD_LR:
+        trainer_scale_lr(s->t, c->v);
+        break;
+    case CMD_NEXT_STAGE:
+        trainer_next_stage(s->t);
+        break;
+    case CMD_TRAIN_ON:
+        train_on(s);
+        break;
+    case CMD_K:
+        if (c->v >= 1 && c->v <= REPORT_MAX_K)
+            s->k = (size_t)c->v;
+        break;
+    case CMD_QUERY:
+        s->y_star = c->v;
+        s->ref_valid = 0;
+        if (report_query_roots(s->t, c->v, QUERY_K, &s->query, &err) != 0) {
+            memset(&s->query, 0, sizeof s->query);
+            s->query.y = c->v;
+            say(s, err.msg);
+        }
+        s->query_id++;
+        break;
+    case CMD_SWAP:
+        swap_trainer(s, c->t);
+        c->t = NULL;
+        break;
+    case CMD_WIDTH:
+        s->width = (size_t)c->v;
+        break;
+    }
+}
+
+static void *run(void *arg)
+{
+    session *s = arg;
+    cmd batch[QUEUE_CAP];
+    publish(s);
+    for (;;) {
+        size_t n = 0;
+        pthread_mutex_lock(&s->mu);
+        /* Idle (paused or finished, nothing to do): sleep until a command. */
+        while (!s->quit && s->q_len == 0 && !s->step_once &&
+               (s->paused || trainer_finished(s->t)))
+            pthread_cond_wait(&s->cv, &s->mu);
+        int quit = s->quit;
+        while (s->q_len > 0) {
+            batch[n++] = s->queue[s->q_head];
+            s->q_head = (s->q_head + 1) % QUEUE_CAP;
+            s->q_len--;
+        }
+        if (n)
+            pthread_cond_broadcast(&s->cv);   /* room in the queue */
+        pthread_mutex_unlock(&s->mu);
+        for (size_t i = 0; i < n; i++) {
+            if (quit && batch[i].kind == CMD_SWAP) {
+                trainer_free(batch[i].t);
+                continue;
+            }
+            if (!quit)
+                apply(s, &batch[i]);
+        }
+        if (quit)
+            break;
+        session_state before = state_of(s);
+        if (!trainer_finished(s->t) && (!s->paused || s->step_once)) {
+            trainer_step(s->t);
+            if (s->step_once)
+                s->step_once--;
+        } else if (s->step_once) {
+            s->step_once = 0;   /* nothing left to step */
+        }
+        if (n || state_of(s) != before || now_s() - s->last_pub >= PUBLISH_EVERY)
+            publish(s);
+    }
+    return NULL;
+}
+
+/* ---- the front end's side ------------------------------------------------ */
+
+session *session_start(const problem *p, int flags, innx_err *err)
+{
+    trainer *t = trainer_alloc(p, err);
+    if (!t)
+        return NULL;
+    session *s = calloc(1, sizeof *s);
+    if (!s) {
+        trainer_free(t);
+        innx_errf(err, INNX_ENOMEM, "out of memory");
+        return NULL;
+    }
+    s->wake[0] = s->wake[1] = -1;
+    s->t = t;
+    s->p = *trainer_problem(t);
+    s->flags = flags;
+    s->paused = (flags & SESSION_START_PAUSED) != 0;
+    s->width = SESSION_HIST_MAX;
+    s->k = p->k;
+    s->y_star = p->y_star;
+    s->pub = calloc(1, sizeof *s->pub);
+    s->work = calloc(1, sizeof *s->work);
+    if (!s->pub || !s->work || pipe(s->wake) != 0) {
+        innx_errf(err, INNX_ENOMEM, "session: out of memory or descriptors");
+        goto fail;
+    }
+    for (int i = 0; i < 2; i++)
+        fcntl(s->wake[i], F_SETFL, fcntl(s->wake[i], F_GETFL) | O_NONBLOCK);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    if (pthread_create(&s->thread, NULL, run, s) != 0) {
+        pthread_mutex_destroy(&s->mu);
+        pthread_cond_destroy(&s->cv);
+        innx_errf(err, INNX_EFAIL, "session: cannot start the training thread");
+        goto fail;
+    }
+    s->started = 1;
+    return s;
+fail:
+    if (s->wake[0] >= 0)
+        close(s->wake[0]);
+    if (s->wake[1] >= 0)
+        close(s->wake[1]);
+    free(s->pub);
+    free(s->work);
+    trainer_free(s->t);
+    free(s);
+    return NULL;
+}
+
+static void stop_thread(session *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->quit = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->thread, NULL);
+    /* commands never drained */
+    for (size_t i = 0; i < s->q_len; i++) {
+        cmd *c = &s->queue[(s->q_head + i) % QUEUE_CAP];
+        if (c->kind == CMD_SWAP)
+            trainer_free(c->t);
+    }
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    close(s->wake[0]);
+    close(s->wake[1]);
+}
+
+trainer *session_detach(session *s)
+{
+    if (!s)
+        return NULL;
+    stop_thread(s);
+    trainer *t = s->t;
+    free(s->pub);
+    free(s->work);
+    free(s);
+    return t;
+}
+
+void session_free(session *s) { trainer_free(session_detach(s)); }
+
+int session_wake_fd(const session *s) { return s->wake[0]; }
+
+void session_drain_wake(session *s)
+{
+    char buf[64];
+    while (read(s->wake[0], buf, sizeof buf) > 0)
+        ;
+}
+
+void session_snapshot_copy(session *s, session_snapshot *out)
+{
+    pthread_mutex_lock(&s->mu);
+    memcpy(out, s->pub, sizeof *out);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void send(session *s, cmd c)
+{
+    pthread_mutex_lock(&s->mu);
+    while (s->q_len == QUEUE_CAP && !s->quit)
+        pthread_cond_wait(&s->cv, &s->mu);   /* the thread drains between two steps */
+    if (s->quit) {
+        pthread_mutex_unlock(&s->mu);
+        if (c.kind == CMD_SWAP)
+            trainer_free(c.t);
+        return;
+    }
+    s->queue[(s->q_head + s->q_len) % QUEUE_CAP] = c;
+    s->q_len++;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+void session_set_width(session *s, size_t width) { send(s, (cmd){.kind = CMD_WIDTH, .v = (double)width}); }
+
+void session_set_lambda(session *s, problem_term k, double v)
+{
+    if (k >= 0 && k < TERM_N && isfinite(v) && v >= 0)
+        send(s, (cmd){.kind = CMD_LAMBDA, .term = k, .v = v});
+}
+
+void session_pause(session *s, int paused) { send(s, (cmd){.kind = CMD_PAUSE, .v = paused}); }
+void session_toggle_pause(session *s) { send(s, (cmd){.kind = CMD_TOGGLE}); }
+void session_step_once(session *s) { send(s, (cmd){.kind = CMD_STEP}); }
+void session_reset(session *s) { send(s, (cmd){.kind = CMD_RESET}); }
+
+void session_scale_lr(session *s, double f)
+{
+    if (f > 0 && isfinite(f))
+        send(s, (cmd){.kind = CMD_LR, .v = f});
+}
+
+void session_next_stage(session *s) { send(s, (cmd){.kind = CMD_NEXT_STAGE}); }
+void session_train_on(session *s) { send(s, (cmd){.kind = CMD_TRAIN_ON}); }
+void session_set_k(session *s, size_t k) { send(s, (cmd){.kind = CMD_K, .v = (double)k}); }
+
+void session_query(session *s, double y)
+{
+    if (isfinite(y))
+        send(s, (cmd){.kind = CMD_QUERY, .v = y});
+}
+
+/* The new trainer is built here, in the caller's thread, so that a bad
+ * problem is refused with its message before anything changes. */
+int session_set_problem(session *s, const problem *p, innx_err *err)
+{
+    trainer *t = trainer_alloc(p, err);
+    if (!t)
+        return INNX_EINVAL;
+    send(s, (cmd){.kind = CMD_SWAP, .t = t});
+    return 0;
+}
+
+int session_set_formula(session *s, const char *formula, innx_err *err)
+{
+    session_snapshot *snap = malloc(sizeof *snap);
+    if (!snap)
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    session_snapshot_copy(s, snap);
+    double a = snap->x_lo, b = snap->x_hi;
+    free(snap);
+    problem p;
+    if (problem_from_formula(formula, a, b, &p, err) != 0)
+        return INNX_EINVAL;
+    return session_set_problem(s, &p, err);
+}
+
+session_state session_wait(session *s, double timeout)
+{
+    double end = timeout >= 0 ? now_s() + timeout : INFINITY;
+    pthread_mutex_lock(&s->mu);
+    while (!s->finished && !s->quit) {
+        if (isinf(end)) {
+            pthread_cond_wait(&s->cv, &s->mu);
+            continue;
+        }
+        double left = end - now_s();
+        if (left <= 0)
+            break;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        double tt = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec + left;
+        ts.tv_sec = (time_t)tt;
+        ts.tv_nsec = (long)((tt - (double)ts.tv_sec) * 1e9);
+        pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+    }
+    session_state st = s->pub->state;
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}

@@ -1,0 +1,958 @@
+/* trainer.c: one trainer for every problem: builds each stage's graph once
+ * (terms weighted by 1 x 1 lambda feeds), steps it, and keeps the answers. */
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "innx/dataset.h"
+#include "innx/expr.h"
+#include "innx/graph.h"
+#include "innx/optim.h"
+#include "innx/spend.h"
+#include "innx/trainer.h"
+
+/* A loss ten times the best checkpoint's is a blow-up, not noise:
+ * full-batch Adam, after thousands of calm steps, can take one giant step
+ * that leaves the tanh units saturated for good (sinc, seed 2 on one
+ * thread: 8.8e-4 to 0.17 within ten steps at step 8025). */
+#define BLOWUP 10.0
+/* Without checkpoints that answer, the weights are still scored this often
+ * so that a rollback has somewhere to go. */
+#define SAFETY_INTERVAL 100
+#define ROLLBACK_LR_WINDOW 1000
+/* Products at least this many rows split over the cores; below, a pool
+ * costs more than it gives (three-roots: 128 rows). */
+#define THREADS_MIN_ROWS 1024
+
+typedef struct stage_graph {
+    graph *g;
+    int loss;
+    int term[TERM_N];     /* node of each term, -1 if not built */
+    int lam[TERM_N];      /* 1 x 1 feed of each lambda, -1 if none */
+    int gin, y, xs;       /* G's input, the target y, known x (grid or table) */
+    int zlo, zhi, zc;     /* per-row partition walls and centres */
+    int lo, hi;           /* the domain box (1 x d) */
+    int sq_lo, sq_span;   /* squash output */
+    int xhat;
+    optim_adam *adam;
+    optim_params joint;   /* union of NN1's and G's parameters (joint) */
+    const optim_params *params;
+} stage_graph;
+
+struct trainer {
+    problem p;
+    gsl_rng *rng;
+    expr *f;
+    nn_model *G, *F;
+    trainer_data data;
+    double *tx, *ty;      /* training rows, scaled (tables) */
+    double *box_lo, *box_hi;   /* the domain, in the units G works in */
+    size_t rows, g_in;
+    stage_graph sg[PROBLEM_MAX_STAGES];
+    /* the running stage */
+    size_t stage;
+    long steps, stage_steps, stage_end;
+    trainer_state state;
+    double lr_scale, sched_lr;
+    optim_plateau plateau;
+    optim_early early, best;
+    optim_ema ema;
+    int early_on, ema_on, best_on, answers_by_best, finished_stage, stop;
+    int trained_on;       /* past the plan: the last lr holds */
+    long ck_every, best_at, rolled_at;
+    double term[TERM_N], loss;
+    double lambda[TERM_N];
+    trainer_history hist;
+    size_t n_rollbacks;
+    trainer_rollback rollbacks[TRAINER_MAX_ROLLBACKS];
+};
+
+const char *trainer_state_name(trainer_state s)
+{
+    static const char *const n[] = {"running", "early-stopped", "done", "diverged"};
+    return s >= 0 && s <= TRAINER_DIVERGED ? n[s] : "?";
+}
+
+/* ---- data ---------------------------------------------------------------- */
+
+/* Reads the table (or generates the built-in one), splits it with the
+ * trainer's generator and scales both parts on the training part. */
+static int load_table(trainer *t, innx_err *err)
+{
+    problem *p = &t->p;
+    char **names = NULL;
+    size_t d = 0, n;
+    double *v = NULL;
+    int st;
+    if ((st = dataset_split_names(p->x_columns, &names, &d, err)) != 0)
+        return innx_errf(err, st, "data.x_columns: %s", err->msg);
+    if (d != p->x_dim) {
+        dataset_free_names(names, d);
+        return innx_errf(err, INNX_EINVAL, "data.x_columns: %zu columns but x_dim is %zu", d, p->x_dim);
+    }
+    char **all = realloc(names, (d + 1) * sizeof *names);
+    if (!all) {
+        dataset_free_names(names, d);
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    }
+    names = all;
+    names[d] = strdup(p->y_column);
+    if (!names[d]) {
+        dataset_free_names(names, d);
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    }
+    if (p->table[0]) {
+        dataset *ds = dataset_read_csv(p->table, (const char *const *)names, d + 1, p->drop_bad_rows, err);
+        dataset_free_names(names, d + 1);
+        if (!ds)
+            return INNX_EINVAL;
+        n = ds->rows;
+        t->data.dropped = ds->dropped;
+        v = ds->v;
+        ds->v = NULL;
+        dataset_free(ds);
+    } else {
+        /* The built-in table: the generator's output, equal to data/spend.csv. */
+        int ok = d == 3 && !strcmp(names[0], "age") && !strcmp(names[1], "education") &&
+                 !strcmp(names[2], "income") && !strcmp(names[3], "spend");
+        dataset_free_names(names, d + 1);
+        if (!ok)
+            return innx_errf(err, INNX_EINVAL, "data.table: needed for columns other than the built-in table's");
+        n = SPEND_ROWS;
+        if (!(v = malloc(n * SPEND_COLS * sizeof *v)))
+            return innx_errf(err, INNX_ENOMEM, "out of memory");
+        if ((st = spend_generate(n, 1, v, err)) != 0) {
+            free(v);
+            return st;
+        }
+    }
+    t->data.n = n;
+    t->data.d = d;
+    size_t *idx = NULL, n_train;
+    if ((st = stats_split(n, p->test_frac, t->rng, &idx, &n_train, err)) != 0) {
+        free(v);
+        return st;
+    }
+    if (n_train < 2 || n - n_train < (p->k > 2 ? p->k : 2)) {
+        free(v);
+        free(idx);
+        return innx_errf(err, INNX_EINVAL, "data: %zu rows are too few to split %g/%g and find %zu segments",
+                         n, 1 - p->test_frac, p->test_frac, p->k);
+    }
+    t->data.n_train = n_train;
+    t->data.n_test = n - n_train;
+    double *xs = malloc(n * d * sizeof *xs), *ys = malloc(n * sizeof *ys);
+    if (!xs || !ys) {
+        free(v);
+        free(idx);
+        free(xs);
+        free(ys);
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    }
+    /* Rows in split order: training part first. */
+    for (size_t i = 0; i < n; i++) {
+        memcpy(xs + i * d, v + idx[i] * (d + 1), d * sizeof *xs);
+        ys[i] = v[idx[i] * (d + 1) + d];
+    }
+    /* A component without a given range takes the one seen in the data. */
+    for (size_t j = 0; j < d; j++)
+        if (p->x_lo[j] == 0 && p->x_hi[j] == 0) {
+            double lo = INFINITY, hi = -INFINITY;
+            for (size_t i = 0; i < n; i++) {
+                lo = fmin(lo, xs[i * d + j]);
+                hi = fmax(hi, xs[i * d + j]);
+            }
+            p->x_lo[j] = lo;
+            p->x_hi[j] = hi > lo ? hi : lo + 1;
+        }
+    free(v);
+    free(idx);
+    if ((st = stats_scaler_fit(&t->data.sx, xs, n_train, d, err)) != 0 ||
+        (st = stats_scaler_fit(&t->data.sy, ys, n_train, 1, err)) != 0) {
+        free(xs);
+        free(ys);
+        return st;
+    }
+    stats_scaler_transform(&t->data.sx, xs, n);
+    stats_scaler_transform(&t->data.sy, ys, n);
+    t->tx = xs;
+    t->ty = ys;
+    t->data.x_test = malloc(t->data.n_test * d * sizeof *xs);
+    t->data.y_test = malloc(t->data.n_test * sizeof *ys);
+    if (!t->data.x_test || !t->data.y_test)
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    memcpy(t->data.x_test, xs + n_train * d, t->data.n_test * d * sizeof *xs);
+    memcpy(t->data.y_test, ys + n_train, t->data.n_test * sizeof *ys);
+    memcpy(t->box_lo, p->x_lo, d * sizeof *t->box_lo);
+    memcpy(t->box_hi, p->x_hi, d * sizeof *t->box_hi);
+    stats_scaler_transform(&t->data.sx, t->box_lo, 1);
+    stats_scaler_transform(&t->data.sx, t->box_hi, 1);
+    return 0;
+}
+
+static void fill(gsl_matrix_float *m, const double *v)
+{
+    for (size_t i = 0; i < m->size1; i++)
+        for (size_t j = 0; j < m->size2; j++)
+            gsl_matrix_float_set(m, i, j, (float)v[i * m->size2 + j]);
+}
+
+/* y = F(x) in float through the graph's own ops, as the reference
+ * computes its targets (torch.sin on a float32 linspace). */
+static int eval_f_float(trainer *t, const gsl_matrix_float *X, gsl_matrix_float *Y, innx_err *err)
+{
+    graph *g = graph_alloc();
+    if (!g)
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    int x = graph_feed(g, X->size1, X->size2);
+    int y = expr_build_graph(t->f, g, x);
+    graph_keep(g, y);
+    int st = graph_compile(g, -1, err);
+    if (st == 0) {
+        gsl_matrix_float_memcpy(graph_value(g, x), X);
+        graph_forward(g);
+        gsl_matrix_float_memcpy(Y, graph_value(g, y));
+    }
+    graph_free(g);
+    return st;
+}
+
+/* The fixed batches: x on a grid and y = F(x), y on a grid, or a constant. */
+static int fill_fixed_batch(trainer *t, stage_graph *s, innx_err *err)
+{
+    const problem *p = &t->p;
+    gsl_matrix_float *Y = graph_value(s->g, s->y);
+    size_t n = t->rows;
+    if (p->batch == PROBLEM_BATCH_GRID_X) {
+        gsl_matrix_float *X = gsl_matrix_float_alloc(n, p->x_dim);
+        if (!X)
+            return innx_errf(err, INNX_ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < p->x_dim; j++) {
+                double a = p->x_lo[j], b = p->x_hi[j];
+                gsl_matrix_float_set(X, i, j, (float)(n > 1 ? a + (b - a) * (double)i / (double)(n - 1) : a));
+            }
+        if (s->xs >= 0)
+            gsl_matrix_float_memcpy(graph_value(s->g, s->xs), X);
+        int st = eval_f_float(t, X, Y, err);
+        gsl_matrix_float_free(X);
+        return st;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double a = n > 1 ? (double)i / (double)(n - 1) : 0;
+        float yi = p->batch == PROBLEM_BATCH_GRID_Y ? (float)(p->y_lo + (p->y_hi - p->y_lo) * a) : (float)p->y_const;
+        gsl_matrix_float_set(Y, i, 0, yi);
+    }
+    return 0;
+}
+
+/* The uniform batch, fresh each step: z ~ U[0,1]^d (and y over the range,
+ * or the constant), each row's partition walls and centre. */
+static void fill_uniform_batch(trainer *t, stage_graph *s)
+{
+    const problem *p = &t->p;
+    gsl_matrix_float *in = graph_value(s->g, s->gin), *Y = graph_value(s->g, s->y);
+    gsl_matrix_float *X = s->xs >= 0 ? graph_value(s->g, s->xs) : NULL;
+    size_t zoff = p->input == PROBLEM_IN_YZ ? 1 : 0;
+    for (size_t i = 0; i < t->rows; i++) {
+        float yi = (float)p->y_const;
+        if (p->input != PROBLEM_IN_Z && !X)
+            yi = (float)(p->y_lo + (p->y_hi - p->y_lo) * gsl_rng_uniform(t->rng));
+        if (X) {
+            /* x drawn over the domain, y = F(x): known pairs */
+            double xv[PROBLEM_MAX_X];
+            for (size_t j = 0; j < p->x_dim; j++) {
+                xv[j] = p->x_lo[j] + (p->x_hi[j] - p->x_lo[j]) * gsl_rng_uniform(t->rng);
+                gsl_matrix_float_set(X, i, j, (float)xv[j]);
+            }
+            yi = (float)expr_eval(t->f, xv, NULL);
+        }
+        if (p->input != PROBLEM_IN_Z)
+            gsl_matrix_float_set(in, i, 0, yi);
+        gsl_matrix_float_set(Y, i, 0, yi);
+        float z0 = 0;
+        for (size_t j = 0; j < (p->input == PROBLEM_IN_Y ? 0 : p->z_dim); j++) {
+            /* float, as torch.rand: a z of exactly 1/3 falls where torch's does */
+            float z = (float)gsl_rng_uniform(t->rng);
+            if (j == 0)
+                z0 = z;
+            gsl_matrix_float_set(in, i, zoff + j, z);
+        }
+        if (s->zlo >= 0) {
+            const problem_partition *q = &p->parts[p->n_parts - 1];
+            for (size_t k = 0; k < p->n_parts; k++)
+                if (z0 < (float)p->parts[k].z_hi) {
+                    q = &p->parts[k];
+                    break;
+                }
+            gsl_matrix_float_set(graph_value(s->g, s->zlo), i, 0, (float)q->x_lo);
+            gsl_matrix_float_set(graph_value(s->g, s->zhi), i, 0, (float)q->x_hi);
+            gsl_matrix_float_set(graph_value(s->g, s->zc), i, 0, (float)((q->x_lo + q->x_hi) / 2));
+        }
+    }
+}
+
+/* ---- graphs -------------------------------------------------------------- */
+
+static int weighted(graph *g, stage_graph *s, problem_term k, int total)
+{
+    if (s->term[k] < 0)
+        return total;
+    s->lam[k] = graph_feed(g, 1, 1);
+    int w = graph_mul(g, s->lam[k], s->term[k]);
+    return total < 0 ? w : graph_add(g, total, w);
+}
+
+/* x = G(in) through the output transform. */
+static int build_g(trainer *t, stage_graph *s, graph *g, int in)
+{
+    int u = nn_build(t->G, g, in, 1);
+    switch (t->p.output) {
+    case PROBLEM_OUT_SOFTPLUS:
+        return graph_softplus(g, u);
+    case PROBLEM_OUT_SQUASH:
+        if (s->sq_lo < 0) {
+            s->sq_lo = graph_feed(g, 1, t->p.x_dim);
+            s->sq_span = graph_feed(g, 1, t->p.x_dim);
+        }
+        return graph_add(g, graph_mul(g, graph_sigmoid(g, u), s->sq_span), s->sq_lo);
+    default:
+        return u;
+    }
+}
+
+/* F at node x: the formula, or NN1 (trainable in a joint stage). */
+static int build_f(trainer *t, graph *g, int x, int nn1_trainable)
+{
+    return t->f ? expr_build_graph(t->f, g, x) : nn_build(t->F, g, x, nn1_trainable);
+}
+
+static int build_stage(trainer *t, size_t i, innx_err *err)
+{
+    const problem *p = &t->p;
+    const problem_stage *ps = &p->stages[i];
+    stage_graph *s = &t->sg[i];
+    memset(s, 0, sizeof *s);
+    for (int k = 0; k < TERM_N; k++)
+        s->term[k] = s->lam[k] = -1;
+    s->xs = s->zlo = s->zhi = s->zc = s->lo = s->hi = s->sq_lo = s->sq_span = s->xhat = -1;
+    if (!(s->g = graph_alloc()))
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    graph *g = s->g;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = p->threads > 0 ? p->threads : t->rows >= THREADS_MIN_ROWS ? (int)(cores > 0 ? cores : 1) : 1;
+    graph_set_threads(g, threads);
+    size_t n = t->rows, d = p->x_dim;
+    int table = p->batch == PROBLEM_BATCH_TABLE;
+    int total = -1;
+
+    if (ps->kind != PROBLEM_STAGE_INVERSE) {
+        /* fwd = mean (NN1(X) - Y)^2 */
+        s->xs = graph_feed(g, n, d);
+        s->y = graph_feed(g, n, 1);
+        s->term[TERM_FWD] = graph_mse(g, nn_build(t->F, g, s->xs, 1), s->y);
+        total = weighted(g, s, TERM_FWD, -1);
+        s->params = nn_params(t->F);
+    }
+    if (ps->kind != PROBLEM_STAGE_FORWARD) {
+        int y;
+        if (p->input == PROBLEM_IN_Y) {
+            /* G reads the target itself */
+            s->gin = table && s->y >= 0 ? s->y : graph_feed(g, n, 1);
+            y = s->y = s->gin;
+        } else {
+            s->gin = graph_feed(g, n, t->g_in);
+            y = s->y = graph_feed(g, n, 1);
+        }
+        if (s->xs < 0 && (table || p->batch == PROBLEM_BATCH_GRID_X ||
+                          (p->batch == PROBLEM_BATCH_UNIFORM && p->input == PROBLEM_IN_Y &&
+                           problem_term_applies(p, TERM_XCYC))))
+            s->xs = graph_feed(g, n, d);
+        int x = s->xhat = build_g(t, s, g, s->gin);
+        int fx = build_f(t, g, x, ps->kind == PROBLEM_STAGE_JOINT);
+        int inv = -1;
+        /* cyc: fused for tables; the formula path keeps sinc's own ops
+         * (mean of squares) so its runs reproduce bit for bit. */
+        s->term[TERM_CYC] = table ? graph_mse(g, fx, y)
+                                  : graph_mean(g, graph_square(g, graph_sub(g, fx, y)));
+        if (problem_term_applies(p, TERM_RECON) && s->xs >= 0)
+            s->term[TERM_RECON] = graph_mse(g, x, s->xs);
+        if (problem_term_applies(p, TERM_XCYC) && s->xs >= 0) {
+            int back = build_g(t, s, g, build_f(t, g, s->xs, 0));
+            s->term[TERM_XCYC] = graph_mse(g, back, s->xs);
+        }
+        /* norm = mean ||x||^2 (the mean over entries times d); built before box
+         * so that gradients sum in sinc's original order (its runs reproduce) */
+        s->term[TERM_NORM] = graph_mean(g, graph_square(g, x));
+        if (d > 1) {
+            s->term[TERM_NORM] = graph_scale(g, s->term[TERM_NORM], (float)d);
+            int diff = graph_sub(g, graph_slice(g, x, 1, d - 1), graph_slice(g, x, 0, d - 1));
+            s->term[TERM_SMOOTH] = graph_scale(g, graph_mean(g, graph_square(g, diff)), (float)(d - 1));
+        }
+        /* box, on the domain in G's units */
+        if (p->box_quadratic || d > 1) {
+            s->lo = graph_feed(g, 1, d);
+            s->hi = graph_feed(g, 1, d);
+            if (p->box_quadratic) {
+                s->term[TERM_BOX] = graph_box(g, x, s->lo, s->hi);
+            } else {
+                int below = graph_relu(g, graph_sub(g, s->lo, x)), above = graph_relu(g, graph_sub(g, x, s->hi));
+                s->term[TERM_BOX] = graph_mean(g, graph_add(g, below, above));
+            }
+        } else {
+            /* mean(relu(lo - x) + relu(x - hi)), sinc's own ops */
+            int below = graph_relu(g, graph_scale(g, graph_offset(g, x, (float)-t->box_lo[0]), -1.0f));
+            int above = graph_relu(g, graph_offset(g, x, (float)-t->box_hi[0]));
+            s->term[TERM_BOX] = graph_mean(g, graph_add(g, below, above));
+        }
+        if (problem_term_applies(p, TERM_RANGE)) {
+            int x0 = d > 1 ? graph_slice(g, x, 0, 1) : x;
+            s->zlo = graph_feed(g, n, 1);
+            s->zhi = graph_feed(g, n, 1);
+            s->zc = graph_feed(g, n, 1);
+            int below = graph_relu(g, graph_sub(g, s->zlo, x0)), above = graph_relu(g, graph_sub(g, x0, s->zhi));
+            s->term[TERM_RANGE] = graph_mean(g, graph_add(g, graph_square(g, below), graph_square(g, above)));
+            s->term[TERM_CENTER] = graph_mse(g, x0, s->zc);
+        }
+        for (int k = TERM_CYC; k < TERM_N; k++)
+            inv = weighted(g, s, (problem_term)k, inv);
+        if (ps->kind == PROBLEM_STAGE_JOINT)
+            total = graph_add(g, total, ps->beta == 1.0 ? inv : graph_scale(g, inv, (float)ps->beta));
+        else
+            total = inv;
+        if (ps->kind == PROBLEM_STAGE_JOINT) {
+            const optim_params *pf = nn_params(t->F), *pg = nn_params(t->G);
+            s->joint.n = pf->n + pg->n;
+            s->joint.val = malloc(s->joint.n * sizeof *s->joint.val);
+            s->joint.grad = malloc(s->joint.n * sizeof *s->joint.grad);
+            if (!s->joint.val || !s->joint.grad)
+                return innx_errf(err, INNX_ENOMEM, "out of memory");
+            memcpy(s->joint.val, pf->val, pf->n * sizeof *pf->val);
+            memcpy(s->joint.grad, pf->grad, pf->n * sizeof *pf->grad);
+            memcpy(s->joint.val + pf->n, pg->val, pg->n * sizeof *pg->val);
+            memcpy(s->joint.grad + pf->n, pg->grad, pg->n * sizeof *pg->grad);
+            s->params = &s->joint;
+        } else {
+            s->params = nn_params(t->G);
+        }
+    }
+    for (int k = 0; k < TERM_N; k++)
+        if (s->term[k] >= 0)
+            graph_keep(g, s->term[k]);
+    s->loss = total;
+    if (graph_compile(g, total, err) != 0)
+        return INNX_EINVAL;
+    /* Feeds that never change */
+    if (s->lo >= 0) {
+        fill(graph_value(g, s->lo), t->box_lo);
+        fill(graph_value(g, s->hi), t->box_hi);
+    }
+    if (s->sq_lo >= 0) {
+        double span[PROBLEM_MAX_X];
+        for (size_t j = 0; j < d; j++)
+            span[j] = t->box_hi[j] - t->box_lo[j];
+        fill(graph_value(g, s->sq_lo), t->box_lo);
+        fill(graph_value(g, s->sq_span), span);
+    }
+    if (table) {
+        if (s->xs >= 0)
+            fill(graph_value(g, s->xs), t->tx);
+        fill(graph_value(g, s->y), t->ty);
+    } else if (p->batch != PROBLEM_BATCH_UNIFORM && fill_fixed_batch(t, s, err) != 0) {
+        return INNX_EINVAL;
+    }
+    s->adam = optim_adam_alloc(s->params, OPTIM_ADAM_DEFAULTS(ps->lr));
+    if (!s->adam)
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* ---- stages -------------------------------------------------------------- */
+
+static void stage_free_state(trainer *t)
+{
+    if (t->early_on)
+        optim_early_free(&t->early);
+    if (t->best_on)
+        optim_early_free(&t->best);
+    if (t->ema_on)
+        optim_ema_free(&t->ema);
+    t->early_on = t->best_on = t->ema_on = 0;
+}
+
+static double forward_loss(trainer *t)
+{
+    stage_graph *s = &t->sg[t->stage];
+    graph_forward(s->g);
+    return graph_scalar(s->g, s->loss);
+}
+
+static void set_lambdas(trainer *t)
+{
+    stage_graph *s = &t->sg[t->stage];
+    for (int k = 0; k < TERM_N; k++)
+        if (s->lam[k] >= 0)
+            graph_value(s->g, s->lam[k])->data[0] = (float)t->lambda[k];
+}
+
+/* While a stage runs, the average lives beside the live weights: swap it
+ * in to answer and out again (the same call twice). */
+static int answer_swap(trainer *t)
+{
+    if (!t->ema_on || t->finished_stage)
+        return 0;
+    optim_ema_swap(&t->ema, t->sg[t->stage].params);
+    return 1;
+}
+
+/* Score the answering weights on the current batch; keep them if their
+ * loss is the lowest yet. */
+static void score_checkpoint(trainer *t)
+{
+    int swapped = answer_swap(t);
+    double before = t->best.best;
+    set_lambdas(t);
+    optim_early_step(&t->best, t->sg[t->stage].params, forward_loss(t));
+    if (swapped)
+        answer_swap(t);
+    if (t->best.best < before)
+        t->best_at = t->steps;
+}
+
+static int stage_begin(trainer *t, size_t i, long steps)
+{
+    const problem_stage *ps = &t->p.stages[i];
+    stage_graph *s = &t->sg[i];
+    stage_free_state(t);
+    t->stage = i;
+    t->stage_steps = 0;
+    t->stage_end = steps;
+    t->finished_stage = 0;
+    t->stop = 0;
+    t->sched_lr = ps->lr;
+    optim_adam_set_lr(s->adam, ps->lr);
+    if (ps->schedule == PROBLEM_LR_PLATEAU)
+        optim_plateau_init(&t->plateau, ps->plateau_factor, ps->plateau_patience);
+    if (ps->patience > 0) {
+        if (optim_early_init(&t->early, s->params, ps->patience) != 0)
+            return INNX_ENOMEM;
+        t->early_on = 1;
+    }
+    if (ps->ema_decay > 0) {
+        if (optim_ema_init(&t->ema, s->params, ps->ema_decay) != 0)
+            return INNX_ENOMEM;
+        t->ema_on = 1;
+    }
+    if (optim_early_init(&t->best, s->params, INT_MAX) != 0)
+        return INNX_ENOMEM;
+    t->best_on = 1;
+    t->answers_by_best = ps->checkpoint > 0;
+    t->ck_every = ps->checkpoint > 0 ? ps->checkpoint : SAFETY_INTERVAL;
+    t->best_at = 0;
+    return 0;
+}
+
+/* Put in the weights that answer: the early-stop best, else the average,
+ * and the best scored checkpoint over both when checkpoints answer. */
+static void stage_finish(trainer *t)
+{
+    if (t->finished_stage)
+        return;
+    const optim_params *p = t->sg[t->stage].params;
+    if (t->early_on)
+        optim_early_restore(&t->early, p);
+    if (t->answers_by_best && t->stage_steps % t->ck_every != 0)
+        score_checkpoint(t);
+    if (t->ema_on)
+        optim_ema_swap(&t->ema, p);
+    if (t->answers_by_best)
+        optim_early_restore(&t->best, p);
+    t->finished_stage = 1;
+}
+
+static void end_stage(trainer *t, int early)
+{
+    stage_finish(t);
+    if (t->stage + 1 < t->p.n_stages) {
+        if (stage_begin(t, t->stage + 1, t->p.stages[t->stage + 1].steps) != 0)
+            t->state = TRAINER_DIVERGED;
+        return;
+    }
+    t->state = early ? TRAINER_EARLY_STOPPED : TRAINER_DONE;
+}
+
+/* ---- public -------------------------------------------------------------- */
+
+trainer *trainer_alloc(const problem *p, innx_err *err)
+{
+    if (problem_validate(p, err) != 0)
+        return NULL;
+    trainer *t = calloc(1, sizeof *t);
+    if (!t) {
+        innx_errf(err, INNX_ENOMEM, "out of memory");
+        return NULL;
+    }
+    t->p = *p;
+    t->lr_scale = 1.0;
+    memcpy(t->lambda, p->lambda, sizeof t->lambda);
+    t->hist.stride = 1;
+    size_t d = p->x_dim;
+    int table = p->batch == PROBLEM_BATCH_TABLE;
+    t->box_lo = malloc(d * sizeof *t->box_lo);
+    t->box_hi = malloc(d * sizeof *t->box_hi);
+    t->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!t->box_lo || !t->box_hi || !t->rng) {
+        innx_errf(err, INNX_ENOMEM, "out of memory");
+        goto fail;
+    }
+    gsl_rng_set(t->rng, p->seed);
+    if (p->formula[0] && !(t->f = expr_parse(p->formula, err)))
+        goto fail;
+    if (table) {
+        if (load_table(t, err) != 0)
+            goto fail;
+        t->rows = t->data.n_train;
+    } else {
+        memcpy(t->box_lo, p->x_lo, d * sizeof *t->box_lo);
+        memcpy(t->box_hi, p->x_hi, d * sizeof *t->box_hi);
+        t->rows = p->batch_n;
+    }
+    /* y's range, when not given: F's over the domain (first component). */
+    if (!t->p.y_given && t->f) {
+        double lo = INFINITY, hi = -INFINITY, xv[PROBLEM_MAX_X] = {0};
+        for (int i = 0; i <= 2000; i++) {
+            xv[0] = p->x_lo[0] + (p->x_hi[0] - p->x_lo[0]) * i / 2000.0;
+            double y = expr_eval(t->f, xv, NULL);
+            if (isfinite(y)) {
+                lo = fmin(lo, y);
+                hi = fmax(hi, y);
+            }
+        }
+        t->p.y_lo = isfinite(lo) ? lo : -1;
+        t->p.y_hi = isfinite(hi) && hi > lo ? hi : t->p.y_lo + 1;
+    }
+    t->g_in = p->input == PROBLEM_IN_Y ? 1 : p->input == PROBLEM_IN_Z ? p->z_dim : 1 + p->z_dim;
+    nn_spec spec;
+    if (table) {
+        if (nn_spec_parse(p->forward_model, &spec, err) != 0 || !(t->F = nn_alloc(&spec, t->rng, err)))
+            goto fail;
+    }
+    if (nn_spec_parse(p->model, &spec, err) != 0 || !(t->G = nn_alloc(&spec, t->rng, err)))
+        goto fail;
+    for (size_t i = 0; i < p->n_stages; i++)
+        if (build_stage(t, i, err) != 0)
+            goto fail;
+    if (stage_begin(t, 0, p->stages[0].steps) != 0) {
+        innx_errf(err, INNX_ENOMEM, "out of memory");
+        goto fail;
+    }
+    return t;
+fail:
+    trainer_free(t);
+    return NULL;
+}
+
+void trainer_free(trainer *t)
+{
+    if (!t)
+        return;
+    stage_free_state(t);
+    for (size_t i = 0; i < PROBLEM_MAX_STAGES; i++) {
+        stage_graph *s = &t->sg[i];
+        optim_adam_free(s->adam);
+        graph_free(s->g);
+        free(s->joint.val);
+        free(s->joint.grad);
+    }
+    nn_free(t->G);
+    nn_free(t->F);
+    expr_free(t->f);
+    if (t->data.sx.mean)
+        stats_scaler_free(&t->data.sx);
+    if (t->data.sy.mean)
+        stats_scaler_free(&t->data.sy);
+    free(t->data.x_test);
+    free(t->data.y_test);
+    free(t->tx);
+    free(t->ty);
+    free(t->box_lo);
+    free(t->box_hi);
+    if (t->rng)
+        gsl_rng_free(t->rng);
+    free(t);
+}
+
+const problem *trainer_problem(const trainer *t) { return &t->p; }
+
+static void history_push(trainer_history *h, long step, const double *v)
+{
+    if (h->acc_n == 0)
+        h->acc_step = step;
+    for (int k = 0; k <= TERM_N; k++)
+        h->acc[k] += v[k];
+    if (++h->acc_n < h->stride)
+        return;
+    if (h->n == TRAINER_HIST_CAP) {
+        /* Full: average neighbours in pairs; each point now spans twice
+         * as many steps. */
+        for (size_t i = 0; i < h->n / 2; i++) {
+            h->step[i] = h->step[2 * i];
+            for (int k = 0; k <= TERM_N; k++)
+                h->v[k][i] = 0.5f * (h->v[k][2 * i] + h->v[k][2 * i + 1]);
+        }
+        h->n /= 2;
+        h->stride *= 2;
+        if (h->acc_n < h->stride)
+            return;
+    }
+    h->step[h->n] = h->acc_step;
+    for (int k = 0; k <= TERM_N; k++) {
+        h->v[k][h->n] = (float)(h->acc[k] / (double)h->acc_n);
+        h->acc[k] = 0;
+    }
+    h->n++;
+    h->acc_n = 0;
+}
+
+static void rollback(trainer *t, const char *why, double loss)
+{
+    const optim_params *p = t->sg[t->stage].params;
+    optim_early_restore(&t->best, p);
+    optim_adam_reset(t->sg[t->stage].adam);
+    if (t->ema_on)
+        optim_ema_restart(&t->ema);
+    int again = t->n_rollbacks > 0 && t->steps - t->rolled_at < ROLLBACK_LR_WINDOW;
+    if (again)
+        t->lr_scale *= 0.5;   /* a second blow-up soon after: the lr is too high */
+    trainer_rollback *r = &t->rollbacks[t->n_rollbacks++];
+    r->step = t->steps;
+    snprintf(r->why, sizeof r->why, "%s (loss %.3g): back to step %ld%s", why, loss, t->best_at,
+             again ? ", lr halved" : "");
+    t->rolled_at = t->steps;
+    if (t->n_rollbacks == TRAINER_MAX_ROLLBACKS) {
+        /* the best weights are in; the (restarted) average is not an answer */
+        t->finished_stage = 1;
+        t->state = TRAINER_DIVERGED;
+    }
+}
+
+static int weights_finite(const optim_params *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        const gsl_matrix_float *m = p->val[i];
+        for (size_t j = 0; j < m->size1 * m->size2; j++)
+            if (!isfinite(m->data[j]))
+                return 0;
+    }
+    return 1;
+}
+
+trainer_state trainer_step(trainer *t)
+{
+    if (t->state != TRAINER_RUNNING)
+        return t->state;
+    const problem_stage *ps = &t->p.stages[t->stage];
+    stage_graph *s = &t->sg[t->stage];
+    if (t->p.batch == PROBLEM_BATCH_UNIFORM)
+        fill_uniform_batch(t, s);
+    set_lambdas(t);
+    if (ps->schedule == PROBLEM_LR_MULTISTEP && !t->trained_on) {
+        long ms[2] = {LONG_MAX, LONG_MAX};
+        for (int i = 0; i < 2; i++)
+            if (ps->milestones[i] > 0)
+                ms[i] = lround(ps->milestones[i] * (double)ps->steps);
+        t->sched_lr = optim_multistep_lr(ps->lr, ps->gamma, ms, 2, t->stage_steps);
+    }
+    optim_adam_set_lr(s->adam, t->sched_lr * t->lr_scale);
+    double loss = forward_loss(t);
+    /* The stage's first weights are the first checkpoint: a loss that is
+     * not a number before any other has somewhere to go back to. */
+    if (t->stage_steps == 0 && isfinite(loss) && t->best.best_step == 0) {
+        optim_early_step(&t->best, s->params, loss);
+        t->best_at = t->steps;
+    }
+    /* A rollback needs a scored checkpoint to go to; restarted Adam's first
+     * steps are a shock of their own, so no second one within an interval
+     * unless the loss is not a number at all. */
+    int calm = t->n_rollbacks == 0 || t->steps - t->rolled_at > t->ck_every;
+    if (t->best.best_step > 0 && (!isfinite(loss) || (calm && loss > BLOWUP * t->best.best))) {
+        rollback(t, isfinite(loss) ? "blow-up" : "non-finite loss", loss);
+        t->steps++;
+        t->stage_steps++;
+        return t->state;
+    }
+    for (int k = 0; k < TERM_N; k++)
+        t->term[k] = s->term[k] >= 0 ? graph_scalar(s->g, s->term[k]) : NAN;
+    t->loss = loss;
+    /* The loss belongs to the weights before this update, so the early-stop
+     * snapshot is taken here, before Adam moves them (as the reference). */
+    if (t->early_on && optim_early_step(&t->early, s->params, loss))
+        t->stop = 1;
+    graph_backward(s->g);
+    optim_adam_step(s->adam);
+    if (t->ema_on)
+        optim_ema_update(&t->ema, s->params);
+    if (ps->schedule == PROBLEM_LR_PLATEAU) {
+        optim_adam_set_lr(s->adam, t->sched_lr);
+        t->sched_lr = optim_plateau_step(&t->plateau, s->adam, loss);
+    }
+    double v[TERM_N + 1];
+    for (int k = 0; k < TERM_N; k++)
+        v[k] = t->term[k];
+    v[TERM_N] = loss;
+    history_push(&t->hist, t->steps, v);
+    t->steps++;
+    t->stage_steps++;
+    if (t->stage_steps % t->ck_every == 0) {
+        if (!weights_finite(s->params))
+            rollback(t, "non-finite weights", loss);
+        else
+            score_checkpoint(t);
+        if (t->state != TRAINER_RUNNING)
+            return t->state;
+    }
+    if (t->stop || t->stage_steps >= t->stage_end)
+        end_stage(t, t->stop);
+    return t->state;
+}
+
+trainer_state trainer_get_state(const trainer *t) { return t->state; }
+int trainer_finished(const trainer *t) { return t->state != TRAINER_RUNNING; }
+long trainer_steps(const trainer *t) { return t->steps; }
+size_t trainer_stage(const trainer *t) { return t->stage; }
+long trainer_stage_steps(const trainer *t) { return t->stage_steps; }
+
+void trainer_next_stage(trainer *t)
+{
+    if (t->state == TRAINER_RUNNING)
+        end_stage(t, 0);
+}
+
+void trainer_train_on(trainer *t, long steps)
+{
+    if (t->state == TRAINER_RUNNING || steps < 1)
+        return;
+    double lr = t->sched_lr;
+    /* Starts afresh from the answering weights: new counters, average and
+     * checkpoints, so the answer reflects what the new steps do; the lr
+     * goes on where the schedule left it. */
+    if (stage_begin(t, t->stage, steps) != 0)
+        return;
+    t->sched_lr = lr;
+    t->trained_on = 1;
+    t->state = TRAINER_RUNNING;
+    t->n_rollbacks = 0;
+}
+
+double trainer_lr(const trainer *t) { return t->sched_lr * t->lr_scale; }
+
+void trainer_scale_lr(trainer *t, double f)
+{
+    if (f > 0 && isfinite(f))
+        t->lr_scale *= f;
+}
+
+void trainer_kick_lr(trainer *t, double f) { t->lr_scale *= f; }
+
+void trainer_set_lambda(trainer *t, problem_term k, double v)
+{
+    if (k >= 0 && k < TERM_N && isfinite(v) && v >= 0)
+        t->lambda[k] = v;
+}
+
+double trainer_lambda(const trainer *t, problem_term k) { return k >= 0 && k < TERM_N ? t->lambda[k] : NAN; }
+
+int trainer_term_active(const trainer *t, problem_term k)
+{
+    return k >= 0 && k < TERM_N && t->sg[t->stage].term[k] >= 0;
+}
+
+double trainer_term(const trainer *t, problem_term k) { return k >= 0 && k < TERM_N ? t->term[k] : NAN; }
+double trainer_loss(const trainer *t) { return t->loss; }
+const trainer_history *trainer_get_history(const trainer *t) { return &t->hist; }
+size_t trainer_n_rollbacks(const trainer *t) { return t->n_rollbacks; }
+
+const trainer_rollback *trainer_rollback_at(const trainer *t, size_t i)
+{
+    return i < t->n_rollbacks ? &t->rollbacks[i] : NULL;
+}
+
+long trainer_answer_step(const trainer *t) { return t->answers_by_best ? t->best_at : 0; }
+double trainer_flops(const trainer *t) { return graph_flops(t->sg[t->stage].g); }
+size_t trainer_g_in(const trainer *t) { return t->g_in; }
+size_t trainer_x_dim(const trainer *t) { return t->p.x_dim; }
+int trainer_has_formula(const trainer *t) { return t->f != NULL; }
+nn_model *trainer_g(trainer *t) { return t->G; }
+nn_model *trainer_nn1(trainer *t) { return t->F; }
+
+const trainer_data *trainer_get_data(const trainer *t)
+{
+    return t->p.batch == PROBLEM_BATCH_TABLE ? &t->data : NULL;
+}
+
+static double softplus(double u) { return u > 20 ? u : log1p(exp(u)); }
+
+int trainer_eval_g(trainer *t, const double *in, size_t n, double *x, innx_err *err)
+{
+    size_t gi = t->g_in, d = t->p.x_dim;
+    int table = t->p.batch == PROBLEM_BATCH_TABLE;
+    double *buf = NULL;
+    const double *use = in;
+    if (table) {
+        /* G reads scaled y */
+        if (!(buf = malloc(n * gi * sizeof *buf)))
+            return innx_errf(err, INNX_ENOMEM, "out of memory");
+        memcpy(buf, in, n * gi * sizeof *buf);
+        for (size_t i = 0; i < n; i++)
+            buf[i * gi] = (buf[i * gi] - t->data.sy.mean[0]) / t->data.sy.scale[0];
+        use = buf;
+    }
+    int swapped = answer_swap(t);
+    int st = nn_eval(t->G, use, n, x, err);
+    if (swapped)
+        answer_swap(t);
+    free(buf);
+    if (st != 0)
+        return st;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++) {
+            double *u = &x[i * d + j];
+            if (t->p.output == PROBLEM_OUT_SOFTPLUS)
+                *u = softplus(*u);
+            else if (t->p.output == PROBLEM_OUT_SQUASH)
+                *u = t->box_lo[j] + (t->box_hi[j] - t->box_lo[j]) / (1 + exp(-*u));
+        }
+    if (table)
+        stats_scaler_inverse(&t->data.sx, x, n);
+    return 0;
+}
+
+int trainer_eval_f(trainer *t, const double *x, size_t n, double *y, innx_err *err)
+{
+    size_t d = t->p.x_dim;
+    if (t->f) {
+        for (size_t i = 0; i < n; i++)
+            y[i] = expr_eval(t->f, x + i * d, NULL);
+        return 0;
+    }
+    double *xs = malloc(n * d * sizeof *xs);
+    if (!xs)
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    memcpy(xs, x, n * d * sizeof *xs);
+    stats_scaler_transform(&t->data.sx, xs, n);
+    int st = nn_eval(t->F, xs, n, y, err);
+    free(xs);
+    if (st == 0)
+        stats_scaler_inverse(&t->data.sy, y, n);
+    return st;
+}
+
+void trainer_roots_fn(void *ctx, const double *x, size_t n, double *f, double *df)
+{
+    trainer *t = ctx;
+    expr_eval_array(t->f, x, n, f, df);
+}
