@@ -25,13 +25,14 @@ static void full_problem(problem *p)
     strcpy(p->formula, "sin(x1)*x2+x3");
     while (strlen(p->formula) + 3 < PROBLEM_FORMULA_LEN)
         strcat(p->formula, "+x1");
-    p->x_dim = 3;
+    p->x_dim = 4;
     p->x_lo[0] = 0.1;
     p->x_hi[0] = 1.0 / 3;
     p->x_lo[1] = -1e-300;
     p->x_hi[1] = 2.5e8;
     p->x_lo[2] = -0.0;
     p->x_hi[2] = 300000;
+    p->x_lo[3] = p->x_hi[3] = 0;   /* a table's range: auto */
     p->y_given = 1;
     p->y_lo = -0.25;
     p->y_hi = 1.0 / 7;
@@ -39,6 +40,7 @@ static void full_problem(problem *p)
     strcpy(p->x_columns, "a;b,c");
     strcpy(p->y_column, "spend");
     p->test_frac = 0.2;
+    p->drop_bad_rows = 1;
     strcpy(p->forward_model, "mlp:3-64-64-1/silu");
     strcpy(p->model, "kan:3-16-3/g5k3");
     p->input = PROBLEM_IN_YZ;
@@ -68,29 +70,34 @@ static void full_problem(problem *p)
 }
 
 #define SAME(f) assert_memory_equal(&a->f, &b->f, sizeof a->f)
+#define SAME_TEXT(f) assert_string_equal(a->f, b->f)
 
-/* Every setting, bit for bit (not the struct: its padding is no setting). */
+/* Every setting, bit for bit (not the struct: its padding is no setting,
+ * nor the bytes past a string's end). */
 static void assert_same(const problem *a, const problem *b)
 {
-    assert_string_equal(a->name, b->name);
-    assert_string_equal(a->summary, b->summary);
-    assert_string_equal(a->formula, b->formula);
-    SAME(name); SAME(summary); SAME(formula);
+    SAME_TEXT(name); SAME_TEXT(summary); SAME_TEXT(formula);
     SAME(x_dim);
     for (size_t i = 0; i < a->x_dim; i++) {
         SAME(x_lo[i]);
         SAME(x_hi[i]);
     }
     SAME(y_given); SAME(y_lo); SAME(y_hi);
-    SAME(table); SAME(x_columns); SAME(y_column); SAME(test_frac); SAME(forward_model);
-    SAME(model); SAME(input); SAME(z_dim); SAME(output);
+    SAME_TEXT(table); SAME_TEXT(x_columns); SAME_TEXT(y_column); SAME(test_frac);
+    SAME(drop_bad_rows); SAME_TEXT(forward_model);
+    SAME_TEXT(model); SAME(input); SAME(z_dim); SAME(output);
     SAME(batch); SAME(batch_n); SAME(y_const);
     SAME(lambda); SAME(box_quadratic);
     SAME(n_parts);
     for (size_t i = 0; i < a->n_parts; i++)
         SAME(parts[i]);
     SAME(n_stages);
-    for (size_t i = 0; i < a->n_stages; i++) {
+    /* the stages run and the ones prepared past them */
+    size_t held = a->n_stages;
+    for (size_t i = held; i < PROBLEM_MAX_STAGES; i++)
+        if (a->stages[i].steps > 0)
+            held = i + 1;
+    for (size_t i = 0; i < held; i++) {
         SAME(stages[i].kind); SAME(stages[i].steps); SAME(stages[i].lr);
         SAME(stages[i].schedule); SAME(stages[i].gamma); SAME(stages[i].milestones);
         SAME(stages[i].plateau_factor); SAME(stages[i].plateau_patience);
@@ -123,6 +130,9 @@ static void test_round_trip(void **state)
     assert_non_null(strstr(text, "formula = sin(x1)*x2+x3+x1"));
     assert_non_null(strstr(text, "table = \"data/odd name ;here.csv\""));
     assert_non_null(strstr(text, "x_columns = a;b,c\n"));
+    assert_non_null(strstr(text, "domain = 0.1:0.3333333333333333, -1e-300:250000000, "
+                                 "-0:300000, auto\n"));
+    assert_non_null(strstr(text, "drop_bad_rows = true\n"));
     memset(&b, 0, sizeof b);
     if (problem_ini_parse(text, "rt.inn", &b, &e) != 0)
         fail_msg("%s\n%s", e.msg, text);
@@ -165,6 +175,39 @@ static void test_round_trip(void **state)
     assert_string_equal(t1, t2);
     free(t1);
     free(t2);
+}
+
+/* Every built-in (and a problem from a formula) written and read back is
+ * the same problem, over a zeroed base and over itself, and still valid. */
+static void test_builtins(void **state)
+{
+    (void)state;
+    innx_err e;
+    problem a, b;
+    for (size_t i = 0; i <= problem_n_builtins(); i++) {
+        if (i < problem_n_builtins())
+            assert_int_equal(problem_builtin(problem_builtin_name(i), &a, &e), 0);
+        else
+            assert_int_equal(problem_from_formula("x^3 - 2*x", -2, 2, &a, &e), 0);
+        char *text = written(&a);
+        memset(&b, 0, sizeof b);
+        if (problem_ini_parse(text, a.name, &b, &e) != 0)
+            fail_msg("%s\n%s", e.msg, text);
+        assert_same(&a, &b);
+        if (problem_validate(&b, &e) != 0)
+            fail_msg("%s: %s", a.name, e.msg);
+        assert_int_equal(problem_ini_parse(text, a.name, &a, &e), 0);
+        assert_same(&a, &b);
+        free(text);
+    }
+    /* the loss keys are problem_term_name's */
+    for (int t = 0; t < TERM_N; t++) {
+        char line[64];
+        snprintf(line, sizeof line, "[loss]\n%s = 123\n", problem_term_name((problem_term)t));
+        memset(&b, 0, sizeof b);
+        assert_int_equal(problem_ini_parse(line, "terms", &b, &e), 0);
+        assert_true(b.lambda[t] == 123);
+    }
 }
 
 /* The file forms a person writes: comments, blanks, `key: value`, CRLF,
@@ -212,11 +255,15 @@ static void test_forms(void **state)
     assert_true(p.parts[1].z_lo == 0.5 && p.parts[1].z_hi == 1);
     assert_true(p.parts[1].x_lo == 4 && p.parts[1].x_hi == 8);
     assert_int_equal(p.n_stages, 1);
-    /* a new stage starts from PyTorch's defaults */
-    assert_true(p.stages[0].lr == 1e-3 && p.stages[0].gamma == 0.1);
-    assert_true(p.stages[0].plateau_factor == 0.1 && p.stages[0].plateau_patience == 10);
+    /* a new stage starts from problem_stage_default, Adam's lr */
+    problem_stage d = problem_stage_default(PROBLEM_STAGE_INVERSE, 20000, 1e-3);
+    assert_true(p.stages[0].lr == d.lr && p.stages[0].gamma == d.gamma);
+    assert_true(p.stages[0].plateau_factor == d.plateau_factor);
+    assert_int_equal(p.stages[0].plateau_patience, d.plateau_patience);
     assert_true(p.stages[0].milestones[0] == 0.5 && p.stages[0].milestones[1] == 0);
-    assert_true(p.stages[0].beta == 1 && p.stages[0].ema_decay == 0);
+    assert_true(p.stages[0].beta == d.beta && p.stages[0].ema_decay == d.ema_decay);
+    assert_int_equal(p.stages[0].patience, d.patience);
+    assert_int_equal(p.stages[0].checkpoint, d.checkpoint);
 
     /* a file overrides only what it gives */
     problem q = p;
@@ -241,7 +288,8 @@ static void fails_with(const char *text, const char *msg)
     problem p, before;
     innx_err e;
     full_problem(&p);
-    p.n_stages = 1;
+    p.n_stages = 1;     /* and no stage prepared past it */
+    memset(&p.stages[1], 0, 2 * sizeof p.stages[1]);
     before = p;
     memset(&e, 0, sizeof e);
     int rc = problem_ini_parse(text, "t.inn", &p, &e);
@@ -306,8 +354,9 @@ static void test_errors(void **state)
                "t.inn:1: [stage2] is a new stage: it needs kind and steps");
     fails_with("[stage3]\nkind = joint\nsteps = 5\n",
                "t.inn:1: [stage2] is missing (a new stage needs its section)");
-    fails_with("[problem]\nstages = 1\n[stage2]\nkind = joint\nsteps = 5\n",
-               "t.inn:3: [stage2] but stages = 1");
+    fails_with("[problem]\nstages = 2\n", "t.inn:2: [stage2] is missing (a new stage needs its section)");
+    fails_with("[problem]\ndomain = auto, 0:1, 3\n", "t.inn:2: domain: '3' is not a range A:B");
+    fails_with("[data]\ndrop_bad_rows = maybe\n", "t.inn:2: drop_bad_rows: 'maybe' is not true or false");
     /* a line past inih's buffer that is not key = value */
     char *longline = malloc(600);
     memset(longline, 'a', 500);
@@ -355,6 +404,14 @@ static void test_set(void **state)
     assert_true(p.x_lo[1] == -1 && p.x_hi[1] == 1);
     assert_int_equal(problem_ini_set(&p, "problem.stages=2", &e), 0);
     assert_int_equal(p.n_stages, 2);
+    /* the third stays prepared: settable, and runs again with stages=3 */
+    assert_int_equal(problem_ini_set(&p, "stage3.steps=9", &e), 0);
+    assert_int_equal(p.n_stages, 2);
+    assert_int_equal(problem_ini_set(&p, "problem.stages=3", &e), 0);
+    assert_int_equal(p.n_stages, 3);
+    assert_int_equal(p.stages[2].steps, 9);
+    assert_int_equal(problem_ini_set(&p, "problem.stages=2", &e), 0);
+    memset(&p.stages[2], 0, sizeof p.stages[2]);
     /* the same key twice is an override, not an error */
     assert_int_equal(problem_ini_set(&p, "stage2.steps=7", &e), 0);
     assert_int_equal(problem_ini_set(&p, "stage2.steps=8", &e), 0);
@@ -468,6 +525,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_builtins),
         cmocka_unit_test(test_forms),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_set),

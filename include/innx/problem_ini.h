@@ -11,12 +11,14 @@
  * twice in one file is an error. Sections and keys:
  *
  *   [problem]    name, summary, formula (checked by the formula parser),
- *                x_dim (1-8; 0 = unset), domain (`A:B`, or `A:B, C:D, ...` one per
- *                component; a single A:B covers every component), y_range
- *                (`A:B`, or `auto`: taken from F), seed, threads, y_star, k,
- *                stages (how many stages run, 0-3; default: as many as the
- *                base has or the file's [stageN] sections reach)
- *   [data]       table, x_columns, y_column, test_frac, forward_model
+ *                x_dim (1-8; 0 = unset), domain (`A:B`, or `A:B, C:D, ...`
+ *                one per component, `auto` for a table's own range; a
+ *                single one covers every component), y_range (`A:B`, or
+ *                `auto`: taken from F), seed, threads, y_star, k, stages
+ *                (how many stages run, 0-3; default: the base's, or as far
+ *                as the file's [stageN] sections reach)
+ *   [data]       table, x_columns, y_column, test_frac, drop_bad_rows
+ *                (true | false), forward_model
  *   [inverse]    model, input (y | z | y,z), z_dim, output (identity |
  *                softplus | squash), batch (grid-x | grid-y | const |
  *                uniform | table), batch_n, y_const
@@ -30,10 +32,10 @@
  *                (constant | multistep | plateau), gamma, milestones
  *                (`0.5,0.75`, one value, or `none`), plateau_factor,
  *                plateau_patience, patience, ema_decay, checkpoint, beta.
- *                A stage past the base's must give kind and steps; the
- *                rest start from PyTorch's defaults (lr 1e-3, gamma 0.1,
- *                plateau factor 0.1 and patience 10, beta 1, no early stop,
- *                no EMA, no checkpoints).
+ *                A stage the base does not hold must give kind and steps;
+ *                the rest start from problem_stage_default with lr 1e-3.
+ *                Sections past `stages` hold prepared stages that do not
+ *                run (spend's joint fine-tune until --joint).
  *
  * The parser checks syntax, types and hard ranges (sizes, signs, fractions);
  * what the settings mean together is problem_validate's. Every error message
@@ -64,8 +66,8 @@ int problem_ini_load(const char *path, problem *p, innx_err *err);
 /* Write every setting of p as a problem file; parsing the output over any
  * problem gives back p's settings exactly (doubles in the shortest form that
  * reads back to the same bits), all but what p does not use: y_lo, y_hi
- * when y's range is auto, and domain components past x_dim. 0, or INNX_EIO
- * if a write failed. */
+ * when y's range is auto, domain components past x_dim, and stages past
+ * the last one with steps. 0, or INNX_EIO if a write failed. */
 int problem_ini_write(const problem *p, FILE *f);
 
 /* One override `section.key=value`, with the file's section and key names

@@ -33,6 +33,7 @@ typedef enum {
     T_SIZE,     /* size_t */
     T_ULONG,    /* unsigned long, any */
     T_ENUM,     /* int (or an enum) indexing names */
+    T_BOOL,     /* int, 0 or 1 */
     T_DOMAIN,   /* A:B[, C:D ...] into x_lo/x_hi, applied once x_dim is known */
     T_YRANGE,   /* A:B or auto into y_given, y_lo, y_hi */
     T_STAGES,   /* the number of stages, settled after the whole file */
@@ -84,6 +85,7 @@ static const ini_key data_keys[] = {
     {"x_columns", T_STR, STR(x_columns), 0, 0, 0, NULL},
     {"y_column", T_STR, STR(y_column), 0, 0, 0, NULL},
     {"test_frac", T_DBL, P(test_frac), 0, 0, 1, HI_OPEN, NULL},
+    {"drop_bad_rows", T_BOOL, P(drop_bad_rows), 0, 0, 0, 0, NULL},
     {"forward_model", T_STR, STR(forward_model), 0, 0, 0, NULL},
 };
 static const ini_key inverse_keys[] = {
@@ -255,8 +257,10 @@ typedef struct ctx {
     char *val;                  /* the value being decoded (a line's size) */
     /* what this text gave, for the checks that need all of it */
     int seen[S_N][MAX_KEYS];    /* line of each key given */
-    size_t base_stages;
+    size_t base_stages;         /* the base's n_stages */
+    size_t base_defined;        /* ... and its prepared stages past them */
     int stage_line[PROBLEM_MAX_STAGES];   /* line of its first header */
+    int stage_fresh[PROBLEM_MAX_STAGES];  /* started from the defaults */
     size_t stages;              /* the stages key's value */
     int parts_given;
     size_t domain_n;
@@ -535,21 +539,6 @@ static int get_string(ctx *c, int line, const ini_key *k, const char *v, char *d
     return 0;
 }
 
-/* A fresh stage: PyTorch's defaults (Adam's lr, MultiStepLR's gamma,
- * ReduceLROnPlateau's factor and patience); kind and steps must be given. */
-static problem_stage stage_fresh(void)
-{
-    problem_stage s;
-    memset(&s, 0, sizeof s);
-    s.kind = PROBLEM_STAGE_INVERSE;
-    s.lr = 1e-3;
-    s.schedule = PROBLEM_LR_CONSTANT;
-    s.gamma = 0.1;
-    s.plateau_factor = 0.1;
-    s.plateau_patience = 10;
-    s.beta = 1.0;
-    return s;
-}
 
 /* Sets one key of section s (already known) to the decoded value v. */
 static int apply(ctx *c, int s, const char *name, char *v, int line)
@@ -627,6 +616,14 @@ static int apply(ctx *c, int s, const char *name, char *v, int line)
             return c->status;
         *(int *)dst = e;
         return 0;
+    case T_BOOL:
+        if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1"))
+            *(int *)dst = 1;
+        else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0"))
+            *(int *)dst = 0;
+        else
+            return fail(c, line, INNX_EINVAL, "%s: '%s' is not true or false", name, v);
+        return 0;
     case T_MILESTONES: {
         double m[2] = {0, 0};
         if (strcmp(v, "none") != 0 && *v) {
@@ -665,7 +662,10 @@ static int apply(ctx *c, int s, const char *name, char *v, int line)
             if (n >= PROBLEM_MAX_X)
                 return fail(c, line, INNX_EINVAL, "%s: more than %d components", name,
                             PROBLEM_MAX_X);
-            if (get_interval(c, line, name, tok, &c->dlo[n], &c->dhi[n]))
+            char *t = trim(tok);
+            if (strcmp(t, "auto") == 0)   /* a table's own range */
+                c->dlo[n] = c->dhi[n] = 0;
+            else if (get_interval(c, line, name, t, &c->dlo[n], &c->dhi[n]))
                 return c->status;
             if (!comma)
                 break;
@@ -683,15 +683,18 @@ static int apply(ctx *c, int s, const char *name, char *v, int line)
     return fail(c, line, INNX_EINVAL, "%s: not handled", name);
 }
 
-/* A [stageN] header: a stage past the base's starts from the defaults. */
+/* A [stageN] header: a stage the base has not prepared starts from
+ * problem_stage_default with Adam's lr; kind and steps must be given. */
 static void stage_header(ctx *c, int s, int line)
 {
     size_t i = (size_t)(s - S_STAGE1);
     if (c->stage_line[i])
         return;
     c->stage_line[i] = line > 0 ? line : 1;
-    if (i >= c->base_stages)
-        c->p->stages[i] = stage_fresh();
+    if (i >= c->base_defined) {
+        c->p->stages[i] = problem_stage_default(PROBLEM_STAGE_INVERSE, 0, 1e-3);
+        c->stage_fresh[i] = 1;
+    }
 }
 
 /* What needs the whole text: the domain against x_dim, the stage count. */
@@ -715,25 +718,27 @@ static int finish(ctx *c)
         }
     }
 
+    /* How many run: the stages key, else a file's [stageN] sections reach
+     * at least N (a --set on a stage only changes it); stages past that
+     * stay prepared, not run (spend's joint stage until --joint). */
     int st_line = c->seen[S_PROBLEM][find_key(S_PROBLEM, "stages")];
-    size_t last = 0;    /* stages reached by the headers */
+    size_t last = 0;
     for (size_t i = 0; i < PROBLEM_MAX_STAGES; i++)
         if (c->stage_line[i])
             last = i + 1;
-    size_t n = c->base_stages > last ? c->base_stages : last;
-    if (st_line) {
-        if (last > c->stages)
-            return fail(c, c->stage_line[last - 1], INNX_EINVAL,
-                        "[stage%zu] but stages = %zu", last, c->stages);
+    size_t n = c->base_stages;
+    if (!c->set && last > n)
+        n = last;
+    if (st_line)
         n = c->stages;
-    }
-    int kind_k = find_key(S_STAGE1, "kind"), steps_k = find_key(S_STAGE1, "steps");
-    for (size_t i = c->base_stages; i < n; i++) {
-        int s = S_STAGE1 + (int)i;
-        if (!c->stage_line[i])
+    for (size_t i = 0; i < n; i++)
+        if (i >= c->base_defined && !c->stage_line[i])
             return fail(c, st_line ? st_line : c->stage_line[last - 1], INNX_EINVAL,
                         "[stage%zu] is missing (a new stage needs its section)", i + 1);
-        if (!c->seen[s][kind_k] || !c->seen[s][steps_k])
+    int kind_k = find_key(S_STAGE1, "kind"), steps_k = find_key(S_STAGE1, "steps");
+    for (size_t i = 0; i < PROBLEM_MAX_STAGES; i++) {
+        int s = S_STAGE1 + (int)i;
+        if (c->stage_fresh[i] && (!c->seen[s][kind_k] || !c->seen[s][steps_k]))
             return fail(c, c->stage_line[i], INNX_EINVAL,
                         "[stage%zu] is a new stage: it needs kind and steps", i + 1);
     }
@@ -949,6 +954,17 @@ static void c_numeric_end(c_numeric l)
     }
 }
 
+/* Stages a problem holds: those it runs and any prepared past them (a
+ * stage with steps), as the writer writes and a file may refine. */
+static size_t stages_defined(const problem *p)
+{
+    size_t n = p->n_stages <= PROBLEM_MAX_STAGES ? p->n_stages : PROBLEM_MAX_STAGES;
+    for (size_t i = n; i < PROBLEM_MAX_STAGES; i++)
+        if (p->stages[i].steps > 0)
+            n = i + 1;
+    return n;
+}
+
 static void ctx_init(ctx *c, problem *work, const char *file, const char *set, innx_err *err)
 {
     memset(c, 0, sizeof *c);
@@ -957,6 +973,7 @@ static void ctx_init(ctx *c, problem *work, const char *file, const char *set, i
     c->set = set;
     c->err = err;
     c->base_stages = work->n_stages <= PROBLEM_MAX_STAGES ? work->n_stages : PROBLEM_MAX_STAGES;
+    c->base_defined = stages_defined(work);
 }
 
 int problem_ini_parse(const char *text, const char *filename, problem *p, innx_err *err)
@@ -1068,9 +1085,9 @@ int problem_ini_set(problem *p, const char *assignment, innx_err *err)
     if (s == S_PARTITIONS)
         return fail(&c, 0, INNX_EINVAL, "partitions cannot be set from the command line "
                     "(write them in a problem file)");
-    if (s >= S_STAGE1 && (size_t)(s - S_STAGE1) >= c.base_stages)
+    if (s >= S_STAGE1 && (size_t)(s - S_STAGE1) >= c.base_defined)
         return fail(&c, 0, INNX_EINVAL, "no [%s]: the problem has %zu stage%s", sname,
-                    c.base_stages, c.base_stages == 1 ? "" : "s");
+                    c.base_defined, c.base_defined == 1 ? "" : "s");
     if (s >= S_STAGE1)
         stage_header(&c, s, 0);
     char *val = strdup(eq + 1);
@@ -1150,6 +1167,9 @@ static void write_key(FILE *f, const ini_key *k, const char *base, const problem
     case T_INT: fprintf(f, " %d", *(const int *)src); break;
     case T_SIZE: fprintf(f, " %zu", *(const size_t *)src); break;
     case T_ULONG: fprintf(f, " %lu", *(const unsigned long *)src); break;
+    case T_BOOL:
+        fputs(*(const int *)src ? " true" : " false", f);
+        break;
     case T_ENUM: {
         int e = *(const int *)src, n = 0;
         while (k->names[n])
@@ -1185,6 +1205,11 @@ static void write_key(FILE *f, const ini_key *k, const char *base, const problem
         break;
     case T_DOMAIN:
         for (size_t i = 0; i < p->x_dim && i < PROBLEM_MAX_X; i++) {
+            const double zero = 0;
+            if (!memcmp(&p->x_lo[i], &zero, sizeof zero) && !memcmp(&p->x_hi[i], &zero, sizeof zero)) {
+                fprintf(f, "%s auto", i ? "," : "");
+                continue;
+            }
             fmt_double(a, sizeof a, p->x_lo[i]);
             fmt_double(b, sizeof b, p->x_hi[i]);
             fprintf(f, "%s %s:%s", i ? "," : "", a, b);
@@ -1201,10 +1226,13 @@ int problem_ini_write(const problem *p, FILE *f)
 {
     c_numeric l = c_numeric_begin();
     fputs("# innx problem file (every setting; see problem_ini.h for the format)\n", f);
+    size_t n_st = stages_defined(p);
     for (int s = 0; s < S_N; s++) {
-        if (s >= S_STAGE1 && (size_t)(s - S_STAGE1) >= p->n_stages)
+        if (s >= S_STAGE1 && (size_t)(s - S_STAGE1) >= n_st)
             break;
         fprintf(f, "\n[%s]\n", sec_names[s]);
+        if (s >= S_STAGE1 && (size_t)(s - S_STAGE1) >= p->n_stages)
+            fprintf(f, "# prepared, not run: stages = %zu\n", p->n_stages);
         if (s == S_PARTITIONS) {
             for (size_t i = 0; i < p->n_parts && i < PROBLEM_MAX_PARTS; i++) {
                 const problem_partition *q = &p->parts[i];
