@@ -20,6 +20,7 @@
  * that leaves the tanh units saturated for good (sinc, seed 2 on one
  * thread: 8.8e-4 to 0.17 within ten steps at step 8025). */
 #define BLOWUP 10.0
+#define BLOWUP_FLOOR 1e-4
 /* Without checkpoints that answer, the weights are still scored this often
  * so that a rollback has somewhere to go. */
 #define SAFETY_INTERVAL 100
@@ -64,7 +65,7 @@ struct trainer {
     int early_on, ema_on, best_on, answers_by_best, finished_stage, stop;
     int trained_on;       /* past the plan: the last lr holds */
     long ck_every, best_at, rolled_at;
-    double term[TERM_N], loss;
+    double term[TERM_N], loss, first_loss;
     double lambda[TERM_N];
     trainer_history hist;
     size_t n_rollbacks;
@@ -339,7 +340,7 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
     memset(s, 0, sizeof *s);
     for (int k = 0; k < TERM_N; k++)
         s->term[k] = s->lam[k] = -1;
-    s->xs = s->zlo = s->zhi = s->zc = s->lo = s->hi = s->sq_lo = s->sq_span = s->xhat = -1;
+    s->gin = s->y = s->xs = s->zlo = s->zhi = s->zc = s->lo = s->hi = s->sq_lo = s->sq_span = s->xhat = -1;
     if (!(s->g = graph_alloc()))
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     graph *g = s->g;
@@ -774,12 +775,16 @@ trainer_state trainer_step(trainer *t)
     if (t->stage_steps == 0 && isfinite(loss) && t->best.best_step == 0) {
         optim_early_step(&t->best, s->params, loss);
         t->best_at = t->steps;
+        t->first_loss = loss;
     }
     /* A rollback needs a scored checkpoint to go to; restarted Adam's first
      * steps are a shock of their own, so no second one within an interval
      * unless the loss is not a number at all. */
     int calm = t->n_rollbacks == 0 || t->steps - t->rolled_at > t->ck_every;
-    if (t->best.best_step > 0 && (!isfinite(loss) || (calm && loss > BLOWUP * t->best.best))) {
+    /* ...and a jump from the float floor of the loss is noise, not a
+     * blow-up: it must also be large against the stage's first loss. */
+    int large = loss > BLOWUP * t->best.best && loss > BLOWUP_FLOOR * t->first_loss;
+    if (t->best.best_step > 0 && (!isfinite(loss) || (calm && large))) {
         rollback(t, isfinite(loss) ? "blow-up" : "non-finite loss", loss);
         t->steps++;
         t->stage_steps++;
@@ -955,4 +960,46 @@ void trainer_roots_fn(void *ctx, const double *x, size_t n, double *f, double *d
 {
     trainer *t = ctx;
     expr_eval_array(t->f, x, n, f, df);
+}
+
+/* Central differences of the loss on the current batch against one
+ * backward pass, over every stride-th entry of each trainable parameter;
+ * the loss is float, so eps is not tiny. */
+double trainer_check_grad(trainer *t, size_t stride, double eps)
+{
+    stage_graph *s = &t->sg[t->stage];
+    const optim_params *p = s->params;
+    set_lambdas(t);
+    graph_forward(s->g);
+    graph_backward(s->g);
+    double worst = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        gsl_matrix_float *W = p->val[i], *G = p->grad[i];
+        size_t len = W->size1 * W->size2;
+        for (size_t e = i % (stride ? stride : 1); e < len; e += stride ? stride : 1) {
+            float w = W->data[e];
+            double a = G->data[e];
+            W->data[e] = (float)(w + eps);
+            double up = forward_loss(t);
+            W->data[e] = (float)(w - eps);
+            double down = forward_loss(t);
+            W->data[e] = w;
+            double n = (up - down) / ((double)(float)(w + eps) - (double)(float)(w - eps));
+            double err = fabs(a - n) / fmax(1.0, fmax(fabs(a), fabs(n)));
+            if (!(err <= worst))
+                worst = err;
+        }
+    }
+    forward_loss(t);
+    return worst;
+}
+
+double trainer_eval_loss(trainer *t)
+{
+    int swapped = answer_swap(t);
+    set_lambdas(t);
+    double loss = forward_loss(t);
+    if (swapped)
+        answer_swap(t);
+    return loss;
 }
