@@ -98,6 +98,11 @@ static json_t *add(json_out *j, const char *k, json_t *v)
         rc = json_array_append(top, v);
     } else {
         const char *key = k ? k : "";
+        /* jansson would keep only the later value; the hand-written
+         * writer printed both, so a caller that repeats a key is a bug
+         * to see, not to lose data over silently */
+        if (json_object_get(top, key))
+            fprintf(stderr, "innx: json: key '%s' written twice (the later value kept)\n", key);
         rc = json_object_set(top, key, v);
         if (rc != 0) {
             char *fixed = utf8_fix(key);
