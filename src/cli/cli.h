@@ -36,6 +36,8 @@ typedef struct cli_opts {
     int constant_lr;         /* --constant-lr: no lr decay (the article's) */
     long rows;               /* --rows N (gen-spend) */
     int profile;             /* --profile: bench prints time per graph node */
+    size_t n_set;            /* --set section.key=value, in order */
+    const char *set[32];
 } cli_opts;
 
 /* Parse argv[first..argc) into o (defaults first). Prints
@@ -82,15 +84,21 @@ double cli_median(double *v, size_t n);
  * --quiet/--json); step < 0 clears it. */
 void cli_progress(const cli_opts *o, const char *what, long step, long total, double loss);
 
-/* Minimal JSON writer: one object on one line. */
+/* JSON output: one object on one line. The calls build a jansson tree
+ * (json.c) that json_end prints compact, keys in the order given, and frees;
+ * so strings (formulas, file names) are always escaped by a real library. */
+#define JSON_OUT_DEPTH 16
+struct json_t;
 typedef struct json_out {
     FILE *f;
-    int first[16];
+    struct json_t *stack[JSON_OUT_DEPTH];  /* [0] the root, [depth] the open container */
     int depth;
+    int skip;                  /* containers opened past JSON_OUT_DEPTH: dropped */
+    int failed;                /* an allocation failed: json_end says so */
 } json_out;
 
 void json_begin(json_out *j, FILE *f);           /* { */
-void json_end(json_out *j);                      /* }\n */
+void json_end(json_out *j);                      /* prints the line, frees */
 void json_num(json_out *j, const char *key, double v);  /* NaN/Inf -> null */
 void json_int(json_out *j, const char *key, long v);
 void json_str(json_out *j, const char *key, const char *s);

@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "cli.h"
+#include "innx/problem_ini.h"
 
 static const char usage[] =
     "usage: innx [PROBLEM | --f 'FORMULA' --domain A:B] [--ascii] [--no-color] [--fps N]\n"
@@ -107,6 +108,13 @@ int cmd_problems(int argc, char **argv)
         for (size_t i = 0; problem_builtin_name(i); i++)
             printf("%-14s %s\n", problem_builtin_name(i), problem_builtin_summary(i));
         return CLI_EXIT_OK;
+    }
+    if (argc == 3 && !strcmp(argv[1], "--show")) {
+        problem p;
+        innx_err err;
+        if (problem_builtin(argv[2], &p, &err) != 0)
+            return cli_error(CLI_EXIT_USAGE, "problems", "%s", err.msg);
+        return problem_ini_write(&p, stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     }
     return cli_error(CLI_EXIT_USAGE, "problems", "usage: innx problems [--show NAME]");
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "innx/problem_ini.h"
 #include "innx/session.h"
 
 int cli_apply_opts(const cli_opts *o, const char *where, problem *p)
@@ -77,6 +78,10 @@ int cli_apply_opts(const cli_opts *o, const char *where, problem *p)
             snprintf(p->forward_model, sizeof p->forward_model, "mlp:%zu-64-64-1/relu", d);
         }
     }
+    /* --set last: it overrides everything, as a problem file would */
+    for (size_t i = 0; i < o->n_set; i++)
+        if (problem_ini_set(p, o->set[i], &err) != 0)
+            return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
     return 0;
 }
 
