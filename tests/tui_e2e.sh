@@ -1,0 +1,180 @@
+#!/bin/sh
+# tui_e2e.sh: the explorer as a person uses it, the real binary in a private
+# tmux server: keys in with send-keys, what is on screen from capture-pane.
+set -u
+innx="${INNX_TUI:-${top_builddir:-.}/src/innx}"
+case "$innx" in /*) ;; *) innx="$(pwd)/$innx" ;; esac
+
+command -v tmux >/dev/null 2>&1 || { echo "tui_e2e: no tmux: skipped"; exit 77; }
+# Without a terminal the explorer says so and exits 2; that message also
+# tells that this build has the explorer wired in at all.
+msg=$("$innx" </dev/null 2>&1 >/dev/null); rc=$?
+case "$msg" in
+*"needs a terminal"*) ;;
+*) echo "tui_e2e: innx with no argument does not open the explorer: skipped"; exit 77 ;;
+esac
+[ "$rc" -eq 2 ] || { echo "FAIL: no terminal must exit 2, got $rc" >&2; exit 1; }
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/innx-e2e.XXXXXX")
+# One tmux server per start: a server still shutting down refuses clients.
+run_n=0
+T="tmux -L innx-e2e-$$-$run_n -f /dev/null"
+cleanup() { $T kill-server 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT INT TERM
+fail() {
+    echo "FAIL: $*" >&2
+    echo "--- screen:" >&2
+    cap >&2
+    exit 1
+}
+
+cap() { $T capture-pane -t e2e -p 2>/dev/null; }
+title() { cap | head -n 1; }
+step() { title | sed -n 's/.* step \([0-9][0-9]*\) .*/\1/p'; }
+keys() { $T send-keys -t e2e "$@"; }
+# wait_for PATTERN [tenths of a second]: until the screen shows it
+wait_for() {
+    n=0
+    while [ "$n" -lt "${2:-100}" ]; do
+        cap | grep -q -- "$1" && return 0
+        sleep 0.1
+        n=$((n + 1))
+    done
+    return 1
+}
+wait_gone() {
+    n=0
+    while [ "$n" -lt "${2:-50}" ]; do
+        cap | grep -q -- "$1" || return 0
+        sleep 0.1
+        n=$((n + 1))
+    done
+    return 1
+}
+finished() { title | grep -Eq "early-stopped|done"; }
+# start NAME ENV...: innx in a 120x40 window; its exit code and the tty's
+# settings after it land in $dir
+start() {
+    $T kill-server 2>/dev/null
+    run_n=$((run_n + 1))
+    T="tmux -L innx-e2e-$$-$run_n -f /dev/null"
+    $T new-session -d -s e2e -x 120 -y 40 \
+        "env $* '$innx'; echo \$? > '$dir/rc'; stty -a > '$dir/stty'; echo EXITED; sleep 600" ||
+        fail "tmux would not start"
+    rm -f "$dir/rc"
+}
+wait_exit() {
+    n=0
+    while [ ! -s "$dir/rc" ] && [ "$n" -lt 100 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    [ -s "$dir/rc" ] || fail "innx did not exit"
+    [ "$(cat "$dir/rc")" = 0 ] || fail "exit status $(cat "$dir/rc")"
+    # curses left the line discipline as it found it
+    grep -q -- " icanon" "$dir/stty" && grep -q -- " echo " "$dir/stty" ||
+        fail "terminal not restored: $(cat "$dir/stty")"
+}
+
+start LC_ALL=C.UTF-8 LANG=C.UTF-8
+wait_for "innx  three-roots" || fail "no title on three-roots"
+wait_for " step [1-9]" || fail "no step taken"
+
+# the step count rises (a run this small may already be over: train on)
+s1=$(step)
+sleep 0.3
+if finished; then
+    keys t
+fi
+sleep 0.3
+s2=$(step)
+[ "$s2" -gt "$s1" ] || fail "step stuck at $s1 -> $s2"
+
+# space pauses and the count stops (if the run ended first, t trains on paused)
+keys Space
+sleep 0.3
+if finished; then
+    keys t
+fi
+wait_for "paused" 30 || fail "space: no paused state"
+s1=$(step)
+sleep 1
+s2=$(step)
+[ "$s1" = "$s2" ] || fail "paused but steps went $s1 -> $s2"
+
+# + doubles the selected lambda (cyc, the first term) in the bar; - undoes
+wait_for "cyc=5 " || fail "lambda bar: no cyc=5"
+keys +
+wait_for "cyc=10 " 20 || fail "+ did not show cyc=10"
+keys -- -
+wait_for "cyc=5 " 20 || fail "- did not bring cyc=5 back"
+
+# after training, y 0 lists the three roots to 4 decimals
+keys Space
+n=0
+while ! finished && [ "$n" -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+finished || fail "three-roots did not finish in 30 s"
+keys y
+wait_for "roots of F(x) = y\*" 20 || fail "y: no prompt"
+keys 0 Enter
+wait_for "roots from [0-9]* candidates" 50 || fail "y 0: no answer"
+for r in 0.3970 2.5952 6.9077; do
+    wait_for "$r" 10 || fail "y 0: no root $r"
+done
+
+# f: a bad formula is refused with the parser's caret, the old one stays
+keys f
+wait_for "f(x) = " 20 || fail "f: no prompt"
+keys C-u "sin(x)+sni(x)" Enter
+wait_for "unknown function 'sni'" 30 || fail "f: bad formula not refused"
+cap | grep -q ' \^ ' || fail "f: no caret"
+keys Escape
+wait_gone "unknown function" || fail "Esc left the error up"
+title | grep -q "three-roots" || fail "the refused formula replaced the problem"
+# a good one retrains on it
+keys f C-u "cos(x) - 0.2" Enter
+wait_for "innx  formula" 50 || fail "f: new formula not taken"
+sleep 0.5
+[ "$(step)" -gt 0 ] || fail "f: no training on the new formula"
+
+# ? shows the help, any key closes it
+keys ?
+wait_for "innx keys" 20 || fail "?: no help"
+keys Escape
+wait_gone "innx keys" || fail "help did not close"
+
+# too small says the size needed; back to 120x40 brings the panes
+$T resize-window -t e2e -x 50 -y 14
+wait_for "too small" 30 || fail "50x14: no size message"
+cap | grep -q "60x16" || fail "50x14: size needed not shown"
+$T resize-window -t e2e -x 120 -y 40
+wait_for "1 loss" 30 || fail "120x40: panes not back"
+wait_gone "too small" || fail "120x40: size message stays"
+
+# q quits with 0 and a working terminal
+keys q
+wait_exit
+
+# LANG=C: the same screen without braille (nor box lines) and q still quits
+start LC_ALL=C LANG=C
+wait_for "innx  three-roots" || fail "LANG=C: no title"
+wait_for " step [1-9]" || fail "LANG=C: no step"
+sleep 0.5
+braille=$(printf '\342[\240-\243]')
+cap | LC_ALL=C grep -q "$braille" && fail "LANG=C: braille on screen"
+cap | grep -q "+-" || fail "LANG=C: no ASCII box"
+keys q
+wait_exit
+
+# SIGTERM (and the same handler serves SIGHUP) ends it cleanly with 0
+start LC_ALL=C.UTF-8 LANG=C.UTF-8
+wait_for "innx  three-roots" || fail "no title for the signal test"
+pid=$(pgrep -P "$($T display -p -t e2e '#{pane_pid}')") || fail "no innx process"
+kill -TERM "$pid"
+wait_exit
+start LC_ALL=C.UTF-8 LANG=C.UTF-8
+wait_for "innx  three-roots" || fail "no title for the signal test"
+pid=$(pgrep -P "$($T display -p -t e2e '#{pane_pid}')") || fail "no innx process"
+kill -HUP "$pid"
+wait_exit
+echo "tui_e2e: ok"
