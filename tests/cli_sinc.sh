@@ -32,5 +32,5 @@ rm -f err.$$
 "$innx" train nosuchcase 2>/dev/null; [ $? -eq 2 ] || fail "unknown case must exit 2"
 "$innx" train sinc --model mlp:2-4-1 2>/dev/null; [ $? -eq 2 ] || fail "bad model must exit 2"
 "$innx" frobnicate 2>/dev/null; [ $? -eq 2 ] || fail "unknown command must exit 2"
-"$innx" --help | grep -q "train CASE" || fail "--help lacks train"
+"$innx" --help | grep -q "train PROBLEM" || fail "--help lacks train"
 echo "cli_sinc: ok"

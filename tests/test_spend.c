@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "innx/dataset.h"
 #include "innx/spend.h"
 #include "innx/stats.h"
+#include "innx/trainer.h"
 
 static double *table(size_t n, unsigned long seed)
 {
@@ -111,23 +113,26 @@ static void test_shipped_csv_is_the_generator(void **state)
     dataset_free(d);
 }
 
-static spend_task *task_on(size_t n, const spend_conf *c)
+/* The spend problem on the first n rows of the generator's table (a CSV
+ * in a temporary directory), or on the built-in table when n = 0. */
+static trainer *trainer_on(size_t n, problem *p, char *dir)
 {
-    double *v = table(n, 1), *x = malloc(n * 3 * sizeof *x), *y = malloc(n * sizeof *y);
-    assert_non_null(x);
-    assert_non_null(y);
-    for (size_t i = 0; i < n; i++) {
-        memcpy(x + 3 * i, v + SPEND_COLS * i, 3 * sizeof *x);
-        y[i] = v[SPEND_COLS * i + 3];
-    }
-    static const double lo[3] = {18, 1, 0}, hi[3] = {93, 10, 300000};
     innx_err e;
-    spend_task *t = spend_alloc(c, x, y, n, 3, lo, hi, &e);
+    if (n > 0) {
+        double *v = table(n, 1);
+        snprintf(dir, 64, "/tmp/innx_test_spend.XXXXXX");
+        assert_non_null(mkdtemp(dir));
+        snprintf(p->table, sizeof p->table, "%s/t.csv", dir);
+        assert_int_equal(dataset_write_csv(p->table, spend_columns, SPEND_COLS, v, n, NULL, &e), 0);
+        free(v);
+    }
+    trainer *t = trainer_alloc(p, &e);
     if (!t)
         fail_msg("%s", e.msg);
-    free(v);
-    free(x);
-    free(y);
+    if (n > 0) {
+        unlink(p->table);
+        rmdir(dir);
+    }
     return t;
 }
 
@@ -138,18 +143,38 @@ static spend_task *task_on(size_t n, const spend_conf *c)
 static void test_short_run(void **state)
 {
     (void)state;
-    spend_conf c = spend_conf_default();
-    spend_task *t = task_on(SPEND_ROWS, &c);
-    assert_int_equal(spend_n_train(t), 5227);
-    double first = spend_step_forward(t), last = first;
-    for (int s = 1; s < 400; s++)
-        last = spend_step_forward(t);
-    assert_true(last < 0.3 * first);
+    problem p;
     innx_err e;
-    double terms[3], g0 = spend_step_inverse(t, terms), g = g0;
-    for (int s = 1; s < 800; s++)
-        g = spend_step_inverse(t, terms);
+    char dir[64];
+    assert_int_equal(problem_builtin("spend", &p, &e), 0);
+    p.stages[0].steps = 400;
+    p.stages[1].steps = 800;
+    p.stages[2].steps = 50;
+    trainer *t = trainer_on(0, &p, dir);
+    assert_int_equal(trainer_get_data(t)->n_train, 5227);
+    double first = NAN, g0 = NAN, g = NAN, j0 = NAN, j = NAN;
+    while (!trainer_finished(t)) {
+        size_t stage = trainer_stage(t);
+        long s = trainer_stage_steps(t);
+        trainer_step(t);
+        double l = trainer_loss(t);
+        if (stage == 0 && s == 0)
+            first = l;
+        if (stage == 0 && s == 399)
+            assert_true(l < 0.3 * first);
+        if (stage == 1 && s == 0)
+            g0 = l;
+        if (stage == 1)
+            g = l;
+        if (stage == 2 && s == 0)
+            j0 = l;
+        if (stage == 2)
+            j = l;
+    }
     assert_true(g < 0.5 * g0);
+    /* the joint fine-tune keeps the loss finite and does not undo the fit */
+    assert_true(isfinite(j) && j <= j0 * 1.05);
+    assert_int_equal(trainer_n_rollbacks(t), 0);
     spend_report r;
     assert_int_equal(spend_evaluate(t, &r, &e), 0);
     assert_int_equal(r.n_test, 1307);
@@ -168,8 +193,8 @@ static void test_short_run(void **state)
     /* Segments are ordered by age, and the predicted ones already rise in
      * every trait as the real ones do. */
     for (size_t s = 1; s < r.k; s++)
-        for (size_t j = 0; j < 3; j++)
-            assert_true(r.seg_pred[s * 3 + j] > r.seg_pred[(s - 1) * 3 + j]);
+        for (size_t jj = 0; jj < 3; jj++)
+            assert_true(r.seg_pred[s * 3 + jj] > r.seg_pred[(s - 1) * 3 + jj]);
     for (size_t i = 0; i < r.n_test; i++) {
         assert_true(r.x_pred[3 * i] >= 18 - 3 && r.x_pred[3 * i] <= 93 + 3);
         assert_true(r.x_pred[3 * i + 1] >= 1 - 0.5 && r.x_pred[3 * i + 1] <= 10 + 0.5);
@@ -177,39 +202,42 @@ static void test_short_run(void **state)
     }
     assert_true(r.pca_explained[0] > 0.8 && r.pca_explained[0] + r.pca_explained[1] <= 1 + 1e-12);
     spend_report_free(&r);
-    /* The joint fine-tune runs on the same rows and keeps the loss finite. */
-    double j0 = spend_step_joint(t, &e), j = j0;
-    for (int s = 1; s < 50; s++)
-        j = spend_step_joint(t, &e);
-    assert_true(isfinite(j) && j <= j0 * 1.05);
-    spend_free(t);
+    trainer_free(t);
 }
 
 /* The same seed gives the same losses; the models must fit the data. */
 static void test_determinism_and_errors(void **state)
 {
     (void)state;
-    spend_conf c = spend_conf_default();
-    spend_task *a = task_on(500, &c), *b = task_on(500, &c);
-    for (int s = 0; s < 20; s++)
-        assert_true(spend_step_forward(a) == spend_step_forward(b));
+    problem p;
     innx_err e;
-    for (int s = 0; s < 20; s++)
-        assert_true(spend_step_inverse(a, NULL) == spend_step_inverse(b, NULL));
-    spend_free(a);
-    spend_free(b);
-
-    double x[3 * 40], y[40], lo[3] = {0, 0, 0}, hi[3] = {1, 1, 1};
-    for (int i = 0; i < 40; i++) {
-        x[3 * i] = i, x[3 * i + 1] = i % 7, x[3 * i + 2] = i % 5;
-        y[i] = i;
+    char dir[64];
+    assert_int_equal(problem_builtin("spend", &p, &e), 0);
+    p.stages[0].steps = 20;
+    p.stages[1].steps = 20;
+    trainer *a = trainer_on(500, &p, dir), *b = trainer_on(500, &p, dir);
+    for (int s = 0; s < 50; s++) {
+        trainer_step(a);
+        trainer_step(b);
+        assert_true(trainer_loss(a) == trainer_loss(b));
     }
-    c.forward_model = "mlp:2-8-1/relu";
-    assert_null(spend_alloc(&c, x, y, 40, 3, lo, hi, &e));
+    trainer_free(a);
+    trainer_free(b);
+
+    snprintf(p.forward_model, sizeof p.forward_model, "mlp:2-8-1/relu");
+    assert_null(trainer_alloc(&p, &e));
     assert_non_null(strstr(e.msg, "must map 3 inputs to 1 output"));
-    c = spend_conf_default();
-    assert_null(spend_alloc(&c, x, y, 10, 3, lo, hi, &e));   /* 2 test rows, 4 segments */
+    assert_int_equal(problem_builtin("spend", &p, &e), 0);
+    double *v = table(10, 1);
+    snprintf(dir, sizeof dir, "/tmp/innx_test_spend.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(p.table, sizeof p.table, "%s/t.csv", dir);
+    assert_int_equal(dataset_write_csv(p.table, spend_columns, SPEND_COLS, v, 10, NULL, &e), 0);
+    free(v);
+    assert_null(trainer_alloc(&p, &e));   /* 2 test rows, 4 segments */
     assert_non_null(strstr(e.msg, "too few"));
+    unlink(p.table);
+    rmdir(dir);
 }
 
 int main(void)

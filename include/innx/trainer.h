@@ -5,6 +5,7 @@
 #define INNX_TRAINER_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "innx/error.h"
 #include "innx/nn.h"
@@ -84,6 +85,15 @@ size_t trainer_n_rollbacks(const trainer *t);
 const trainer_rollback *trainer_rollback_at(const trainer *t, size_t i);
 long trainer_answer_step(const trainer *t);    /* step of the answering checkpoint, 0 = none */
 double trainer_flops(const trainer *t);        /* of one step of the current stage */
+/* The loss of the answering weights on the current batch (no update). */
+double trainer_eval_loss(trainer *t);
+/* Gradient check of the current stage's total loss on its current batch:
+ * the largest |analytic - central difference| / max(1, |a|, |n|) over
+ * every stride-th weight entry. */
+double trainer_check_grad(trainer *t, size_t stride, double eps);
+/* Time every node of every stage's graph (bench --profile). */
+int trainer_profile(trainer *t, int on);
+void trainer_profile_print(const trainer *t, FILE *f);
 /* Test hook: multiply the lr by f, bypassing every schedule (forces blow-ups). */
 void trainer_kick_lr(trainer *t, double f);
 

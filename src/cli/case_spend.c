@@ -1,5 +1,5 @@
-/* case_spend.c: `innx train spend`, `innx bench spend` and `innx gen-spend`:
- * the article's data case on data/spend.csv (or any CSV of that shape). */
+/* case_spend.c: the report of a table problem (`innx train spend`) and
+ * `innx gen-spend`: the article's data case on data/spend.csv or any CSV. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,129 +10,37 @@
 #include "innx/spend.h"
 
 #define SPEND_GEN_SEED 1        /* data/spend.csv = innx gen-spend --seed 1 */
-#define SPEND_LOG_FORWARD 400
-#define SPEND_LOG_INVERSE 500
-#define SPEND_JOINT_STEPS 500   /* --joint: this many steps at lr 1e-4 */
 
-/* The recipe's plausible ranges of the article's three traits; other
- * columns get the range seen in the data. */
-static const struct { const char *name; double lo, hi; } known_box[] = {
-    {"age", 18, 93}, {"education", 1, 10}, {"income", 0, 300000}};
-
-/* The table a run works on: x (n x d) and y (n), with names and box. */
+/* The columns a run reads: d trait names, then y's. */
 typedef struct table {
-    size_t n, d;
-    double *x, *y, *lo, *hi;
-    char **names;            /* d trait names then y's */
-    size_t n_names, dropped;
-    const char *source;
+    size_t d;
+    char **names;
+    size_t n_names;
 } table;
 
-static void table_free(table *t)
-{
-    free(t->x);
-    free(t->y);
-    free(t->lo);
-    free(t->hi);
-    dataset_free_names(t->names, t->n_names);
-}
+static void table_free(table *t) { dataset_free_names(t->names, t->n_names); }
 
-static int load_table(const cli_opts *o, const char *where, table *t)
+static int table_names(const problem *p, const char *where, table *t)
 {
     innx_err err;
     memset(t, 0, sizeof *t);
-    if (!o->data && (o->x_cols || o->y_col || o->drop_bad_rows))
-        return cli_error(CLI_EXIT_USAGE, where, "--x, --y and --drop-bad-rows need --data FILE.csv");
     char **xn = NULL;
     size_t d = 0;
-    if (dataset_split_names(o->x_cols ? o->x_cols : "age,education,income", &xn, &d, &err) != 0)
+    if (dataset_split_names(p->x_columns, &xn, &d, &err) != 0)
         return cli_error(CLI_EXIT_USAGE, where, "--x: %s", err.msg);
     t->names = realloc(xn, (d + 1) * sizeof *xn);
     if (!t->names) {
         dataset_free_names(xn, d);
         return cli_error(CLI_EXIT_FAIL, where, "out of memory");
     }
-    t->names[d] = strdup(o->y_col ? o->y_col : "spend");
+    t->names[d] = strdup(p->y_column);
     t->n_names = d + 1;
     t->d = d;
     if (!t->names[d]) {
         table_free(t);
         return cli_error(CLI_EXIT_FAIL, where, "out of memory");
     }
-    double *v;
-    if (o->data) {
-        dataset *ds = dataset_read_csv(o->data, (const char *const *)t->names, d + 1,
-                                       o->drop_bad_rows, &err);
-        if (!ds) {
-            table_free(t);
-            return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
-        }
-        t->n = ds->rows;
-        t->dropped = ds->dropped;
-        v = ds->v;
-        ds->v = NULL;
-        dataset_free(ds);
-        t->source = o->data;
-    } else {
-        /* The built-in table is the generator's output, equal to the
-         * shipped data/spend.csv (a test checks), so no path is needed. */
-        t->n = SPEND_ROWS;
-        v = malloc(t->n * SPEND_COLS * sizeof *v);
-        if (!v || spend_generate(t->n, SPEND_GEN_SEED, v, &err) != 0) {
-            free(v);
-            table_free(t);
-            return cli_error(CLI_EXIT_FAIL, where, "built-in table: %s", v ? err.msg : "out of memory");
-        }
-        t->source = "built-in (= data/spend.csv)";
-    }
-    t->x = malloc(t->n * d * sizeof *t->x);
-    t->y = malloc(t->n * sizeof *t->y);
-    t->lo = malloc(d * sizeof *t->lo);
-    t->hi = malloc(d * sizeof *t->hi);
-    if (!t->x || !t->y || !t->lo || !t->hi) {
-        free(v);
-        table_free(t);
-        return cli_error(CLI_EXIT_FAIL, where, "out of memory");
-    }
-    for (size_t i = 0; i < t->n; i++) {
-        memcpy(t->x + i * d, v + i * (d + 1), d * sizeof *v);
-        t->y[i] = v[i * (d + 1) + d];
-    }
-    free(v);
-    for (size_t j = 0; j < d; j++) {
-        t->lo[j] = INFINITY;
-        t->hi[j] = -INFINITY;
-        for (size_t i = 0; i < t->n; i++) {
-            t->lo[j] = fmin(t->lo[j], t->x[i * d + j]);
-            t->hi[j] = fmax(t->hi[j], t->x[i * d + j]);
-        }
-        for (size_t b = 0; b < sizeof known_box / sizeof *known_box; b++)
-            if (!strcmp(t->names[j], known_box[b].name)) {
-                t->lo[j] = known_box[b].lo;
-                t->hi[j] = known_box[b].hi;
-            }
-    }
     return 0;
-}
-
-/* The recipe with the options applied; model specs sized to d traits. */
-static spend_conf conf_for(const cli_opts *o, size_t d, char *fwd, char *inv, size_t len)
-{
-    spend_conf c = spend_conf_default();
-    snprintf(fwd, len, "mlp:%zu-64-64-1/relu", d);
-    snprintf(inv, len, "mlp:1-64-64-%zu/tanh", d);
-    c.forward_model = fwd;
-    c.inverse_model = inv;
-    if (o->seed >= 0)
-        c.seed = (unsigned long)o->seed;
-    if (o->steps > 0) {
-        c.steps_forward = o->steps;
-        c.steps_inverse = 2 * o->steps;   /* the recipe's 2000 : 4000 */
-    }
-    if (o->joint)
-        c.steps_joint = SPEND_JOINT_STEPS;
-    c.threads = o->threads;
-    return c;
 }
 
 static void json_means(json_out *j, const char *key, const double *m, const size_t *count,
@@ -226,108 +134,92 @@ done:
     return st;
 }
 
-int case_spend_train(const cli_opts *o)
+static long stage_steps(const problem *p, problem_stage_kind k)
+{
+    for (size_t i = 0; i < p->n_stages; i++)
+        if (p->stages[i].kind == k)
+            return p->stages[i].steps;
+    return 0;
+}
+
+int case_spend_train(const cli_opts *o, problem *p)
 {
     const char *name = "train spend";
     table t;
-    int rc = load_table(o, name, &t);
+    innx_err err;
+    if (problem_validate(p, &err) != 0)
+        return cli_error(CLI_EXIT_USAGE, name, "%s", err.msg);
+    int rc = table_names(p, name, &t);
     if (rc)
         return rc;
-    char fwd[64], inv[64];
-    spend_conf c = conf_for(o, t.d, fwd, inv, sizeof fwd);
-    innx_err err;
+    const char *source = p->table[0] ? p->table : "built-in (= data/spend.csv)";
     /* A bad --out is found now, not after the training. */
     if (o->out && dataset_check_writable(o->out, o->data, &err) != 0) {
         table_free(&t);
         return cli_error(CLI_EXIT_USAGE, name, "--out: %s", err.msg);
     }
     int text = !o->json && !o->quiet;
-    double t0 = cli_now();
-    spend_task *task = spend_alloc(&c, t.x, t.y, t.n, t.d, t.lo, t.hi, &err);
-    if (!task) {
-        table_free(&t);
-        return cli_error(CLI_EXIT_USAGE, name, "%s", err.msg);
-    }
+    long sf = stage_steps(p, PROBLEM_STAGE_FORWARD), sg = stage_steps(p, PROBLEM_STAGE_INVERSE),
+         sj = stage_steps(p, PROBLEM_STAGE_JOINT);
+    if (p->n_stages < 3)
+        sj = 0;
     if (text) {
-        printf("%s: data %s, %zu rows", name, t.source, t.n);
-        if (t.dropped)
-            printf(" (%zu bad rows dropped)", t.dropped);
-        printf("; x = ");
-        for (size_t j = 0; j < t.d; j++)
-            printf("%s%s", j ? "," : "", t.names[j]);
-        printf(", y = %s\n", t.names[t.d]);
-        printf("split %zu train / %zu test (seed %lu); F %s, %ld steps; G %s, %ld steps%s\n",
-               spend_n_train(task), t.n - spend_n_train(task), c.seed, c.forward_model,
-               c.steps_forward, c.inverse_model, c.steps_inverse,
-               c.steps_joint ? " + joint fine-tune" : "");
-    } else if (t.dropped && !o->json) {
-        fprintf(stderr, "innx: %s: %zu bad rows dropped\n", name, t.dropped);
+        printf("%s: data %s; x = %s, y = %s\n", name, source, p->x_columns, p->y_column);
+        printf("seed %lu; F %s, %ld steps; G %s, %ld steps; joint fine-tune %ld steps (lr %g)\n", p->seed,
+               p->forward_model, sf, p->model, sg, sj, sj ? p->stages[2].lr : 0.0);
     }
-    double loss = NAN, tf0 = cli_now();
-    for (long s = 0; s < c.steps_forward; s++) {
-        loss = spend_step_forward(task);
-        if (!isfinite(loss)) {
-            rc = cli_error(CLI_EXIT_FAIL, name, "forward fit: loss became %g at step %ld", loss, s);
-            goto out;
-        }
-        if (text && s % SPEND_LOG_FORWARD == 0) {
-            cli_progress(o, name, -1, 0, 0);
-            printf("forward step %5ld  mse %.6e\n", s, loss);
-        }
-        if (s % 50 == 0)
-            cli_progress(o, "forward", s, c.steps_forward, loss);
+    double secs, ss[PROBLEM_MAX_STAGES];
+    trainer *tr = cli_train(o, name, p, text ? 1000 : 0, &secs, ss);
+    if (!tr) {
+        table_free(&t);
+        return CLI_EXIT_USAGE;
     }
-    double secs_f = cli_now() - tf0, terms[3] = {NAN, NAN, NAN}, tg0 = cli_now();
-    cli_progress(o, name, -1, 0, 0);
-    for (long s = 0; s < c.steps_inverse; s++) {
-        loss = spend_step_inverse(task, terms);
-        if (!isfinite(loss)) {
-            rc = cli_error(CLI_EXIT_FAIL, name, "inverse fit: loss became %g at step %ld", loss, s);
-            goto out;
-        }
-        if (text && s % SPEND_LOG_INVERSE == 0) {
-            cli_progress(o, name, -1, 0, 0);
-            printf("inverse step %5ld  loss %.6e  recon %.4e  cycle %.4e  box %.3e\n", s, loss,
-                   terms[0], terms[1], terms[2]);
-        }
-        if (s % 50 == 0)
-            cli_progress(o, "inverse", s, c.steps_inverse, loss);
+    const trainer_data *td = trainer_get_data(tr);
+    if (text) {
+        printf("%zu rows", td->n);
+        if (td->dropped)
+            printf(" (%zu bad rows dropped)", td->dropped);
+        printf(", split %zu train / %zu test\n", td->n_train, td->n_test);
+    } else if (td->dropped && !o->json) {
+        fprintf(stderr, "innx: %s: %zu bad rows dropped\n", name, td->dropped);
     }
-    double secs_g = cli_now() - tg0;
-    for (long s = 0; s < c.steps_joint; s++) {
-        loss = spend_step_joint(task, &err);
-        if (!isfinite(loss)) {
-            rc = cli_error(CLI_EXIT_FAIL, name, "joint fine-tune: %s",
-                           isnan(loss) && err.msg[0] ? err.msg : "loss diverged");
-            goto out;
-        }
+    if (trainer_get_state(tr) == TRAINER_DIVERGED) {
+        trainer_free(tr);
+        table_free(&t);
+        return cli_error(CLI_EXIT_FAIL, name, "training diverged");
     }
-    cli_progress(o, name, -1, 0, 0);
     spend_report r;
-    if (spend_evaluate(task, &r, &err) != 0) {
-        rc = cli_error(CLI_EXIT_FAIL, name, "%s", err.msg);
-        goto out;
+    if (spend_evaluate(tr, &r, &err) != 0) {
+        trainer_free(tr);
+        table_free(&t);
+        return cli_error(CLI_EXIT_FAIL, name, "%s", err.msg);
     }
-    double secs = cli_now() - t0;
+    size_t n = td->n, dropped = td->dropped;
+    long steps = trainer_steps(tr), rollbacks = (long)trainer_n_rollbacks(tr);
+    trainer_free(tr);
     if (o->out && write_out(o, &r, &t, &err) != 0) {
         spend_report_free(&r);
-        rc = cli_error(CLI_EXIT_FAIL, name, "--out: %s", err.msg);
-        goto out;
+        table_free(&t);
+        return cli_error(CLI_EXIT_FAIL, name, "--out: %s", err.msg);
     }
     if (o->json) {
         json_out j;
         json_begin(&j, stdout);
         json_str(&j, "case", "spend");
-        json_str(&j, "data", t.source);
-        json_int(&j, "rows", (long)t.n);
-        json_int(&j, "dropped", (long)t.dropped);
-        json_int(&j, "seed", (long)c.seed);
-        json_int(&j, "steps_forward", c.steps_forward);
-        json_int(&j, "steps_inverse", c.steps_inverse);
-        json_int(&j, "steps_joint", c.steps_joint);
+        json_str(&j, "problem", p->name);
+        json_str(&j, "data", source);
+        json_int(&j, "rows", (long)n);
+        json_int(&j, "dropped", (long)dropped);
+        json_int(&j, "seed", (long)p->seed);
+        json_int(&j, "steps_forward", sf);
+        json_int(&j, "steps_inverse", sg);
+        json_int(&j, "steps_joint", sj);
+        json_int(&j, "steps", steps);
+        json_int(&j, "rollbacks", rollbacks);
         json_num(&j, "seconds", secs);
-        json_num(&j, "ms_per_step_forward", 1e3 * secs_f / (double)c.steps_forward);
-        json_num(&j, "ms_per_step_inverse", 1e3 * secs_g / (double)c.steps_inverse);
+        json_num(&j, "ms_per_step", 1e3 * secs / (double)(steps ? steps : 1));
+        json_num(&j, "ms_per_step_forward", 1e3 * ss[0] / (double)(sf ? sf : 1));
+        json_num(&j, "ms_per_step_inverse", 1e3 * ss[1] / (double)(sg ? sg : 1));
         json_num(&j, "r2", r.r2);
         json_num(&j, "inverse_rmse", r.inverse_rmse);
         json_num(&j, "cycle_rmse", r.cycle_rmse);
@@ -345,88 +237,15 @@ int case_spend_train(const cli_opts *o)
         json_arr_end(&j);
         json_end(&j);
     } else {
-        printf("forward: %ld steps in %.2f s (%.3f ms/step); R^2 on the test part = %.4f\n",
-               c.steps_forward, secs_f, 1e3 * secs_f / (double)c.steps_forward, r.r2);
-        printf("inverse: %ld steps in %.2f s (%.3f ms/step); test RMSE (scaled): traits %.4f, "
-               "cycle F(G(y)) %.4f\n",
-               c.steps_inverse, secs_g, 1e3 * secs_g / (double)c.steps_inverse, r.inverse_rmse,
-               r.cycle_rmse);
+        printf("trained %ld steps in %.2f s (forward %.3f, inverse %.3f ms/step)\n", steps, secs,
+               1e3 * ss[0] / (double)(sf ? sf : 1), 1e3 * ss[1] / (double)(sg ? sg : 1));
+        printf("R^2 of F on the test part = %.4f; test RMSE (scaled): traits %.4f, cycle F(G(y)) %.4f\n", r.r2,
+               r.inverse_rmse, r.cycle_rmse);
         print_report(&r, &t);
         if (o->out)
             printf("wrote %zu rows to %s\n", r.n_test, o->out);
     }
     spend_report_free(&r);
-out:
-    spend_free(task);
-    table_free(&t);
-    return rc;
-}
-
-static double time_steps(spend_task *task, int inverse, long reps, double *ms)
-{
-    for (int w = 0; w < 5; w++)
-        inverse ? spend_step_inverse(task, NULL) : spend_step_forward(task);
-    for (long i = 0; i < reps; i++) {
-        double a = cli_now();
-        inverse ? spend_step_inverse(task, NULL) : spend_step_forward(task);
-        ms[i] = 1e3 * (cli_now() - a);
-    }
-    return cli_median(ms, (size_t)reps);
-}
-
-int case_spend_bench(const cli_opts *o)
-{
-    const char *name = "bench spend";
-    table t;
-    int rc = load_table(o, name, &t);
-    if (rc)
-        return rc;
-    char fwd[64], inv[64];
-    spend_conf c = conf_for(o, t.d, fwd, inv, sizeof fwd);
-    long reps = o->repeats > 0 ? o->repeats : (o->steps > 0 ? o->steps : 200);
-    innx_err err;
-    spend_task *task = spend_alloc(&c, t.x, t.y, t.n, t.d, t.lo, t.hi, &err);
-    double *ms = malloc((size_t)reps * sizeof *ms);
-    if (!task || !ms) {
-        free(ms);
-        spend_free(task);
-        table_free(&t);
-        return task ? cli_error(CLI_EXIT_FAIL, name, "out of memory")
-                    : cli_error(CLI_EXIT_USAGE, name, "%s", err.msg);
-    }
-    if (o->profile && spend_profile(task, 1) != 0) {
-        free(ms);
-        spend_free(task);
-        table_free(&t);
-        return cli_error(CLI_EXIT_FAIL, name, "out of memory");
-    }
-    double mf = time_steps(task, 0, reps, ms);
-    double mg = time_steps(task, 1, reps, ms);
-    double gf = spend_flops_forward(task) / (mf * 1e-3) / 1e9;
-    double gg = spend_flops_inverse(task) / (mg * 1e-3) / 1e9;
-    size_t ntr = spend_n_train(task);
-    if (o->profile)
-        spend_profile_print(task, stderr);
-    free(ms);
-    spend_free(task);
-    if (o->json) {
-        json_out j;
-        json_begin(&j, stdout);
-        json_str(&j, "workload", "spend");
-        json_str(&j, "data", t.source);
-        json_int(&j, "batch", (long)ntr);
-        json_int(&j, "steps", reps);
-        json_num(&j, "ms_per_step_forward", mf);
-        json_num(&j, "ms_per_step_inverse", mg);
-        json_num(&j, "gflops_forward", gf);
-        json_num(&j, "gflops_inverse", gg);
-        json_end(&j);
-    } else {
-        printf("%s: batch %zu, %ld steps each\n", name, ntr, reps);
-        printf("forward fit (%s): median %.3f ms/step, %.2f GFLOP/s\n", c.forward_model, mf, gf);
-        printf("inverse fit (%s, F frozen): median %.3f ms/step, %.2f GFLOP/s\n", c.inverse_model,
-               mg, gg);
-    }
     table_free(&t);
     return CLI_EXIT_OK;
 }

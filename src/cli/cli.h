@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <stddef.h>
 
+#include "innx/dataset.h"
+#include "innx/problem.h"
+#include "innx/trainer.h"
+
 /* Exit codes: 0 ok, 1 failure while running, 2 bad input. */
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAIL 1
@@ -23,7 +27,8 @@ typedef struct cli_opts {
     const char *y_col;       /* --y name */
     const char *out;         /* --out FILE.csv */
     int drop_bad_rows;       /* --drop-bad-rows */
-    int joint;               /* --joint: joint fine-tune after the inverse fit */
+    int joint;               /* --joint: joint fine-tune (the default; kept for old scripts) */
+    int no_joint;            /* --no-joint: stop after the inverse fit */
     long repeats;            /* --repeats N (bench) */
     const char *model;       /* --model SPEC */
     int range;               /* --range: solve for a range of y, not one */
@@ -31,38 +36,41 @@ typedef struct cli_opts {
     int constant_lr;         /* --constant-lr: no lr decay (the article's) */
     long rows;               /* --rows N (gen-spend) */
     int profile;             /* --profile: bench prints time per graph node */
+    size_t n_set;            /* --set section.key=value, in order */
+    const char *set[32];
 } cli_opts;
 
 /* Parse argv[first..argc) into o (defaults first). Prints
  * `innx: CMD: ...` and returns CLI_EXIT_USAGE on a bad option, else 0. */
 int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *o);
 
-/* A workload usable by `innx train NAME` and/or `innx bench NAME`. */
-typedef struct cli_case {
-    const char *name;
-    const char *summary;
-    int (*train)(const cli_opts *o);   /* NULL: no train */
-    int (*bench)(const cli_opts *o);   /* NULL: no bench */
-} cli_case;
+/* Lay the options over a problem (steps, seed, threads, model, box,
+ * schedule, and a table's file and columns). Prints the error and returns
+ * CLI_EXIT_USAGE, or 0. */
+int cli_apply_opts(const cli_opts *o, const char *where, problem *p);
+/* Train p to its end through the session thread (as the explorer does),
+ * printing a loss line every log_every steps (0 = none) and each rollback.
+ * stage_secs (may be NULL) gets each stage's seconds. Returns the trainer
+ * (the caller frees it), or NULL after printing why. */
+trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long log_every, double *secs,
+                   double *stage_secs);
+/* `innx bench`: median ms/step of every stage of p. */
+int cli_bench(const cli_opts *o, const char *where, problem *p);
 
-extern const cli_case cli_cases[];     /* terminated by a NULL name */
-
-/* Case entry points (one file each). */
-int case_sinc_train(const cli_opts *o);
-int case_sinc_bench(const cli_opts *o);
-int case_sinc_kan_train(const cli_opts *o);
-/* innx roots (its own argv) and its benchmark */
+/* The reports, by kind of problem: G(y) answering one y* (sinc, sinc-kan),
+ * a latent G(z) with its clusters and roots (three-roots), a table (spend). */
+int case_point_train(const cli_opts *o, problem *p);
+int case_sinc_kan_range(const cli_opts *o, problem *p);
+int case_latent_train(const cli_opts *o, problem *p);
+int case_spend_train(const cli_opts *o, problem *p);
+/* innx roots (its own argv) and its benchmark; innx gen-spend */
 int cmd_roots(int argc, char **argv);
 int bench_roots(const cli_opts *o);
-int case_sinc_kan_bench(const cli_opts *o);
-/* The data case (case_spend.c) and `innx gen-spend` */
-int case_spend_train(const cli_opts *o);
-int case_spend_bench(const cli_opts *o);
 int cmd_gen_spend(int argc, char **argv);
-/* Shared by the sinc variants: train c and report (text or JSON); time c. */
-struct sinc_conf;
-int case_sinc_report(const cli_opts *o, const char *name, const struct sinc_conf *c);
-int case_sinc_bench_conf(const cli_opts *o, const char *name, const struct sinc_conf *c0);
+/* innx with no command: the explorer (explore.c) */
+int cli_explore(int argc, char **argv);
+/* innx problems [--show NAME] */
+int cmd_problems(int argc, char **argv);
 
 /* Errors: `innx: WHERE: WHAT` on stderr; returns code. */
 int cli_error(int code, const char *where, const char *fmt, ...)
@@ -76,15 +84,21 @@ double cli_median(double *v, size_t n);
  * --quiet/--json); step < 0 clears it. */
 void cli_progress(const cli_opts *o, const char *what, long step, long total, double loss);
 
-/* Minimal JSON writer: one object on one line. */
+/* JSON output: one object on one line. The calls build a jansson tree
+ * (json.c) that json_end prints compact, keys in the order given, and frees;
+ * so strings (formulas, file names) are always escaped by a real library. */
+#define JSON_OUT_DEPTH 16
+struct json_t;
 typedef struct json_out {
     FILE *f;
-    int first[16];
+    struct json_t *stack[JSON_OUT_DEPTH];  /* [0] the root, [depth] the open container */
     int depth;
+    int skip;                  /* containers opened past JSON_OUT_DEPTH: dropped */
+    int failed;                /* an allocation failed: json_end says so */
 } json_out;
 
 void json_begin(json_out *j, FILE *f);           /* { */
-void json_end(json_out *j);                      /* }\n */
+void json_end(json_out *j);                      /* prints the line, frees */
 void json_num(json_out *j, const char *key, double v);  /* NaN/Inf -> null */
 void json_int(json_out *j, const char *key, long v);
 void json_str(json_out *j, const char *key, const char *s);

@@ -1,85 +1,184 @@
-/* json.c: a minimal writer for the one-line JSON objects --json prints.
- * Non-finite numbers become null so every line parses. */
+/* json.c: the --json output of every command, as a jansson tree printed on
+ * one line by json_end. Non-finite numbers become null so every line parses. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
 
 #include "cli.h"
 
-static void sep(json_out *j)
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid:
+ * no overlong forms, no surrogates, nothing past U+10FFFF (RFC 3629). */
+static size_t utf8_len(const unsigned char *s, size_t n)
 {
-    if (!j->first[j->depth])
-        fputc(',', j->f);
-    j->first[j->depth] = 0;
-}
-
-static void str(json_out *j, const char *s)
-{
-    fputc('"', j->f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(j->f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(j->f, "\\u%04x", *p);
-        else
-            fputc(*p, j->f);
+    size_t len;
+    unsigned long c;
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        len = 2;
+        c = s[0] & 0x1f;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        len = 3;
+        c = s[0] & 0x0f;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        len = 4;
+        c = s[0] & 0x07;
+    } else {
+        return 0;
     }
-    fputc('"', j->f);
-}
-
-static void key(json_out *j, const char *k)
-{
-    sep(j);
-    if (k) {
-        str(j, k);
-        fputc(':', j->f);
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3f);
     }
+    if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) || c > 0x10ffff ||
+        (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    return len;
 }
 
-static void num(json_out *j, double v)
+/* A copy of s with every byte that is not valid UTF-8 replaced by U+FFFD:
+ * jansson refuses such strings, and a file name in a foreign encoding must
+ * still give a line that parses rather than no line. NULL if out of memory. */
+static char *utf8_fix(const char *s)
 {
-    if (isfinite(v))
-        fprintf(j->f, "%.17g", v);
-    else
-        fputs("null", j->f);
+    size_t n = strlen(s), o = 0;
+    char *out = malloc(3 * n + 1);   /* each bad byte grows to 3 */
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_len((const unsigned char *)s + i, n - i);
+        if (len == 0) {
+            memcpy(out + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(out + o, s + i, len);
+            o += len;
+            i += len;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static json_t *string_value(const char *s)
+{
+    json_t *v = json_string(s ? s : "");
+    if (!v && s) {
+        char *fixed = utf8_fix(s);
+        if (fixed)
+            v = json_string(fixed);
+        free(fixed);
+    }
+    return v;
+}
+
+/* Puts v (a new reference, NULL if its allocation failed) under key k of
+ * the open object, or at the end of the open array (k ignored there).
+ * Returns v (borrowed) or NULL. */
+static json_t *add(json_out *j, const char *k, json_t *v)
+{
+    json_t *top = j->stack[j->depth];
+    int rc = -1;
+    if (j->skip || !top) {
+        json_decref(v);
+        return NULL;
+    }
+    if (!v) {
+        j->failed = 1;
+        return NULL;
+    }
+    if (json_is_array(top)) {
+        rc = json_array_append(top, v);
+    } else {
+        const char *key = k ? k : "";
+        /* jansson would keep only the later value; the hand-written
+         * writer printed both, so a caller that repeats a key is a bug
+         * to see, not to lose data over silently */
+        if (json_object_get(top, key))
+            fprintf(stderr, "innx: json: key '%s' written twice (the later value kept)\n", key);
+        rc = json_object_set(top, key, v);
+        if (rc != 0) {
+            char *fixed = utf8_fix(key);
+            rc = fixed ? json_object_set(top, fixed, v) : -1;
+            free(fixed);
+        }
+    }
+    json_decref(v);   /* the container holds it now, if it took it */
+    if (rc != 0) {
+        j->failed = 1;
+        return NULL;
+    }
+    return v;
+}
+
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
 }
 
 void json_begin(json_out *j, FILE *f)
 {
     j->f = f;
     j->depth = 0;
-    j->first[0] = 1;
-    fputc('{', f);
+    j->skip = 0;
+    j->stack[0] = json_object();
+    j->failed = j->stack[0] == NULL;
 }
 
 void json_end(json_out *j)
 {
-    fputs("}\n", j->f);
+    /* JSON_PRESERVE_ORDER is jansson's default since 2.8; said anyway, as
+     * the tests and sweeps read the keys in the order the code gives them. */
+    if (j->failed || !j->stack[0] ||
+        json_dumpf(j->stack[0], j->f, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+        fputs("innx: json: out of memory writing the report\n", stderr);
+    else
+        fputc('\n', j->f);
     fflush(j->f);
+    json_decref(j->stack[0]);
+    j->stack[0] = NULL;
+    j->depth = 0;
 }
 
-void json_num(json_out *j, const char *k, double v) { key(j, k); num(j, v); }
-void json_int(json_out *j, const char *k, long v) { key(j, k); fprintf(j->f, "%ld", v); }
-void json_str(json_out *j, const char *k, const char *s) { key(j, k); str(j, s); }
-void json_bool(json_out *j, const char *k, int v) { key(j, k); fputs(v ? "true" : "false", j->f); }
+void json_num(json_out *j, const char *k, double v) { add(j, k, num(v)); }
+void json_int(json_out *j, const char *k, long v) { add(j, k, json_integer((json_int_t)v)); }
+void json_str(json_out *j, const char *k, const char *s) { add(j, k, string_value(s)); }
+void json_bool(json_out *j, const char *k, int v) { add(j, k, json_boolean(v)); }
+void json_arr_num(json_out *j, double v) { add(j, NULL, num(v)); }
 
-static void open_(json_out *j, const char *k, char c)
+/* Past the fixed depth a container and everything in it are dropped (and
+ * the closes still balance), as no report nests anywhere near that deep. */
+static void open_(json_out *j, const char *k, json_t *c)
 {
-    key(j, k);
-    fputc(c, j->f);
-    if (j->depth < 15)
-        j->depth++;
-    j->first[j->depth] = 1;
+    if (j->skip || j->depth + 1 >= JSON_OUT_DEPTH) {
+        json_decref(c);
+        j->skip++;
+        return;
+    }
+    if (add(j, k, c)) {
+        j->stack[++j->depth] = c;
+    } else {
+        /* nothing to add into: later values drop until the matching close */
+        j->skip++;
+    }
 }
 
-static void close_(json_out *j, char c)
+static void close_(json_out *j)
 {
-    fputc(c, j->f);
-    if (j->depth > 0)
+    if (j->skip > 0)
+        j->skip--;
+    else if (j->depth > 0)
         j->depth--;
 }
 
-void json_obj_begin(json_out *j, const char *k) { open_(j, k, '{'); }
-void json_obj_end(json_out *j) { close_(j, '}'); }
-void json_arr_begin(json_out *j, const char *k) { open_(j, k, '['); }
-void json_arr_end(json_out *j) { close_(j, ']'); }
-void json_arr_num(json_out *j, double v) { sep(j); num(j, v); }
+void json_obj_begin(json_out *j, const char *k) { open_(j, k, json_object()); }
+void json_obj_end(json_out *j) { close_(j); }
+void json_arr_begin(json_out *j, const char *k) { open_(j, k, json_array()); }
+void json_arr_end(json_out *j) { close_(j); }

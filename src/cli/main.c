@@ -1,32 +1,26 @@
-/* main.c: innx's entry point: dispatches subcommands (train, bench, ...) and
- * prints help. The workloads themselves live in one case_*.c file each. */
+/* main.c: innx's entry point: the explorer with no command, else the
+ * subcommands (train, bench, problems, roots, gen-spend) and the help. */
 #include <stdio.h>
 #include <string.h>
 
 #include "config.h"
 #include "cli.h"
-
-const cli_case cli_cases[] = {
-    {"sinc", "MLP inverse of sin(x)/x, answers y* = 0.95 (article case 1)",
-     case_sinc_train, case_sinc_bench},
-    {"sinc-kan", "KAN inverse of sin(x)/x at y = 0.95; --range: y in [0.3, 1] vs an MLP",
-     case_sinc_kan_train, case_sinc_kan_bench},
-    {"spend", "data inverse: spend -> customer traits -> segments (article's last case)",
-     case_spend_train, case_spend_bench},
-    {"roots", "all-roots queries on the three-root function, evaluator vs C",
-     NULL, bench_roots},
-    {NULL, NULL, NULL, NULL},
-};
+#include "innx/problem_ini.h"
 
 static const char usage[] =
-    "usage: innx COMMAND [ARGS]\n"
+    "usage: innx [PROBLEM | --f 'FORMULA' --domain A:B] [--ascii] [--no-color] [--fps N]\n"
+    "       innx COMMAND [ARGS]\n"
     "\n"
     "innx trains inverse neural networks: given y = F(x), it learns G with\n"
     "F(G(y)) ~ y and turns what G proposes into polished, checked roots.\n"
+    "With no command it opens the explorer on the built-in three-roots problem.\n"
     "\n"
     "commands:\n"
-    "  train CASE [options]    train a built-in case headless and report\n"
-    "  bench CASE [options]    time a workload: median ms/step and GFLOP/s\n"
+    "  train PROBLEM [options] train a problem headless (through the same session\n"
+    "                          thread as the explorer) and report\n"
+    "  bench PROBLEM [options] time a problem's steps: median ms/step, GFLOP/s;\n"
+    "                          also `bench roots` (all-roots queries/s)\n"
+    "  problems [--show NAME]  list the built-in problems, or every setting of one\n"
     "  roots 'F' --domain A:B [--y Y] [--json]\n"
     "                          every root of F(x) = Y on [A, B], polished, checked\n"
     "  gen-spend [--seed S] [--rows N] [--out FILE.csv]\n"
@@ -36,91 +30,129 @@ static const char usage[] =
     "  --version               version and BLAS in use\n"
     "\n"
     "options of train and bench:\n"
-    "  --steps N        override the recipe's step count\n"
+    "  --steps N        steps of every stage (spend: forward N, inverse 2N)\n"
     "  --seed S         random seed (a seed fixes a run)\n"
     "  --json           print one JSON object on stdout instead of text\n"
     "  --quiet          no loss lines or progress\n"
-    "  --threads N      threads for the large products (default: all cores)\n"
-    "  --repeats N      bench: timed steps (default 200)\n"
-    "  --profile        bench spend: time of every graph node on stderr\n"
+    "  --threads N      graph threads (default: chosen from the batch size)\n"
+    "  --repeats N      bench: timed steps per stage (default 200)\n"
+    "  --profile        bench: time of every graph node on stderr\n"
     "  --model SPEC     the inverse network, e.g. mlp:1-64-64-1/tanh, kan:1-32-32-1/g5k3\n"
     "  --range          sinc-kan: solve y in [0.3, 1.0] and compare with an MLP\n"
-    "  --no-box         sinc: drop the box term on the sample domain\n"
-    "  --constant-lr    sinc: keep Adam's lr fixed (the article's schedule)\n"
+    "  --no-box         drop the box term (lambda 0)\n"
+    "  --constant-lr    keep Adam's lr fixed (sinc: the article's schedule)\n"
     "  --data FILE.csv  spend: the table (default: the built-in data/spend.csv)\n"
     "  --x A,B,C        spend: trait columns (default age,education,income)\n"
     "  --y NAME         spend: target column (default spend)\n"
     "  --drop-bad-rows  spend: skip rows with NaN/Inf or non-numbers, and say how many\n"
-    "  --joint          spend: fine-tune F and G together after the inverse fit\n"
+    "  --no-joint       spend: stop after the inverse fit (no joint fine-tune)\n"
+    "  --joint          spend: the joint fine-tune (the default; accepted for old scripts)\n"
     "  --out FILE.csv   spend: write the test part's predicted and real traits\n"
     "                   and segments (never over the --data file)\n"
     "\n"
     "exit status: 0 ok, 1 failure while running, 2 bad input.\n"
-    "See innx(1) for the cases, their figures and the JSON keys.\n";
+    "See innx(1) for the problems, the loss terms, the explorer's keys and the JSON keys.\n";
 
-static void list_cases(FILE *f, int want_bench)
+static void list_problems(FILE *f)
 {
-    fprintf(f, "cases:\n");
-    for (const cli_case *c = cli_cases; c->name; c++)
-        if (want_bench ? c->bench != NULL : c->train != NULL)
-            fprintf(f, "  %-14s %s\n", c->name, c->summary);
+    fprintf(f, "problems:\n");
+    for (size_t i = 0; problem_builtin_name(i); i++)
+        fprintf(f, "  %-14s %s\n", problem_builtin_name(i), problem_builtin_summary(i));
 }
 
-static int run_case(int argc, char **argv, int bench)
+static int run_problem(int argc, char **argv, int bench)
 {
     const char *cmd = argv[0];
     if (argc < 2 || argv[1][0] == '-') {
         if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-            printf("usage: innx %s CASE [options]\n", cmd);
-            list_cases(stdout, bench);
+            printf("usage: innx %s PROBLEM [options]\n", cmd);
+            list_problems(stdout);
             return CLI_EXIT_OK;
         }
-        cli_error(CLI_EXIT_USAGE, cmd, "which case? (innx %s CASE)", cmd);
-        list_cases(stderr, bench);
+        cli_error(CLI_EXIT_USAGE, cmd, "which problem? (innx %s PROBLEM)", cmd);
+        list_problems(stderr);
         return CLI_EXIT_USAGE;
     }
-    for (const cli_case *c = cli_cases; c->name; c++) {
-        if (strcmp(c->name, argv[1]) != 0)
-            continue;
-        int (*fn)(const cli_opts *) = bench ? c->bench : c->train;
-        if (!fn)
-            return cli_error(CLI_EXIT_USAGE, cmd, "case '%s' has no %s", c->name, cmd);
-        cli_opts o;
-        char where[64];
-        snprintf(where, sizeof where, "%s %s", cmd, c->name);
+    char where[64];
+    snprintf(where, sizeof where, "%s %s", cmd, argv[1]);
+    cli_opts o;
+    if (bench && !strcmp(argv[1], "roots")) {
         if (cli_parse_opts(where, argc, argv, 2, &o) != 0)
             return CLI_EXIT_USAGE;
-        return fn(&o);
+        return bench_roots(&o);
     }
-    cli_error(CLI_EXIT_USAGE, cmd, "unknown case '%s'", argv[1]);
-    list_cases(stderr, bench);
-    return CLI_EXIT_USAGE;
+    problem p;
+    innx_err err;
+    if (problem_builtin(argv[1], &p, &err) != 0) {
+        cli_error(CLI_EXIT_USAGE, cmd, "%s", err.msg);
+        return CLI_EXIT_USAGE;
+    }
+    if (cli_parse_opts(where, argc, argv, 2, &o) != 0 || cli_apply_opts(&o, where, &p) != 0)
+        return CLI_EXIT_USAGE;
+    if (o.range && strcmp(p.name, "sinc-kan") != 0)
+        return cli_error(CLI_EXIT_USAGE, where, "--range is for sinc-kan");
+    if (bench)
+        return cli_bench(&o, where, &p);
+    if (o.range)
+        return case_sinc_kan_range(&o, &p);
+    if (p.batch == PROBLEM_BATCH_TABLE)
+        return case_spend_train(&o, &p);
+    if (p.input != PROBLEM_IN_Y)
+        return case_latent_train(&o, &p);
+    return case_point_train(&o, &p);
+}
+
+int cmd_problems(int argc, char **argv)
+{
+    if (argc == 1) {
+        for (size_t i = 0; problem_builtin_name(i); i++)
+            printf("%-14s %s\n", problem_builtin_name(i), problem_builtin_summary(i));
+        return CLI_EXIT_OK;
+    }
+    if (argc == 3 && !strcmp(argv[1], "--show")) {
+        problem p;
+        innx_err err;
+        if (problem_builtin(argv[2], &p, &err) != 0)
+            return cli_error(CLI_EXIT_USAGE, "problems", "%s", err.msg);
+        return problem_ini_write(&p, stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    }
+    return cli_error(CLI_EXIT_USAGE, "problems", "usage: innx problems [--show NAME]");
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs(usage, stdout);
-        return CLI_EXIT_OK;
+    if (argc < 2 || argv[1][0] == '-' || problem_builtin_name(0) == NULL) {
+        if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+            fputs(usage, stdout);
+            list_problems(stdout);
+            return CLI_EXIT_OK;
+        }
+        if (argc >= 2 && !strcmp(argv[1], "--version")) {
+            printf("innx %s (BLAS: %s)\n", PACKAGE_VERSION, INNX_BLAS_NAME);
+            return CLI_EXIT_OK;
+        }
+        return cli_explore(argc, argv);
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+    if (!strcmp(cmd, "help")) {
         fputs(usage, stdout);
-        list_cases(stdout, 0);
-        return CLI_EXIT_OK;
-    }
-    if (!strcmp(cmd, "--version")) {
-        printf("innx %s (BLAS: %s)\n", PACKAGE_VERSION, INNX_BLAS_NAME);
+        list_problems(stdout);
         return CLI_EXIT_OK;
     }
     if (!strcmp(cmd, "roots"))
         return cmd_roots(argc - 1, argv + 1);
     if (!strcmp(cmd, "gen-spend"))
         return cmd_gen_spend(argc - 1, argv + 1);
+    if (!strcmp(cmd, "problems"))
+        return cmd_problems(argc - 1, argv + 1);
     if (!strcmp(cmd, "train"))
-        return run_case(argc - 1, argv + 1, 0);
+        return run_problem(argc - 1, argv + 1, 0);
     if (!strcmp(cmd, "bench"))
-        return run_case(argc - 1, argv + 1, 1);
-    cli_error(CLI_EXIT_USAGE, cmd, "unknown command (see innx --help)");
+        return run_problem(argc - 1, argv + 1, 1);
+    problem p;
+    innx_err err;
+    if (problem_builtin(cmd, &p, &err) == 0)
+        return cli_explore(argc, argv);
+    cli_error(CLI_EXIT_USAGE, cmd, "unknown command or problem (see innx --help)");
     return CLI_EXIT_USAGE;
 }

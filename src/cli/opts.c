@@ -10,7 +10,7 @@
 
 enum { OPT_STEPS = 256, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_THREADS, OPT_DATA, OPT_X, OPT_Y,
        OPT_OUT, OPT_DROP, OPT_JOINT, OPT_REPEATS, OPT_MODEL, OPT_RANGE, OPT_NO_BOX,
-       OPT_ROWS, OPT_PROFILE, OPT_CONSTANT_LR };
+       OPT_ROWS, OPT_PROFILE, OPT_CONSTANT_LR, OPT_NO_JOINT, OPT_SET };
 
 static int parse_long(const char *cmd, const char *name, const char *s, long lo, long hi, long *v)
 {
@@ -38,6 +38,8 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         {"out", required_argument, 0, OPT_OUT},
         {"drop-bad-rows", no_argument, 0, OPT_DROP},
         {"joint", no_argument, 0, OPT_JOINT},
+        {"no-joint", no_argument, 0, OPT_NO_JOINT},
+        {"set", required_argument, 0, OPT_SET},
         {"repeats", required_argument, 0, OPT_REPEATS},
         {"model", required_argument, 0, OPT_MODEL},
         {"range", no_argument, 0, OPT_RANGE},
@@ -84,6 +86,12 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         case OPT_OUT: o->out = optarg; break;
         case OPT_DROP: o->drop_bad_rows = 1; break;
         case OPT_JOINT: o->joint = 1; break;
+        case OPT_NO_JOINT: o->no_joint = 1; break;
+        case OPT_SET:
+            if (o->n_set == sizeof o->set / sizeof *o->set)
+                return cli_error(CLI_EXIT_USAGE, cmd, "--set: at most %zu", sizeof o->set / sizeof *o->set);
+            o->set[o->n_set++] = optarg;
+            break;
         case OPT_MODEL: o->model = optarg; break;
         case OPT_RANGE: o->range = 1; break;
         case OPT_NO_BOX: o->no_box = 1; break;

@@ -50,6 +50,9 @@ void cli_progress(const cli_opts *o, const char *what, long step, long total, do
         fputs("\r\033[K", stderr);
         return;
     }
-    fprintf(stderr, "\r\033[K%s: step %ld/%ld  loss %.3e", what, step, total, loss);
+    if (total > 0)
+        fprintf(stderr, "\r\033[K%s: step %ld/%ld  loss %.3e", what, step, total, loss);
+    else
+        fprintf(stderr, "\r\033[K%s: step %ld  loss %.3e", what, step, loss);
     fflush(stderr);
 }

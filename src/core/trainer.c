@@ -20,6 +20,7 @@
  * that leaves the tanh units saturated for good (sinc, seed 2 on one
  * thread: 8.8e-4 to 0.17 within ten steps at step 8025). */
 #define BLOWUP 10.0
+#define BLOWUP_FLOOR 1e-4
 /* Without checkpoints that answer, the weights are still scored this often
  * so that a rollback has somewhere to go. */
 #define SAFETY_INTERVAL 100
@@ -64,7 +65,7 @@ struct trainer {
     int early_on, ema_on, best_on, answers_by_best, finished_stage, stop;
     int trained_on;       /* past the plan: the last lr holds */
     long ck_every, best_at, rolled_at;
-    double term[TERM_N], loss;
+    double term[TERM_N], loss, first_loss;
     double lambda[TERM_N];
     trainer_history hist;
     size_t n_rollbacks;
@@ -331,15 +332,26 @@ static int build_f(trainer *t, graph *g, int x, int nn1_trainable)
     return t->f ? expr_build_graph(t->f, g, x) : nn_build(t->F, g, x, nn1_trainable);
 }
 
+/* xcyc costs a second pass of G over the batch (twice sinc's step), so
+ * it is built only while its lambda is not 0: the first time a user sets
+ * it, the stage's graph is rebuilt once (the weights and Adam's moments
+ * stay). Every other term is built always and reported at lambda 0. */
+static int want_xcyc(const trainer *t) { return problem_term_applies(&t->p, TERM_XCYC) && t->lambda[TERM_XCYC] > 0; }
+
 static int build_stage(trainer *t, size_t i, innx_err *err)
 {
     const problem *p = &t->p;
     const problem_stage *ps = &p->stages[i];
     stage_graph *s = &t->sg[i];
+    optim_adam *keep = s->adam;   /* a rebuild keeps Adam's moments */
+    free(s->joint.val);
+    free(s->joint.grad);
+    graph_free(s->g);
     memset(s, 0, sizeof *s);
+    s->adam = keep;
     for (int k = 0; k < TERM_N; k++)
         s->term[k] = s->lam[k] = -1;
-    s->xs = s->zlo = s->zhi = s->zc = s->lo = s->hi = s->sq_lo = s->sq_span = s->xhat = -1;
+    s->gin = s->y = s->xs = s->zlo = s->zhi = s->zc = s->lo = s->hi = s->sq_lo = s->sq_span = s->xhat = -1;
     if (!(s->g = graph_alloc()))
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     graph *g = s->g;
@@ -370,7 +382,7 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
         }
         if (s->xs < 0 && (table || p->batch == PROBLEM_BATCH_GRID_X ||
                           (p->batch == PROBLEM_BATCH_UNIFORM && p->input == PROBLEM_IN_Y &&
-                           problem_term_applies(p, TERM_XCYC))))
+                           want_xcyc(t))))
             s->xs = graph_feed(g, n, d);
         int x = s->xhat = build_g(t, s, g, s->gin);
         int fx = build_f(t, g, x, ps->kind == PROBLEM_STAGE_JOINT);
@@ -381,7 +393,7 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
                                   : graph_mean(g, graph_square(g, graph_sub(g, fx, y)));
         if (problem_term_applies(p, TERM_RECON) && s->xs >= 0)
             s->term[TERM_RECON] = graph_mse(g, x, s->xs);
-        if (problem_term_applies(p, TERM_XCYC) && s->xs >= 0) {
+        if (want_xcyc(t) && s->xs >= 0) {
             int back = build_g(t, s, g, build_f(t, g, s->xs, 0));
             s->term[TERM_XCYC] = graph_mse(g, back, s->xs);
         }
@@ -465,7 +477,8 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
     } else if (p->batch != PROBLEM_BATCH_UNIFORM && fill_fixed_batch(t, s, err) != 0) {
         return INNX_EINVAL;
     }
-    s->adam = optim_adam_alloc(s->params, OPTIM_ADAM_DEFAULTS(ps->lr));
+    if (!s->adam)
+        s->adam = optim_adam_alloc(s->params, OPTIM_ADAM_DEFAULTS(ps->lr));
     if (!s->adam)
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     return 0;
@@ -755,6 +768,14 @@ trainer_state trainer_step(trainer *t)
 {
     if (t->state != TRAINER_RUNNING)
         return t->state;
+    if (want_xcyc(t) && t->sg[t->stage].term[TERM_XCYC] < 0 &&
+        t->p.stages[t->stage].kind != PROBLEM_STAGE_FORWARD) {
+        innx_err err;
+        if (build_stage(t, t->stage, &err) != 0) {
+            t->lambda[TERM_XCYC] = 0;   /* out of memory: go on without it */
+            build_stage(t, t->stage, &err);
+        }
+    }
     const problem_stage *ps = &t->p.stages[t->stage];
     stage_graph *s = &t->sg[t->stage];
     if (t->p.batch == PROBLEM_BATCH_UNIFORM)
@@ -774,12 +795,16 @@ trainer_state trainer_step(trainer *t)
     if (t->stage_steps == 0 && isfinite(loss) && t->best.best_step == 0) {
         optim_early_step(&t->best, s->params, loss);
         t->best_at = t->steps;
+        t->first_loss = loss;
     }
     /* A rollback needs a scored checkpoint to go to; restarted Adam's first
      * steps are a shock of their own, so no second one within an interval
      * unless the loss is not a number at all. */
     int calm = t->n_rollbacks == 0 || t->steps - t->rolled_at > t->ck_every;
-    if (t->best.best_step > 0 && (!isfinite(loss) || (calm && loss > BLOWUP * t->best.best))) {
+    /* ...and a jump from the float floor of the loss is noise, not a
+     * blow-up: it must also be large against the stage's first loss. */
+    int large = loss > BLOWUP * t->best.best && loss > BLOWUP_FLOOR * t->first_loss;
+    if (t->best.best_step > 0 && (!isfinite(loss) || (calm && large))) {
         rollback(t, isfinite(loss) ? "blow-up" : "non-finite loss", loss);
         t->steps++;
         t->stage_steps++;
@@ -955,4 +980,61 @@ void trainer_roots_fn(void *ctx, const double *x, size_t n, double *f, double *d
 {
     trainer *t = ctx;
     expr_eval_array(t->f, x, n, f, df);
+}
+
+/* Central differences of the loss on the current batch against one
+ * backward pass, over every stride-th entry of each trainable parameter;
+ * the loss is float, so eps is not tiny. */
+double trainer_check_grad(trainer *t, size_t stride, double eps)
+{
+    stage_graph *s = &t->sg[t->stage];
+    const optim_params *p = s->params;
+    set_lambdas(t);
+    graph_forward(s->g);
+    graph_backward(s->g);
+    double worst = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        gsl_matrix_float *W = p->val[i], *G = p->grad[i];
+        size_t len = W->size1 * W->size2;
+        for (size_t e = i % (stride ? stride : 1); e < len; e += stride ? stride : 1) {
+            float w = W->data[e];
+            double a = G->data[e];
+            W->data[e] = (float)(w + eps);
+            double up = forward_loss(t);
+            W->data[e] = (float)(w - eps);
+            double down = forward_loss(t);
+            W->data[e] = w;
+            double n = (up - down) / ((double)(float)(w + eps) - (double)(float)(w - eps));
+            double err = fabs(a - n) / fmax(1.0, fmax(fabs(a), fabs(n)));
+            if (!(err <= worst))
+                worst = err;
+        }
+    }
+    forward_loss(t);
+    return worst;
+}
+
+double trainer_eval_loss(trainer *t)
+{
+    int swapped = answer_swap(t);
+    set_lambdas(t);
+    double loss = forward_loss(t);
+    if (swapped)
+        answer_swap(t);
+    return loss;
+}
+
+int trainer_profile(trainer *t, int on)
+{
+    for (size_t i = 0; i < t->p.n_stages; i++)
+        if (graph_profile(t->sg[i].g, on) != 0)
+            return INNX_ENOMEM;
+    return 0;
+}
+
+void trainer_profile_print(const trainer *t, FILE *f)
+{
+    static const char *const kinds[] = {"forward fit", "inverse fit", "joint fine-tune"};
+    for (size_t i = 0; i < t->p.n_stages; i++)
+        graph_profile_print(t->sg[i].g, f, kinds[t->p.stages[i].kind]);
 }

@@ -1,0 +1,74 @@
+/* explore.c: `innx [PROBLEM | --f 'FORMULA' --domain A:B] [--ascii]
+ * [--no-color] [--fps N]`: picks the problem and opens the explorer. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "tui.h"
+
+static int parse_domain(const char *s, double *a, double *b)
+{
+    char *end;
+    errno = 0;
+    *a = strtod(s, &end);
+    if (end == s || *end != ':')
+        return -1;
+    const char *t = end + 1;
+    *b = strtod(t, &end);
+    return errno || end == t || *end ? -1 : 0;
+}
+
+int cli_explore(int argc, char **argv)
+{
+    const char *where = "explorer", *name = PROBLEM_DEFAULT, *formula = NULL, *domain = NULL;
+    tui_opts o = {0, 0, 10, 0};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--ascii")) {
+            o.ascii = 1;
+        } else if (!strcmp(a, "--no-color")) {
+            o.no_color = 1;
+        } else if (!strcmp(a, "--fps") || !strcmp(a, "--f") || !strcmp(a, "--domain") ||
+                   !strcmp(a, "--frames")) {
+            if (i + 1 >= argc)
+                return cli_error(CLI_EXIT_USAGE, where, "option '%s' needs a value", a);
+            const char *v = argv[++i];
+            if (!strcmp(a, "--f")) {
+                formula = v;
+            } else if (!strcmp(a, "--domain")) {
+                domain = v;
+            } else {
+                char *end;
+                double x = strtod(v, &end);
+                if (end == v || *end || !(x >= 1 && x <= 60))
+                    return cli_error(CLI_EXIT_USAGE, where, "%s: '%s' is not a number in [1, 60]", a,
+                                     v);
+                if (!strcmp(a, "--fps"))
+                    o.fps = x;
+                else
+                    o.max_frames = (long)x;
+            }
+        } else if (a[0] == '-') {
+            return cli_error(CLI_EXIT_USAGE, where, "unknown option '%s' (see innx --help)", a);
+        } else if (i == 1) {
+            name = a;
+        } else {
+            return cli_error(CLI_EXIT_USAGE, where, "unexpected argument '%s'", a);
+        }
+    }
+    problem p;
+    innx_err err;
+    if (formula || domain) {
+        double lo, hi;
+        if (!formula || !domain)
+            return cli_error(CLI_EXIT_USAGE, where, "--f FORMULA and --domain A:B go together");
+        if (parse_domain(domain, &lo, &hi) != 0)
+            return cli_error(CLI_EXIT_USAGE, where, "--domain: '%s' is not A:B", domain);
+        if (problem_from_formula(formula, lo, hi, &p, &err) != 0)
+            return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+    } else if (problem_builtin(name, &p, &err) != 0) {
+        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+    }
+    return tui_run(&p, &o);
+}

@@ -1,0 +1,218 @@
+/* run.c: what every headless `train` and `bench` shares: the options laid
+ * over a problem, a run through the session thread, and the step timer. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "innx/problem_ini.h"
+#include "innx/session.h"
+
+int cli_apply_opts(const cli_opts *o, const char *where, problem *p)
+{
+    innx_err err;
+    if (o->seed >= 0)
+        p->seed = (unsigned long)o->seed;
+    if (o->threads > 0)
+        p->threads = o->threads;
+    if (o->steps > 0) {
+        if (p->batch == PROBLEM_BATCH_TABLE) {
+            /* the recipe's forward : inverse = 1 : 2 */
+            for (size_t i = 0; i < p->n_stages; i++)
+                if (p->stages[i].kind == PROBLEM_STAGE_FORWARD)
+                    p->stages[i].steps = o->steps;
+                else if (p->stages[i].kind == PROBLEM_STAGE_INVERSE)
+                    p->stages[i].steps = 2 * o->steps;
+        } else {
+            for (size_t i = 0; i < p->n_stages; i++)
+                p->stages[i].steps = o->steps;
+        }
+    }
+    if (o->model)
+        snprintf(p->model, sizeof p->model, "%s", o->model);
+    if (o->no_box)
+        p->lambda[TERM_BOX] = 0;
+    if (o->constant_lr)
+        for (size_t i = 0; i < p->n_stages; i++)
+            p->stages[i].schedule = PROBLEM_LR_CONSTANT;
+    if (p->batch != PROBLEM_BATCH_TABLE && (o->data || o->x_cols || o->y_col || o->drop_bad_rows || o->out ||
+                                            o->no_joint))
+        return cli_error(CLI_EXIT_USAGE, where, "--data, --x, --y, --drop-bad-rows, --out and --no-joint are for table problems");
+    if (p->batch == PROBLEM_BATCH_TABLE) {
+        if (!o->data && (o->x_cols || o->y_col || o->drop_bad_rows))
+            return cli_error(CLI_EXIT_USAGE, where, "--x, --y and --drop-bad-rows need --data FILE.csv");
+        if (o->data)
+            snprintf(p->table, sizeof p->table, "%s", o->data);
+        p->drop_bad_rows = o->drop_bad_rows;
+        if (o->y_col)
+            snprintf(p->y_column, sizeof p->y_column, "%s", o->y_col);
+        if (o->no_joint && p->n_stages == 3)
+            p->n_stages = 2;
+        if (o->x_cols) {
+            char **names;
+            size_t d;
+            if (dataset_split_names(o->x_cols, &names, &d, &err) != 0)
+                return cli_error(CLI_EXIT_USAGE, where, "--x: %s", err.msg);
+            if (d > PROBLEM_MAX_X) {
+                dataset_free_names(names, d);
+                return cli_error(CLI_EXIT_USAGE, where, "--x: at most %d columns", PROBLEM_MAX_X);
+            }
+            snprintf(p->x_columns, sizeof p->x_columns, "%s", o->x_cols);
+            /* the article's plausible ranges for its traits; other
+             * columns take the range seen in the data */
+            static const struct { const char *name; double lo, hi; } known[] = {
+                {"age", 18, 93}, {"education", 1, 10}, {"income", 0, 300000}};
+            p->x_dim = d;
+            for (size_t j = 0; j < d; j++) {
+                p->x_lo[j] = p->x_hi[j] = 0;
+                for (size_t b = 0; b < sizeof known / sizeof *known; b++)
+                    if (!strcmp(names[j], known[b].name)) {
+                        p->x_lo[j] = known[b].lo;
+                        p->x_hi[j] = known[b].hi;
+                    }
+            }
+            dataset_free_names(names, d);
+            if (!o->model)
+                snprintf(p->model, sizeof p->model, "mlp:1-64-64-%zu/tanh", d);
+            snprintf(p->forward_model, sizeof p->forward_model, "mlp:%zu-64-64-1/relu", d);
+        }
+    }
+    /* --set last: it overrides everything, as a problem file would */
+    for (size_t i = 0; i < o->n_set; i++)
+        if (problem_ini_set(p, o->set[i], &err) != 0)
+            return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+    return 0;
+}
+
+/* Rollbacks are reported as they happen: a user should see a run recover. */
+static void report_rollbacks(const cli_opts *o, const session_snapshot *s, size_t *seen)
+{
+    for (; *seen < s->n_rollbacks; (*seen)++)
+        if (!o->json && !o->quiet) {
+            cli_progress(o, "", -1, 0, 0);
+            printf("step %6ld  %s\n", s->rollbacks[*seen].step, s->rollbacks[*seen].why);
+        }
+}
+
+trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long log_every, double *secs,
+                   double *stage_secs)
+{
+    innx_err err;
+    double t0 = cli_now();
+    session *s = session_start(p, SESSION_NO_REPORT, &err);
+    if (!s) {
+        cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+        return NULL;
+    }
+    session_snapshot *snap = malloc(sizeof *snap);
+    if (!snap) {
+        session_free(s);
+        cli_error(CLI_EXIT_FAIL, where, "out of memory");
+        return NULL;
+    }
+    size_t seen = 0, stage = 0;
+    long next_log = 0;
+    double stage_t0 = t0;
+    if (stage_secs)
+        for (size_t i = 0; i < PROBLEM_MAX_STAGES; i++)
+            stage_secs[i] = 0;
+    for (;;) {
+        session_state st = session_wait(s, 0.1);
+        session_snapshot_copy(s, snap);
+        report_rollbacks(o, snap, &seen);
+        if (log_every > 0 && !o->json && !o->quiet && snap->step >= next_log && snap->step > 0) {
+            cli_progress(o, "", -1, 0, 0);
+            printf("step %6ld  stage %zu/%zu  loss %.6e  lr %.3g\n", snap->step, snap->stage + 1, snap->n_stages,
+                   snap->loss, snap->lr);
+            fflush(stdout);
+            next_log = (snap->step / log_every + 1) * log_every;
+        }
+        cli_progress(o, p->name, snap->step, -1, snap->loss);
+        int over = st != SESSION_RUNNING && st != SESSION_PAUSED;
+        /* stage times to the snapshot's resolution (50 ms) */
+        if (stage_secs && (snap->stage != stage || over)) {
+            double now = cli_now();
+            stage_secs[stage] = now - stage_t0;
+            stage_t0 = now;
+            stage = snap->stage;
+        }
+        if (over)
+            break;
+    }
+    cli_progress(o, "", -1, 0, 0);
+    free(snap);
+    trainer *t = session_detach(s);
+    *secs = cli_now() - t0;
+    return t;
+}
+
+int cli_bench(const cli_opts *o, const char *where, problem *p)
+{
+    innx_err err;
+    long reps = o->repeats > 0 ? o->repeats : 200;
+    /* every timed step a full one: no early stop, no stage end */
+    for (size_t i = 0; i < p->n_stages; i++) {
+        p->stages[i].patience = 0;
+        p->stages[i].steps = reps + 100;
+    }
+    trainer *t = trainer_alloc(p, &err);
+    if (!t)
+        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+    double *ms = malloc((size_t)reps * sizeof *ms);
+    if (!ms || (o->profile && trainer_profile(t, 1) != 0)) {
+        free(ms);
+        trainer_free(t);
+        return cli_error(CLI_EXIT_FAIL, where, "out of memory");
+    }
+    if (!o->json)
+        printf("%s: G %s, batch %zu, %ld timed steps per stage\n", where, p->model,
+               p->batch == PROBLEM_BATCH_TABLE ? trainer_get_data(t)->n_train : p->batch_n, reps);
+    json_out j;
+    if (o->json) {
+        json_begin(&j, stdout);
+        json_str(&j, "workload", p->name);
+        json_str(&j, "model", p->model);
+        json_int(&j, "batch", (long)(p->batch == PROBLEM_BATCH_TABLE ? trainer_get_data(t)->n_train : p->batch_n));
+        json_int(&j, "steps", reps);
+    }
+    static const char *const kinds[] = {"forward", "inverse", "joint"};
+    for (size_t st = 0; st < p->n_stages; st++) {
+        /* warm-up: first-touch page faults and BLAS buffers */
+        for (int w = 0; w < 5; w++)
+            trainer_step(t);
+        for (long i = 0; i < reps; i++) {
+            double a = cli_now();
+            trainer_step(t);
+            ms[i] = 1e3 * (cli_now() - a);
+        }
+        double med = cli_median(ms, (size_t)reps), p10 = ms[reps / 10], p90 = ms[(reps * 9) / 10];
+        double gflops = trainer_flops(t) / (med * 1e-3) / 1e9;
+        const char *kind = kinds[p->stages[st].kind];
+        if (o->json) {
+            char key[64];
+            if (p->n_stages == 1) {
+                json_num(&j, "ms_per_step", med);
+                json_num(&j, "ms_p10", p10);
+                json_num(&j, "ms_p90", p90);
+                json_num(&j, "gflops", gflops);
+            } else {
+                snprintf(key, sizeof key, "ms_per_step_%s", kind);
+                json_num(&j, key, med);
+                snprintf(key, sizeof key, "gflops_%s", kind);
+                json_num(&j, key, gflops);
+            }
+        } else {
+            printf("%-8s median %.3f ms/step (p10 %.3f, p90 %.3f), %.2f GFLOP/s\n", kind, med, p10, p90, gflops);
+        }
+        if (st + 1 < p->n_stages)
+            trainer_next_stage(t);
+    }
+    if (o->json)
+        json_end(&j);
+    if (o->profile)
+        trainer_profile_print(t, stderr);
+    free(ms);
+    trainer_free(t);
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,39 @@
+#!/bin/sh
+# cli_problems.sh: the built-in problems as a user meets them: the list, each
+# one's settings (equal to the shipped data/NAME.inn), --set, and the
+# three-roots report with its figures.
+set -u
+innx="${top_builddir:-.}/src/innx"
+src="${top_srcdir:-.}"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+list=$("$innx" problems) || fail "problems exited $?"
+[ "$(echo "$list" | wc -l)" -eq 4 ] || fail "want 4 problems: $list"
+for n in three-roots sinc sinc-kan spend; do
+    echo "$list" | grep -q "^$n " || fail "$n not listed: $list"
+    "$innx" problems --show "$n" | cmp -s - "$src/data/$n.inn" || fail "--show $n differs from data/$n.inn"
+done
+"$innx" problems --show nope 2>/dev/null; [ $? -eq 2 ] || fail "unknown problem must exit 2"
+
+# the article's latent case: three clusters, each polished to its root
+json=$("$innx" train three-roots --json) || fail "train three-roots exited $?"
+for k in roots clusters top5 mae rmse loss steps stopped_early seconds residual_raw bracketed ci_lo ci_hi; do
+    echo "$json" | grep -q "\"$k\":" || fail "--json lacks $k: $json"
+done
+for r in 0.39702861 2.59522633 6.90769652; do
+    echo "$json" | grep -q "\"x\":$r" || fail "root $r missing: $json"
+done
+echo "$json" | grep -q '"stopped_early":true' || fail "no early stop: $json"
+out=$("$innx" train three-roots) || fail "text report exited $?"
+echo "$out" | grep -q "roots of f(x) = 0: 0.3970286 2.5952263 6.9076965" || fail "text roots: $out"
+
+# --set overrides any entry; an unknown key is named with the nearest one
+json=$("$innx" train three-roots --set stage1.steps=40 --set loss.center=0 --json) || fail "--set exited $?"
+echo "$json" | grep -q '"steps":40' || fail "--set stage1.steps: $json"
+"$innx" train three-roots --set stage1.stps=5 2>err.$$; rc=$?
+[ $rc -eq 2 ] || fail "unknown --set key exit $rc"
+grep -q "did you mean 'steps'" err.$$ || fail "message: $(cat err.$$)"
+rm -f err.$$
+json=$("$innx" bench three-roots --repeats 20 --json) || fail "bench exited $?"
+echo "$json" | grep -q '"ms_per_step":' || fail "bench json: $json"
+echo "cli_problems: ok"

@@ -1,0 +1,378 @@
+/* test_trainer.c: the engine: every loss term's gradient, bit-for-bit
+ * determinism, live lambdas, schedules, checkpoints, forced blow-ups rolled
+ * back, the history's bounded memory, and the cases shortened. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "innx/report.h"
+#include "innx/roots.h"
+#include "innx/trainer.h"
+
+#define ROOT_095 0.5519109786218621  /* sin(x)/x = 0.95, x > 0 */
+static const double three_roots[3] = {0.3970286, 2.5952263, 6.9076965};
+
+static trainer *make(const problem *p)
+{
+    innx_err e;
+    trainer *t = trainer_alloc(p, &e);
+    if (!t)
+        fail_msg("%s", e.msg);
+    return t;
+}
+
+static problem builtin(const char *name)
+{
+    problem p;
+    innx_err e;
+    if (problem_builtin(name, &p, &e) != 0)
+        fail_msg("%s", e.msg);
+    return p;
+}
+
+/* A small sinc: 300 points, a small net, so that tests run in moments. */
+static problem small_sinc(void)
+{
+    problem p = builtin("sinc");
+    snprintf(p.model, sizeof p.model, "mlp:1-16-1/tanh");
+    p.batch_n = 300;
+    p.stages[0].steps = 300;
+    p.stages[0].ema_decay = 0;
+    p.stages[0].checkpoint = 10;
+    return p;
+}
+
+/* Same problem, seed and threads: the same bits; another seed not. */
+static void test_determinism(void **state)
+{
+    (void)state;
+    problem p = builtin("three-roots");
+    trainer *a = make(&p), *b = make(&p);
+    p.seed = 1;
+    trainer *d = make(&p);
+    int differs = 0;
+    for (int s = 0; s < 200; s++) {
+        trainer_step(a);
+        trainer_step(b);
+        trainer_step(d);
+        assert_true(trainer_loss(a) == trainer_loss(b));
+        for (int k = 0; k < TERM_N; k++) {
+            double x = trainer_term(a, k), y = trainer_term(b, k);
+            assert_memory_equal(&x, &y, sizeof x);
+        }
+        differs |= trainer_loss(a) != trainer_loss(d);
+    }
+    assert_true(differs);
+    trainer_free(a);
+    trainer_free(b);
+    trainer_free(d);
+}
+
+static double weighted_sum(const trainer *t)
+{
+    double sum = 0;
+    for (int k = 0; k < TERM_N; k++)
+        if (trainer_term_active(t, k))
+            sum += trainer_lambda(t, k) * trainer_term(t, k);
+    return sum;
+}
+
+/* Every term is reported every step, also when its lambda is 0; the total
+ * is the lambda-weighted sum, and a lambda set between two steps takes
+ * effect at the next one without any rebuild. */
+static void test_live_lambdas(void **state)
+{
+    (void)state;
+    problem p = builtin("three-roots");
+    trainer *t = make(&p);
+    trainer_step(t);
+    assert_true(trainer_term_active(t, TERM_CYC) && trainer_term_active(t, TERM_RANGE) &&
+                trainer_term_active(t, TERM_CENTER) && trainer_term_active(t, TERM_NORM) &&
+                trainer_term_active(t, TERM_BOX));
+    assert_false(trainer_term_active(t, TERM_FWD));
+    assert_false(trainer_term_active(t, TERM_RECON));
+    double norm = trainer_term(t, TERM_NORM);
+    assert_true(isfinite(norm) && norm > 0);   /* reported though its lambda is 0 */
+    assert_true(fabs(weighted_sum(t) - trainer_loss(t)) <= 1e-5 * trainer_loss(t));
+    trainer_set_lambda(t, TERM_NORM, 2.5);
+    assert_true(trainer_lambda(t, TERM_NORM) == 2.5);
+    trainer_step(t);
+    assert_true(fabs(weighted_sum(t) - trainer_loss(t)) <= 1e-5 * trainer_loss(t));
+    trainer_set_lambda(t, TERM_NORM, -1);
+    trainer_set_lambda(t, TERM_NORM, NAN);
+    assert_true(trainer_lambda(t, TERM_NORM) == 2.5);
+    trainer_free(t);
+}
+
+/* Each term alone at lambda 1: the gradient through the whole graph
+ * (formula or NN1, output transform, walls) matches central differences. */
+static void check_terms(problem p, const problem_term *terms, size_t n, size_t stride, int stage)
+{
+    for (size_t i = 0; i < n; i++) {
+        problem q = p;
+        for (int j = 0; j < TERM_N; j++)
+            q.lambda[j] = j == (int)terms[i] ? 1.0 : 0.0;
+        trainer *t = make(&q);
+        for (int s = 0; s < stage; s++)
+            trainer_next_stage(t);
+        assert_true(trainer_term_active(t, terms[i]));
+        for (int s = 0; s < 3; s++)   /* off the initial weights */
+            trainer_step(t);
+        double err = trainer_check_grad(t, stride, 1e-2);
+        if (!(err < 2e-2))
+            fail_msg("%s, term %s: gradient error %g", p.name, problem_term_name(terms[i]), err);
+        trainer_free(t);
+    }
+}
+
+static void test_term_gradients(void **state)
+{
+    (void)state;
+    problem p = builtin("three-roots");
+    snprintf(p.model, sizeof p.model, "mlp:1-8-8-1/tanh");
+    const problem_term latent[] = {TERM_CYC, TERM_RANGE, TERM_CENTER, TERM_NORM, TERM_BOX};
+    check_terms(p, latent, 5, 3, 0);
+    /* squashed output, x near the walls */
+    p.output = PROBLEM_OUT_SQUASH;
+    check_terms(p, latent, 5, 3, 0);
+    problem s = small_sinc();
+    snprintf(s.model, sizeof s.model, "mlp:1-8-8-1/tanh");
+    s.batch_n = 64;
+    const problem_term point[] = {TERM_CYC, TERM_RECON, TERM_XCYC, TERM_BOX, TERM_NORM};
+    check_terms(s, point, 5, 3, 0);
+    s.box_quadratic = 1;
+    check_terms(s, point + 3, 1, 3, 0);
+    /* a table: NN1 as F, three traits (smooth applies), all three stages */
+    problem d = builtin("spend");
+    snprintf(d.model, sizeof d.model, "mlp:1-8-3/tanh");
+    snprintf(d.forward_model, sizeof d.forward_model, "mlp:3-8-1/relu");
+    const problem_term fwd[] = {TERM_FWD};
+    check_terms(d, fwd, 1, 5, 0);
+    const problem_term inv[] = {TERM_CYC, TERM_RECON, TERM_BOX, TERM_NORM, TERM_SMOOTH};
+    check_terms(d, inv, 5, 5, 1);
+    const problem_term joint[] = {TERM_FWD, TERM_CYC};
+    check_terms(d, joint, 2, 7, 2);
+}
+
+/* The lr follows MultiStepLR (x0.5 at 1/2 and 3/4 of the steps). */
+static void test_schedule(void **state)
+{
+    (void)state;
+    problem p = small_sinc();
+    p.stages[0].steps = 200;
+    p.stages[0].lr = 1e-2;
+    trainer *t = make(&p);
+    for (long s = 0; s < 199; s++) {
+        double want = s < 100 ? 1e-2 : s < 150 ? 5e-3 : 2.5e-3;
+        trainer_step(t);
+        /* trainer_lr is the lr the step just taken used, until the next */
+        assert_true(fabs(trainer_lr(t) - want) < 1e-15);
+    }
+    assert_int_equal(trainer_n_rollbacks(t), 0);
+    trainer_free(t);
+}
+
+/* The lowest-loss checkpoint answers after the end, even when Adam at a
+ * reckless lr ends higher. */
+static void test_checkpoints_answer(void **state)
+{
+    (void)state;
+    problem p = small_sinc();
+    p.stages[0].steps = 200;
+    p.stages[0].lr = 3.0;
+    trainer *t = make(&p);
+    double best = INFINITY, last = NAN;
+    for (long s = 0; s < 199; s++) {
+        trainer_step(t);
+        if ((s + 1) % 10 == 0) {
+            last = trainer_eval_loss(t);
+            best = fmin(best, last);
+        }
+    }
+    trainer_step(t);
+    assert_true(trainer_finished(t));
+    assert_true(trainer_eval_loss(t) <= best);
+    assert_true(trainer_answer_step(t) > 0);
+    assert_true(last > best);   /* not monotone: a wrong restore would show */
+    trainer_free(t);
+}
+
+/* A thousandfold lr at mid-run blows the loss up: the trainer rolls back
+ * to the best checkpoint, restarts Adam, says where, and the answer is no
+ * worse than before; a second blow-up soon after also halves the lr; ten
+ * end the run diverged with the best weights in. */
+static void test_blowup_rolls_back(void **state)
+{
+    (void)state;
+    problem p = small_sinc();
+    p.stages[0].lr = 1e-2;
+    p.stages[0].schedule = PROBLEM_LR_CONSTANT;
+    trainer *t = make(&p);
+    for (int s = 0; s < 150; s++)
+        trainer_step(t);
+    double before = trainer_eval_loss(t);
+    trainer_kick_lr(t, 1000);
+    while (!trainer_finished(t))
+        trainer_step(t);
+    assert_true(trainer_n_rollbacks(t) >= 1);
+    const trainer_rollback *r = trainer_rollback_at(t, 0);
+    assert_true(r->step >= 150);
+    assert_non_null(strstr(r->why, "back to step"));
+    if (trainer_n_rollbacks(t) >= 2)
+        assert_true(trainer_lr(t) < 1e-2 * 1000);
+    assert_true(trainer_eval_loss(t) <= before * 1.5);
+    trainer_free(t);
+
+    /* a lambda a thousandfold too large blows it up for good: diverged */
+    t = make(&p);
+    for (int s = 0; s < 100; s++)
+        trainer_step(t);
+    trainer_kick_lr(t, 1e6);
+    trainer_set_lambda(t, TERM_CYC, 1e6);
+    while (!trainer_finished(t))
+        trainer_step(t);
+    assert_true(trainer_n_rollbacks(t) >= 2);
+    if (trainer_get_state(t) == TRAINER_DIVERGED)
+        assert_int_equal(trainer_n_rollbacks(t), TRAINER_MAX_ROLLBACKS);
+    double y = 0.5, x;
+    innx_err e;
+    assert_int_equal(trainer_eval_g(t, &y, 1, &x, &e), 0);
+    assert_true(isfinite(x));
+    trainer_free(t);
+}
+
+/* 40000 steps keep at most TRAINER_HIST_CAP points a series: neighbours
+ * merge in pairs and the stride doubles; the steps stay in order. */
+static void test_history_bounded(void **state)
+{
+    (void)state;
+    problem p;
+    innx_err e;
+    assert_int_equal(problem_from_formula("x", 0, 1, &p, &e), 0);
+    snprintf(p.model, sizeof p.model, "mlp:1-2-1/tanh");
+    p.batch_n = 2;
+    p.stages[0].steps = 40000;
+    p.stages[0].patience = 0;
+    trainer *t = make(&p);
+    while (!trainer_finished(t))
+        trainer_step(t);
+    const trainer_history *h = trainer_get_history(t);
+    assert_true(h->n <= TRAINER_HIST_CAP && h->n >= TRAINER_HIST_CAP / 4);
+    assert_true(h->stride >= 2 && (h->stride & (h->stride - 1)) == 0);
+    assert_int_equal(h->step[0], 0);
+    for (size_t i = 1; i < h->n; i++)
+        assert_int_equal(h->step[i] - h->step[i - 1], h->stride);
+    assert_true((long)h->n * h->stride + h->acc_n == 40000);
+    for (size_t i = 0; i < h->n; i++)
+        assert_true(isfinite(h->v[TERM_N][i]));
+    trainer_free(t);
+}
+
+/* 600 steps of the sinc recipe: G(0.95) lands near enough that Newton
+ * converges to the positive root at machine precision. */
+static void test_sinc_short(void **state)
+{
+    (void)state;
+    problem p = builtin("sinc");
+    p.stages[0].steps = 600;
+    trainer *t = make(&p);
+    trainer_step(t);
+    double first = trainer_loss(t);
+    while (!trainer_finished(t))
+        trainer_step(t);
+    assert_true(trainer_loss(t) < first / 100);
+    double y = 0.95, x, f;
+    innx_err e;
+    assert_int_equal(trainer_eval_g(t, &y, 1, &x, &e), 0);
+    trainer_roots_fn(t, &x, 1, &f, NULL);
+    assert_true(fabs(f - y) < 0.05);
+    roots_root r;
+    assert_int_equal(roots_polish(trainer_roots_fn, t, y, x, x - 0.5, x + 0.5, 1e-12, &r), 0);
+    assert_true(fabs(r.x - ROOT_095) < 1e-9);
+    trainer_free(t);
+}
+
+/* The article's latent case, whole: three clusters, each polished to its
+ * root; a query finds all three; after the end a lambda change trains on. */
+static void test_three_roots(void **state)
+{
+    (void)state;
+    problem p = builtin("three-roots");
+    trainer *t = make(&p);
+    while (!trainer_finished(t))
+        trainer_step(t);
+    assert_int_equal(trainer_get_state(t), TRAINER_EARLY_STOPPED);
+    long steps = trainer_steps(t);
+    assert_true(steps > 300 && steps < 8000);
+    report_latent r;
+    innx_err e;
+    assert_int_equal(report_latent_compute(t, 0, 3, &r, &e), 0);
+    assert_int_equal(r.k, 3);
+    for (int c = 0; c < 3; c++) {
+        assert_true(r.c[c].polished);
+        assert_true(fabs(r.c[c].root.x - three_roots[c]) < 1e-6);
+        assert_true(r.c[c].root.residual <= 1e-12);
+        assert_true(r.c[c].root.bracketed);
+        assert_true(r.c[c].ci_lo <= r.c[c].mean_abs_f && r.c[c].mean_abs_f <= r.c[c].ci_hi);
+    }
+    assert_true(r.top_res[0] < 1e-2);
+    report_query q;
+    assert_int_equal(report_query_roots(t, 0, 32, &q, &e), 0);
+    assert_int_equal(q.n_roots, 3);
+    assert_int_equal(q.n_ref, 3);
+    for (int i = 0; i < 3; i++)
+        assert_true(fabs(q.roots[i].x - q.ref[i]) < 1e-9);
+    trainer_set_lambda(t, TERM_CENTER, 0);
+    trainer_train_on(t, 100);
+    assert_false(trainer_finished(t));
+    while (!trainer_finished(t))
+        trainer_step(t);
+    assert_true(trainer_steps(t) > steps);
+    trainer_free(t);
+}
+
+/* Bad problems are refused with a message naming the setting. */
+static void test_validation(void **state)
+{
+    (void)state;
+    innx_err e;
+    problem p = builtin("three-roots");
+    snprintf(p.model, sizeof p.model, "mlp:2-4-1/tanh");
+    assert_null(trainer_alloc(&p, &e));
+    assert_non_null(strstr(e.msg, "inverse.model"));
+    p = builtin("three-roots");
+    snprintf(p.formula, sizeof p.formula, "sin(x");
+    assert_null(trainer_alloc(&p, &e));
+    assert_non_null(strstr(e.msg, "formula:1:"));
+    p = builtin("three-roots");
+    p.stages[0].steps = 0;
+    assert_null(trainer_alloc(&p, &e));
+    assert_non_null(strstr(e.msg, "stage1.steps"));
+    assert_int_equal(problem_from_formula("x^2 - 2", 3, 1, &p, &e), INNX_EINVAL);
+    assert_int_equal(problem_from_formula("x +* 2", 0, 1, &p, &e), INNX_EINVAL);
+    assert_non_null(strstr(e.msg, "^"));
+    assert_true(problem_term_parse("smooth") == TERM_SMOOTH && problem_term_parse("nope") == -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_validation),
+        cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_live_lambdas),
+        cmocka_unit_test(test_term_gradients),
+        cmocka_unit_test(test_schedule),
+        cmocka_unit_test(test_checkpoints_answer),
+        cmocka_unit_test(test_blowup_rolls_back),
+        cmocka_unit_test(test_history_bounded),
+        cmocka_unit_test(test_sinc_short),
+        cmocka_unit_test(test_three_roots),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
