@@ -258,6 +258,12 @@ static void test_ticks(void **state)
         double e = log10(t[i]);
         assert_true(fabs(e - round(e)) < 1e-9);
     }
+    /* within one decade: plain steps instead of a lone power of ten */
+    canvas_axis sub = {0.12, 1.6, 1};   /* holds 1 only */
+    n = canvas_ticks(&sub, 5, t);
+    assert_true(n >= 2);
+    for (size_t i = 0; i < n; i++)
+        assert_true(t[i] >= 0.12 - 1e-12 && t[i] <= 1.6 + 1e-12);
     canvas_axis one = {3, 3, 0};
     assert_int_equal(canvas_ticks(&one, 4, t), 1);
     assert_int_equal(canvas_ticks(&a, 0, t), 0);

@@ -357,6 +357,8 @@ size_t canvas_ticks(const canvas_axis *a, size_t max, double *t)
     size_t n = 0;
     for (int e = e0; e <= e1 && n < max; e += every)
         t[n++] = pow(10, e);
+    if (n < 2 && max >= 2)   /* one power of ten alone says little of the scale */
+        return linear_ticks(lo, hi, max, t);
     return n;
 }
 

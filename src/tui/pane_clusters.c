@@ -94,7 +94,8 @@ static void draw(pane *p, WINDOW *w, const tui_view *v)
     if (v->snap->has_report)
         cluster_rows(w, &y, v);
     else if (!view_has_query(v->snap))
-        plot_note(w, v->caps, "press y to ask for the roots of any y*");
+        plot_note(w, v->caps, v->snap->has_formula ? "press y to ask for the roots of any y*"
+                                                   : "no cluster table for a data problem yet");
 }
 
 const pane_ops pane_clusters_ops = {"clusters", draw};
