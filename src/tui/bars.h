@@ -1,6 +1,5 @@
 /* bars.h: the one-line bars (title, lambdas, status or prompt) and the
- * overlays drawn over the panes (help, a message box, the problem list, the
- * too-small notice). */
+ * overlays over the panes (help, a message box, the problem list, too small). */
 #ifndef INNX_TUI_BARS_H
 #define INNX_TUI_BARS_H
 

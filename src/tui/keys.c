@@ -1,6 +1,5 @@
-/* keys.c: what each key does: session commands, the prompts and what their
- * answers become, zoom, help and the problem chooser. A key only changes
- * state here; the next frame shows it. */
+/* keys.c: what each key does: session commands, prompts and their answers,
+ * zoom, help, the problem chooser; a key changes state, the next frame shows it. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>

@@ -1,6 +1,5 @@
-/* pane_clusters.c: the last root query (every certified root with its
- * residual, beside the classical scan's) and the clusters table of G's
- * answers: id, count, centroid, polished root, residual, bracket, mean |f|, CI. */
+/* pane_clusters.c: the last root query (certified roots, residuals, the scan's
+ * beside them) and the table of G's answer clusters, with polished roots and CIs. */
 #include <math.h>
 #include <stdio.h>
 

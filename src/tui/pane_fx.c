@@ -1,6 +1,5 @@
-/* pane_fx.c: f over the domain, the y* line, and three kinds of answers
- * marked apart: the scan's roots (dotted verticals), G's raw answers (dots
- * on the curve) and the polished roots (crosses on the y* line). */
+/* pane_fx.c: f over the domain and the y* line, with the scan's roots (dotted
+ * verticals), G's raw answers (dots on the curve) and polished roots (crosses). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,5 @@
-/* tui.c: the explorer's loop: select() on the keyboard, the session's wake
- * descriptor and a signal self-pipe; at most fps frames a second, each one
- * werase/draw/wnoutrefresh per window and a single doupdate(). */
+/* tui.c: the explorer's loop: select() on the keys, the session's wake fd and a
+ * signal self-pipe; at most fps frames a second, one doupdate() each. */
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
