@@ -50,14 +50,16 @@ void bars_lambda(WINDOW *w, const tui_view *v)
     wmove(w, 0, 0);
     put(w, v->caps->utf8 ? " \u03bb " : " lambda ");
     int any = 0;
+    /* the stage's terms, and dimmed those a later stage weighs (spend's
+     * inverse terms during its forward fit) */
     for (int k = 0; k < TERM_N; k++) {
-        if (!s->active[k])
+        if (!s->active[k] && v->lambda[k] == 0)
             continue;
         any = 1;
         snprintf(buf, sizeof buf, "%s=%g", problem_term_name(k), v->lambda[k]);
-        attr_t a = k == v->sel ? term_role_attr(v->caps, ROLE_SELECTED)
-                   : v->lambda[k] == 0 ? term_role_attr(v->caps, ROLE_DIM)
-                                       : A_NORMAL;
+        attr_t a = k == v->sel                         ? term_role_attr(v->caps, ROLE_SELECTED)
+                   : v->lambda[k] == 0 || !s->active[k] ? term_role_attr(v->caps, ROLE_DIM)
+                                                        : A_NORMAL;
         put(w, " ");
         wattron(w, a);
         put(w, buf);
