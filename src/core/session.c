@@ -384,7 +384,6 @@ static void *run(void *arg)
 {
     session *s = arg;
     cmd batch[QUEUE_CAP];
-    publish(s);
     for (;;) {
         size_t n = 0;
         pthread_mutex_lock(&s->mu);
@@ -412,14 +411,18 @@ static void *run(void *arg)
         if (quit)
             break;
         session_state before = state_of(s);
+        int stepped = 0;
         if (!trainer_finished(s->t) && (!s->paused || s->step_once)) {
             trainer_step(s->t);
+            stepped = 1;
             if (s->step_once)
                 s->step_once--;
         } else if (s->step_once) {
             s->step_once = 0;   /* nothing left to step */
         }
-        if (n || state_of(s) != before || now_s() - s->last_pub >= PUBLISH_EVERY)
+        /* About to sleep (paused, no step left): the last steps must show. */
+        int idle = s->paused && !s->step_once;
+        if (n || state_of(s) != before || (stepped && idle) || now_s() - s->last_pub >= PUBLISH_EVERY)
             publish(s);
     }
     return NULL;
@@ -457,6 +460,9 @@ session *session_start(const problem *p, int flags, innx_err *err)
         fcntl(s->wake[i], F_SETFL, fcntl(s->wake[i], F_GETFL) | O_NONBLOCK);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
+    /* The first snapshot before the thread runs: a caller may copy it (or
+     * set a formula on its domain) as soon as this returns. */
+    publish(s);
     if (pthread_create(&s->thread, NULL, run, s) != 0) {
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->cv);
