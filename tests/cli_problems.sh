@@ -34,6 +34,14 @@ echo "$json" | grep -q '"steps":40' || fail "--set stage1.steps: $json"
 [ $rc -eq 2 ] || fail "unknown --set key exit $rc"
 grep -q "did you mean 'steps'" err.$$ || fail "message: $(cat err.$$)"
 rm -f err.$$
+# a problem file: the shipped one trains as the built-in; errors name file and line
+json=$("$innx" train "$src/data/three-roots.inn" --set stage1.steps=40 --json) || fail "train FILE.inn exited $?"
+echo "$json" | grep -q '"steps":40' || fail "FILE.inn run: $json"
+printf '[stage1]\nstps = 4\n' > bad.$$.inn
+"$innx" train bad.$$.inn 2>err.$$; rc=$?
+[ $rc -eq 2 ] || fail "bad file exit $rc"
+grep -q "bad.$$.inn:2: unknown key 'stps'" err.$$ || fail "file message: $(cat err.$$)"
+rm -f bad.$$.inn err.$$
 json=$("$innx" bench three-roots --repeats 20 --json) || fail "bench exited $?"
 echo "$json" | grep -q '"ms_per_step":' || fail "bench json: $json"
 echo "cli_problems: ok"

@@ -35,7 +35,7 @@
  *                A stage the base does not hold must give kind and steps;
  *                the rest start from problem_stage_default with lr 1e-3.
  *                Sections past `stages` hold prepared stages that do not
- *                run (spend's joint fine-tune until --joint).
+ *                run (`problem.stages` turns them on).
  *
  * The parser checks syntax, types and hard ranges (sizes, signs, fractions);
  * what the settings mean together is problem_validate's. Every error message

@@ -23,6 +23,24 @@ const char *session_state_name(session_state s);
 
 #define SESSION_HIST_MAX 1024    /* points per series in a snapshot */
 #define SESSION_MAX_MARKS 64     /* lambda changes remembered */
+#define SESSION_DATA_N 400       /* test rows a data view carries */
+
+/* What a table problem (spend) shows instead of the latent panes: the
+ * held-out part's predicted and real traits (original units), both on the
+ * real traits' first two principal components (scaled units), and the
+ * segments' profiles. Refreshed about once a second while training. */
+typedef struct session_data_view {
+    size_t n, d, k, n_test;
+    char names[PROBLEM_MAX_X][PROBLEM_NAME_LEN];   /* the traits */
+    double r2, inverse_rmse, cycle_rmse;
+    float pred[SESSION_DATA_N][PROBLEM_MAX_X], real[SESSION_DATA_N][PROBLEM_MAX_X];
+    float pca_pred[SESSION_DATA_N][2], pca_real[SESSION_DATA_N][2];
+    unsigned char label_pred[SESSION_DATA_N], label_real[SESSION_DATA_N];
+    double pca_explained[2];
+    double seg_pred[REPORT_MAX_K][PROBLEM_MAX_X], seg_real[REPORT_MAX_K][PROBLEM_MAX_X];
+    size_t count_pred[REPORT_MAX_K], count_real[REPORT_MAX_K], match[REPORT_MAX_K];
+    double silhouette_pred, silhouette_real;
+} session_data_view;
 
 typedef struct session_snapshot {
     unsigned long generation;        /* rises with every publication */
@@ -51,6 +69,9 @@ typedef struct session_snapshot {
     int has_report;
     double y_star;
     report_latent report;
+    /* A table problem's view (valid when has_data). */
+    int has_data;
+    session_data_view data;
     /* The classical scan's roots of F(x) = y_star (reference). */
     size_t n_ref;
     double ref[REPORT_MAX_ROOTS];

@@ -44,6 +44,9 @@ typedef struct cli_opts {
  * `innx: CMD: ...` and returns CLI_EXIT_USAGE on a bad option, else 0. */
 int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *o);
 
+/* A built-in problem by name, or a problem file NAME.inn read over the
+ * default problem. */
+int cli_load_problem(const char *name, problem *p, innx_err *err);
 /* Lay the options over a problem (steps, seed, threads, model, box,
  * schedule, and a table's file and columns). Prints the error and returns
  * CLI_EXIT_USAGE, or 0. */

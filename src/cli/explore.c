@@ -67,7 +67,7 @@ int cli_explore(int argc, char **argv)
             return cli_error(CLI_EXIT_USAGE, where, "--domain: '%s' is not A:B", domain);
         if (problem_from_formula(formula, lo, hi, &p, &err) != 0)
             return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
-    } else if (problem_builtin(name, &p, &err) != 0) {
+    } else if (cli_load_problem(name, &p, &err) != 0) {
         return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
     }
     return tui_run(&p, &o);

@@ -8,7 +8,7 @@
 #include "innx/problem_ini.h"
 
 static const char usage[] =
-    "usage: innx [PROBLEM | --f 'FORMULA' --domain A:B] [--ascii] [--no-color] [--fps N]\n"
+    "usage: innx [PROBLEM | FILE.inn | --f 'FORMULA' --domain A:B] [--ascii] [--no-color] [--fps N]\n"
     "       innx COMMAND [ARGS]\n"
     "\n"
     "innx trains inverse neural networks: given y = F(x), it learns G with\n"
@@ -16,7 +16,7 @@ static const char usage[] =
     "With no command it opens the explorer on the built-in three-roots problem.\n"
     "\n"
     "commands:\n"
-    "  train PROBLEM [options] train a problem headless (through the same session\n"
+    "  train PROBLEM [options] train a problem (a built-in or FILE.inn) headless (through the same session\n"
     "                          thread as the explorer) and report\n"
     "  bench PROBLEM [options] time a problem's steps: median ms/step, GFLOP/s;\n"
     "                          also `bench roots` (all-roots queries/s)\n"
@@ -30,12 +30,15 @@ static const char usage[] =
     "  --version               version and BLAS in use\n"
     "\n"
     "options of train and bench:\n"
-    "  --steps N        steps of every stage (spend: forward N, inverse 2N)\n"
+    "  --steps N        train: steps of every stage (spend: forward N, inverse 2N,\n"
+    "                   the joint stage keeps its 500)\n"
+    "  --set S.K=V      override any setting of the problem (repeatable), e.g.\n"
+    "                   --set stage1.steps=50 --set loss.box=10 (innx problems --show)\n"
     "  --seed S         random seed (a seed fixes a run)\n"
     "  --json           print one JSON object on stdout instead of text\n"
     "  --quiet          no loss lines or progress\n"
     "  --threads N      graph threads (default: chosen from the batch size)\n"
-    "  --repeats N      bench: timed steps per stage (default 200)\n"
+    "  --repeats N      bench: timed steps per stage (default 200; bench roots: queries)\n"
     "  --profile        bench: time of every graph node on stderr\n"
     "  --model SPEC     the inverse network, e.g. mlp:1-64-64-1/tanh, kan:1-32-32-1/g5k3\n"
     "  --range          sinc-kan: solve y in [0.3, 1.0] and compare with an MLP\n"
@@ -83,7 +86,7 @@ static int run_problem(int argc, char **argv, int bench)
     }
     problem p;
     innx_err err;
-    if (problem_builtin(argv[1], &p, &err) != 0) {
+    if (cli_load_problem(argv[1], &p, &err) != 0) {
         cli_error(CLI_EXIT_USAGE, cmd, "%s", err.msg);
         return CLI_EXIT_USAGE;
     }
@@ -151,7 +154,8 @@ int main(int argc, char **argv)
         return run_problem(argc - 1, argv + 1, 1);
     problem p;
     innx_err err;
-    if (problem_builtin(cmd, &p, &err) == 0)
+    size_t len = strlen(cmd);
+    if (problem_builtin(cmd, &p, &err) == 0 || (len > 4 && !strcmp(cmd + len - 4, ".inn")))
         return cli_explore(argc, argv);
     cli_error(CLI_EXIT_USAGE, cmd, "unknown command or problem (see innx --help)");
     return CLI_EXIT_USAGE;

@@ -9,6 +9,21 @@
 #include "innx/problem_ini.h"
 #include "innx/session.h"
 
+int cli_load_problem(const char *name, problem *p, innx_err *err)
+{
+    size_t n = strlen(name);
+    if (n > 4 && !strcmp(name + n - 4, ".inn")) {
+        /* a file overrides the default problem: a complete one (as
+         * `innx problems --show` writes) sets everything */
+        problem base;
+        if (problem_builtin(PROBLEM_DEFAULT, &base, err) != 0 || problem_ini_load(name, &base, err) != 0)
+            return INNX_EINVAL;
+        *p = base;
+        return 0;
+    }
+    return problem_builtin(name, p, err);
+}
+
 int cli_apply_opts(const cli_opts *o, const char *where, problem *p)
 {
     innx_err err;

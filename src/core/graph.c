@@ -16,8 +16,10 @@
 #include "graph_impl.h"
 
 /* Hot element-wise loops get an AVX2+FMA clone picked at load time; the
- * default clone keeps the binary portable. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+ * default clone keeps the binary portable. Not under gcc's ThreadSanitizer:
+ * it instruments the clones' resolvers, which the loader runs before TSan
+ * has started (a crash before main). */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 #define HOT __attribute__((target_clones("avx2", "default")))
 #else
 #define HOT

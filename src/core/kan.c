@@ -178,7 +178,9 @@ double kan_layer_eval_edge(const kan_layer *L, size_t i, size_t j, double x)
 /* The per-row loops get an AVX2+FMA clone (x86-64-v3) picked at load time,
  * as graph.c's element-wise loops; the default clone keeps the binary
  * portable. */
-#if defined(__GNUC__) && __GNUC__ >= 12 && defined(__x86_64__) && !defined(__clang__)
+#if defined(__SANITIZE_THREAD__)
+#define KAN_HOT   /* see graph.c: gcc's TSan cannot start with clones */
+#elif defined(__GNUC__) && __GNUC__ >= 12 && defined(__x86_64__) && !defined(__clang__)
 #define KAN_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
 #elif defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
 #define KAN_HOT __attribute__((target_clones("avx2", "default")))

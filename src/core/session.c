@@ -10,11 +10,13 @@
 #include <unistd.h>
 
 #include "innx/roots.h"
+#include "innx/spend.h"
 #include "innx/session.h"
 
 #define PUBLISH_EVERY 0.05        /* seconds between two snapshots */
 #define QUEUE_CAP 256
 #define QUERY_K 32                /* G's candidates per root query */
+#define DATA_EVERY 1.0            /* seconds between two data views (k-means, PCA: ~20 ms) */
 
 typedef enum {
     CMD_LAMBDA, CMD_PAUSE, CMD_TOGGLE, CMD_STEP, CMD_RESET, CMD_LR, CMD_NEXT_STAGE,
@@ -55,6 +57,8 @@ struct session {
     long rate_steps;
     double rate;
     int ref_valid;
+    double last_data;
+    long data_step;
     size_t n_ref;
     double ref[REPORT_MAX_ROOTS];
 };
@@ -89,6 +93,59 @@ static void say(session *s, const char *msg)
 }
 
 /* ---- publishing ---------------------------------------------------------- */
+
+/* The spend report squeezed into the snapshot: an even sample of the test
+ * rows, the segment table. */
+static int data_view(session *s, session_data_view *v)
+{
+    spend_report r;
+    innx_err err;
+    if (spend_evaluate(s->t, &r, &err) != 0)
+        return 0;
+    const problem *p = trainer_problem(s->t);
+    memset(v, 0, sizeof *v);
+    v->d = r.d;
+    v->k = r.k < REPORT_MAX_K ? r.k : REPORT_MAX_K;
+    v->n_test = r.n_test;
+    v->n = r.n_test < SESSION_DATA_N ? r.n_test : SESSION_DATA_N;
+    v->r2 = r.r2;
+    v->inverse_rmse = r.inverse_rmse;
+    v->cycle_rmse = r.cycle_rmse;
+    const char *c = p->x_columns;
+    for (size_t j = 0; j < r.d && *c; j++) {
+        size_t len = strcspn(c, ",");
+        snprintf(v->names[j], sizeof v->names[j], "%.*s", (int)len, c);
+        c += len + (c[len] == ',');
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        size_t row = i * r.n_test / v->n;
+        for (size_t j = 0; j < r.d; j++) {
+            v->pred[i][j] = (float)r.x_pred[row * r.d + j];
+            v->real[i][j] = (float)r.x_real[row * r.d + j];
+        }
+        for (int j = 0; j < 2; j++) {
+            v->pca_pred[i][j] = r.d >= 2 ? (float)r.pca_pred[row * 2 + j] : 0;
+            v->pca_real[i][j] = r.d >= 2 ? (float)r.pca_real[row * 2 + j] : 0;
+        }
+        v->label_pred[i] = (unsigned char)r.label_pred[row];
+        v->label_real[i] = (unsigned char)r.label_real[row];
+    }
+    v->pca_explained[0] = r.pca_explained[0];
+    v->pca_explained[1] = r.pca_explained[1];
+    for (size_t k = 0; k < v->k; k++) {
+        for (size_t j = 0; j < r.d; j++) {
+            v->seg_pred[k][j] = r.seg_pred[k * r.d + j];
+            v->seg_real[k][j] = r.seg_real[k * r.d + j];
+        }
+        v->count_pred[k] = r.count_pred[k];
+        v->count_real[k] = r.count_real[k];
+        v->match[k] = r.match[k];
+    }
+    v->silhouette_pred = r.silhouette_pred;
+    v->silhouette_real = r.silhouette_real;
+    spend_report_free(&r);
+    return 1;
+}
 
 static void decimate(session *s, session_snapshot *w)
 {
@@ -180,6 +237,22 @@ static void publish(session *s)
         if (!s->ref_valid)
             reference_roots(s);
     }
+    /* A table problem's view once G has been trained on (the inverse
+     * stage), about once a second and at every state change. */
+    if (!(s->flags & SESSION_NO_REPORT) && trainer_get_data(t) &&
+        (trainer_stage(t) > 0 || trainer_finished(t))) {
+        int due = now - s->last_data >= DATA_EVERY || trainer_finished(t) != 0;
+        if (due && s->data_step != trainer_steps(t)) {
+            w->has_data = data_view(s, &w->data);
+            s->last_data = now;
+            s->data_step = trainer_steps(t);
+        } else if (s->pub->has_data) {
+            w->has_data = 1;
+            w->data = s->pub->data;   /* the thread alone writes pub: no lock to read it */
+        }
+    } else {
+        w->has_data = 0;
+    }
     w->n_ref = s->n_ref;
     memcpy(w->ref, s->ref, s->n_ref * sizeof *s->ref);
     w->query_id = s->query_id;
@@ -235,6 +308,8 @@ static void swap_trainer(session *s, trainer *t)
     s->n_marks = 0;
     s->ref_valid = 0;
     s->rate_t = 0;
+    s->last_data = 0;
+    s->data_step = -1;
     memset(&s->query, 0, sizeof s->query);
 }
 
@@ -309,7 +384,6 @@ static void *run(void *arg)
 {
     session *s = arg;
     cmd batch[QUEUE_CAP];
-    publish(s);
     for (;;) {
         size_t n = 0;
         pthread_mutex_lock(&s->mu);
@@ -337,14 +411,18 @@ static void *run(void *arg)
         if (quit)
             break;
         session_state before = state_of(s);
+        int stepped = 0;
         if (!trainer_finished(s->t) && (!s->paused || s->step_once)) {
             trainer_step(s->t);
+            stepped = 1;
             if (s->step_once)
                 s->step_once--;
         } else if (s->step_once) {
             s->step_once = 0;   /* nothing left to step */
         }
-        if (n || state_of(s) != before || now_s() - s->last_pub >= PUBLISH_EVERY)
+        /* About to sleep (paused, no step left): the last steps must show. */
+        int idle = s->paused && !s->step_once;
+        if (n || state_of(s) != before || (stepped && idle) || now_s() - s->last_pub >= PUBLISH_EVERY)
             publish(s);
     }
     return NULL;
@@ -371,6 +449,7 @@ session *session_start(const problem *p, int flags, innx_err *err)
     s->width = SESSION_HIST_MAX;
     s->k = p->k;
     s->y_star = p->y_star;
+    s->data_step = -1;
     s->pub = calloc(1, sizeof *s->pub);
     s->work = calloc(1, sizeof *s->work);
     if (!s->pub || !s->work || pipe(s->wake) != 0) {
@@ -381,6 +460,9 @@ session *session_start(const problem *p, int flags, innx_err *err)
         fcntl(s->wake[i], F_SETFL, fcntl(s->wake[i], F_GETFL) | O_NONBLOCK);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
+    /* The first snapshot before the thread runs: a caller may copy it (or
+     * set a formula on its domain) as soon as this returns. */
+    publish(s);
     if (pthread_create(&s->thread, NULL, run, s) != 0) {
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->cv);
