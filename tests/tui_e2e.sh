@@ -54,12 +54,13 @@ wait_gone() {
 finished() { title | grep -Eq "early-stopped|done"; }
 # start NAME ENV...: innx in a 120x40 window; its exit code and the tty's
 # settings after it land in $dir
+args=""   # innx's own arguments for the next start
 start() {
     $T kill-server 2>/dev/null
     run_n=$((run_n + 1))
     T="tmux -L innx-e2e-$$-$run_n -f /dev/null"
     $T new-session -d -s e2e -x 120 -y 40 \
-        "env $* '$innx'; echo \$? > '$dir/rc'; stty -a > '$dir/stty'; echo EXITED; sleep 600" ||
+        "env $* '$innx' $args; echo \$? > '$dir/rc'; stty -a > '$dir/stty'; echo EXITED; sleep 600" ||
         fail "tmux would not start"
     rm -f "$dir/rc"
 }
@@ -177,6 +178,19 @@ cap | LC_ALL=C grep -q "$braille" && fail "LANG=C: braille on screen"
 cap | grep -q "+-" || fail "LANG=C: no ASCII box"
 keys q
 wait_exit
+
+# a table problem shows its own panes: predicted against real traits, the
+# PCA of both segmentations, the segment table (a shortened spend file)
+"$innx" problems --show spend | sed 's/^steps = 2000$/steps = 40/; s/^steps = 4000$/steps = 60/' > "$dir/short.inn"
+args="'$dir/short.inn'"
+start LC_ALL=C.UTF-8 LANG=C.UTF-8
+wait_for "innx  spend" 30 || fail "spend file: no title"
+wait_for "predicted vs real traits" 300 || fail "spend: no traits pane"
+wait_for "seg count" 300 || fail "spend: no segment table"
+cap | grep -q "PCA of the traits" || fail "spend: no PCA pane"
+keys q
+wait_exit
+args=""
 
 # SIGTERM (and the same handler serves SIGHUP) ends it cleanly with 0
 start LC_ALL=C.UTF-8 LANG=C.UTF-8

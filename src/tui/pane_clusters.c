@@ -85,6 +85,10 @@ static void cluster_rows(WINDOW *w, int *y, const tui_view *v)
 
 static void draw(pane *p, WINDOW *w, const tui_view *v)
 {
+    if (v->snap->has_data || !v->snap->has_formula) {   /* a table problem: its own view */
+        pane_data_segments_ops.draw(p, w, v);
+        return;
+    }
     (void)p;
     term_box(w, v->caps, "4 clusters and roots", 0);
     int y = 1;

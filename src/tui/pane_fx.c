@@ -49,6 +49,10 @@ static void cross(canvas *cv, double x, double y, int series)
 
 static void draw(pane *p, WINDOW *w, const tui_view *v)
 {
+    if (v->snap->has_data || !v->snap->has_formula) {   /* a table problem: its own view */
+        pane_data_pca_ops.draw(p, w, v);
+        return;
+    }
     const session_snapshot *s = v->snap;
     char title[96];
     snprintf(title, sizeof title, "3 f(x) on [%g, %g]", s->x_lo, s->x_hi);

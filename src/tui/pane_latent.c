@@ -8,6 +8,10 @@
 
 static void draw(pane *p, WINDOW *w, const tui_view *v)
 {
+    if (v->snap->has_data || !v->snap->has_formula) {   /* a table problem: its own view */
+        pane_data_traits_ops.draw(p, w, v);
+        return;
+    }
     const session_snapshot *s = v->snap;
     const report_latent *r = &s->report;
     char title[96];

@@ -37,7 +37,10 @@ static void draw(pane *p, WINDOW *w, const tui_view *v)
         if (!shown[k])
             continue;
         double cur = k == TERM_N ? s->loss : s->term[k];
-        snprintf(txt, sizeof txt, "%s %.3g", k == TERM_N ? "total" : problem_term_name(k), cur);
+        if (isfinite(cur))
+            snprintf(txt, sizeof txt, "%s %.3g", k == TERM_N ? "total" : problem_term_name(k), cur);
+        else   /* a term of an earlier stage: its curve stays, it has no value now */
+            snprintf(txt, sizeof txt, "%s -", problem_term_name(k));
         plot_legend(w, v->caps, k, txt);
     }
     if (s->hist_n == 0) {

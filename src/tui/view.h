@@ -40,5 +40,7 @@ static inline int view_has_query(const session_snapshot *s)
 }
 
 extern const pane_ops pane_loss_ops, pane_latent_ops, pane_fx_ops, pane_clusters_ops;
+/* a table problem's panes in the latent, f(x) and clusters places (pane_data.c) */
+extern const pane_ops pane_data_traits_ops, pane_data_pca_ops, pane_data_segments_ops;
 
 #endif
