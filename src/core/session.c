@@ -337,6 +337,7 @@ static void apply(session *s, cmd *c)
             p.lambda[k] = trainer_lambda(s->t, (problem_term)k);
         p.seed = s->p.seed + 1;
         p.k = s->k;
+        p.y_star = s->y_star;   /* fresh weights, the same question */
         trainer *t = trainer_alloc(&p, &err);
         if (t) {
             size_t k = s->k;
