@@ -25,7 +25,17 @@ for r in 0.39702861 2.59522633 6.90769652; do
 done
 echo "$json" | grep -q '"stopped_early":true' || fail "no early stop: $json"
 out=$("$innx" train three-roots) || fail "text report exited $?"
-echo "$out" | grep -q "roots of f(x) = 0: 0.3970286 2.5952263 6.9076965" || fail "text roots: $out"
+echo "$out" | grep -q "roots of f(x) = 0 (.*): 0.3970286 2.5952263 6.9076965$" || fail "text roots: $out"
+echo "$out" | grep -q "the classical scan finds 3; the network led to 3 of them" || fail "recall line: $out"
+
+# any formula: a latent G over eight strips finds all six roots of
+# sin(3x) = 0.2 on [0, 6], each certified, none spurious
+json=$("$innx" train --f 'sin(3*x) - 0.2' --domain 0:6 --json) || fail "train --f exited $?"
+echo "$json" | grep -q '"recall":1.0' || fail "train --f recall: $json"
+n=$(echo "$json" | grep -o '"residual":[0-9.e-]*' | wc -l)
+[ "$n" -eq 6 ] || fail "train --f: $n roots, want 6: $json"
+"$innx" train --f 'sin(3*x' --domain 0:6 2>/dev/null; [ $? -eq 2 ] || fail "bad formula must exit 2"
+"$innx" train --f 'x' --domain 1:0 2>/dev/null; [ $? -eq 2 ] || fail "bad domain must exit 2"
 
 # --set overrides any entry; an unknown key is named with the nearest one
 json=$("$innx" train three-roots --set stage1.steps=40 --set loss.center=0 --json) || fail "--set exited $?"

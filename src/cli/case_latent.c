@@ -6,24 +6,35 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "innx/expr.h"
 #include "innx/report.h"
+#include "innx/roots.h"
 
 #define LOG_EVERY 200
 
-/* The clusters' polished roots, distinct and sorted. */
-static size_t distinct_roots(const report_latent *r, report_root *out)
+#define QUERY_K 256   /* codes the query draws */
+
+static size_t add_root(report_root *out, size_t n, const report_root *r)
+{
+    for (size_t j = 0; j < n; j++)
+        if (fabs(out[j].x - r->x) <= 1e-9 * fmax(1, fabs(out[j].x))) {
+            if (r->residual_raw < out[j].residual_raw)
+                out[j].residual_raw = r->residual_raw;
+            return n;
+        }
+    out[n] = *r;
+    return n + 1;
+}
+
+/* The clusters' polished roots and the query's, distinct and sorted. */
+static size_t distinct_roots(const report_latent *r, const report_query *q, report_root *out)
 {
     size_t n = 0;
-    for (size_t c = 0; c < r->k; c++) {
-        if (!r->c[c].polished)
-            continue;
-        size_t j;
-        for (j = 0; j < n; j++)
-            if (fabs(out[j].x - r->c[c].root.x) <= 1e-9 * fmax(1, fabs(out[j].x)))
-                break;
-        if (j == n)
-            out[n++] = r->c[c].root;
-    }
+    for (size_t c = 0; c < r->k; c++)
+        if (r->c[c].polished)
+            n = add_root(out, n, &r->c[c].root);
+    for (size_t i = 0; i < q->n_roots; i++)
+        n = add_root(out, n, &q->roots[i]);
     for (size_t i = 1; i < n; i++)
         for (size_t j = i; j > 0 && out[j].x < out[j - 1].x; j--) {
             report_root tmp = out[j];
@@ -61,16 +72,47 @@ int case_latent_train(const cli_opts *o, problem *p)
         return cli_error(CLI_EXIT_FAIL, where, "out of memory");
     }
     int st = report_latent_compute(t, p->y_star, p->k, r, &err);
+    /* and a query: K codes through G, each polished and certified */
+    report_query *q = malloc(sizeof *q);
+    if (st == 0 && (!q || report_query_roots(t, p->y_star, QUERY_K, q, &err) != 0))
+        st = q ? INNX_EINVAL : innx_errf(&err, INNX_ENOMEM, "out of memory");
     long steps = trainer_steps(t);
     int early = trainer_get_state(t) == TRAINER_EARLY_STOPPED;
     double loss = trainer_loss(t);
     trainer_free(t);
     if (st != 0) {
         free(r);
+        free(q);
         return cli_error(CLI_EXIT_FAIL, where, "%s", err.msg);
     }
-    report_root roots[REPORT_MAX_K];
-    size_t n_roots = distinct_roots(r, roots);
+    report_root roots[REPORT_MAX_K + REPORT_MAX_ROOTS];
+    size_t n_roots = distinct_roots(r, q, roots);
+    free(q);
+    /* the classical scan's roots, and how many of them the network led to
+     * (within 1e-7 of the domain's width after polishing, 1e-3 before) */
+    double ref[REPORT_MAX_ROOTS];
+    size_t n_ref = 0, found = 0, found_raw = 0;
+    {
+        roots_root rr[REPORT_MAX_ROOTS];
+        roots_opts ro = ROOTS_DEFAULTS;
+        expr *e = expr_parse(p->formula, &err);
+        size_t nf = 0;
+        if (e && roots_scan(roots_expr_fn, e, p->y_star, p->x_lo[0], p->x_hi[0], &ro, rr, REPORT_MAX_ROOTS, &nf,
+                            &err) == 0)
+            n_ref = nf < REPORT_MAX_ROOTS ? nf : REPORT_MAX_ROOTS;
+        expr_free(e);
+        double w = p->x_hi[0] - p->x_lo[0];
+        for (size_t i = 0; i < n_ref; i++) {
+            ref[i] = rr[i].x;
+            int hit = 0, hit_raw = 0;
+            for (size_t j = 0; j < n_roots; j++)
+                hit |= fabs(roots[j].x - ref[i]) <= 1e-7 * w;
+            for (size_t j = 0; j < r->n; j++)
+                hit_raw |= fabs(r->x[j] - ref[i]) <= 1e-3 * w;
+            found += hit;
+            found_raw += hit_raw;
+        }
+    }
     if (o->json) {
         json_out j;
         json_begin(&j, stdout);
@@ -94,6 +136,12 @@ int case_latent_train(const cli_opts *o, problem *p)
             json_obj_end(&j);
         }
         json_arr_end(&j);
+        json_arr_begin(&j, "reference_roots");
+        for (size_t i = 0; i < n_ref; i++)
+            json_arr_num(&j, ref[i]);
+        json_arr_end(&j);
+        json_num(&j, "recall", n_ref ? (double)found / (double)n_ref : 1.0);
+        json_num(&j, "recall_raw", n_ref ? (double)found_raw / (double)n_ref : 1.0);
         json_arr_begin(&j, "clusters");
         for (size_t c = 0; c < r->k; c++) {
             json_obj_begin(&j, NULL);
@@ -130,10 +178,12 @@ int case_latent_train(const cli_opts *o, problem *p)
         printf("five smallest raw residuals:");
         for (size_t i = 0; i < r->n_top; i++)
             printf(" %.2e (x = %.4f)", r->top_res[i], r->top_x[i]);
-        printf("\nroots of f(x) = %g:", p->y_star);
+        printf("\nroots of f(x) = %g (clusters and %d codes, polished, |f - y| <= 1e-12):", p->y_star, QUERY_K);
         for (size_t i = 0; i < n_roots; i++)
             printf(" %.7f", roots[i].x);
         printf("%s\n", n_roots ? "" : " none certified");
+        printf("the classical scan finds %zu; the network led to %zu of them (%zu within 1e-3 of the width before "
+               "polishing)\n", n_ref, found, found_raw);
     }
     free(r);
     return n_roots > 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;

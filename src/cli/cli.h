@@ -72,6 +72,8 @@ int bench_roots(const cli_opts *o);
 int cmd_gen_spend(int argc, char **argv);
 /* innx with no command: the explorer (explore.c) */
 int cli_explore(int argc, char **argv);
+/* "A:B" -> a, b (explore.c); -1 if it is not that */
+int cli_parse_domain(const char *s, double *a, double *b);
 /* innx problems [--show NAME] */
 int cmd_problems(int argc, char **argv);
 

@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "tui.h"
 
-static int parse_domain(const char *s, double *a, double *b)
+int cli_parse_domain(const char *s, double *a, double *b)
 {
     char *end;
     errno = 0;
@@ -63,7 +63,7 @@ int cli_explore(int argc, char **argv)
         double lo, hi;
         if (!formula || !domain)
             return cli_error(CLI_EXIT_USAGE, where, "--f FORMULA and --domain A:B go together");
-        if (parse_domain(domain, &lo, &hi) != 0)
+        if (cli_parse_domain(domain, &lo, &hi) != 0)
             return cli_error(CLI_EXIT_USAGE, where, "--domain: '%s' is not A:B", domain);
         if (problem_from_formula(formula, lo, hi, &p, &err) != 0)
             return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);

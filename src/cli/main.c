@@ -16,6 +16,8 @@ static const char usage[] =
     "With no command it opens the explorer on the built-in three-roots problem.\n"
     "\n"
     "commands:\n"
+    "  train --f 'F' --domain A:B [options]\n"
+    "                          every root of F(x) = 0 on [A, B] through a latent G\n"
     "  train PROBLEM [options] train a problem (a built-in or FILE.inn) headless (through the same session\n"
     "                          thread as the explorer) and report\n"
     "  bench PROBLEM [options] time a problem's steps: median ms/step, GFLOP/s;\n"
@@ -66,6 +68,24 @@ static void list_problems(FILE *f)
 static int run_problem(int argc, char **argv, int bench)
 {
     const char *cmd = argv[0];
+    if (argc >= 2 && !strcmp(argv[1], "--f")) {
+        /* innx train --f 'FORMULA' --domain A:B [options]: the roots of a formula */
+        char where[64];
+        snprintf(where, sizeof where, "%s formula", cmd);
+        double a, b;
+        if (argc < 5 || strcmp(argv[3], "--domain") != 0)
+            return cli_error(CLI_EXIT_USAGE, where, "usage: innx %s --f 'FORMULA' --domain A:B [options]", cmd);
+        if (cli_parse_domain(argv[4], &a, &b) != 0)
+            return cli_error(CLI_EXIT_USAGE, where, "--domain: '%s' is not A:B", argv[4]);
+        problem p;
+        innx_err err;
+        cli_opts o;
+        if (problem_from_formula(argv[2], a, b, &p, &err) != 0)
+            return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+        if (cli_parse_opts(where, argc, argv, 5, &o) != 0 || cli_apply_opts(&o, where, &p) != 0)
+            return CLI_EXIT_USAGE;
+        return bench ? cli_bench(&o, where, &p) : case_latent_train(&o, &p);
+    }
     if (argc < 2 || argv[1][0] == '-') {
         if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
             printf("usage: innx %s PROBLEM [options]\n", cmd);
