@@ -141,6 +141,14 @@ wait_for "innx  formula" 50 || fail "f: new formula not taken"
 sleep 0.5
 [ "$(step)" -gt 0 ] || fail "f: no training on the new formula"
 
+# a refused entry says why above the open prompt; Esc cancels it
+keys k
+sleep 0.3
+keys 9 9 Enter
+wait_for "a whole number from 1 to 16 " 20 || fail "k 99: no reason shown"
+keys Escape
+wait_gone "not accepted" || fail "k: Esc did not cancel"
+
 # ? shows the help, any key closes it
 keys ?
 wait_for "innx keys" 20 || fail "?: no help"

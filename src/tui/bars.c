@@ -154,8 +154,8 @@ WINDOW *bars_message(const term_caps *c, const char *title, const char *text, te
             n++;
             len = -1;
         }
-        if (len + 4 > wid)
-            wid = len + 4;
+        if (len + 5 > wid)   /* len is the 0-based column: text + 2 each side */
+            wid = len + 5;
     }
     if (wid > COLS)
         wid = COLS;

@@ -66,6 +66,14 @@ static void ask(tui *t, tui_ask kind, const char *label, const char *init)
     prompt_begin(&t->pr, label, init, &t->hist[kind]);
 }
 
+/* A refused entry: the prompt stays open over the status line, so the
+ * reason goes in the popup above it, where it is seen. */
+static void refuse(tui *t, const char *msg)
+{
+    snprintf(t->popup, sizeof t->popup, "%s", msg);
+    snprintf(t->popup_title, sizeof t->popup_title, "not accepted (Esc cancels)");
+}
+
 /* Enter on a prompt: act, and say whether the prompt closes. */
 static int accept(tui *t)
 {
@@ -75,7 +83,9 @@ static int accept(tui *t)
     switch (t->ask) {
     case ASK_Y:
         if (!parse_number(text, &v)) {
-            tui_set_status(t, ROLE_ERROR, "y*: '%s' is not a number", text);
+            char m[300];
+            snprintf(m, sizeof m, "y*: '%.200s' is not a number", text);
+            refuse(t, m);
             return 0;
         }
         session_query(t->s, v);
@@ -93,14 +103,18 @@ static int accept(tui *t)
         return 1;
     case ASK_E:
         if (!parse_number(text, &v) || v < 0) {
-            tui_set_status(t, ROLE_ERROR, "lambda: '%s' is not a number >= 0", text);
+            char m[300];
+            snprintf(m, sizeof m, "lambda: '%.200s' is not a number >= 0", text);
+            refuse(t, m);
             return 0;
         }
         set_lambda(t, t->ask_term, v);
         return 1;
     case ASK_K:
         if (!parse_number(text, &v) || v != floor(v) || v < 1 || v > REPORT_MAX_K) {
-            tui_set_status(t, ROLE_ERROR, "k: a whole number from 1 to %d", REPORT_MAX_K);
+            char m[64];
+            snprintf(m, sizeof m, "k: a whole number from 1 to %d", REPORT_MAX_K);
+            refuse(t, m);
             return 0;
         }
         session_set_k(t->s, (size_t)v);
