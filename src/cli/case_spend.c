@@ -257,6 +257,10 @@ int cmd_gen_spend(int argc, char **argv)
     int rc = cli_parse_opts(name, argc, argv, 1, &o);
     if (rc)
         return rc;
+    /* the shared parser knows train's options too: refuse them here */
+    if (o.steps > 0 || o.json || o.threads || o.data || o.x_cols || o.y_col || o.drop_bad_rows || o.joint ||
+        o.no_joint || o.repeats > 0 || o.model || o.range || o.no_box || o.constant_lr || o.profile || o.n_set)
+        return cli_error(CLI_EXIT_USAGE, name, "takes only --seed, --rows, --out and --quiet");
     size_t n = o.rows > 0 ? (size_t)o.rows : SPEND_ROWS;
     unsigned long seed = o.seed >= 0 ? (unsigned long)o.seed : SPEND_GEN_SEED;
     double *v = malloc(n * SPEND_COLS * sizeof *v);
