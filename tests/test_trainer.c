@@ -358,6 +358,17 @@ static void test_validation(void **state)
     assert_int_equal(problem_from_formula("x +* 2", 0, 1, &p, &e), INNX_EINVAL);
     assert_non_null(strstr(e.msg, "^"));
     assert_true(problem_term_parse("smooth") == TERM_SMOOTH && problem_term_parse("nope") == -1);
+    /* a formula defined nowhere on the domain is refused at once ... */
+    assert_int_equal(problem_from_formula("log(-x - 1)", 0, 1, &p, &e), 0);
+    assert_null(trainer_alloc(&p, &e));
+    assert_non_null(strstr(e.msg, "not defined anywhere"));
+    /* ... and one whose first loss is not a number ends diverged, saying so */
+    assert_int_equal(problem_from_formula("log(x - 0.5)", 0, 1, &p, &e), 0);
+    trainer *t = make(&p);
+    assert_int_equal(trainer_step(t), TRAINER_DIVERGED);
+    assert_int_equal(trainer_n_rollbacks(t), 1);
+    assert_non_null(strstr(trainer_rollback_at(t, 0)->why, "not a number"));
+    trainer_free(t);
 }
 
 int main(void)

@@ -77,7 +77,8 @@ int case_latent_train(const cli_opts *o, problem *p)
     if (st == 0 && (!q || report_query_roots(t, p->y_star, QUERY_K, q, &err) != 0))
         st = q ? INNX_EINVAL : innx_errf(&err, INNX_ENOMEM, "out of memory");
     long steps = trainer_steps(t);
-    int early = trainer_get_state(t) == TRAINER_EARLY_STOPPED;
+    trainer_state state = trainer_get_state(t);
+    int early = state == TRAINER_EARLY_STOPPED;
     double loss = trainer_loss(t);
     trainer_free(t);
     if (st != 0) {
@@ -122,6 +123,7 @@ int case_latent_train(const cli_opts *o, problem *p)
         json_int(&j, "seed", (long)p->seed);
         json_int(&j, "steps", steps);
         json_bool(&j, "stopped_early", early);
+        json_str(&j, "state", trainer_state_name(state));
         json_num(&j, "seconds", secs);
         json_num(&j, "loss", loss);
         json_num(&j, "mae", r->mae);
@@ -159,7 +161,8 @@ int case_latent_train(const cli_opts *o, problem *p)
         json_arr_end(&j);
         json_end(&j);
     } else {
-        printf("%s at step %ld in %.3f s (%.3f ms/step), loss %.4g\n", early ? "stopped early" : "done", steps, secs,
+        printf("%s at step %ld in %.3f s (%.3f ms/step), loss %.4g\n",
+               early ? "stopped early" : state == TRAINER_DIVERGED ? "diverged" : "done", steps, secs,
                1e3 * secs / (double)(steps ? steps : 1), loss);
         printf("f over %zu evenly spaced z: MAE %.4g, RMSE %.4g\n", r->n, r->mae, r->rmse);
         printf("k-means (k = %zu) of the predicted x:\n", r->k);
@@ -186,5 +189,5 @@ int case_latent_train(const cli_opts *o, problem *p)
                "polishing)\n", n_ref, found, found_raw);
     }
     free(r);
-    return n_roots > 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    return n_roots > 0 && state != TRAINER_DIVERGED ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }

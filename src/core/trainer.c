@@ -645,8 +645,13 @@ trainer *trainer_alloc(const problem *p, innx_err *err)
                 hi = fmax(hi, y);
             }
         }
-        t->p.y_lo = isfinite(lo) ? lo : -1;
-        t->p.y_hi = isfinite(hi) && hi > lo ? hi : t->p.y_lo + 1;
+        if (!isfinite(lo)) {
+            innx_errf(err, INNX_EINVAL, "formula: %s is not defined anywhere on [%g, %g]", p->formula, p->x_lo[0],
+                      p->x_hi[0]);
+            goto fail;
+        }
+        t->p.y_lo = lo;
+        t->p.y_hi = hi > lo ? hi : lo + 1;
     }
     t->g_in = p->input == PROBLEM_IN_Y ? 1 : p->input == PROBLEM_IN_Z ? p->z_dim : 1 + p->z_dim;
     nn_spec spec;
@@ -804,6 +809,15 @@ trainer_state trainer_step(trainer *t)
     /* ...and a jump from the float floor of the loss is noise, not a
      * blow-up: it must also be large against the stage's first loss. */
     int large = loss > BLOWUP * t->best.best && loss > BLOWUP_FLOOR * t->first_loss;
+    if (t->best.best_step == 0 && !isfinite(loss)) {
+        /* nothing to go back to: the first weights already fail */
+        trainer_rollback *r = &t->rollbacks[t->n_rollbacks < TRAINER_MAX_ROLLBACKS ? t->n_rollbacks++ : 0];
+        r->step = t->steps;
+        snprintf(r->why, sizeof r->why, "the loss is not a number at the stage's first step (loss %g)", loss);
+        t->finished_stage = 1;
+        t->state = TRAINER_DIVERGED;
+        return t->state;
+    }
     if (t->best.best_step > 0 && (!isfinite(loss) || (calm && large))) {
         rollback(t, isfinite(loss) ? "blow-up" : "non-finite loss", loss);
         t->steps++;
