@@ -6,17 +6,6 @@
 #include "plot.h"
 #include "view.h"
 
-/* One row, cut at the border (curses would wrap it onto the next line). */
-static void row(WINDOW *w, int *y, attr_t a, const char *text)
-{
-    int H = getmaxy(w), W = getmaxx(w);
-    if (*y >= H - 1 || W < 4)
-        return;
-    wattron(w, a);
-    mvwaddnstr(w, *y, 2, text, W - 4);
-    wattroff(w, a);
-    (*y)++;
-}
 
 /* The scan's root nearest x: how far G's root is from the reference. */
 static double nearest(const double *ref, size_t n, double x)
@@ -36,15 +25,15 @@ static void query_rows(WINDOW *w, int *y, const tui_view *v)
     size_t nref = q->n_ref > REPORT_MAX_ROOTS ? REPORT_MAX_ROOTS : q->n_ref;
     snprintf(line, sizeof line, "y* = %g: %zu root%s from %zu candidates (%zu failed); scan: %zu",
              q->y, nr, nr == 1 ? "" : "s", q->n_candidates, q->n_failed, nref);
-    row(w, y, A_BOLD, line);
-    row(w, y, term_role_attr(v->caps, ROLE_DIM),
+    plot_row(w, y, A_BOLD, line);
+    plot_row(w, y, term_role_attr(v->caps, ROLE_DIM),
         "       x            residual  raw res   bracket  scan's");
     for (size_t i = 0; i < nr; i++) {
         const report_root *r = &q->roots[i];
         snprintf(line, sizeof line, "%2zu  %12.8f  %8.1e  %8.1e  %-7s  %.8f", i + 1, r->x,
                  r->residual, r->residual_raw, r->bracketed ? "yes" : "no",
                  nearest(q->ref, nref, r->x));
-        row(w, y, term_series(v->caps, 2), line);
+        plot_row(w, y, term_series(v->caps, 2), line);
     }
     /* the scan's roots G did not lead to: what a user most needs to see */
     for (size_t i = 0; i < nref; i++) {
@@ -53,7 +42,7 @@ static void query_rows(WINDOW *w, int *y, const tui_view *v)
             found |= fabs(q->roots[j].x - q->ref[i]) <= 1e-6 * (1 + fabs(q->ref[i]));
         if (!found) {
             snprintf(line, sizeof line, "    missed: the scan has x = %.8f", q->ref[i]);
-            row(w, y, term_role_attr(v->caps, ROLE_ERROR), line);
+            plot_row(w, y, term_role_attr(v->caps, ROLE_ERROR), line);
         }
     }
     (*y)++;
@@ -65,8 +54,8 @@ static void cluster_rows(WINDOW *w, int *y, const tui_view *v)
     char line[200];
     snprintf(line, sizeof line, "clusters of G's answers at y* = %g (k = %zu, mae %.2g, rmse %.2g)",
              r->y, r->k, r->mae, r->rmse);
-    row(w, y, A_BOLD, line);
-    row(w, y, term_role_attr(v->caps, ROLE_DIM),
+    plot_row(w, y, A_BOLD, line);
+    plot_row(w, y, term_role_attr(v->caps, ROLE_DIM),
         "id count  centroid      root        residual  br   mean|f|   95% CI");
     size_t k = r->k > REPORT_MAX_K ? REPORT_MAX_K : r->k;
     for (size_t i = 0; i < k; i++) {
@@ -79,7 +68,7 @@ static void cluster_rows(WINDOW *w, int *y, const tui_view *v)
             snprintf(root, sizeof root, "%12s  %8s  %-3s", "-", "-", "-");
         snprintf(line, sizeof line, "%2zu %5zu  %9.5f  %s  %8.2e  [%.2e, %.2e]", i, c->count,
                  c->centroid, root, c->mean_abs_f, c->ci_lo, c->ci_hi);
-        row(w, y, term_series(v->caps, (int)(i % SERIES_N_CURVES)), line);
+        plot_row(w, y, term_series(v->caps, (int)(i % SERIES_N_CURVES)), line);
     }
 }
 

@@ -100,16 +100,6 @@ static void draw_pca(pane *p, WINDOW *w, const tui_view *v)
     plot_ticks(w, v->caps, &p->cv, &b);
 }
 
-static void row(WINDOW *w, int *y, attr_t a, const char *text)
-{
-    int H = getmaxy(w), W = getmaxx(w);
-    if (*y >= H - 1 || W < 4)
-        return;
-    wattron(w, a);
-    mvwaddnstr(w, *y, 2, text, W - 4);
-    wattroff(w, a);
-    (*y)++;
-}
 
 /* The segment profile table: each predicted segment's size and mean traits
  * beside the real segment paired with it. */
@@ -120,18 +110,18 @@ static void draw_segments(pane *p, WINDOW *w, const tui_view *v)
     term_box(w, v->caps, "4 segments: predicted from y | real", 0);
     int y = 1;
     if (!v->snap->has_data) {
-        row(w, &y, term_role_attr(v->caps, ROLE_DIM), "segments show once G is trained on");
+        plot_row(w, &y, term_role_attr(v->caps, ROLE_DIM), "segments show once G is trained on");
         return;
     }
     char line[256];
     snprintf(line, sizeof line, "R^2 of F %.3f  traits RMSE %.3f  cycle RMSE %.4f  (test part, %zu rows)",
              d->r2, d->inverse_rmse, d->cycle_rmse, d->n_test);
-    row(w, &y, A_BOLD, line);
+    plot_row(w, &y, A_BOLD, line);
     int n = snprintf(line, sizeof line, "seg count");
     for (size_t j = 0; j < d->d && n < (int)sizeof line - 12; j++)
         n += snprintf(line + n, sizeof line - (size_t)n, " %10.10s", d->names[j]);
     n += snprintf(line + n, sizeof line - (size_t)n, " | seg count");
-    row(w, &y, term_role_attr(v->caps, ROLE_DIM), line);
+    plot_row(w, &y, term_role_attr(v->caps, ROLE_DIM), line);
     for (size_t k = 0; k < d->k; k++) {
         size_t m = d->match[k] < REPORT_MAX_K ? d->match[k] : 0;
         n = snprintf(line, sizeof line, "%3zu %5zu", k + 1, d->count_pred[k]);
@@ -140,10 +130,10 @@ static void draw_segments(pane *p, WINDOW *w, const tui_view *v)
         n += snprintf(line + n, sizeof line - (size_t)n, " | %3zu %5zu", m + 1, d->count_real[m]);
         for (size_t j = 0; j < d->d && n < (int)sizeof line - 12; j++)
             n += snprintf(line + n, sizeof line - (size_t)n, " %10.2f", d->seg_real[m][j]);
-        row(w, &y, term_series(v->caps, (int)(k % SERIES_N_CURVES)), line);
+        plot_row(w, &y, term_series(v->caps, (int)(k % SERIES_N_CURVES)), line);
     }
     snprintf(line, sizeof line, "silhouette: predicted %.3f, real %.3f", d->silhouette_pred, d->silhouette_real);
-    row(w, &y, 0, line);
+    plot_row(w, &y, 0, line);
 }
 
 const pane_ops pane_data_traits_ops = {"traits", draw_traits};

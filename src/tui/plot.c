@@ -104,3 +104,14 @@ void plot_note(WINDOW *w, const term_caps *c, const char *text)
     mvwaddnstr(w, H / 2, x < 1 ? 1 : x, text, W - 2 > 0 ? W - 2 : 0);
     wattroff(w, dim);
 }
+
+void plot_row(WINDOW *w, int *y, attr_t a, const char *text)
+{
+    int H = getmaxy(w), W = getmaxx(w);
+    if (*y >= H - 1 || W < 4)
+        return;
+    wattron(w, a);
+    mvwaddnstr(w, *y, 2, text, W - 4);
+    wattroff(w, a);
+    (*y)++;
+}

@@ -24,6 +24,9 @@ void plot_ticks(WINDOW *w, const term_caps *c, const canvas *cv, const plot_box 
 /* A legend entry at the cursor: the series' glyph, then text, in its
  * colour; -1 (nothing drawn) when it does not fit before the border. */
 int plot_legend(WINDOW *w, const term_caps *c, int series, const char *text);
+/* A text row at *y (then *y + 1) from column 2, cut at the border (curses
+ * would wrap it onto the next line); nothing once the box is full. */
+void plot_row(WINDOW *w, int *y, attr_t a, const char *text);
 /* A one-line note centred in the pane (nothing to plot yet, no formula...). */
 void plot_note(WINDOW *w, const term_caps *c, const char *text);
 
