@@ -8,7 +8,7 @@
 #include "innx/error.h"
 
 #define PROBLEM_MAX_X 8          /* inputs of F (components of x) */
-#define PROBLEM_MAX_PARTS 8      /* latent partitions */
+#define PROBLEM_MAX_PARTS 32      /* latent partitions */
 #define PROBLEM_MAX_STAGES 3
 #define PROBLEM_NAME_LEN 32
 #define PROBLEM_TEXT_LEN 256
