@@ -28,7 +28,7 @@ const char *session_state_name(session_state s);
 /* What a table problem (spend) shows instead of the latent panes: the
  * held-out part's predicted and real traits (original units), both on the
  * real traits' first two principal components (scaled units), and the
- * segments' profiles. Refreshed about once a second while training. */
+ * segments' profiles. Refreshed every 3 s while training (it costs ~0.1 s). */
 typedef struct session_data_view {
     size_t n, d, k, n_test;
     char names[PROBLEM_MAX_X][PROBLEM_NAME_LEN];   /* the traits */
