@@ -53,7 +53,11 @@ typedef struct report_query {
     double ref[REPORT_MAX_ROOTS];
 } report_query;
 
-/* Every root of F(x) = y on the domain that K candidates of G lead to. */
+/* Every root of F(x) = y on the domain that K candidates of G lead to,
+ * with the classical scan's beside them. */
 int report_query_roots(trainer *t, double y, size_t K, report_query *q, innx_err *err);
+/* The classical scan's roots of F(x) = y on the domain (at most
+ * REPORT_MAX_ROOTS, sorted): the reference G is judged against. */
+int report_reference(trainer *t, double y, double *ref, size_t *n, innx_err *err);
 
 #endif

@@ -4,11 +4,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
-#include "innx/expr.h"
 #include "innx/report.h"
-#include "innx/roots.h"
 
 #define LOG_EVERY 200
 
@@ -88,31 +87,22 @@ int case_latent_train(const cli_opts *o, problem *p)
     }
     report_root roots[REPORT_MAX_K + REPORT_MAX_ROOTS];
     size_t n_roots = distinct_roots(r, q, roots);
-    free(q);
-    /* the classical scan's roots, and how many of them the network led to
-     * (within 1e-7 of the domain's width after polishing, 1e-3 before) */
+    /* the classical scan's roots (the query's reference), and how many of
+     * them the network led to: within 1e-7 of the domain's width after
+     * polishing, 1e-3 before */
     double ref[REPORT_MAX_ROOTS];
-    size_t n_ref = 0, found = 0, found_raw = 0;
-    {
-        roots_root rr[REPORT_MAX_ROOTS];
-        roots_opts ro = ROOTS_DEFAULTS;
-        expr *e = expr_parse(p->formula, &err);
-        size_t nf = 0;
-        if (e && roots_scan(roots_expr_fn, e, p->y_star, p->x_lo[0], p->x_hi[0], &ro, rr, REPORT_MAX_ROOTS, &nf,
-                            &err) == 0)
-            n_ref = nf < REPORT_MAX_ROOTS ? nf : REPORT_MAX_ROOTS;
-        expr_free(e);
-        double w = p->x_hi[0] - p->x_lo[0];
-        for (size_t i = 0; i < n_ref; i++) {
-            ref[i] = rr[i].x;
-            int hit = 0, hit_raw = 0;
-            for (size_t j = 0; j < n_roots; j++)
-                hit |= fabs(roots[j].x - ref[i]) <= 1e-7 * w;
-            for (size_t j = 0; j < r->n; j++)
-                hit_raw |= fabs(r->x[j] - ref[i]) <= 1e-3 * w;
-            found += hit;
-            found_raw += hit_raw;
-        }
+    size_t n_ref = q->n_ref, found = 0, found_raw = 0;
+    memcpy(ref, q->ref, n_ref * sizeof *ref);
+    free(q);
+    double w = p->x_hi[0] - p->x_lo[0];
+    for (size_t i = 0; i < n_ref; i++) {
+        int hit = 0, hit_raw = 0;
+        for (size_t j = 0; j < n_roots; j++)
+            hit |= fabs(roots[j].x - ref[i]) <= 1e-7 * w;
+        for (size_t j = 0; j < r->n; j++)
+            hit_raw |= fabs(r->x[j] - ref[i]) <= 1e-3 * w;
+        found += hit;
+        found_raw += hit_raw;
     }
     if (o->json) {
         json_out j;

@@ -73,20 +73,27 @@ int cli_apply_opts(const cli_opts *o, const char *where, problem *p)
                 dataset_free_names(names, d);
                 return cli_error(CLI_EXIT_USAGE, where, "--x: at most %d columns", PROBLEM_MAX_X);
             }
+            /* a column the problem already names keeps its range (spend's
+             * plausible age, education and income); others take the range
+             * seen in the data */
+            char **old = NULL;
+            size_t n_old = 0;
+            double lo[PROBLEM_MAX_X], hi[PROBLEM_MAX_X];
+            memcpy(lo, p->x_lo, sizeof lo);
+            memcpy(hi, p->x_hi, sizeof hi);
+            if (p->x_columns[0] && dataset_split_names(p->x_columns, &old, &n_old, &err) != 0)
+                n_old = 0;
             snprintf(p->x_columns, sizeof p->x_columns, "%s", o->x_cols);
-            /* the article's plausible ranges for its traits; other
-             * columns take the range seen in the data */
-            static const struct { const char *name; double lo, hi; } known[] = {
-                {"age", 18, 93}, {"education", 1, 10}, {"income", 0, 300000}};
             p->x_dim = d;
             for (size_t j = 0; j < d; j++) {
                 p->x_lo[j] = p->x_hi[j] = 0;
-                for (size_t b = 0; b < sizeof known / sizeof *known; b++)
-                    if (!strcmp(names[j], known[b].name)) {
-                        p->x_lo[j] = known[b].lo;
-                        p->x_hi[j] = known[b].hi;
+                for (size_t b = 0; b < n_old && b < PROBLEM_MAX_X; b++)
+                    if (!strcmp(names[j], old[b])) {
+                        p->x_lo[j] = lo[b];
+                        p->x_hi[j] = hi[b];
                     }
             }
+            dataset_free_names(old, n_old);
             dataset_free_names(names, d);
             if (!o->model)
                 snprintf(p->model, sizeof p->model, "mlp:1-64-64-%zu/tanh", d);

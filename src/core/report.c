@@ -234,13 +234,22 @@ int report_query_roots(trainer *t, double y, size_t K, report_query *q, innx_err
     }
     free(x);
     qsort(q->roots, q->n_roots, sizeof *q->roots, cmp_root);
-    roots_root ref[REPORT_MAX_ROOTS];
+    return report_reference(t, y, q->ref, &q->n_ref, err);
+}
+
+int report_reference(trainer *t, double y, double *ref, size_t *n, innx_err *err)
+{
+    *n = 0;
+    if (needs_formula_1d(t, err) != 0)
+        return INNX_EINVAL;
+    const problem *p = trainer_problem(t);
+    roots_root r[REPORT_MAX_ROOTS];
     roots_opts o = ROOTS_DEFAULTS;
     size_t nf = 0;
-    if (roots_scan(trainer_roots_fn, t, y, p->x_lo[0], p->x_hi[0], &o, ref, REPORT_MAX_ROOTS, &nf, err) != 0)
+    if (roots_scan(trainer_roots_fn, t, y, p->x_lo[0], p->x_hi[0], &o, r, REPORT_MAX_ROOTS, &nf, err) != 0)
         return INNX_EINVAL;
-    q->n_ref = nf < REPORT_MAX_ROOTS ? nf : REPORT_MAX_ROOTS;
-    for (size_t i = 0; i < q->n_ref; i++)
-        q->ref[i] = ref[i].x;
+    *n = nf < REPORT_MAX_ROOTS ? nf : REPORT_MAX_ROOTS;
+    for (size_t i = 0; i < *n; i++)
+        ref[i] = r[i].x;
     return 0;
 }

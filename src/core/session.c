@@ -9,7 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "innx/roots.h"
 #include "innx/spend.h"
 #include "innx/session.h"
 
@@ -43,7 +42,6 @@ struct session {
     session_snapshot *pub;
     /* the thread's own */
     trainer *t;
-    problem p;                /* the problem the trainer was built from */
     session_snapshot *work;
     int paused, step_once, started;
     size_t width, k;
@@ -177,26 +175,16 @@ static void decimate(session *s, session_snapshot *w)
 static void reference_roots(session *s)
 {
     s->ref_valid = 1;
-    s->n_ref = 0;
-    if (!trainer_has_formula(s->t) || trainer_x_dim(s->t) != 1)
-        return;
-    roots_root r[REPORT_MAX_ROOTS];
-    roots_opts o = ROOTS_DEFAULTS;
-    size_t nf = 0;
     innx_err err;
-    if (roots_scan(trainer_roots_fn, s->t, s->y_star, s->p.x_lo[0], s->p.x_hi[0], &o, r, REPORT_MAX_ROOTS, &nf,
-                   &err) != 0)
-        return;
-    s->n_ref = nf < REPORT_MAX_ROOTS ? nf : REPORT_MAX_ROOTS;
-    for (size_t i = 0; i < s->n_ref; i++)
-        s->ref[i] = r[i].x;
+    if (report_reference(s->t, s->y_star, s->ref, &s->n_ref, &err) != 0)
+        s->n_ref = 0;
 }
 
 static void publish(session *s)
 {
     session_snapshot *w = s->work;
     trainer *t = s->t;
-    const problem *p = &s->p;
+    const problem *p = trainer_problem(t);
     double now = now_s();
     if (now - s->rate_t >= 0.25 || s->rate_t == 0) {
         long steps = trainer_steps(t);
@@ -302,9 +290,8 @@ static void swap_trainer(session *s, trainer *t)
 {
     trainer_free(s->t);
     s->t = t;
-    s->p = *trainer_problem(t);
-    s->y_star = s->p.y_star;
-    s->k = s->p.k;
+    s->y_star = trainer_problem(t)->y_star;
+    s->k = trainer_problem(t)->k;
     s->n_marks = 0;
     s->ref_valid = 0;
     s->rate_t = 0;
@@ -335,7 +322,7 @@ static void apply(session *s, cmd *c)
         problem p = *trainer_problem(s->t);
         for (int k = 0; k < TERM_N; k++)
             p.lambda[k] = trainer_lambda(s->t, (problem_term)k);
-        p.seed = s->p.seed + 1;
+        p.seed = p.seed + 1;
         p.k = s->k;
         p.y_star = s->y_star;   /* fresh weights, the same question */
         trainer *t = trainer_alloc(&p, &err);
@@ -444,7 +431,6 @@ session *session_start(const problem *p, int flags, innx_err *err)
     }
     s->wake[0] = s->wake[1] = -1;
     s->t = t;
-    s->p = *trainer_problem(t);
     s->flags = flags;
     s->paused = (flags & SESSION_START_PAUSED) != 0;
     s->width = SESSION_HIST_MAX;
