@@ -14,6 +14,7 @@
 #include "innx/optim.h"
 #include "innx/spend.h"
 #include "innx/trainer.h"
+#include "trainer_impl.h"
 
 /* A loss ten times the best checkpoint's is a blow-up, not noise:
  * full-batch Adam, after thousands of calm steps, can take one giant step
@@ -28,49 +29,6 @@
 /* Products at least this many rows split over the cores; below, a pool
  * costs more than it gives (three-roots: 128 rows). */
 #define THREADS_MIN_ROWS 1024
-
-typedef struct stage_graph {
-    graph *g;
-    int loss;
-    int term[TERM_N];     /* node of each term, -1 if not built */
-    int lam[TERM_N];      /* 1 x 1 feed of each lambda, -1 if none */
-    int gin, y, xs;       /* G's input, the target y, known x (grid or table) */
-    int zlo, zhi, zc;     /* per-row partition walls and centres */
-    int lo, hi;           /* the domain box (1 x d) */
-    int sq_lo, sq_span;   /* squash output */
-    int xhat;
-    optim_adam *adam;
-    optim_params joint;   /* union of NN1's and G's parameters (joint) */
-    const optim_params *params;
-} stage_graph;
-
-struct trainer {
-    problem p;
-    gsl_rng *rng;
-    expr *f;
-    nn_model *G, *F;
-    trainer_data data;
-    double *tx, *ty;      /* training rows, scaled (tables) */
-    double *box_lo, *box_hi;   /* the domain, in the units G works in */
-    size_t rows, g_in;
-    stage_graph sg[PROBLEM_MAX_STAGES];
-    /* the running stage */
-    size_t stage;
-    long steps, stage_steps, stage_end;
-    trainer_state state;
-    double lr_scale, sched_lr;
-    optim_plateau plateau;
-    optim_early early, best;
-    optim_ema ema;
-    int early_on, ema_on, best_on, answers_by_best, finished_stage, stop;
-    int trained_on;       /* past the plan: the last lr holds */
-    long ck_every, best_at, rolled_at;
-    double term[TERM_N], loss, first_loss;
-    double lambda[TERM_N];
-    trainer_history hist;
-    size_t n_rollbacks;
-    trainer_rollback rollbacks[TRAINER_MAX_ROLLBACKS];
-};
 
 const char *trainer_state_name(trainer_state s)
 {

@@ -1,0 +1,56 @@
+/* trainer_impl.h: the trainer's state, private to src/core (trainer.c steps
+ * it; trainer_ckpt.c saves and restores it). Nothing outside core includes it. */
+#ifndef INNX_TRAINER_IMPL_H
+#define INNX_TRAINER_IMPL_H
+
+#include <gsl/gsl_rng.h>
+
+#include "innx/expr.h"
+#include "innx/graph.h"
+#include "innx/optim.h"
+#include "innx/trainer.h"
+
+typedef struct stage_graph {
+    graph *g;
+    int loss;
+    int term[TERM_N];     /* node of each term, -1 if not built */
+    int lam[TERM_N];      /* 1 x 1 feed of each lambda, -1 if none */
+    int gin, y, xs;       /* G's input, the target y, known x (grid or table) */
+    int zlo, zhi, zc;     /* per-row partition walls and centres */
+    int lo, hi;           /* the domain box (1 x d) */
+    int sq_lo, sq_span;   /* squash output */
+    int xhat;
+    optim_adam *adam;
+    optim_params joint;   /* union of NN1's and G's parameters (joint) */
+    const optim_params *params;
+} stage_graph;
+
+struct trainer {
+    problem p;
+    gsl_rng *rng;
+    expr *f;
+    nn_model *G, *F;
+    trainer_data data;
+    double *tx, *ty;      /* training rows, scaled (tables) */
+    double *box_lo, *box_hi;   /* the domain, in the units G works in */
+    size_t rows, g_in;
+    stage_graph sg[PROBLEM_MAX_STAGES];
+    /* the running stage */
+    size_t stage;
+    long steps, stage_steps, stage_end;
+    trainer_state state;
+    double lr_scale, sched_lr;
+    optim_plateau plateau;
+    optim_early early, best;
+    optim_ema ema;
+    int early_on, ema_on, best_on, answers_by_best, finished_stage, stop;
+    int trained_on;       /* past the plan: the last lr holds */
+    long ck_every, best_at, rolled_at;
+    double term[TERM_N], loss, first_loss;
+    double lambda[TERM_N];
+    trainer_history hist;
+    size_t n_rollbacks;
+    trainer_rollback rollbacks[TRAINER_MAX_ROLLBACKS];
+};
+
+#endif
