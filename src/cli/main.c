@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "cli.h"
+#include "innx/checkpoint.h"
 #include "innx/problem_ini.h"
 
 static const char usage[] =
@@ -65,6 +66,22 @@ static void list_problems(FILE *f)
         fprintf(f, "  %-14s %s\n", problem_builtin_name(i), problem_builtin_summary(i));
 }
 
+/* The report by kind of problem. */
+static int train_problem(const cli_opts *o, const char *where, problem *p)
+{
+    if (o->range && strcmp(p->name, "sinc-kan") != 0)
+        return cli_error(CLI_EXIT_USAGE, where, "--range is for sinc-kan");
+    if (o->range && (o->save || o->stop_after || o->resume))
+        return cli_error(CLI_EXIT_USAGE, where, "--range trains two nets: no --save, --stop-after or --resume");
+    if (o->range)
+        return case_sinc_kan_range(o, p);
+    if (p->batch == PROBLEM_BATCH_TABLE)
+        return case_spend_train(o, p);
+    if (p->input != PROBLEM_IN_Y)
+        return case_latent_train(o, p);
+    return case_point_train(o, p);
+}
+
 static int run_problem(int argc, char **argv, int bench)
 {
     const char *cmd = argv[0];
@@ -85,6 +102,23 @@ static int run_problem(int argc, char **argv, int bench)
         if (cli_parse_opts(where, argc, argv, 5, &o) != 0 || cli_apply_opts(&o, where, &p) != 0)
             return CLI_EXIT_USAGE;
         return bench ? cli_bench(&o, where, &p) : case_latent_train(&o, &p);
+    }
+    int resume = 0;
+    for (int i = 1; i < argc && argc >= 2 && argv[1][0] == '-'; i++)
+        resume |= !strcmp(argv[i], "--resume") || !strncmp(argv[i], "--resume=", 9);
+    if (resume) {
+        /* innx train --resume FILE [options]: the checkpoint's problem */
+        cli_opts o;
+        problem p;
+        if (cli_parse_opts(cmd, argc, argv, 1, &o) != 0)
+            return CLI_EXIT_USAGE;
+        if (bench)
+            return cli_error(CLI_EXIT_USAGE, cmd, "--resume is for train");
+        if (cli_resume_problem(&o, &p) != 0)
+            return CLI_EXIT_USAGE;
+        int st = train_problem(&o, cmd, &p);
+        checkpoint_free(o.resume_ck);
+        return st;
     }
     if (argc < 2 || argv[1][0] == '-') {
         if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -114,15 +148,13 @@ static int run_problem(int argc, char **argv, int bench)
         return CLI_EXIT_USAGE;
     if (o.range && strcmp(p.name, "sinc-kan") != 0)
         return cli_error(CLI_EXIT_USAGE, where, "--range is for sinc-kan");
+    if (o.resume)
+        return cli_error(CLI_EXIT_USAGE, where, "--resume takes no problem: innx %s --resume FILE", cmd);
+    if (bench && (o.save || o.stop_after))
+        return cli_error(CLI_EXIT_USAGE, where, "--save and --stop-after are for train");
     if (bench)
         return cli_bench(&o, where, &p);
-    if (o.range)
-        return case_sinc_kan_range(&o, &p);
-    if (p.batch == PROBLEM_BATCH_TABLE)
-        return case_spend_train(&o, &p);
-    if (p.input != PROBLEM_IN_Y)
-        return case_latent_train(&o, &p);
-    return case_point_train(&o, &p);
+    return train_problem(&o, where, &p);
 }
 
 int cmd_problems(int argc, char **argv)
@@ -168,6 +200,8 @@ int main(int argc, char **argv)
         return cmd_gen_spend(argc - 1, argv + 1);
     if (!strcmp(cmd, "problems"))
         return cmd_problems(argc - 1, argv + 1);
+    if (!strcmp(cmd, "query"))
+        return cmd_query(argc - 1, argv + 1);
     if (!strcmp(cmd, "train"))
         return run_problem(argc - 1, argv + 1, 0);
     if (!strcmp(cmd, "bench"))
