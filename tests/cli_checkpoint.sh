@@ -42,6 +42,12 @@ cmp -s t_full.safetensors t_res.safetensors || fail "three-roots resumed weights
 # text output says where it saved; --set goes over the checkpoint's problem
 out=$("$innx" train --resume c.safetensors --set stage1.steps=450 --save more.safetensors) || fail "resume --set"
 echo "$out" | grep -q "saved step 450 to more.safetensors" || fail "no saved line in: $out"
+# a lambda --set over the checkpoint replaces the live one saved
+"$innx" train --resume c.safetensors --set loss.norm=0.5 --set stage1.steps=201 --save lam.safetensors --quiet \
+    > /dev/null 2>&1   # one step more: the answer need not polish (exit 1)
+[ -s lam.safetensors ] || fail "resume --set loss.norm saved nothing"
+grep -a -q '"lambda.norm":"0.5"' lam.safetensors || fail "--set loss.norm=0.5 did not reach the trainer"
+grep -a -q '"lambda.norm":"0.0001"' c.safetensors || fail "sinc's saved lambda.norm is not 1e-4"
 
 # a safetensors reader sees the tensors and the metadata
 if command -v python3 >/dev/null 2>&1; then

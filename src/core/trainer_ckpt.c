@@ -587,6 +587,19 @@ trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err
      * plan keeps its own end. */
     if (!t->trained_on && t->state == TRAINER_RUNNING)
         t->stage_end = t->p.stages[t->stage].steps;
+    /* Likewise a lambda p sets otherwise than the checkpoint's problem
+     * (--set loss.norm=0) replaces the live one saved, and so does a
+     * constant schedule's lr; everything else stays as saved. */
+    problem saved;
+    if (checkpoint_problem(c, &saved, err) == 0) {
+        for (int k = 0; k < TERM_N; k++)
+            if (p->lambda[k] != saved.lambda[k])
+                t->lambda[k] = p->lambda[k];
+        const problem_stage *ps = &p->stages[t->stage];
+        if (ps->schedule == PROBLEM_LR_CONSTANT && !t->trained_on &&
+            (saved.stages[t->stage].lr != ps->lr || saved.stages[t->stage].schedule != ps->schedule))
+            t->sched_lr = ps->lr;
+    }
     for (size_t i = 0; i < t->p.n_stages; i++) {
         optim_adam_set_steps(t->sg[i].adam, (size_t)adam_steps[i]);
         optim_adam_set_lr(t->sg[i].adam, adam_lr[i]);
