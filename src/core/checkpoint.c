@@ -625,7 +625,8 @@ checkpoint *checkpoint_parse(const unsigned char *buf, size_t len, const char *n
 
 checkpoint *checkpoint_read(const char *path, innx_err *err)
 {
-    int fd = open(path, O_RDONLY);
+    /* O_NONBLOCK: a FIFO named by mistake must not hang the open */
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
     if (fd < 0) {
         innx_errf(err, INNX_EIO, "%s: %s", path, strerror(errno));
         return NULL;

@@ -513,10 +513,11 @@ trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err
         why = "state";
     else if (s->ck_every < 1)
         why = "ck_every";
-    else if (s->hist.stride < 1 || s->hist.acc_n >= s->hist.stride)
+    else if (s->hist.stride < 1 || s->hist.stride > (1L << 40) || s->hist.acc_n >= s->hist.stride)
         why = "history.stride";
-    else if (s->n_rollbacks > TRAINER_MAX_ROLLBACKS)
-        why = "rollbacks";
+    else if (s->n_rollbacks > TRAINER_MAX_ROLLBACKS ||
+             (s->n_rollbacks == TRAINER_MAX_ROLLBACKS && s->state == TRAINER_RUNNING))
+        why = "rollbacks";   /* a running trainer has room for one more */
     else if (s->stage_steps < 0 || s->steps < s->stage_steps)
         why = "stage_steps";
     else if ((s->early_on && s->early.patience < 1) || s->early_on > 1 || s->ema_on > 1 || s->best_on > 1)
