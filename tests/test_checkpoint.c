@@ -396,6 +396,77 @@ static void test_session_save(void **state)
     assert_int_equal(chdir(cwd), 0);
 }
 
+/* The headless path: a session stopped at step M (session_start_trainer's
+ * stop step) holds exactly there, saves through its SAVE command the same
+ * bytes as a trainer stepped M times directly, and a session over the
+ * restored trainer runs on to the end of the plan as the direct one. */
+static void wait_message(session *s, session_snapshot *snap, unsigned long id)
+{
+    for (int i = 0; i < 1000; i++) {
+        session_snapshot_copy(s, snap);
+        if (snap->message_id >= id)
+            return;
+        usleep(10000);
+    }
+    fail_msg("no message %lu from the session", id);
+}
+
+static void test_session_stop_resume(void **state)
+{
+    (void)state;
+    innx_err e;
+    problem p = builtin("sinc");
+    snprintf(p.model, sizeof p.model, "mlp:1-32-32-1/tanh");
+    p.batch_n = 500;
+    p.stages[0].steps = 300;
+    p.stages[0].checkpoint = 50;
+    session *s = session_start_trainer(make(&p), SESSION_NO_REPORT, 150, &e);
+    assert_non_null(s);
+    session_snapshot *snap = malloc(sizeof *snap);
+    assert_int_equal(session_wait(s, 60), SESSION_PAUSED);
+    usleep(20000);   /* and it stays there */
+    session_snapshot_copy(s, snap);
+    assert_int_equal(snap->step, 150);
+    session_save(s, in_dir("sess.safetensors"));
+    wait_message(s, snap, 1);
+    assert_non_null(strstr(snap->message, "saved step 150 to "));
+    trainer *t = session_detach(s);
+    assert_int_equal(trainer_steps(t), 150);
+    trainer_free(t);
+
+    trainer *d = make(&p);
+    for (int i = 0; i < 150; i++)
+        trainer_step(d);
+    assert_int_equal(checkpoint_save_trainer(d, in_dir("direct.safetensors"), 0, &e), 0);
+    size_t na, nb;
+    unsigned char *a = slurp(in_dir("sess.safetensors"), &na), *b = slurp(in_dir("direct.safetensors"), &nb);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, na);
+    free(a);
+    free(b);
+    while (!trainer_finished(d))
+        trainer_step(d);
+
+    checkpoint *c = checkpoint_read(in_dir("sess.safetensors"), &e);
+    assert_non_null(c);
+    problem q;
+    assert_int_equal(checkpoint_problem(c, &q, &e), 0);
+    trainer *r = checkpoint_load_trainer(c, &q, &e);
+    checkpoint_free(c);
+    assert_non_null(r);
+    s = session_start_trainer(r, SESSION_NO_REPORT, 0, &e);
+    assert_non_null(s);
+    assert_int_equal(session_wait(s, 60), SESSION_DONE);
+    r = session_detach(s);
+    assert_int_equal(trainer_steps(r), trainer_steps(d));
+    double ld = trainer_loss(d), lr = trainer_loss(r);
+    assert_memory_equal(&ld, &lr, sizeof ld);
+    same_weights(d, r);
+    trainer_free(d);
+    trainer_free(r);
+    free(snap);
+}
+
 /* The autosave directory is made under $XDG_STATE_HOME. */
 static void test_autosave_dir(void **state)
 {
@@ -421,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_resume_xcyc),
         cmocka_unit_test(test_shape_mismatch),
         cmocka_unit_test(test_session_save),
+        cmocka_unit_test(test_session_stop_resume),
         cmocka_unit_test(test_autosave_dir),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

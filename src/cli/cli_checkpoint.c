@@ -65,7 +65,9 @@ void cli_autosave_and_die(const cli_opts *o, trainer *t, const char *where)
 int cli_save_check(const cli_opts *o, const char *where)
 {
     innx_err err;
-    if (o->save && dataset_check_writable(o->save, o->resume, &err) != 0)
+    /* --save may name the --resume file: rename() replaces it only once
+     * the new one is whole */
+    if (o->save && dataset_check_writable(o->save, NULL, &err) != 0)
         return cli_error(CLI_EXIT_USAGE, where, "--save: %s", err.msg);
     return 0;
 }
@@ -84,9 +86,12 @@ int cli_save(const cli_opts *o, const char *where, trainer *t)
 
 trainer *cli_trainer_new(const cli_opts *o, const problem *p, innx_err *err)
 {
-    if (o->resume_ck)
-        return checkpoint_load_trainer(o->resume_ck, p, err);
-    return trainer_alloc(p, err);
+    if (!o->resume_ck)
+        return trainer_alloc(p, err);
+    trainer *t = checkpoint_load_trainer(o->resume_ck, p, err);
+    if (t && !o->json && !o->quiet)
+        printf("resumed %s at step %ld (%s)\n", o->resume, trainer_steps(t), trainer_state_name(trainer_get_state(t)));
+    return t;
 }
 
 int cli_resume_problem(cli_opts *o, problem *p)
