@@ -17,6 +17,7 @@ typedef struct pieces_piece {
     double lo, hi;             /* lo < hi */
     double f_lo, f_hi;         /* f at the ends, f_lo != f_hi */
     int lo_turn, hi_turn;      /* the end is a turning point (f' = 0) */
+    int lo_pole, hi_pole;      /* the end is a cut where f is too large, not finite or jumps */
 } pieces_piece;
 
 /* Scans f and f' on `grid` points (0 = PIECES_GRID), locates each turning

@@ -112,6 +112,11 @@ static int run_problem(int argc, char **argv, int bench)
             return CLI_EXIT_USAGE;
         return bench_query(&o, &p);
     }
+    if (bench && !strcmp(argv[1], "auto")) {
+        if (cli_parse_opts(where, argc, argv, 2, &o) != 0)
+            return CLI_EXIT_USAGE;
+        return bench_auto(&o);
+    }
     if (bench && !strcmp(argv[1], "roots")) {
         if (cli_parse_opts(where, argc, argv, 2, &o) != 0)
             return CLI_EXIT_USAGE;

@@ -68,21 +68,23 @@ static double turn(const walk *w, double xl, double xr, int s)
     return 0.5 * (xl + xr);
 }
 
-static void open_at(walk *w, double x, double v, int turning)
+static void open_at(walk *w, double x, double v, int turning, int pole)
 {
     w->in = 1;
     w->cur.lo = x;
     w->cur.f_lo = v;
     w->cur.lo_turn = turning;
+    w->cur.lo_pole = pole;
     w->ls = 0;
 }
 
-static void close_at(walk *w, double x, double v, int turning)
+static void close_at(walk *w, double x, double v, int turning, int pole)
 {
     w->in = 0;
     w->cur.hi = x;
     w->cur.f_hi = v;
     w->cur.hi_turn = turning;
+    w->cur.hi_pole = pole;
     if (!(w->cur.hi - w->cur.lo > 1e-12 * (w->b - w->a)) || w->cur.f_hi == w->cur.f_lo)
         return;
     if (w->n < w->room)
@@ -97,8 +99,8 @@ static void cut_turn(walk *w, double x)
     at(w, c, &v, NULL);
     if (!good(w, v))
         return;
-    close_at(w, c, v, 1);
-    open_at(w, c, v, 1);
+    close_at(w, c, v, 1, 0);
+    open_at(w, c, v, 1, 0);
 }
 
 /* Does the cell from the previous point to (v, d) have a secant against
@@ -116,7 +118,7 @@ static void push(walk *w, double x, double v, double d, int nested)
         if (w->in) {
             double e = edge(w, w->px, x), fe;
             at(w, e, &fe, NULL);
-            close_at(w, e, fe, 0);
+            close_at(w, e, fe, 0, 1);
         }
         w->pgood = 0;
         w->px = x;
@@ -124,16 +126,17 @@ static void push(walk *w, double x, double v, double d, int nested)
     }
     if (!w->in) {
         double lo = x, flo = v;
-        if (w->px < x && !w->pgood) {   /* f became good inside the cell */
+        int cut = w->px < x && !w->pgood;
+        if (cut) {   /* f became good inside the cell */
             lo = edge(w, x, w->px);
             at(w, lo, &flo, NULL);
         }
-        open_at(w, lo, flo, d == 0);
+        open_at(w, lo, flo, d == 0, cut);
     } else if (against(w, v, d)) {
         if (nested) {
             /* no turning point on the finer grid: a pole in this cell */
-            close_at(w, w->px, w->pv, 0);
-            open_at(w, x, v, 0);
+            close_at(w, w->px, w->pv, 0, 1);
+            open_at(w, x, v, 0, 1);
         } else {
             /* a pole or two turning points: look closer */
             double x0 = w->px, h = (x - x0) / SUBDIVIDE;
@@ -143,8 +146,8 @@ static void push(walk *w, double x, double v, double d, int nested)
                 push(w, xs, vs, ds, 1);
             }
             if (against(w, v, d)) {
-                close_at(w, w->px, w->pv, 0);
-                open_at(w, x, v, 0);
+                close_at(w, w->px, w->pv, 0, 1);
+                open_at(w, x, v, 0, 1);
             }
         }
     }
@@ -198,7 +201,7 @@ int pieces_find(roots_fn f, void *ctx, double a, double b, size_t grid, pieces_p
         push(&w, x[i], v[i], d[i], 0);
     }
     if (w.in)
-        close_at(&w, x[grid - 1], v[grid - 1], d[grid - 1] == 0);
+        close_at(&w, x[grid - 1], v[grid - 1], d[grid - 1] == 0, 0);
     free(x), free(v), free(d), free(mag);
     *n = w.n;
     if (w.found > cap)

@@ -49,6 +49,15 @@ static size_t piece_of(const trainer *t, double z)
     return j < 0 ? 0 : j >= (double)t->n_pieces ? t->n_pieces - 1 : (size_t)j;
 }
 
+/* y as a piece reads it: a piece that ends at a pole spans thousands of
+ * times f's usual size, and y's place in it linearly would crowd every
+ * ordinary y into a sliver; asinh around the piece's middle spreads them
+ * (tan's piece becomes the inverse Gudermannian, nearly linear). */
+static double warp(const trainer *t, size_t j, double y)
+{
+    return t->warp_s[j] > 0 ? asinh((y - t->warp_c[j]) / t->warp_s[j]) : y;
+}
+
 /* G's input row for y in piece j (the shape 2 s0 - 1, then the one-hot
  * code) and logit s0; 0 when y is outside the piece's range. */
 static int features(const trainer *t, size_t j, double y, double *row, double *lg)
@@ -56,7 +65,8 @@ static int features(const trainer *t, size_t j, double y, double *row, double *l
     const pieces_piece *q = &t->pieces[j];
     if (!pieces_holds(q, y))
         return 0;
-    double s0 = shape(q, clamp01((y - q->f_lo) / (q->f_hi - q->f_lo)));
+    double w0 = warp(t, j, q->f_lo), w1 = warp(t, j, q->f_hi);
+    double s0 = shape(q, clamp01((warp(t, j, y) - w0) / (w1 - w0)));
     row[0] = 2 * s0 - 1;
     for (size_t k = 0; k < t->n_pieces; k++)
         row[1 + k] = k == j;
@@ -72,6 +82,19 @@ int branch_init(trainer *t, nn_spec *spec, innx_err *err)
     if (t->n_pieces == 0)
         return innx_errf(err, INNX_EINVAL, "formula: %s is constant on [%g, %g]; nothing to invert", p->formula,
                          p->x_lo[0], p->x_hi[0]);
+    for (size_t j = 0; j < t->n_pieces; j++) {
+        const pieces_piece *q = &t->pieces[j];
+        t->warp_s[j] = 0;
+        if (!q->lo_pole && !q->hi_pole)
+            continue;
+        double mid = 0.5 * (q->lo + q->hi), v, d;
+        trainer_roots_fn(t, &mid, 1, &v, &d);
+        double sc = fabs(d) * (q->hi - q->lo) / 4;
+        if (isfinite(v) && isfinite(sc) && sc > 0) {
+            t->warp_c[j] = v;
+            t->warp_s[j] = sc;
+        }
+    }
     spec->widths[0] = 1 + t->n_pieces;
     return 0;
 }

@@ -56,6 +56,7 @@ struct trainer {
     /* the branch model: f's monotone pieces (z picks one) */
     size_t n_pieces;
     pieces_piece pieces[PIECES_MAX];
+    double warp_c[PIECES_MAX], warp_s[PIECES_MAX];   /* a pole's piece reads asinh((y - c) / s); s = 0: y */
 };
 
 /* trainer_branch.c: the branch model's pieces, batch, graph and answers. */
