@@ -73,6 +73,8 @@ int case_spend_train(const cli_opts *o, problem *p);
 int case_auto_train(const cli_opts *o, problem *p);
 int bench_query(const cli_opts *o, problem *p);
 int bench_auto(const cli_opts *o);
+/* innx train xsin: the regressor beside the branch model (case_xsin.c) */
+int case_xsin_train(const cli_opts *o, problem *p);
 /* --y Y1,Y2,... -> ys (at most cap); prints the error and returns
  * CLI_EXIT_USAGE, or 0 (n = 0 when --y was not given). */
 int cli_parse_ys(const char *where, const char *s, double *ys, size_t cap, size_t *n);

@@ -138,6 +138,8 @@ static int run_problem(int argc, char **argv, int bench)
         return case_sinc_kan_range(&o, &p);
     if (p.batch == PROBLEM_BATCH_TABLE)
         return case_spend_train(&o, &p);
+    if (p.output == PROBLEM_OUT_BRANCH && !strcmp(p.name, "xsin") && !o.y_col)
+        return case_xsin_train(&o, &p);
     if (p.output == PROBLEM_OUT_BRANCH)
         return case_auto_train(&o, &p);
     if (o.y_col)
