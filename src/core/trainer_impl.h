@@ -48,7 +48,7 @@ struct trainer {
     int early_on, ema_on, best_on, answers_by_best, finished_stage, stop;
     int trained_on;       /* past the plan: the last lr holds */
     long ck_every, best_at, rolled_at;
-    double term[TERM_N], loss, first_loss;
+    double term[TERM_N], loss, first_loss, loss_avg;   /* loss_avg: running mean (fresh batches) */
     double lambda[TERM_N];
     trainer_history hist;
     size_t n_rollbacks;
