@@ -42,7 +42,7 @@ echo "$json" | grep -q '"recall_all":1.0' || fail "--y recall: $json"
 text=$("$innx" train three-roots --auto --y 0.3 --quiet) || fail "--y text exited $?"
 echo "$text" | grep -q "roots of f(x) = 0.3" || fail "--y text: $text"
 "$innx" train three-roots --auto --y 0,abc 2>/dev/null; [ $? -eq 2 ] || fail "a bad --y must exit 2"
-"$innx" train sinc --y 0.5 2>/dev/null; [ $? -eq 2 ] || fail "--y without the branch model must exit 2"
+"$innx" train three-roots --y 0.5 2>/dev/null; [ $? -eq 2 ] || fail "--y on a G(z) must exit 2"
 "$innx" train spend --auto 2>/dev/null; [ $? -eq 2 ] || fail "--auto on a table must exit 2"
 
 # the query benchmark: recall on random y* against the scan

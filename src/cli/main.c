@@ -149,8 +149,10 @@ static int run_problem(int argc, char **argv, int bench)
         return case_xsin_train(&o, &p);
     if (p.output == PROBLEM_OUT_BRANCH)
         return case_auto_train(&o, &p);
+    if (o.y_col && p.input == PROBLEM_IN_Z)
+        return cli_error(CLI_EXIT_USAGE, where, "--y: %s's G(z) reads no y; add --auto for G(y, z)", p.name);
     if (o.y_col)
-        return cli_error(CLI_EXIT_USAGE, where, "--y: answers come from the branch model G(y, z); add --auto");
+        return case_auto_train(&o, &p);   /* G(y): one candidate per y*, polished */
     if (p.input != PROBLEM_IN_Y)
         return case_latent_train(&o, &p);
     return case_point_train(&o, &p);
