@@ -88,6 +88,8 @@ static size_t fields(struct trainer *t, field *f)
     n = add(f, n, "rolled_at", 'l', &t->rolled_at);
     n = add(f, n, "loss", 'd', &t->loss);
     n = add(f, n, "first_loss", 'd', &t->first_loss);
+    n = add(f, n, "loss_avg", 'd', &t->loss_avg);
+    n = add(f, n, "avg_min", 'd', &t->avg_min);
     n = add(f, n, "rollbacks", 'z', &t->n_rollbacks);
     for (int k = 0; k < TERM_N; k++) {
         char key[40];
