@@ -39,6 +39,15 @@ grep -q '"stopped_early":true' t_full.json || fail "three-roots did not stop ear
     fail "three-roots resumed differs: $(cat t_full.json) vs $(cat t_res.json)"
 cmp -s t_full.safetensors t_res.safetensors || fail "three-roots resumed weights differ"
 
+# a formula through the branch model (its pieces, its own batch)
+"$innx" train --f 'cos(3*x) - x/4' --domain 0:6 --json --save b_full.safetensors > b_full.json || fail "--f exited $?"
+"$innx" train --f 'cos(3*x) - x/4' --domain 0:6 --stop-after 1234 --save b.safetensors --quiet > /dev/null ||
+    fail "--f --stop-after"
+"$innx" train --resume b.safetensors --json --save b_res.safetensors > b_res.json || fail "--f --resume"
+[ "$(strip < b_full.json)" = "$(strip < b_res.json)" ] ||
+    fail "--f resumed differs: $(cat b_full.json) vs $(cat b_res.json)"
+cmp -s b_full.safetensors b_res.safetensors || fail "--f resumed weights differ"
+
 # text output says where it saved; --set goes over the checkpoint's problem
 out=$("$innx" train --resume c.safetensors --set stage1.steps=450 --save more.safetensors) || fail "resume --set"
 echo "$out" | grep -q "saved step 450 to more.safetensors" || fail "no saved line in: $out"

@@ -317,6 +317,27 @@ static void test_resume_three_roots(void **state)
     resume_matches(p, 450, NULL, 0);
 }
 
+/* Every built-in problem, shortened, stopped half-way and restored: the
+ * same bits as the run in one go (a new piece of trainer state that a
+ * checkpoint misses shows here). */
+static void test_resume_builtins(void **state)
+{
+    (void)state;
+    for (size_t i = 0; problem_builtin_name(i); i++) {
+        problem p = builtin(problem_builtin_name(i));
+        long total = 0;
+        for (size_t k = 0; k < p.n_stages; k++) {
+            p.stages[k].steps = p.batch == PROBLEM_BATCH_TABLE ? 25 : 120;
+            if (p.stages[k].checkpoint > 0)
+                p.stages[k].checkpoint = 10;
+            total += p.stages[k].steps;
+        }
+        if (p.batch_n > 1000)
+            p.batch_n = 1000;
+        resume_matches(p, total / 2 + 3, NULL, 0);
+    }
+}
+
 static void xcyc_on(trainer *t) { trainer_set_lambda(t, TERM_XCYC, 0.5); }
 
 /* xcyc turned on live: its graph is built when next stepped, and a uniform
@@ -490,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_resume_sinc),
         cmocka_unit_test(test_resume_three_roots),
         cmocka_unit_test(test_resume_xcyc),
+        cmocka_unit_test(test_resume_builtins),
         cmocka_unit_test(test_shape_mismatch),
         cmocka_unit_test(test_session_save),
         cmocka_unit_test(test_session_stop_resume),
