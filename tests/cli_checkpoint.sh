@@ -5,6 +5,8 @@
 set -u
 innx="${top_builddir:-.}/src/innx"
 case "$innx" in /*) ;; *) innx="$(pwd)/$innx" ;; esac
+corpus="${top_srcdir:-.}/tests/ckpt_corpus"
+case "$corpus" in /*) ;; *) corpus="$(pwd)/$corpus" ;; esac
 fail() { echo "FAIL: $*" >&2; exit 1; }
 dir=$(mktemp -d "${TMPDIR:-/tmp}/innx-ckpt.XXXXXX")
 trap 'rm -rf "$dir"' EXIT INT TERM
@@ -114,6 +116,16 @@ grep -q "nosuch.safetensors: No such file" err || fail "missing file message: $(
 "$innx" train sinc --stop-after 0 2>/dev/null; [ $? -eq 2 ] || fail "--stop-after 0 must exit 2"
 "$innx" train sinc --steps 5 --save "$dir/no/such/dir/x.safetensors" > /dev/null 2> err; [ $? -eq 2 ] ||
     fail "unwritable --save must exit 2"
+
+# the fuzzer's seed corpus: the valid files load and answer, the broken
+# ones are refused with exit 2
+for f in "$corpus"/*; do
+    "$innx" query "$f" --y 0 > /dev/null 2>&1; rc=$?
+    case "$(basename "$f")" in
+    valid-*) [ "$rc" -eq 0 ] || fail "corpus: $f exited $rc (regenerate it if the format grew)" ;;
+    *) [ "$rc" -eq 2 ] || fail "corpus: $f exited $rc, want 2" ;;
+    esac
+done
 
 # SIGTERM during a headless run: an autosave under $XDG_STATE_HOME/innx,
 # and where it went on stderr; it resumes

@@ -29,6 +29,9 @@ typedef struct stage_graph {
     const optim_params *params;
 } stage_graph;
 
+/* A field the next steps read is state: trainer_ckpt.c's fields() (or its
+ * tensors) must save it, or a resumed run parts from the one it came from
+ * (test_checkpoint's test_resume_builtins shows it). */
 struct trainer {
     problem p;
     gsl_rng *rng;
