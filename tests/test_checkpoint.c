@@ -377,6 +377,10 @@ static void test_shape_mismatch(void **state)
     assert_null(checkpoint_load_trainer(c, &q, &e));
     assert_non_null(strstr(e.msg, "tensor G.0.weight has shape [1, 128] but the problem's network needs [1, 64]"));
     assert_int_equal(checkpoint_problem(c, &q, &e), 0);
+    snprintf(q.model, sizeof q.model, "mlp:1-3000-3000-1/tanh");   /* more than the file holds: not built */
+    assert_null(checkpoint_load_trainer(c, &q, &e));
+    assert_non_null(strstr(e.msg, "networks have 9006000 weights or more, the file's data holds"));
+    assert_int_equal(checkpoint_problem(c, &q, &e), 0);
     snprintf(q.model, sizeof q.model, "mlp:1-128-1/tanh");   /* a layer fewer */
     assert_null(checkpoint_load_trainer(c, &q, &e));
     assert_non_null(strstr(e.msg, "tr.safetensors: "));

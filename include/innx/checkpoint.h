@@ -70,6 +70,7 @@ checkpoint *checkpoint_read(const char *path, innx_err *err);
 checkpoint *checkpoint_parse(const unsigned char *buf, size_t len, const char *name, innx_err *err);
 
 const char *checkpoint_path(const checkpoint *c);          /* the name messages use */
+size_t checkpoint_data_size(const checkpoint *c);          /* bytes of the data section */
 size_t checkpoint_n_tensors(const checkpoint *c);
 const checkpoint_tensor *checkpoint_tensor_at(const checkpoint *c, size_t i);
 const checkpoint_tensor *checkpoint_find(const checkpoint *c, const char *name);

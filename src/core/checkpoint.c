@@ -90,6 +90,7 @@ void checkpoint_free(checkpoint *c)
 }
 
 const char *checkpoint_path(const checkpoint *c) { return c->path ? c->path : "checkpoint"; }
+size_t checkpoint_data_size(const checkpoint *c) { return c->data_len; }
 size_t checkpoint_n_tensors(const checkpoint *c) { return c->n; }
 const checkpoint_tensor *checkpoint_tensor_at(const checkpoint *c, size_t i) { return i < c->n ? &c->t[i] : NULL; }
 

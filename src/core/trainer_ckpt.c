@@ -485,10 +485,29 @@ static void free_stage_state(trainer *t)
     t->early_on = t->best_on = t->ema_on = 0;
 }
 
+/* At least this many weights (a layer's in x out, biases aside). */
+static double spec_weights(const char *model)
+{
+    nn_spec s;
+    double w = 0;
+    if (nn_spec_parse(model, &s, NULL) == 0)
+        for (size_t i = 0; i + 1 < s.n_widths; i++)
+            w += (double)s.widths[i] * (double)s.widths[i + 1];
+    return w;
+}
+
 trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err *err)
 {
     const char *f = checkpoint_path(c);
     const char *rt = checkpoint_meta(c, "rng.type");
+    /* The weights are in the data: networks larger than it can hold are
+     * refused before they are allocated. */
+    double need = spec_weights(p->model) + (p->batch == PROBLEM_BATCH_TABLE ? spec_weights(p->forward_model) : 0);
+    if (need * 4 > (double)checkpoint_data_size(c)) {
+        innx_errf(err, INNX_EINVAL, "%s: the problem's networks have %.0f weights or more, the file's data holds %zu bytes",
+                  f, need, checkpoint_data_size(c));
+        return NULL;
+    }
     trainer *t = trainer_alloc(p, err);
     if (!t)
         return NULL;
