@@ -133,7 +133,10 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
 {
     innx_err err;
     double t0 = cli_now();
-    session *s = session_start(p, SESSION_NO_REPORT, &err);
+    if (cli_save_check(o, where) != 0)
+        return NULL;
+    trainer *t0r = cli_trainer_new(o, p, &err);   /* fresh, or --resume's */
+    session *s = t0r ? session_start_trainer(t0r, SESSION_NO_REPORT, o->stop_after, &err) : NULL;
     if (!s) {
         cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
         return NULL;
@@ -150,8 +153,11 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
     if (stage_secs)
         for (size_t i = 0; i < PROBLEM_MAX_STAGES; i++)
             stage_secs[i] = 0;
+    cli_signals_catch(1);
     for (;;) {
         session_state st = session_wait(s, 0.1);
+        if (cli_signal_caught())
+            break;
         session_snapshot_copy(s, snap);
         report_rollbacks(o, snap, &seen);
         if (log_every > 0 && !o->json && !o->quiet && snap->step >= next_log && snap->step > 0) {
@@ -162,7 +168,7 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
             next_log = (snap->step / log_every + 1) * log_every;
         }
         cli_progress(o, p->name, snap->step, -1, snap->loss);
-        int over = st != SESSION_RUNNING && st != SESSION_PAUSED;
+        int over = (st != SESSION_RUNNING && st != SESSION_PAUSED) || (o->stop_after > 0 && snap->step >= o->stop_after);
         /* stage times to the snapshot's resolution (50 ms) */
         if (stage_secs && (snap->stage != stage || over)) {
             double now = cli_now();
@@ -176,7 +182,14 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
     cli_progress(o, "", -1, 0, 0);
     free(snap);
     trainer *t = session_detach(s);
+    if (cli_signal_caught())
+        cli_autosave_and_die(o, t, where);
+    cli_signals_catch(0);
     *secs = cli_now() - t0;
+    if (cli_save(o, where, t) != 0) {
+        trainer_free(t);
+        return NULL;
+    }
     return t;
 }
 
