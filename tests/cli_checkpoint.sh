@@ -50,6 +50,15 @@ cmp -s t_full.safetensors t_res.safetensors || fail "three-roots resumed weights
     fail "--f resumed differs: $(cat b_full.json) vs $(cat b_res.json)"
 cmp -s b_full.safetensors b_res.safetensors || fail "--f resumed weights differ"
 
+# xsin: --save and --resume keep the branch model, the regressor beside it
+# trains afresh each time
+"$innx" train xsin --steps 300 --json --save x_full.safetensors > x_full.json || fail "xsin exited $?"
+"$innx" train xsin --steps 300 --stop-after 150 --save x.safetensors --quiet > /dev/null || fail "xsin --stop-after"
+"$innx" train --resume x.safetensors --json --save x_res.safetensors > x_res.json || fail "xsin --resume exited $?"
+[ "$(strip < x_full.json | sed 's/,"seconds":[-0-9.e]*}$/}/')" = "$(strip < x_res.json | sed 's/,"seconds":[-0-9.e]*}$/}/')" ] ||
+    fail "xsin resumed differs: $(cat x_full.json) vs $(cat x_res.json)"
+cmp -s x_full.safetensors x_res.safetensors || fail "xsin resumed branch model differs"
+
 # text output says where it saved; --set goes over the checkpoint's problem
 out=$("$innx" train --resume c.safetensors --set stage1.steps=450 --save more.safetensors) || fail "resume --set"
 echo "$out" | grep -q "saved step 450 to more.safetensors" || fail "no saved line in: $out"

@@ -335,6 +335,11 @@ static void test_resume_builtins(void **state)
         if (p.batch_n > 1000)
             p.batch_n = 1000;
         resume_matches(p, total / 2 + 3, NULL, 0);
+        if (p.batch == PROBLEM_BATCH_TABLE) {
+            p.siamese = 1;   /* G's hidden layers are NN1's */
+            resume_matches(p, total / 2 + 3, NULL, 0);
+            resume_matches(p, total - 10, NULL, 0);   /* in the joint stage */
+        }
     }
 }
 

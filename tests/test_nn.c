@@ -167,6 +167,35 @@ static void test_seed_and_copy(void **state)
     gsl_rng_free(r);
 }
 
+/* Siamese: G owns its first and last layers only; the middle one is the
+ * body's, so changing the body's weights changes G's answers. */
+static void test_siamese(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    innx_err e;
+    nn_spec bs, gs;
+    assert_int_equal(nn_spec_parse("mlp:3-8-8-1/relu", &bs, &e), 0);
+    assert_int_equal(nn_spec_parse("mlp:1-8-8-3/tanh", &gs, &e), 0);
+    nn_model *body = nn_alloc(&bs, r, &e), *g = nn_alloc_siamese(&gs, body, r, &e);
+    assert_non_null(g);
+    assert_int_equal(nn_params(g)->n, 4);              /* W, b of layers 0 and 2 */
+    assert_int_equal(nn_n_weights(g), 1 * 8 + 8 + 8 * 3 + 3);
+    double y = 0.3, x0[3], x1[3];
+    assert_int_equal(nn_eval(g, &y, 1, x0, &e), 0);
+    gsl_matrix_float_scale(nn_params(body)->val[2], 2.0f);   /* the body's middle W */
+    assert_int_equal(nn_eval(g, &y, 1, x1, &e), 0);
+    assert_true(fabs(x1[0] - x0[0]) + fabs(x1[1] - x0[1]) + fabs(x1[2] - x0[2]) > 1e-6);
+    /* widths that differ from the body's are refused */
+    nn_spec bad;
+    assert_int_equal(nn_spec_parse("mlp:1-8-4-3/tanh", &bad, &e), 0);
+    assert_null(nn_alloc_siamese(&bad, body, r, &e));
+    assert_non_null(strstr(e.msg, "hidden widths"));
+    nn_free(g);
+    nn_free(body);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_init_bounds),
         cmocka_unit_test(test_eval_matches_hand_forward),
         cmocka_unit_test(test_seed_and_copy),
+        cmocka_unit_test(test_siamese),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -158,6 +158,14 @@ static void test_term_gradients(void **state)
     check_terms(d, inv, 5, 5, 1);
     const problem_term joint[] = {TERM_FWD, TERM_CYC};
     check_terms(d, joint, 2, 7, 2);
+    /* siamese: G's middle layer is NN1's (frozen in the inverse stage,
+     * trained by both paths in the joint one) */
+    d.siamese = 1;
+    snprintf(d.model, sizeof d.model, "mlp:1-8-8-3/tanh");
+    snprintf(d.forward_model, sizeof d.forward_model, "mlp:3-8-8-1/relu");
+    check_terms(d, inv, 3, 5, 1);
+    check_terms(d, joint, 2, 7, 2);
+    d.siamese = 0;
     /* the branch model: shape feature and piece code in, sigmoid around
      * logit s0, x inside the piece, Newton-normalised residual */
     problem b = builtin("xsin");

@@ -34,6 +34,12 @@ typedef struct nn_model nn_model;
 
 nn_model *nn_alloc(const nn_spec *spec, gsl_rng *r, innx_err *err);
 void nn_free(nn_model *m);
+/* Siamese: G with its own first and last layers and body's hidden-to-hidden
+ * layers (shared, with body's activation; body must outlive it). Both MLPs,
+ * G's hidden widths equal to body's. */
+nn_model *nn_alloc_siamese(const nn_spec *spec, nn_model *body, gsl_rng *r, innx_err *err);
+/* Whether nn_build trains the shared layers too (a joint stage). */
+void nn_set_train_shared(nn_model *m, int on);
 const nn_spec *nn_get_spec(const nn_model *m);
 size_t nn_in(const nn_model *m);
 size_t nn_out(const nn_model *m);

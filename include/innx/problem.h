@@ -96,6 +96,7 @@ typedef struct problem {
     char forward_model[PROBLEM_TEXT_LEN];
     /* G */
     char model[PROBLEM_TEXT_LEN];
+    int siamese;               /* a table: G's hidden-to-hidden layers are NN1's (shared) */
     problem_input input;
     size_t z_dim;
     problem_output output;

@@ -85,15 +85,13 @@ static int train_problem(const cli_opts *o, const char *where, problem *p)
 {
     if (o->range && strcmp(p->name, "sinc-kan") != 0)
         return cli_error(CLI_EXIT_USAGE, where, "--range is for sinc-kan");
-    int xsin = p->output == PROBLEM_OUT_BRANCH && !strcmp(p->name, "xsin") && !o->y_col;
-    if ((o->range || xsin) && (o->save || o->stop_after || o->resume))
-        return cli_error(CLI_EXIT_USAGE, where, "%s trains two nets: no --save, --stop-after or --resume",
-                         o->range ? "--range" : "xsin");
+    if (o->range && (o->save || o->stop_after || o->resume))
+        return cli_error(CLI_EXIT_USAGE, where, "--range trains two nets: no --save, --stop-after or --resume");
     if (o->range)
         return case_sinc_kan_range(o, p);
     if (p->batch == PROBLEM_BATCH_TABLE)
         return case_spend_train(o, p);
-    if (xsin)
+    if (p->output == PROBLEM_OUT_BRANCH && !strcmp(p->name, "xsin") && !o->y_col)
         return case_xsin_train(o, p);
     if (p->output == PROBLEM_OUT_BRANCH)
         return case_auto_train(o, p);

@@ -18,6 +18,11 @@ struct nn_model {
     gsl_matrix_float *W[NN_MAX_LAYERS], *b[NN_MAX_LAYERS];   /* MLP */
     gsl_matrix_float *gW[NN_MAX_LAYERS], *gb[NN_MAX_LAYERS];
     kan_layer *kan[NN_MAX_LAYERS];                            /* KAN */
+    /* siamese: layer l is another model's (not owned, not in params, its
+     * activation act_shared), trained only while train_shared is on */
+    int shared[NN_MAX_LAYERS];
+    graph_act act_shared;
+    int train_shared;
     optim_params params;
 };
 
@@ -145,7 +150,7 @@ static int collect_params(nn_model *m)
 {
     size_t n = 0;
     for (size_t l = 0; l < m->n_layers; l++)
-        n += m->spec.kind == NN_MLP ? 2 : kan_layer_n_params(m->kan[l]);
+        n += m->shared[l] ? 0 : m->spec.kind == NN_MLP ? 2 : kan_layer_n_params(m->kan[l]);
     m->params.n = n;
     m->params.val = calloc(n, sizeof *m->params.val);
     m->params.grad = calloc(n, sizeof *m->params.grad);
@@ -153,6 +158,8 @@ static int collect_params(nn_model *m)
         return INNX_ENOMEM;
     size_t k = 0;
     for (size_t l = 0; l < m->n_layers; l++) {
+        if (m->shared[l])
+            continue;
         if (m->spec.kind == NN_MLP) {
             m->params.val[k] = m->W[l];
             m->params.grad[k++] = m->gW[l];
@@ -202,11 +209,46 @@ nomem:
     return NULL;
 }
 
+nn_model *nn_alloc_siamese(const nn_spec *spec, nn_model *body, gsl_rng *r, innx_err *err)
+{
+    const nn_spec *bs = &body->spec;
+    int fits = spec->kind == NN_MLP && bs->kind == NN_MLP && spec->n_widths == bs->n_widths && spec->n_widths >= 4;
+    for (size_t l = 1; fits && l + 1 < spec->n_widths; l++)
+        fits = spec->widths[l] == bs->widths[l];
+    if (!fits)
+        return innx_errf(err, INNX_EINVAL,
+                         "inverse.siamese: G's hidden widths must be NN1's, both MLPs with two hidden layers or more"),
+               NULL;
+    nn_model *m = nn_alloc(spec, r, err);
+    if (!m)
+        return NULL;
+    /* the hidden-to-hidden layers become NN1's */
+    for (size_t l = 1; l + 1 < m->n_layers; l++) {
+        gsl_matrix_float_free(m->W[l]), gsl_matrix_float_free(m->b[l]);
+        gsl_matrix_float_free(m->gW[l]), gsl_matrix_float_free(m->gb[l]);
+        m->W[l] = body->W[l], m->b[l] = body->b[l], m->gW[l] = body->gW[l], m->gb[l] = body->gb[l];
+        m->shared[l] = 1;
+    }
+    m->act_shared = bs->act;
+    free(m->params.val);
+    free(m->params.grad);
+    if (collect_params(m) != 0) {
+        nn_free(m);
+        innx_errf(err, INNX_ENOMEM, "model: out of memory");
+        return NULL;
+    }
+    return m;
+}
+
+void nn_set_train_shared(nn_model *m, int on) { m->train_shared = on; }
+
 void nn_free(nn_model *m)
 {
     if (!m)
         return;
     for (size_t l = 0; l < m->n_layers; l++) {
+        if (m->shared[l])
+            continue;
         if (m->W[l]) gsl_matrix_float_free(m->W[l]);
         if (m->b[l]) gsl_matrix_float_free(m->b[l]);
         if (m->gW[l]) gsl_matrix_float_free(m->gW[l]);
@@ -237,10 +279,10 @@ static int build_layers(nn_model *m, graph *g, int x, int trainable, int *outs)
     int h = x;
     for (size_t l = 0; l < m->n_layers; l++) {
         if (m->spec.kind == NN_MLP) {
-            int last = l + 1 == m->n_layers;
-            int W = graph_param(g, m->W[l], trainable ? m->gW[l] : NULL);
-            int b = graph_param(g, m->b[l], trainable ? m->gb[l] : NULL);
-            h = graph_dense(g, h, W, b, last ? GRAPH_ACT_IDENTITY : m->spec.act);
+            int last = l + 1 == m->n_layers, tr = m->shared[l] ? trainable && m->train_shared : trainable;
+            int W = graph_param(g, m->W[l], tr ? m->gW[l] : NULL);
+            int b = graph_param(g, m->b[l], tr ? m->gb[l] : NULL);
+            h = graph_dense(g, h, W, b, last ? GRAPH_ACT_IDENTITY : m->shared[l] ? m->act_shared : m->spec.act);
         } else {
             h = graph_kan(g, h, m->kan[l], trainable);
         }

@@ -343,6 +343,8 @@ int problem_validate(const problem *p, innx_err *err)
     if ((!branch && spec.widths[0] != in) || spec.widths[spec.n_widths - 1] != p->x_dim)
         return innx_errf(err, INNX_EINVAL, "inverse.model: '%s' must map %zu input%s to %zu output%s",
                          p->model, in, in == 1 ? "" : "s", p->x_dim, p->x_dim == 1 ? "" : "s");
+    if (p->siamese && !table)
+        return innx_errf(err, INNX_EINVAL, "inverse.siamese: G shares NN1's layers: needs a table");
     if (table) {
         if (!p->x_columns[0] || !p->y_column[0])
             return innx_errf(err, INNX_EINVAL, "data.x_columns and data.y_column: needed for a table");

@@ -90,6 +90,7 @@ static const ini_key data_keys[] = {
 };
 static const ini_key inverse_keys[] = {
     {"model", T_STR, STR(model), 0, 0, 0, NULL},
+    {"siamese", T_BOOL, P(siamese), 0, 0, 0, 0, NULL},
     {"input", T_ENUM, P(input), 0, 0, 0, 0, input_names},
     {"z_dim", T_SIZE, P(z_dim), 0, 0, 64, 0, NULL},
     {"output", T_ENUM, P(output), 0, 0, 0, 0, output_names},

@@ -270,6 +270,8 @@ static int weighted(graph *g, stage_graph *s, problem_term k, int total)
 /* x = G(in) through the output transform. */
 static int build_g(trainer *t, stage_graph *s, graph *g, int in)
 {
+    /* a siamese G trains NN1's shared layers only where NN1 trains */
+    nn_set_train_shared(t->G, t->p.stages[s - t->sg].kind == PROBLEM_STAGE_JOINT);
     int u = nn_build(t->G, g, in, 1);
     switch (t->p.output) {
     case PROBLEM_OUT_SOFTPLUS:
@@ -626,7 +628,7 @@ trainer *trainer_alloc(const problem *p, innx_err *err)
     }
     if (nn_spec_parse(p->model, &spec, err) != 0 ||
         (p->output == PROBLEM_OUT_BRANCH && branch_init(t, &spec, err) != 0) ||
-        !(t->G = nn_alloc(&spec, t->rng, err)))
+        !(t->G = p->siamese ? nn_alloc_siamese(&spec, t->F, t->rng, err) : nn_alloc(&spec, t->rng, err)))
         goto fail;
     for (size_t i = 0; i < p->n_stages; i++)
         if (build_stage(t, i, err) != 0)

@@ -17,14 +17,20 @@
 /* ---- names --------------------------------------------------------------- */
 
 /* A model's parameter i by layer: MLP layers hold weight and bias, KAN
- * layers base, bias and coef (kan_layer_params' order). */
-static void param_name(nn_model *m, const char *net, size_t i, char *buf, size_t len)
+ * layers base, bias and coef (kan_layer_params' order). A siamese G owns
+ * only its first and last layers (the others are NN1's, saved as F's). */
+static void param_name(const trainer *t, nn_model *m, const char *net, size_t i, char *buf, size_t len)
 {
     static const char *const kan[] = {"base", "bias", "coef"};
-    if (nn_get_spec(m)->kind == NN_MLP)
-        snprintf(buf, len, "%s.%zu.%s", net, i / 2, i % 2 ? "bias" : "weight");
-    else
+    const nn_spec *s = nn_get_spec(m);
+    if (s->kind == NN_MLP) {
+        size_t layer = i / 2;
+        if (t->p.siamese && m == t->G && layer > 0)
+            layer = s->n_widths - 2;
+        snprintf(buf, len, "%s.%zu.%s", net, layer, i % 2 ? "bias" : "weight");
+    } else {
         snprintf(buf, len, "%s.%zu.%s", net, i / 3, kan[i % 3]);
+    }
 }
 
 /* Parameter j of stage i's set: NN1's, G's, or NN1's then G's (joint). */
@@ -32,17 +38,17 @@ static void stage_param_name(trainer *t, size_t i, size_t j, char *buf, size_t l
 {
     switch (t->p.stages[i].kind) {
     case PROBLEM_STAGE_FORWARD:
-        param_name(t->F, "F", j, buf, len);
+        param_name(t, t->F, "F", j, buf, len);
         break;
     case PROBLEM_STAGE_INVERSE:
-        param_name(t->G, "G", j, buf, len);
+        param_name(t, t->G, "G", j, buf, len);
         break;
     default: {
         size_t nf = nn_params(t->F)->n;
         if (j < nf)
-            param_name(t->F, "F", j, buf, len);
+            param_name(t, t->F, "F", j, buf, len);
         else
-            param_name(t->G, "G", j - nf, buf, len);
+            param_name(t, t->G, "G", j - nf, buf, len);
     }
     }
 }
@@ -89,7 +95,7 @@ static size_t fields(struct trainer *t, field *f)
     n = add(f, n, "loss", 'd', &t->loss);
     n = add(f, n, "first_loss", 'd', &t->first_loss);
     n = add(f, n, "loss_avg", 'd', &t->loss_avg);
-    n = add(f, n, "avg_min", 'd', &t->avg_min);
+    n = add(f, n, "loss_avg_min", 'd', &t->avg_min);
     n = add(f, n, "rollbacks", 'z', &t->n_rollbacks);
     for (int k = 0; k < TERM_N; k++) {
         char key[40];
@@ -257,7 +263,7 @@ static int walk_trainer(walk *w, trainer *t, size_t stage, int early_on, int ema
             continue;
         const optim_params *p = nn_params(nets[k]);
         for (size_t j = 0; j < p->n; j++) {
-            param_name(nets[k], names[k], j, pn, sizeof pn);
+            param_name(t, nets[k], names[k], j, pn, sizeof pn);
             if ((st = matrix(w, pn, p->val[j])) != 0)
                 return st;
         }
