@@ -196,6 +196,36 @@ static void test_siamese(void **state)
     gsl_rng_free(r);
 }
 
+/* The double pass agrees with the float graph to float's precision, and
+ * its d out / d x with central differences of itself. */
+static void test_eval_f64(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    innx_err e;
+    const char *specs[] = {"mlp:3-16-16-1/relu", "mlp:2-8-1/tanh", "mlp:1-8-8-1/silu"};
+    for (int k = 0; k < 3; k++) {
+        nn_spec sp;
+        assert_int_equal(nn_spec_parse(specs[k], &sp, &e), 0);
+        nn_model *m = nn_alloc(&sp, r, &e);
+        size_t in = nn_in(m);
+        double x[3] = {0.3, -0.7, 1.1}, f32, f64, g[3];
+        assert_int_equal(nn_eval(m, x, 1, &f32, &e), 0);
+        assert_int_equal(nn_eval_f64(m, x, 1, &f64, g, &e), 0);
+        assert_true(fabs(f32 - f64) <= 1e-5 * fmax(1, fabs(f64)));
+        for (size_t j = 0; j < in; j++) {
+            double h = 1e-6, xp[3], xm[3], fp, fm;
+            memcpy(xp, x, sizeof x), memcpy(xm, x, sizeof x);
+            xp[j] += h, xm[j] -= h;
+            nn_eval_f64(m, xp, 1, &fp, NULL, &e);
+            nn_eval_f64(m, xm, 1, &fm, NULL, &e);
+            assert_true(fabs((fp - fm) / (2 * h) - g[j]) <= 1e-6 * fmax(1, fabs(g[j])));
+        }
+        nn_free(m);
+    }
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_eval_matches_hand_forward),
         cmocka_unit_test(test_seed_and_copy),
         cmocka_unit_test(test_siamese),
+        cmocka_unit_test(test_eval_f64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,6 +55,10 @@ int nn_copy(nn_model *dst, const nn_model *src);
 /* Evaluate on n inputs (row-major n x in) into out (n x out), in double at
  * the interface, float inside; builds a throwaway graph. */
 int nn_eval(nn_model *m, const double *x, size_t n, double *out, innx_err *err);
+/* An MLP in double throughout (its float weights promoted): out (n x out)
+ * and, for one output, dx = d out / d x (n x in) when not NULL. What a
+ * polish on a learned F needs: float alone stops at ~1e-7. */
+int nn_eval_f64(const nn_model *m, const double *x, size_t n, double *out, double *dx, innx_err *err);
 /* KAN only: refit every layer's grid to the activations the inputs x give. */
 int nn_update_grid(nn_model *m, const gsl_matrix_float *x, innx_err *err);
 

@@ -107,6 +107,9 @@ int trainer_eval_g(trainer *t, const double *in, size_t n, double *x, innx_err *
 /* y = F(x) for n rows in double: the formula, or NN1 (original units). */
 int trainer_eval_f(trainer *t, const double *x, size_t n, double *y, innx_err *err);
 int trainer_has_formula(const trainer *t);
+/* x's domain box in original units (a table's: the given ranges, else
+ * the data's), x_dim values each. */
+void trainer_domain(const trainer *t, double *lo, double *hi);
 /* f and df/dx1 for roots_scan/roots_polish (ctx = the trainer); only for
  * a formula in one variable. */
 void trainer_roots_fn(void *ctx, const double *x, size_t n, double *f, double *df);

@@ -347,6 +347,89 @@ int nn_eval(nn_model *m, const double *x, size_t n, double *out, innx_err *err)
     return st;
 }
 
+/* act(a) and act'(a) in double */
+static double act64(graph_act k, double a, double *d)
+{
+    double s, v;
+    switch (k) {
+    case GRAPH_ACT_TANH:
+        v = tanh(a);
+        *d = 1 - v * v;
+        return v;
+    case GRAPH_ACT_RELU:
+        *d = a > 0;
+        return a > 0 ? a : 0;
+    case GRAPH_ACT_SOFTPLUS:
+        *d = 1 / (1 + exp(-a));
+        return a > 20 ? a : log1p(exp(a));
+    case GRAPH_ACT_SIGMOID:
+        v = 1 / (1 + exp(-a));
+        *d = v * (1 - v);
+        return v;
+    case GRAPH_ACT_SILU:
+        s = 1 / (1 + exp(-a));
+        *d = s * (1 + a * (1 - s));
+        return a * s;
+    default:
+        *d = 1;
+        return a;
+    }
+}
+
+int nn_eval_f64(const nn_model *m, const double *x, size_t n, double *out, double *dx, innx_err *err)
+{
+    if (m->spec.kind != NN_MLP)
+        return innx_errf(err, INNX_EINVAL, "model: a double-precision pass needs an MLP");
+    size_t L = m->n_layers, in = nn_in(m), no = nn_out(m), wmax = 0;
+    if (dx && no != 1)
+        return innx_errf(err, INNX_EINVAL, "model: d out / d x needs one output");
+    for (size_t l = 0; l <= L; l++)
+        wmax = m->spec.widths[l] > wmax ? m->spec.widths[l] : wmax;
+    /* every layer's input and act' kept for the backward pass */
+    double *h = malloc((L + 1) * wmax * sizeof *h), *dact = malloc(L * wmax * sizeof *dact);
+    double *g = malloc(2 * wmax * sizeof *g);
+    if (!h || !dact || !g) {
+        free(h), free(dact), free(g);
+        return innx_errf(err, INNX_ENOMEM, "model: out of memory");
+    }
+    for (size_t r = 0; r < n; r++) {
+        memcpy(h, x + r * in, in * sizeof *h);
+        for (size_t l = 0; l < L; l++) {
+            size_t a = m->spec.widths[l], b = m->spec.widths[l + 1];
+            graph_act k = l + 1 == L ? GRAPH_ACT_IDENTITY : m->shared[l] ? m->act_shared : m->spec.act;
+            const double *hi = h + l * wmax;
+            double *ho = h + (l + 1) * wmax;
+            for (size_t j = 0; j < b; j++) {
+                double v = gsl_matrix_float_get(m->b[l], 0, j);
+                for (size_t i = 0; i < a; i++)
+                    v += hi[i] * gsl_matrix_float_get(m->W[l], i, j);
+                ho[j] = act64(k, v, &dact[l * wmax + j]);
+            }
+        }
+        memcpy(out + r * no, h + L * wmax, no * sizeof *out);
+        if (!dx)
+            continue;
+        /* d out / d h, layer by layer back to x */
+        double *gc = g, *gp = g + wmax;
+        gc[0] = 1;
+        for (size_t l = L; l-- > 0;) {
+            size_t a = m->spec.widths[l], b = m->spec.widths[l + 1];
+            for (size_t i = 0; i < a; i++) {
+                double v = 0;
+                for (size_t j = 0; j < b; j++)
+                    v += gc[j] * dact[l * wmax + j] * gsl_matrix_float_get(m->W[l], i, j);
+                gp[i] = v;
+            }
+            double *tmp = gc;
+            gc = gp;
+            gp = tmp;
+        }
+        memcpy(dx + r * in, gc, in * sizeof *dx);
+    }
+    free(h), free(dact), free(g);
+    return 0;
+}
+
 int nn_update_grid(nn_model *m, const gsl_matrix_float *x, innx_err *err)
 {
     if (m->spec.kind != NN_KAN)

@@ -912,6 +912,17 @@ int trainer_has_formula(const trainer *t) { return t->f != NULL; }
 nn_model *trainer_g(trainer *t) { return t->G; }
 nn_model *trainer_nn1(trainer *t) { return t->F; }
 
+void trainer_domain(const trainer *t, double *lo, double *hi)
+{
+    size_t d = t->p.x_dim;
+    memcpy(lo, t->box_lo, d * sizeof *lo);
+    memcpy(hi, t->box_hi, d * sizeof *hi);
+    if (t->p.batch == PROBLEM_BATCH_TABLE) {
+        stats_scaler_inverse(&t->data.sx, lo, 1);
+        stats_scaler_inverse(&t->data.sx, hi, 1);
+    }
+}
+
 const trainer_data *trainer_get_data(const trainer *t)
 {
     return t->p.batch == PROBLEM_BATCH_TABLE ? &t->data : NULL;
