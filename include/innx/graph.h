@@ -61,6 +61,9 @@ int graph_relu(graph *g, int a);
 int graph_softplus(graph *g, int a);
 int graph_sigmoid(graph *g, int a);
 int graph_silu(graph *g, int a);
+/* act'(a), the derivative of an activation at its input, differentiable
+ * once more (tangent passes for gradient penalties). */
+int graph_act_deriv(graph *g, int a, graph_act act);
 int graph_sin(graph *g, int a);
 int graph_cos(graph *g, int a);
 int graph_tan(graph *g, int a);

@@ -414,6 +414,13 @@ int graph_relu(graph *g, int a) { return graph_act_op(g, a, GRAPH_ACT_RELU); }
 int graph_softplus(graph *g, int a) { return graph_act_op(g, a, GRAPH_ACT_SOFTPLUS); }
 int graph_sigmoid(graph *g, int a) { return graph_act_op(g, a, GRAPH_ACT_SIGMOID); }
 int graph_silu(graph *g, int a) { return graph_act_op(g, a, GRAPH_ACT_SILU); }
+int graph_act_deriv(graph *g, int a, graph_act act)
+{
+    int i = unary(g, GRAPH_OP_ACT_D, a);
+    if (i >= 0)
+        NODE(g, i)->ia[0] = (size_t)act;
+    return i;
+}
 int graph_sin(graph *g, int a) { return unary(g, GRAPH_OP_SIN, a); }
 int graph_cos(graph *g, int a) { return unary(g, GRAPH_OP_COS, a); }
 int graph_tan(graph *g, int a) { return unary(g, GRAPH_OP_TAN, a); }
@@ -1293,6 +1300,69 @@ HOT static void act_bwd(graph *g, graph_node *n)
 }
 static const graph_op_def op_act = {"act", act_work, act_fwd, act_bwd, NULL};
 
+/* act' and act'' at x (s = sigmoid x), for tangent passes (gp):
+ * tanh 1 - th^2, -2 th (1 - th^2); relu [x > 0], 0; softplus s, s (1 - s);
+ * sigmoid s (1 - s), s (1 - s)(1 - 2 s); silu s (1 + x (1 - s)),
+ * s (1 - s)(2 + x (1 - 2 s)); identity 1, 0. tanh is the forward's own
+ * fast_tanh, so the tangent is the derivative of what the forward computes. */
+static inline void act_d12(graph_act act, float x, float *d1, float *d2)
+{
+    float s, th;
+    switch (act) {
+    case GRAPH_ACT_TANH:
+        th = fast_tanh(x);
+        *d1 = 1.0f - th * th;
+        *d2 = -2.0f * th * *d1;
+        return;
+    case GRAPH_ACT_RELU:
+        *d1 = x > 0.0f ? 1.0f : 0.0f;
+        *d2 = 0.0f;
+        return;
+    case GRAPH_ACT_SOFTPLUS:
+        s = sigmoidf(x);
+        *d1 = x > 20.0f ? 1.0f : s;   /* softplusf's threshold */
+        *d2 = x > 20.0f ? 0.0f : s * (1.0f - s);
+        return;
+    case GRAPH_ACT_SIGMOID:
+        s = sigmoidf(x);
+        *d1 = s * (1.0f - s);
+        *d2 = *d1 * (1.0f - 2.0f * s);
+        return;
+    case GRAPH_ACT_SILU:
+        s = sigmoidf(x);
+        *d1 = s * (1.0f + x * (1.0f - s));
+        *d2 = s * (1.0f - s) * (2.0f + x * (1.0f - 2.0f * s));
+        return;
+    default:
+        *d1 = 1.0f;
+        *d2 = 0.0f;
+        return;
+    }
+}
+
+/* y = act'(x);  dx += dy act''(x) */
+static void act_d_fwd(graph *g, graph_node *n)
+{
+    const float *x = IN(g, n, 0)->val->data;
+    float *y = n->val->data, d2;
+    for (size_t i = 0; i < n->rows * n->cols; i++)
+        act_d12((graph_act)n->ia[0], x[i], &y[i], &d2);
+}
+
+static void act_d_bwd(graph *g, graph_node *n)
+{
+    graph_node *NX = IN(g, n, 0);
+    if (!NX->grad)
+        return;
+    const float *x = NX->val->data, *dy = n->grad->data;
+    float *gx = NX->grad->data, d1, d2;
+    for (size_t i = 0; i < n->rows * n->cols; i++) {
+        act_d12((graph_act)n->ia[0], x[i], &d1, &d2);
+        gx[i] += dy[i] * d2;
+    }
+}
+static const graph_op_def op_act_d = {"act_d", NULL, act_d_fwd, act_d_bwd, NULL};
+
 /* ---- reductions -------------------------------------------------------- */
 
 static double total(const gsl_matrix_float *X)
@@ -1405,4 +1475,6 @@ const graph_op_def *const graph_ops[GRAPH_N_OPS] = {
     [GRAPH_OP_KAN] = &graph_op_kan,
     [GRAPH_OP_MSE] = &graph_op_mse,
     [GRAPH_OP_BOX] = &graph_op_box,
+    [GRAPH_OP_ACT_D] = &op_act_d,
+    [GRAPH_OP_KAN_TANGENT] = &graph_op_kan_tangent,
 };
