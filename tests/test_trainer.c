@@ -160,6 +160,92 @@ static void test_term_gradients(void **state)
     check_terms(d, joint, 2, 7, 2);
 }
 
+/* gp alone: the gradient of mean ||dG/dy||^2 (through the tangent pass,
+ * so second derivatives of G) for an MLP and a KAN G, with each output
+ * transform, and with y beside z. */
+static void test_gp_gradient(void **state)
+{
+    (void)state;
+    const problem_term gp[] = {TERM_GP};
+    problem s = small_sinc();
+    s.batch_n = 64;
+    snprintf(s.model, sizeof s.model, "mlp:1-8-8-1/tanh");
+    check_terms(s, gp, 1, 3, 0);
+    snprintf(s.model, sizeof s.model, "mlp:1-8-8-1/silu");
+    s.output = PROBLEM_OUT_SQUASH;
+    check_terms(s, gp, 1, 3, 0);
+    snprintf(s.model, sizeof s.model, "kan:1-4-4-1/g5k3");
+    s.output = PROBLEM_OUT_IDENTITY;
+    check_terms(s, gp, 1, 3, 0);
+    s.output = PROBLEM_OUT_SOFTPLUS;
+    check_terms(s, gp, 1, 3, 0);
+    problem y = builtin("three-roots");
+    y.input = PROBLEM_IN_YZ;
+    y.y_given = 1;
+    y.y_lo = -0.5;
+    y.y_hi = 0.5;
+    snprintf(y.model, sizeof y.model, "mlp:2-8-8-1/tanh");
+    check_terms(y, gp, 1, 3, 0);
+    snprintf(y.model, sizeof y.model, "kan:2-4-1/g5k3");
+    check_terms(y, gp, 1, 3, 0);
+    /* G reading z alone has no dG/dy */
+    problem z = builtin("three-roots");
+    assert_false(problem_term_applies(&z, TERM_GP));
+}
+
+/* gp's value is mean (dG/dy)^2 over the batch, G's derivative taken by
+ * central differences of trainer_eval_g (squash and softplus outputs: the
+ * transform's derivative is in the tangent). lr ~ 0: the step's update
+ * leaves the weights the term was computed on. */
+static void test_gp_value(void **state)
+{
+    (void)state;
+    for (int out = 0; out < 3; out++) {
+        problem p = small_sinc();
+        p.output = out == 0 ? PROBLEM_OUT_IDENTITY : out == 1 ? PROBLEM_OUT_SQUASH : PROBLEM_OUT_SOFTPLUS;
+        snprintf(p.model, sizeof p.model, out == 2 ? "kan:1-4-1/g5k3" : "mlp:1-8-8-1/tanh");
+        p.lambda[TERM_GP] = 1;
+        p.stages[0].lr = 1e-12;
+        trainer *t = make(&p);
+        trainer_step(t);
+        double sum = 0, h = 1e-4;
+        size_t n = p.batch_n;
+        for (size_t i = 0; i < n; i++) {
+            double x = (double)(float)(p.x_lo[0] + (p.x_hi[0] - p.x_lo[0]) * (double)i / (double)(n - 1));
+            double y[2] = {sin(x) / x + h, sin(x) / x - h}, g[2];
+            innx_err e;
+            assert_int_equal(trainer_eval_g(t, y, 2, g, &e), 0);
+            double d = (g[0] - g[1]) / (2 * h);
+            sum += d * d;
+        }
+        double want = sum / (double)n, got = trainer_term(t, TERM_GP);
+        if (!(fabs(got - want) < 1e-3 * fmax(1.0, want)))
+            fail_msg("output %d: gp %g, differences %g", out, got, want);
+        trainer_free(t);
+    }
+}
+
+/* gp is built the first step its lambda is not 0 (one rebuild), then
+ * reported every step, at lambda 0 too. */
+static void test_gp_live(void **state)
+{
+    (void)state;
+    problem p = small_sinc();
+    trainer *t = make(&p);
+    trainer_step(t);
+    assert_false(trainer_term_active(t, TERM_GP));
+    trainer_set_lambda(t, TERM_GP, 0.5);
+    trainer_step(t);
+    assert_true(trainer_term_active(t, TERM_GP));
+    double gp = trainer_term(t, TERM_GP);
+    assert_true(isfinite(gp) && gp > 0);
+    assert_true(fabs(weighted_sum(t) - trainer_loss(t)) <= 1e-5 * trainer_loss(t));
+    trainer_set_lambda(t, TERM_GP, 0);
+    trainer_step(t);
+    assert_true(trainer_term_active(t, TERM_GP) && isfinite(trainer_term(t, TERM_GP)));
+    trainer_free(t);
+}
+
 /* The lr follows MultiStepLR (x0.5 at 1/2 and 3/4 of the steps). */
 static void test_schedule(void **state)
 {
@@ -378,6 +464,9 @@ int main(void)
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_live_lambdas),
         cmocka_unit_test(test_term_gradients),
+        cmocka_unit_test(test_gp_gradient),
+        cmocka_unit_test(test_gp_live),
+        cmocka_unit_test(test_gp_value),
         cmocka_unit_test(test_schedule),
         cmocka_unit_test(test_checkpoints_answer),
         cmocka_unit_test(test_blowup_rolls_back),

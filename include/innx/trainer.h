@@ -76,6 +76,10 @@ void trainer_set_lambda(trainer *t, problem_term k, double v);
 double trainer_lambda(const trainer *t, problem_term k);
 /* Terms the current stage's graph holds (their values are meaningful). */
 int trainer_term_active(const trainer *t, problem_term k);
+/* ...or that it builds the first step their lambda is not 0 (gp: its
+ * tangent pass costs a second pass of G, so it is not built at 0 until
+ * then); what a front end offers to weigh. */
+int trainer_term_available(const trainer *t, problem_term k);
 /* Unweighted values and the total of the last step. */
 double trainer_term(const trainer *t, problem_term k);
 double trainer_loss(const trainer *t);

@@ -8,8 +8,8 @@
 #include "innx/nn.h"
 #include "innx/problem.h"
 
-static const char *const term_names[TERM_N] = {"fwd", "cyc", "recon", "xcyc", "box",
-                                               "range", "center", "norm", "smooth"};
+static const char *const term_names[TERM_N] = {"fwd", "cyc", "recon", "xcyc", "box", "range",
+                                               "center", "norm", "smooth", "gp", "ent"};
 
 const char *problem_term_name(problem_term t)
 {
@@ -265,6 +265,10 @@ int problem_term_applies(const problem *p, problem_term t)
         return p->n_parts > 0 && p->input != PROBLEM_IN_Y;
     case TERM_SMOOTH:
         return p->x_dim > 1;
+    case TERM_GP:
+        return p->input != PROBLEM_IN_Z;
+    case TERM_ENT:
+        return p->mixture > 1;
     default:
         return 0;
     }

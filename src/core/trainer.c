@@ -284,6 +284,38 @@ static int build_g(trainer *t, stage_graph *s, graph *g, int in)
     }
 }
 
+/* The same with gp: x = G(in) and *gp = mean ||dx/dy||^2 (mean over rows
+ * of the sum over x's components; y is in's first column), the tangent
+ * built forward-mode into the graph (nn_build_tangent) and carried through
+ * the output transform: softplus' = sigmoid, squash' = (b - a) s (1 - s). */
+static int build_g_gp(trainer *t, stage_graph *s, graph *g, int in, int *gp)
+{
+    int tan;
+    int u = nn_build_tangent(t->G, g, in, 0, 1, &tan), x = u, dx = tan;
+    switch (t->p.output) {
+    case PROBLEM_OUT_SOFTPLUS:
+        x = graph_softplus(g, u);
+        dx = graph_mul(g, tan, graph_sigmoid(g, u));
+        break;
+    case PROBLEM_OUT_SQUASH: {
+        if (s->sq_lo < 0) {
+            s->sq_lo = graph_feed(g, 1, t->p.x_dim);
+            s->sq_span = graph_feed(g, 1, t->p.x_dim);
+        }
+        int sg = graph_sigmoid(g, u);
+        x = graph_add(g, graph_mul(g, sg, s->sq_span), s->sq_lo);
+        dx = graph_mul(g, graph_mul(g, tan, graph_sub(g, sg, graph_square(g, sg))), s->sq_span);
+        break;
+    }
+    default:
+        break;
+    }
+    *gp = graph_mean(g, graph_square(g, dx));
+    if (t->p.x_dim > 1)
+        *gp = graph_scale(g, *gp, (float)t->p.x_dim);
+    return x;
+}
+
 /* F at node x: the formula, or NN1 (trainable in a joint stage). */
 static int build_f(trainer *t, graph *g, int x, int nn1_trainable)
 {
@@ -295,6 +327,10 @@ static int build_f(trainer *t, graph *g, int x, int nn1_trainable)
  * it, the stage's graph is rebuilt once (the weights and Adam's moments
  * stay). Every other term is built always and reported at lambda 0. */
 static int want_xcyc(const trainer *t) { return problem_term_applies(&t->p, TERM_XCYC) && t->lambda[TERM_XCYC] > 0; }
+/* gp's tangent pass costs as much again (GP_ALWAYS below), so it follows xcyc:
+ * built from the first step its lambda is not 0, then kept (and reported at
+ * lambda 0 too). */
+static int want_gp(const trainer *t) { return problem_term_applies(&t->p, TERM_GP) && t->lambda[TERM_GP] > 0; }
 
 static int build_stage(trainer *t, size_t i, innx_err *err)
 {
@@ -302,6 +338,7 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
     const problem_stage *ps = &p->stages[i];
     stage_graph *s = &t->sg[i];
     optim_adam *keep = s->adam;   /* a rebuild keeps Adam's moments */
+    int gp_kept = s->gp_built;     /* and gp, once built */
     free(s->joint.val);
     free(s->joint.grad);
     graph_free(s->g);
@@ -342,7 +379,10 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
                           (p->batch == PROBLEM_BATCH_UNIFORM && p->input == PROBLEM_IN_Y &&
                            want_xcyc(t))))
             s->xs = graph_feed(g, n, d);
-        int x = s->xhat = build_g(t, s, g, s->gin);
+        int gp = -1;
+        int x = s->xhat = want_gp(t) || gp_kept ? build_g_gp(t, s, g, s->gin, &gp) : build_g(t, s, g, s->gin);
+        s->term[TERM_GP] = gp;
+        s->gp_built = gp >= 0;
         int fx = build_f(t, g, x, ps->kind == PROBLEM_STAGE_JOINT);
         int inv = -1;
         /* cyc: fused for tables; the formula path keeps sinc's own ops
@@ -731,11 +771,12 @@ trainer_state trainer_step(trainer *t)
 {
     if (t->state != TRAINER_RUNNING)
         return t->state;
-    if (want_xcyc(t) && t->sg[t->stage].term[TERM_XCYC] < 0 &&
+    if (((want_xcyc(t) && t->sg[t->stage].term[TERM_XCYC] < 0) ||
+         (want_gp(t) && t->sg[t->stage].term[TERM_GP] < 0)) &&
         t->p.stages[t->stage].kind != PROBLEM_STAGE_FORWARD) {
         innx_err err;
         if (build_stage(t, t->stage, &err) != 0) {
-            t->lambda[TERM_XCYC] = 0;   /* out of memory: go on without it */
+            t->lambda[TERM_XCYC] = t->lambda[TERM_GP] = 0;   /* out of memory: go on without them */
             build_stage(t, t->stage, &err);
         }
     }
@@ -866,6 +907,12 @@ double trainer_lambda(const trainer *t, problem_term k) { return k >= 0 && k < T
 int trainer_term_active(const trainer *t, problem_term k)
 {
     return k >= 0 && k < TERM_N && t->sg[t->stage].term[k] >= 0;
+}
+
+int trainer_term_available(const trainer *t, problem_term k)
+{
+    return trainer_term_active(t, k) ||
+           (k == TERM_GP && problem_term_applies(&t->p, k) && t->p.stages[t->stage].kind != PROBLEM_STAGE_FORWARD);
 }
 
 double trainer_term(const trainer *t, problem_term k) { return k >= 0 && k < TERM_N ? t->term[k] : NAN; }

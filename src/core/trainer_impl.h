@@ -20,6 +20,7 @@ typedef struct stage_graph {
     int lo, hi;           /* the domain box (1 x d) */
     int sq_lo, sq_span;   /* squash output */
     int xhat;
+    int gp_built;         /* G's tangent pass is in (gp); kept over rebuilds */
     optim_adam *adam;
     optim_params joint;   /* union of NN1's and G's parameters (joint) */
     const optim_params *params;
