@@ -275,6 +275,83 @@ static void test_gp_three_roots(void **state)
     trainer_free(t);
 }
 
+/* A mixture head: each term alone, ent among them, through the stacked
+ * candidates and the softmax weights; MLP and KAN G. */
+static void test_ent_gradient(void **state)
+{
+    (void)state;
+    problem p = builtin("three-roots");
+    snprintf(p.model, sizeof p.model, "mlp:1-8-8-1/tanh");
+    p.mixture = 3;
+    const problem_term latent[] = {TERM_CYC, TERM_RANGE, TERM_CENTER, TERM_NORM, TERM_BOX, TERM_ENT};
+    check_terms(p, latent, 6, 3, 0);
+    p.output = PROBLEM_OUT_SQUASH;
+    snprintf(p.model, sizeof p.model, "kan:1-4-1/g5k3");
+    check_terms(p, latent, 6, 3, 0);
+    problem s = small_sinc();
+    snprintf(s.model, sizeof s.model, "mlp:1-8-8-1/tanh");
+    s.batch_n = 64;
+    s.mixture = 2;
+    const problem_term point[] = {TERM_CYC, TERM_RECON, TERM_BOX, TERM_NORM, TERM_ENT, TERM_GP};
+    check_terms(s, point, 6, 3, 0);
+    assert_false(problem_term_applies(&s, TERM_XCYC));
+    s.mixture = 1;
+    assert_false(problem_term_applies(&s, TERM_ENT));
+}
+
+/* trainer_eval_g gives every candidate (n M rows, row i M + j candidate j
+ * of row i), the query polishes each, ent is log M + mean sum p log p
+ * (in [0, log M]), and a tables problem refuses a mixture. */
+static void test_ent_candidates(void **state)
+{
+    (void)state;
+    problem p = builtin("three-roots");
+    p.mixture = 3;
+    trainer *t = make(&p);
+    trainer_step(t);
+    assert_int_equal(trainer_g_candidates(t), 3);
+    double ent = trainer_term(t, TERM_ENT);
+    assert_true(trainer_term_active(t, TERM_ENT) && ent >= 0 && ent <= log(3.0) + 1e-6);
+    double in[2] = {0.1, 0.9}, x[6];
+    innx_err e;
+    assert_int_equal(trainer_eval_g(t, in, 2, x, &e), 0);
+    for (int i = 0; i < 6; i++)
+        assert_true(isfinite(x[i]) && x[i] > 0);   /* softplus */
+    report_query q;
+    assert_int_equal(report_query_roots(t, 0, 8, &q, &e), 0);
+    assert_int_equal(q.n_candidates, 24);
+    trainer_free(t);
+    problem d = builtin("spend");
+    d.mixture = 2;
+    assert_int_not_equal(problem_validate(&d, &e), 0);
+    assert_non_null(strstr(e.msg, "inverse.mixture"));
+}
+
+/* three-roots with three candidates a code and ent at 1: the weights go
+ * uniform (ent 1.4e-4; 0.76 at lambda 0), the run stops early below 24
+ * (22.98; 25.31 without the head) and the query finds all three roots. */
+static void test_ent_three_roots(void **state)
+{
+    (void)state;
+    problem p = builtin("three-roots");
+    p.mixture = 3;
+    p.lambda[TERM_ENT] = 1;
+    trainer *t = make(&p);
+    while (!trainer_finished(t))
+        trainer_step(t);
+    assert_int_equal(trainer_get_state(t), TRAINER_EARLY_STOPPED);
+    assert_true(trainer_loss(t) < 24);
+    assert_true(trainer_term(t, TERM_ENT) < 1e-2);
+    report_query q;
+    innx_err e;
+    assert_int_equal(report_query_roots(t, 0, 32, &q, &e), 0);
+    assert_int_equal(q.n_roots, 3);
+    assert_int_equal(q.n_ref, 3);
+    for (int i = 0; i < 3; i++)
+        assert_true(fabs(q.roots[i].x - q.ref[i]) < 1e-9 && fabs(q.roots[i].x - three_roots[i]) < 1e-6);
+    trainer_free(t);
+}
+
 /* The lr follows MultiStepLR (x0.5 at 1/2 and 3/4 of the steps). */
 static void test_schedule(void **state)
 {
@@ -497,6 +574,9 @@ int main(void)
         cmocka_unit_test(test_gp_live),
         cmocka_unit_test(test_gp_value),
         cmocka_unit_test(test_gp_three_roots),
+        cmocka_unit_test(test_ent_gradient),
+        cmocka_unit_test(test_ent_candidates),
+        cmocka_unit_test(test_ent_three_roots),
         cmocka_unit_test(test_schedule),
         cmocka_unit_test(test_checkpoints_answer),
         cmocka_unit_test(test_blowup_rolls_back),

@@ -89,6 +89,9 @@ int graph_box(graph *g, int x, int lo, int hi);       /* mean(relu(lo-x)^2 + rel
 
 int graph_concat(graph *g, int a, int b);            /* [a | b], same rows */
 int graph_slice(graph *g, int a, size_t col0, size_t ncols);
+int graph_vstack(graph *g, int a, int b);            /* [a; b], same columns */
+/* Rows. */
+int graph_logsoftmax(graph *g, int a);               /* x - log sum_j e^(x_j), each row */
 
 /* Allocate every value and gradient reachable from the outputs and fix the
  * order. `loss` must be 1 x 1 for backward(); it may be -1 for a forward-only

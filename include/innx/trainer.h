@@ -104,8 +104,12 @@ void trainer_kick_lr(trainer *t, double f);
 /* G's inputs per row (1, z_dim or 1 + z_dim: y first) and x's size. */
 size_t trainer_g_in(const trainer *t);
 size_t trainer_x_dim(const trainer *t);
+/* Candidates G gives per input row: the mixture's M, else 1. */
+size_t trainer_g_candidates(const trainer *t);
 /* x = G(in) for n rows with the answering weights, in double, through the
- * output transform; table problems answer in original units. */
+ * output transform; table problems answer in original units. With a
+ * mixture head x gets n M rows (n M x_dim values): row i M + j is
+ * candidate j of input row i. */
 int trainer_eval_g(trainer *t, const double *in, size_t n, double *x, innx_err *err);
 /* y = F(x) for n rows in double: the formula, or NN1 (original units). */
 int trainer_eval_f(trainer *t, const double *x, size_t n, double *y, innx_err *err);

@@ -469,6 +469,18 @@ int graph_slice(graph *g, int a, size_t col0, size_t ncols)
     return i;
 }
 
+int graph_vstack(graph *g, int a, int b)
+{
+    if (bad(g, a) || bad(g, b))
+        return graph_fail(g, "graph: vstack of a failed node");
+    if (NODE(g, a)->cols != NODE(g, b)->cols)
+        return graph_fail(g, "graph: vstack: %zu columns and %zu columns", NODE(g, a)->cols, NODE(g, b)->cols);
+    int in[2] = {a, b};
+    return graph_add_node(g, GRAPH_OP_VSTACK, in, 2, NODE(g, a)->rows + NODE(g, b)->rows, NODE(g, a)->cols);
+}
+
+int graph_logsoftmax(graph *g, int a) { return unary(g, GRAPH_OP_LOGSOFTMAX, a); }
+
 /* ---- compile, run ------------------------------------------------------ */
 
 void graph_requires_grad(graph *g, int node)
@@ -1430,6 +1442,67 @@ static void concat_bwd(graph *g, graph_node *n)
 }
 static const graph_op_def op_concat = {"concat", NULL, concat_fwd, concat_bwd, NULL};
 
+/* y = [a; b];  da += dy[:ra, :], db += dy[ra:, :] */
+static void vstack_fwd(graph *g, graph_node *n)
+{
+    const gsl_matrix_float *A = IN(g, n, 0)->val, *B = IN(g, n, 1)->val;
+    for (size_t i = 0; i < A->size1; i++)
+        memcpy(PTR(n->val, i), PTR(A, i), n->cols * sizeof(float));
+    for (size_t i = 0; i < B->size1; i++)
+        memcpy(PTR(n->val, A->size1 + i), PTR(B, i), n->cols * sizeof(float));
+}
+
+static void vstack_bwd(graph *g, graph_node *n)
+{
+    graph_node *NA = IN(g, n, 0), *NB = IN(g, n, 1);
+    for (size_t i = 0; i < n->rows; i++) {
+        graph_node *NI = i < NA->rows ? NA : NB;
+        if (!NI->grad)
+            continue;
+        float *gi = PTR(NI->grad, i < NA->rows ? i : i - NA->rows);
+        const float *d = PTR(n->grad, i);
+        for (size_t j = 0; j < n->cols; j++)
+            gi[j] += d[j];
+    }
+}
+static const graph_op_def op_vstack = {"vstack", NULL, vstack_fwd, vstack_bwd, NULL};
+
+/* y = x - log sum_k e^(x_k), row by row (shifted by the row's max);
+ * dx = dy - softmax(x) sum_k dy_k, softmax(x) = e^y */
+static void logsoftmax_fwd(graph *g, graph_node *n)
+{
+    const gsl_matrix_float *X = IN(g, n, 0)->val;
+    for (size_t i = 0; i < n->rows; i++) {
+        const float *x = PTR(X, i);
+        float *y = PTR(n->val, i), m = x[0];
+        for (size_t j = 1; j < n->cols; j++)
+            m = x[j] > m ? x[j] : m;
+        double s = 0;
+        for (size_t j = 0; j < n->cols; j++)
+            s += exp((double)x[j] - m);
+        float ls = (float)log(s);   /* (x - m) first: exact, so large logits keep their digits */
+        for (size_t j = 0; j < n->cols; j++)
+            y[j] = (x[j] - m) - ls;
+    }
+}
+
+static void logsoftmax_bwd(graph *g, graph_node *n)
+{
+    graph_node *NX = IN(g, n, 0);
+    if (!NX->grad)
+        return;
+    for (size_t i = 0; i < n->rows; i++) {
+        const float *y = PTR(n->val, i), *d = PTR(n->grad, i);
+        float *gx = PTR(NX->grad, i);
+        double s = 0;
+        for (size_t j = 0; j < n->cols; j++)
+            s += d[j];
+        for (size_t j = 0; j < n->cols; j++)
+            gx[j] += d[j] - expf(y[j]) * (float)s;
+    }
+}
+static const graph_op_def op_logsoftmax = {"logsoftmax", NULL, logsoftmax_fwd, logsoftmax_bwd, NULL};
+
 /* y = a[:, c0:c0+m];  da[:, c0:c0+m] += dy */
 static void slice_fwd(graph *g, graph_node *n)
 {
@@ -1477,4 +1550,6 @@ const graph_op_def *const graph_ops[GRAPH_N_OPS] = {
     [GRAPH_OP_BOX] = &graph_op_box,
     [GRAPH_OP_ACT_D] = &op_act_d,
     [GRAPH_OP_KAN_TANGENT] = &graph_op_kan_tangent,
+    [GRAPH_OP_VSTACK] = &op_vstack,
+    [GRAPH_OP_LOGSOFTMAX] = &op_logsoftmax,
 };

@@ -64,6 +64,7 @@ enum {
     GRAPH_OP_MSE, GRAPH_OP_BOX, /* graph_loss.c */
     GRAPH_OP_ACT_D, /* ia[0] = graph_act */
     GRAPH_OP_KAN_TANGENT, /* kan.c */
+    GRAPH_OP_VSTACK, GRAPH_OP_LOGSOFTMAX,
     GRAPH_N_OPS
 };
 

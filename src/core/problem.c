@@ -256,7 +256,7 @@ int problem_term_applies(const problem *p, problem_term t)
     case TERM_RECON:
         return table || p->batch == PROBLEM_BATCH_GRID_X;
     case TERM_XCYC:
-        return p->input == PROBLEM_IN_Y && p->formula[0] != 0;
+        return p->input == PROBLEM_IN_Y && p->formula[0] != 0 && p->mixture <= 1;
     case TERM_BOX:
     case TERM_NORM:
         return 1;
@@ -310,6 +310,10 @@ int problem_validate(const problem *p, innx_err *err)
     if (spec.widths[0] != in || spec.widths[spec.n_widths - 1] != p->x_dim)
         return innx_errf(err, INNX_EINVAL, "inverse.model: '%s' must map %zu input%s to %zu output%s",
                          p->model, in, in == 1 ? "" : "s", p->x_dim, p->x_dim == 1 ? "" : "s");
+    if (p->mixture > PROBLEM_MAX_MIXTURE)
+        return innx_errf(err, INNX_EINVAL, "inverse.mixture: %zu is not in 0..%d", p->mixture, PROBLEM_MAX_MIXTURE);
+    if (p->mixture > 1 && table)
+        return innx_errf(err, INNX_EINVAL, "inverse.mixture: a mixture head needs a formula, not a table");
     if (table) {
         if (!p->x_columns[0] || !p->y_column[0])
             return innx_errf(err, INNX_EINVAL, "data.x_columns and data.y_column: needed for a table");

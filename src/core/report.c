@@ -76,18 +76,22 @@ int report_latent_compute(trainer *t, double y, size_t k, report_latent *r, innx
     if (needs_formula_1d(t, err) != 0)
         return INNX_EINVAL;
     const problem *p = trainer_problem(t);
-    size_t n = REPORT_MAP_N, gi = trainer_g_in(t);
-    double *in = malloc(n * gi * sizeof *in);
+    /* a mixture's M candidates a code: REPORT_MAP_N / M codes, each code's
+     * candidates side by side in the map (the same u) */
+    size_t M = trainer_g_candidates(t), nc = REPORT_MAP_N / M, n = nc * M, gi = trainer_g_in(t);
+    double *in = malloc(nc * gi * sizeof *in);
     if (!in)
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     r->n = n;
     r->y = y;
-    for (size_t i = 0; i < n; i++) {
-        double a = (double)i / (double)(n - 1);
-        r->u[i] = p->input == PROBLEM_IN_Y ? p->y_lo + (p->y_hi - p->y_lo) * a : a;
-        code_row(t, y, r->u[i], in + i * gi);
+    for (size_t i = 0; i < nc; i++) {
+        double a = (double)i / (double)(nc - 1);
+        double u = p->input == PROBLEM_IN_Y ? p->y_lo + (p->y_hi - p->y_lo) * a : a;
+        for (size_t j = 0; j < M; j++)
+            r->u[i * M + j] = u;
+        code_row(t, y, u, in + i * gi);
     }
-    int st = trainer_eval_g(t, in, n, r->x, err);
+    int st = trainer_eval_g(t, in, nc, r->x, err);
     free(in);
     if (st != 0)
         return st;
@@ -196,8 +200,9 @@ int report_query_roots(trainer *t, double y, size_t K, report_query *q, innx_err
         K = 1;
     if (K < 1)
         K = 1;
-    size_t gi = trainer_g_in(t);
-    double *in = malloc(K * gi * sizeof *in), *x = malloc(K * sizeof *x);
+    size_t gi = trainer_g_in(t), M = trainer_g_candidates(t);
+    /* every candidate of a mixture head is one to polish */
+    double *in = malloc(K * gi * sizeof *in), *x = malloc(K * M * sizeof *x);
     if (!in || !x) {
         free(in);
         free(x);
@@ -213,8 +218,8 @@ int report_query_roots(trainer *t, double y, size_t K, report_query *q, innx_err
         return st;
     }
     double tol = 1e-7 * (p->x_hi[0] - p->x_lo[0]);
-    q->n_candidates = K;
-    for (size_t i = 0; i < K; i++) {
+    q->n_candidates = K * M;
+    for (size_t i = 0; i < K * M; i++) {
         report_root r;
         if (!isfinite(x[i]) || polish(t, y, x[i], &r) != 0) {
             q->n_failed++;

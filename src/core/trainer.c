@@ -284,36 +284,106 @@ static int build_g(trainer *t, stage_graph *s, graph *g, int in)
     }
 }
 
-/* The same with gp: x = G(in) and *gp = mean ||dx/dy||^2 (mean over rows
- * of the sum over x's components; y is in's first column), the tangent
- * built forward-mode into the graph (nn_build_tangent) and carried through
- * the output transform: softplus' = sigmoid, squash' = (b - a) s (1 - s). */
-static int build_g_gp(trainer *t, stage_graph *s, graph *g, int in, int *gp)
+/* The output transform on u and, when tan >= 0, on its tangent (*dx):
+ * softplus' = sigmoid, squash' = (b - a) s (1 - s). */
+static int transform(trainer *t, stage_graph *s, graph *g, int u, int tan, int *dx)
 {
-    int tan;
-    int u = nn_build_tangent(t->G, g, in, 0, 1, &tan), x = u, dx = tan;
+    *dx = tan;
     switch (t->p.output) {
     case PROBLEM_OUT_SOFTPLUS:
-        x = graph_softplus(g, u);
-        dx = graph_mul(g, tan, graph_sigmoid(g, u));
-        break;
+        if (tan >= 0)
+            *dx = graph_mul(g, tan, graph_sigmoid(g, u));
+        return graph_softplus(g, u);
     case PROBLEM_OUT_SQUASH: {
         if (s->sq_lo < 0) {
             s->sq_lo = graph_feed(g, 1, t->p.x_dim);
             s->sq_span = graph_feed(g, 1, t->p.x_dim);
         }
         int sg = graph_sigmoid(g, u);
-        x = graph_add(g, graph_mul(g, sg, s->sq_span), s->sq_lo);
-        dx = graph_mul(g, graph_mul(g, tan, graph_sub(g, sg, graph_square(g, sg))), s->sq_span);
-        break;
+        if (tan >= 0)
+            *dx = graph_mul(g, graph_mul(g, tan, graph_sub(g, sg, graph_square(g, sg))), s->sq_span);
+        return graph_add(g, graph_mul(g, sg, s->sq_span), s->sq_lo);
     }
     default:
-        break;
+        return u;
     }
-    *gp = graph_mean(g, graph_square(g, dx));
-    if (t->p.x_dim > 1)
-        *gp = graph_scale(g, *gp, (float)t->p.x_dim);
+}
+
+/* mean over rows of the sum over x's components of dx^2 */
+static int gp_of(trainer *t, graph *g, int dx)
+{
+    int gp = graph_mean(g, graph_square(g, dx));
+    return t->p.x_dim > 1 ? graph_scale(g, gp, (float)t->p.x_dim) : gp;
+}
+
+/* The same with gp: x = G(in) and *gp = mean ||dx/dy||^2 (y is in's first
+ * column), the tangent built forward-mode into the graph
+ * (nn_build_tangent) and carried through the output transform. */
+static int build_g_gp(trainer *t, stage_graph *s, graph *g, int in, int *gp)
+{
+    int tan, dx, u = nn_build_tangent(t->G, g, in, 0, 1, &tan);
+    int x = transform(t, s, g, u, tan, &dx);
+    *gp = gp_of(t, g, dx);
     return x;
+}
+
+/* ---- the mixture head ---------------------------------------------------- */
+
+static size_t n_mix(const trainer *t) { return t->p.mixture > 1 ? t->p.mixture : 1; }
+
+/* M copies of a per-row node stacked by rows, as the candidates are (the
+ * node itself without a mixture). */
+static int rep(const trainer *t, graph *g, int a)
+{
+    int r = a;
+    for (size_t j = 1; j < n_mix(t); j++)
+        r = graph_vstack(g, r, a);
+    return r;
+}
+
+/* mean over rows of sum_j p_j v_j, for v (nM x 1) stacked as the candidates */
+static int mix_mean(const trainer *t, stage_graph *s, graph *g, int v)
+{
+    return graph_scale(g, graph_mean(g, graph_mul(g, s->pw, v)), (float)n_mix(t));
+}
+
+/* the mean over columns of each row (n x 1) */
+static int row_mean(const trainer *t, graph *g, int v)
+{
+    size_t d = t->p.x_dim;
+    return d > 1 ? graph_matmul(g, v, graph_const(g, d, 1, 1.0f / (float)d)) : v;
+}
+
+/* G's last layer gives M candidates of d values, then M logits. The
+ * candidates come out stacked by rows (row j n + i is candidate j of row
+ * i: every x-term of the catalogue sees nM rows, so box, range, center,
+ * norm and smooth hold each candidate), s->pw their weights p =
+ * softmax(logits) stacked the same way (cyc and recon weigh by them), and
+ * ent = log M + mean_rows sum_j p_j log p_j: the KL divergence from
+ * uniform weights, sum p log p shifted to be >= 0 (0 when p is uniform),
+ * so the total stays positive for the blow-up test and the log axis.
+ * want: build the tangent too (gp). */
+static int build_g_mix(trainer *t, stage_graph *s, graph *g, int in, int want, int *gp)
+{
+    size_t M = n_mix(t), d = t->p.x_dim;
+    int tan = -1;
+    int u = want ? nn_build_tangent(t->G, g, in, 0, 1, &tan) : nn_build(t->G, g, in, 1);
+    int logp = graph_logsoftmax(g, graph_slice(g, u, M * d, M)), p = graph_exp(g, logp);
+    int X = -1, DX = -1, LP = -1;
+    for (size_t j = 0; j < M; j++) {
+        int dx, xj = transform(t, s, g, graph_slice(g, u, j * d, d), tan >= 0 ? graph_slice(g, tan, j * d, d) : -1,
+                               &dx);
+        int lj = graph_slice(g, logp, j, 1);
+        X = j ? graph_vstack(g, X, xj) : xj;
+        LP = j ? graph_vstack(g, LP, lj) : lj;
+        if (tan >= 0)
+            DX = j ? graph_vstack(g, DX, dx) : dx;
+    }
+    s->pw = graph_exp(g, LP);
+    s->term[TERM_ENT] = graph_offset(g, graph_scale(g, graph_mean(g, graph_mul(g, p, logp)), (float)M),
+                                     (float)log((double)M));
+    *gp = tan >= 0 ? gp_of(t, g, DX) : -1;
+    return X;
 }
 
 /* F at node x: the formula, or NN1 (trainable in a joint stage). */
@@ -347,6 +417,7 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
     for (int k = 0; k < TERM_N; k++)
         s->term[k] = s->lam[k] = -1;
     s->gin = s->y = s->xs = s->zlo = s->zhi = s->zc = s->lo = s->hi = s->sq_lo = s->sq_span = s->xhat = -1;
+    s->pw = -1;
     if (!(s->g = graph_alloc()))
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     graph *g = s->g;
@@ -380,17 +451,21 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
                            want_xcyc(t))))
             s->xs = graph_feed(g, n, d);
         int gp = -1;
-        int x = s->xhat = want_gp(t) || gp_kept ? build_g_gp(t, s, g, s->gin, &gp) : build_g(t, s, g, s->gin);
+        int x = s->xhat = n_mix(t) > 1          ? build_g_mix(t, s, g, s->gin, want_gp(t) || gp_kept, &gp)
+                          : want_gp(t) || gp_kept ? build_g_gp(t, s, g, s->gin, &gp)
+                                                  : build_g(t, s, g, s->gin);
         s->term[TERM_GP] = gp;
         s->gp_built = gp >= 0;
         int fx = build_f(t, g, x, ps->kind == PROBLEM_STAGE_JOINT);
         int inv = -1;
         /* cyc: fused for tables; the formula path keeps sinc's own ops
          * (mean of squares) so its runs reproduce bit for bit. */
-        s->term[TERM_CYC] = table ? graph_mse(g, fx, y)
-                                  : graph_mean(g, graph_square(g, graph_sub(g, fx, y)));
+        s->term[TERM_CYC] = n_mix(t) > 1 ? mix_mean(t, s, g, graph_square(g, graph_sub(g, fx, rep(t, g, y))))
+                            : table      ? graph_mse(g, fx, y)
+                                         : graph_mean(g, graph_square(g, graph_sub(g, fx, y)));
         if (problem_term_applies(p, TERM_RECON) && s->xs >= 0)
-            s->term[TERM_RECON] = graph_mse(g, x, s->xs);
+            s->term[TERM_RECON] = n_mix(t) > 1 ? mix_mean(t, s, g, row_mean(t, g, graph_square(g, graph_sub(g, x, rep(t, g, s->xs)))))
+                                               : graph_mse(g, x, s->xs);
         if (want_xcyc(t) && s->xs >= 0) {
             int back = build_g(t, s, g, build_f(t, g, s->xs, 0));
             s->term[TERM_XCYC] = graph_mse(g, back, s->xs);
@@ -424,9 +499,10 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
             s->zlo = graph_feed(g, n, 1);
             s->zhi = graph_feed(g, n, 1);
             s->zc = graph_feed(g, n, 1);
-            int below = graph_relu(g, graph_sub(g, s->zlo, x0)), above = graph_relu(g, graph_sub(g, x0, s->zhi));
+            int below = graph_relu(g, graph_sub(g, rep(t, g, s->zlo), x0)),
+                above = graph_relu(g, graph_sub(g, x0, rep(t, g, s->zhi)));
             s->term[TERM_RANGE] = graph_mean(g, graph_add(g, graph_square(g, below), graph_square(g, above)));
-            s->term[TERM_CENTER] = graph_mse(g, x0, s->zc);
+            s->term[TERM_CENTER] = graph_mse(g, x0, rep(t, g, s->zc));
         }
         for (int k = TERM_CYC; k < TERM_N; k++)
             inv = weighted(g, s, (problem_term)k, inv);
@@ -657,7 +733,11 @@ trainer *trainer_alloc(const problem *p, innx_err *err)
         if (nn_spec_parse(p->forward_model, &spec, err) != 0 || !(t->F = nn_alloc(&spec, t->rng, err)))
             goto fail;
     }
-    if (nn_spec_parse(p->model, &spec, err) != 0 || !(t->G = nn_alloc(&spec, t->rng, err)))
+    if (nn_spec_parse(p->model, &spec, err) != 0)
+        goto fail;
+    if (p->mixture > 1)   /* a mixture head: M candidates of x_dim values, then M logits */
+        spec.widths[spec.n_widths - 1] = p->mixture * (d + 1);
+    if (!(t->G = nn_alloc(&spec, t->rng, err)))
         goto fail;
     for (size_t i = 0; i < p->n_stages; i++)
         if (build_stage(t, i, err) != 0)
@@ -940,6 +1020,8 @@ const trainer_data *trainer_get_data(const trainer *t)
 
 static double softplus(double u) { return u > 20 ? u : log1p(exp(u)); }
 
+size_t trainer_g_candidates(const trainer *t) { return n_mix(t); }
+
 int trainer_eval_g(trainer *t, const double *in, size_t n, double *x, innx_err *err)
 {
     size_t gi = t->g_in, d = t->p.x_dim;
@@ -955,11 +1037,24 @@ int trainer_eval_g(trainer *t, const double *in, size_t n, double *x, innx_err *
             buf[i * gi] = (buf[i * gi] - t->data.sy.mean[0]) / t->data.sy.scale[0];
         use = buf;
     }
+    size_t M = n_mix(t);
+    double *u = M > 1 ? malloc(n * M * (d + 1) * sizeof *u) : x;
+    if (!u) {
+        free(buf);
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    }
     int swapped = answer_swap(t);
-    int st = nn_eval(t->G, use, n, x, err);
+    int st = nn_eval(t->G, use, n, u, err);
     if (swapped)
         answer_swap(t);
     free(buf);
+    if (M > 1) {
+        /* row i's M (d + 1) outputs: candidate j is x's row i M + j; the logits go */
+        for (size_t i = 0; st == 0 && i < n; i++)
+            memcpy(x + i * M * d, u + i * M * (d + 1), M * d * sizeof *x);
+        free(u);
+        n *= M;
+    }
     if (st != 0)
         return st;
     for (size_t i = 0; i < n; i++)
