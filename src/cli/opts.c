@@ -8,9 +8,10 @@
 
 #include "cli.h"
 
-enum { OPT_STEPS = 256, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_THREADS, OPT_DATA, OPT_X, OPT_Y,
+enum { OPT_STEPS = 256, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_THREADS, OPT_DATA, OPT_X, OPT_Y, OPT_AUTO, OPT_DOMAIN,
        OPT_OUT, OPT_DROP, OPT_JOINT, OPT_REPEATS, OPT_MODEL, OPT_RANGE, OPT_NO_BOX,
-       OPT_ROWS, OPT_PROFILE, OPT_CONSTANT_LR, OPT_NO_JOINT, OPT_SET };
+       OPT_ROWS, OPT_PROFILE, OPT_CONSTANT_LR, OPT_NO_JOINT, OPT_SET,
+       OPT_SAVE, OPT_STOP_AFTER, OPT_RESUME };
 
 static int parse_long(const char *cmd, const char *name, const char *s, long lo, long hi, long *v)
 {
@@ -35,6 +36,8 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         {"data", required_argument, 0, OPT_DATA},
         {"x", required_argument, 0, OPT_X},
         {"y", required_argument, 0, OPT_Y},
+        {"auto", no_argument, 0, OPT_AUTO},
+        {"domain", required_argument, 0, OPT_DOMAIN},
         {"out", required_argument, 0, OPT_OUT},
         {"drop-bad-rows", no_argument, 0, OPT_DROP},
         {"joint", no_argument, 0, OPT_JOINT},
@@ -47,6 +50,9 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         {"constant-lr", no_argument, 0, OPT_CONSTANT_LR},
         {"rows", required_argument, 0, OPT_ROWS},
         {"profile", no_argument, 0, OPT_PROFILE},
+        {"save", required_argument, 0, OPT_SAVE},
+        {"stop-after", required_argument, 0, OPT_STOP_AFTER},
+        {"resume", required_argument, 0, OPT_RESUME},
         {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
@@ -83,6 +89,8 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         case OPT_DATA: o->data = optarg; break;
         case OPT_X: o->x_cols = optarg; break;
         case OPT_Y: o->y_col = optarg; break;
+        case OPT_AUTO: o->autom = 1; break;
+        case OPT_DOMAIN: o->domain = optarg; break;
         case OPT_OUT: o->out = optarg; break;
         case OPT_DROP: o->drop_bad_rows = 1; break;
         case OPT_JOINT: o->joint = 1; break;
@@ -96,6 +104,11 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         case OPT_RANGE: o->range = 1; break;
         case OPT_NO_BOX: o->no_box = 1; break;
         case OPT_CONSTANT_LR: o->constant_lr = 1; break;
+        case OPT_SAVE: o->save = optarg; break;
+        case OPT_RESUME: o->resume = optarg; break;
+        case OPT_STOP_AFTER:
+            if (parse_long(cmd, "stop-after", optarg, 1, LONG_MAX, &o->stop_after)) return CLI_EXIT_USAGE;
+            break;
         case ':':
             return cli_error(CLI_EXIT_USAGE, cmd, "option '%s' needs a value", argv[optind - 1]);
         default:

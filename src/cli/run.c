@@ -27,6 +27,18 @@ int cli_load_problem(const char *name, problem *p, innx_err *err)
 int cli_apply_opts(const cli_opts *o, const char *where, problem *p)
 {
     innx_err err;
+    /* the domain and the model first: the options below adjust them */
+    if (o->domain) {
+        double a, b;
+        if (cli_parse_domain(o->domain, &a, &b) != 0 || !(a < b))
+            return cli_error(CLI_EXIT_USAGE, where, "--domain: '%s' is not A:B with A < B", o->domain);
+        if (!p->formula[0] || p->x_dim != 1)
+            return cli_error(CLI_EXIT_USAGE, where, "--domain: for a formula in one variable");
+        p->x_lo[0] = a;
+        p->x_hi[0] = b;
+    }
+    if (o->autom && problem_auto(p, &err) != 0)
+        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
     if (o->seed >= 0)
         p->seed = (unsigned long)o->seed;
     if (o->threads > 0)
@@ -51,9 +63,8 @@ int cli_apply_opts(const cli_opts *o, const char *where, problem *p)
     if (o->constant_lr)
         for (size_t i = 0; i < p->n_stages; i++)
             p->stages[i].schedule = PROBLEM_LR_CONSTANT;
-    if (p->batch != PROBLEM_BATCH_TABLE && (o->data || o->x_cols || o->y_col || o->drop_bad_rows || o->out ||
-                                            o->no_joint))
-        return cli_error(CLI_EXIT_USAGE, where, "--data, --x, --y, --drop-bad-rows, --out and --no-joint are for table problems");
+    if (p->batch != PROBLEM_BATCH_TABLE && (o->data || o->x_cols || o->drop_bad_rows || o->out || o->no_joint))
+        return cli_error(CLI_EXIT_USAGE, where, "--data, --x, --drop-bad-rows, --out and --no-joint are for table problems");
     if (p->batch == PROBLEM_BATCH_TABLE) {
         if (!o->data && (o->x_cols || o->y_col || o->drop_bad_rows))
             return cli_error(CLI_EXIT_USAGE, where, "--x, --y and --drop-bad-rows need --data FILE.csv");
@@ -122,7 +133,10 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
 {
     innx_err err;
     double t0 = cli_now();
-    session *s = session_start(p, SESSION_NO_REPORT, &err);
+    if (cli_save_check(o, where) != 0)
+        return NULL;
+    trainer *t0r = cli_trainer_new(o, p, &err);   /* fresh, or --resume's */
+    session *s = t0r ? session_start_trainer(t0r, SESSION_NO_REPORT, o->stop_after, &err) : NULL;
     if (!s) {
         cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
         return NULL;
@@ -139,8 +153,11 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
     if (stage_secs)
         for (size_t i = 0; i < PROBLEM_MAX_STAGES; i++)
             stage_secs[i] = 0;
+    cli_signals_catch(1);
     for (;;) {
         session_state st = session_wait(s, 0.1);
+        if (cli_signal_caught())
+            break;
         session_snapshot_copy(s, snap);
         report_rollbacks(o, snap, &seen);
         if (log_every > 0 && !o->json && !o->quiet && snap->step >= next_log && snap->step > 0) {
@@ -151,7 +168,7 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
             next_log = (snap->step / log_every + 1) * log_every;
         }
         cli_progress(o, p->name, snap->step, -1, snap->loss);
-        int over = st != SESSION_RUNNING && st != SESSION_PAUSED;
+        int over = (st != SESSION_RUNNING && st != SESSION_PAUSED) || (o->stop_after > 0 && snap->step >= o->stop_after);
         /* stage times to the snapshot's resolution (50 ms) */
         if (stage_secs && (snap->stage != stage || over)) {
             double now = cli_now();
@@ -165,7 +182,14 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
     cli_progress(o, "", -1, 0, 0);
     free(snap);
     trainer *t = session_detach(s);
+    if (cli_signal_caught())
+        cli_autosave_and_die(o, t, where);
+    cli_signals_catch(0);
     *secs = cli_now() - t0;
+    if (cli_save(o, where, t) != 0) {
+        trainer_free(t);
+        return NULL;
+    }
     return t;
 }
 

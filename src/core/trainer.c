@@ -26,6 +26,7 @@
  * so that a rollback has somewhere to go. */
 #define SAFETY_INTERVAL 100
 #define ROLLBACK_LR_WINDOW 1000
+#define LOSS_AVG_STEPS 16
 /* Products at least this many rows split over the cores; below, a pool
  * costs more than it gives (three-roots: 128 rows). */
 #define THREADS_MIN_ROWS 1024
@@ -417,6 +418,7 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
     for (int k = 0; k < TERM_N; k++)
         s->term[k] = s->lam[k] = -1;
     s->gin = s->y = s->xs = s->zlo = s->zhi = s->zc = s->lo = s->hi = s->sq_lo = s->sq_span = s->xhat = -1;
+    s->lg = s->bw = s->blo = s->bspan = -1;
     s->pw = -1;
     if (!(s->g = graph_alloc()))
         return innx_errf(err, INNX_ENOMEM, "out of memory");
@@ -437,38 +439,43 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
         s->params = nn_params(t->F);
     }
     if (ps->kind != PROBLEM_STAGE_FORWARD) {
-        int y;
-        if (p->input == PROBLEM_IN_Y) {
-            /* G reads the target itself */
-            s->gin = table && s->y >= 0 ? s->y : graph_feed(g, n, 1);
-            y = s->y = s->gin;
+        int x, inv = -1;
+        if (p->output == PROBLEM_OUT_BRANCH) {
+            x = s->xhat = branch_build(t, s, g);
         } else {
-            s->gin = graph_feed(g, n, t->g_in);
-            y = s->y = graph_feed(g, n, 1);
-        }
-        if (s->xs < 0 && (table || p->batch == PROBLEM_BATCH_GRID_X ||
-                          (p->batch == PROBLEM_BATCH_UNIFORM && p->input == PROBLEM_IN_Y &&
-                           want_xcyc(t))))
-            s->xs = graph_feed(g, n, d);
-        int gp = -1;
-        int x = s->xhat = n_mix(t) > 1          ? build_g_mix(t, s, g, s->gin, want_gp(t) || gp_kept, &gp)
-                          : want_gp(t) || gp_kept ? build_g_gp(t, s, g, s->gin, &gp)
-                                                  : build_g(t, s, g, s->gin);
-        s->term[TERM_GP] = gp;
-        s->gp_built = gp >= 0;
-        int fx = build_f(t, g, x, ps->kind == PROBLEM_STAGE_JOINT);
-        int inv = -1;
-        /* cyc: fused for tables; the formula path keeps sinc's own ops
-         * (mean of squares) so its runs reproduce bit for bit. */
-        s->term[TERM_CYC] = n_mix(t) > 1 ? mix_mean(t, s, g, graph_square(g, graph_sub(g, fx, rep(t, g, y))))
-                            : table      ? graph_mse(g, fx, y)
-                                         : graph_mean(g, graph_square(g, graph_sub(g, fx, y)));
-        if (problem_term_applies(p, TERM_RECON) && s->xs >= 0)
-            s->term[TERM_RECON] = n_mix(t) > 1 ? mix_mean(t, s, g, row_mean(t, g, graph_square(g, graph_sub(g, x, rep(t, g, s->xs)))))
-                                               : graph_mse(g, x, s->xs);
-        if (want_xcyc(t) && s->xs >= 0) {
-            int back = build_g(t, s, g, build_f(t, g, s->xs, 0));
-            s->term[TERM_XCYC] = graph_mse(g, back, s->xs);
+            int y;
+            if (p->input == PROBLEM_IN_Y) {
+                /* G reads the target itself */
+                s->gin = table && s->y >= 0 ? s->y : graph_feed(g, n, 1);
+                y = s->y = s->gin;
+            } else {
+                s->gin = graph_feed(g, n, t->g_in);
+                y = s->y = graph_feed(g, n, 1);
+            }
+            if (s->xs < 0 && (table || p->batch == PROBLEM_BATCH_GRID_X ||
+                              (p->batch == PROBLEM_BATCH_UNIFORM && p->input == PROBLEM_IN_Y &&
+                               want_xcyc(t))))
+                s->xs = graph_feed(g, n, d);
+            int gp = -1;
+            x = s->xhat = n_mix(t) > 1          ? build_g_mix(t, s, g, s->gin, want_gp(t) || gp_kept, &gp)
+                        : want_gp(t) || gp_kept ? build_g_gp(t, s, g, s->gin, &gp)
+                                                : build_g(t, s, g, s->gin);
+            s->term[TERM_GP] = gp;
+            s->gp_built = gp >= 0;
+            int fx = build_f(t, g, x, ps->kind == PROBLEM_STAGE_JOINT);
+            /* cyc: fused for tables; the formula path keeps sinc's own ops
+             * (mean of squares) so its runs reproduce bit for bit. */
+            s->term[TERM_CYC] = n_mix(t) > 1 ? mix_mean(t, s, g, graph_square(g, graph_sub(g, fx, rep(t, g, y))))
+                                : table      ? graph_mse(g, fx, y)
+                                             : graph_mean(g, graph_square(g, graph_sub(g, fx, y)));
+            if (problem_term_applies(p, TERM_RECON) && s->xs >= 0)
+                s->term[TERM_RECON] =
+                    n_mix(t) > 1 ? mix_mean(t, s, g, row_mean(t, g, graph_square(g, graph_sub(g, x, rep(t, g, s->xs)))))
+                                 : graph_mse(g, x, s->xs);
+            if (want_xcyc(t) && s->xs >= 0) {
+                int back = build_g(t, s, g, build_f(t, g, s->xs, 0));
+                s->term[TERM_XCYC] = graph_mse(g, back, s->xs);
+            }
         }
         /* norm = mean ||x||^2 (the mean over entries times d); built before box
          * so that gradients sum in sinc's original order (its runs reproduce) */
@@ -548,7 +555,8 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
         if (s->xs >= 0)
             fill(graph_value(g, s->xs), t->tx);
         fill(graph_value(g, s->y), t->ty);
-    } else if (p->batch != PROBLEM_BATCH_UNIFORM && fill_fixed_batch(t, s, err) != 0) {
+    } else if (p->batch != PROBLEM_BATCH_UNIFORM && p->batch != PROBLEM_BATCH_BRANCH &&
+               fill_fixed_batch(t, s, err) != 0) {
         return INNX_EINVAL;
     }
     if (!s->adam)
@@ -733,7 +741,8 @@ trainer *trainer_alloc(const problem *p, innx_err *err)
         if (nn_spec_parse(p->forward_model, &spec, err) != 0 || !(t->F = nn_alloc(&spec, t->rng, err)))
             goto fail;
     }
-    if (nn_spec_parse(p->model, &spec, err) != 0)
+    if (nn_spec_parse(p->model, &spec, err) != 0 ||
+        (p->output == PROBLEM_OUT_BRANCH && branch_init(t, &spec, err) != 0))
         goto fail;
     if (p->mixture > 1)   /* a mixture head: M candidates of x_dim values, then M logits */
         spec.widths[spec.n_widths - 1] = p->mixture * (d + 1);
@@ -829,6 +838,7 @@ static void rollback(trainer *t, const char *why, double loss)
     snprintf(r->why, sizeof r->why, "%s (loss %.3g): back to step %ld%s", why, loss, t->best_at,
              again ? ", lr halved" : "");
     t->rolled_at = t->steps;
+    t->loss_avg = t->avg_min;
     if (t->n_rollbacks == TRAINER_MAX_ROLLBACKS) {
         /* the best weights are in; the (restarted) average is not an answer */
         t->finished_stage = 1;
@@ -864,6 +874,8 @@ trainer_state trainer_step(trainer *t)
     stage_graph *s = &t->sg[t->stage];
     if (t->p.batch == PROBLEM_BATCH_UNIFORM)
         fill_uniform_batch(t, s);
+    else if (t->p.batch == PROBLEM_BATCH_BRANCH)
+        branch_fill_batch(t, s);
     set_lambdas(t);
     if (ps->schedule == PROBLEM_LR_MULTISTEP && !t->trained_on) {
         long ms[2] = {LONG_MAX, LONG_MAX};
@@ -880,6 +892,17 @@ trainer_state trainer_step(trainer *t)
         optim_early_step(&t->best, s->params, loss);
         t->best_at = t->steps;
         t->first_loss = loss;
+        t->loss_avg = t->avg_min = loss;
+    }
+    /* A fresh batch each step makes the loss itself noisy (a batch of the
+     * branch model at 1e-7 can cost 1e-5), and the best checkpoint's loss,
+     * a minimum over such batches, is biased low: a blow-up there is the
+     * running mean over about LOSS_AVG_STEPS steps rising ten times above
+     * its own lowest. */
+    int fresh = t->p.batch == PROBLEM_BATCH_UNIFORM || t->p.batch == PROBLEM_BATCH_BRANCH;
+    if (isfinite(loss)) {
+        t->loss_avg += (loss - t->loss_avg) / LOSS_AVG_STEPS;
+        t->avg_min = fmin(t->avg_min, t->loss_avg);
     }
     /* A rollback needs a scored checkpoint to go to; restarted Adam's first
      * steps are a shock of their own, so no second one within an interval
@@ -887,7 +910,8 @@ trainer_state trainer_step(trainer *t)
     int calm = t->n_rollbacks == 0 || t->steps - t->rolled_at > t->ck_every;
     /* ...and a jump from the float floor of the loss is noise, not a
      * blow-up: it must also be large against the stage's first loss. */
-    int large = loss > BLOWUP * t->best.best && loss > BLOWUP_FLOOR * t->first_loss;
+    int large = fresh ? t->loss_avg > BLOWUP * t->avg_min && t->loss_avg > BLOWUP_FLOOR * t->first_loss
+                      : loss > BLOWUP * t->best.best && loss > BLOWUP_FLOOR * t->first_loss;
     if (t->best.best_step == 0 && !isfinite(loss)) {
         /* nothing to go back to: the first weights already fail */
         trainer_rollback *r = &t->rollbacks[t->n_rollbacks < TRAINER_MAX_ROLLBACKS ? t->n_rollbacks++ : 0];
@@ -1024,6 +1048,12 @@ size_t trainer_g_candidates(const trainer *t) { return n_mix(t); }
 
 int trainer_eval_g(trainer *t, const double *in, size_t n, double *x, innx_err *err)
 {
+    if (t->p.output == PROBLEM_OUT_BRANCH) {
+        int swapped = answer_swap(t), st = branch_eval(t, in, n, x, err);
+        if (swapped)
+            answer_swap(t);
+        return st;
+    }
     size_t gi = t->g_in, d = t->p.x_dim;
     int table = t->p.batch == PROBLEM_BATCH_TABLE;
     double *buf = NULL;

@@ -8,7 +8,10 @@
 #include "innx/expr.h"
 #include "innx/graph.h"
 #include "innx/optim.h"
+#include "innx/pieces.h"
 #include "innx/trainer.h"
+
+#define BRANCH_KNOTS 32   /* knots of a piece's starting inverse */
 
 typedef struct stage_graph {
     graph *g;
@@ -20,6 +23,7 @@ typedef struct stage_graph {
     int lo, hi;           /* the domain box (1 x d) */
     int sq_lo, sq_span;   /* squash output */
     int xhat;
+    int lg, bw, blo, bspan; /* branch model: logit s0, residual weight, piece start and width */
     int gp_built;         /* G's tangent pass is in (gp); kept over rebuilds */
     int pw;               /* a mixture's weights, stacked as its candidates (nM x 1) */
     optim_adam *adam;
@@ -48,11 +52,23 @@ struct trainer {
     int early_on, ema_on, best_on, answers_by_best, finished_stage, stop;
     int trained_on;       /* past the plan: the last lr holds */
     long ck_every, best_at, rolled_at;
-    double term[TERM_N], loss, first_loss;
+    double term[TERM_N], loss, first_loss, loss_avg, avg_min;   /* running mean (fresh batches), its lowest */
     double lambda[TERM_N];
     trainer_history hist;
     size_t n_rollbacks;
     trainer_rollback rollbacks[TRAINER_MAX_ROLLBACKS];
+    /* the branch model: f's monotone pieces (z picks one) */
+    size_t n_pieces;
+    pieces_piece pieces[PIECES_MAX];
+    /* each piece's starting inverse: the shape of y at BRANCH_KNOTS + 1
+     * points evenly spaced in x across it */
+    double knot[PIECES_MAX][BRANCH_KNOTS + 1];
 };
+
+/* trainer_branch.c: the branch model's pieces, batch, graph and answers. */
+int branch_init(trainer *t, nn_spec *spec, innx_err *err);
+void branch_fill_batch(trainer *t, stage_graph *s);
+int branch_build(trainer *t, stage_graph *s, graph *g);
+int branch_eval(trainer *t, const double *in, size_t n, double *x, innx_err *err);
 
 #endif
