@@ -254,7 +254,7 @@ static void test_gp_live(void **state)
 }
 
 /* three-roots with G reading y beside z, gp at 1: the run still ends
- * early with the loss at 23.87 (23.84 without gp; 320 at the first step)
+ * early with the loss at 23.85 (23.84 without gp; 320 at the first step)
  * and each cluster polishes to its root. */
 static void test_gp_three_roots(void **state)
 {
