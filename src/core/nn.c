@@ -299,6 +299,16 @@ int nn_build_tangent(nn_model *m, graph *g, int x, size_t col, int trainable, in
 
 const optim_params *nn_params(nn_model *m) { return &m->params; }
 
+gsl_matrix_float *nn_output_bias(nn_model *m)
+{
+    size_t l = m->n_layers - 1;
+    if (m->spec.kind == NN_MLP)
+        return m->b[l];
+    gsl_matrix_float *val[3], *grad[3];
+    kan_layer_params(m->kan[l], val, grad);
+    return val[1];
+}
+
 int nn_copy(nn_model *dst, const nn_model *src)
 {
     if (dst->params.n != src->params.n)

@@ -355,6 +355,27 @@ static int row_mean(const trainer *t, graph *g, int v)
     return d > 1 ? graph_matmul(g, v, graph_const(g, d, 1, 1.0f / (float)d)) : v;
 }
 
+/* Candidate j starts in the middle of the j-th of M equal slices of the
+ * domain (its bias through the output transform's inverse), the logits at
+ * 0: candidates that all start alike end on one root (three-roots without
+ * partitions: all 96 of a query on x = 0.397), spread they end on three. */
+static void mix_spread(trainer *t)
+{
+    size_t M = n_mix(t), d = t->p.x_dim;
+    gsl_matrix_float *b = nn_output_bias(t->G);
+    for (size_t j = 0; j < M; j++)
+        for (size_t c = 0; c < d; c++) {
+            double a = ((double)j + 0.5) / (double)M, x = t->p.x_lo[c] + (t->p.x_hi[c] - t->p.x_lo[c]) * a, u = x;
+            if (t->p.output == PROBLEM_OUT_SOFTPLUS)
+                u = x > 1e-3 ? log(expm1(x)) : log(expm1(1e-3));
+            else if (t->p.output == PROBLEM_OUT_SQUASH)
+                u = log(a / (1 - a));
+            gsl_matrix_float_set(b, 0, j * d + c, (float)u);
+        }
+    for (size_t j = 0; j < M; j++)
+        gsl_matrix_float_set(b, 0, M * d + j, 0.0f);
+}
+
 /* G's last layer gives M candidates of d values, then M logits. The
  * candidates come out stacked by rows (row j n + i is candidate j of row
  * i: every x-term of the catalogue sees nM rows, so box, range, center,
@@ -748,6 +769,8 @@ trainer *trainer_alloc(const problem *p, innx_err *err)
         spec.widths[spec.n_widths - 1] = p->mixture * (d + 1);
     if (!(t->G = nn_alloc(&spec, t->rng, err)))
         goto fail;
+    if (p->mixture > 1)
+        mix_spread(t);
     for (size_t i = 0; i < p->n_stages; i++)
         if (build_stage(t, i, err) != 0)
             goto fail;
