@@ -48,6 +48,11 @@ size_t nn_n_weights(const nn_model *m);     /* scalar parameter count */
 /* Append the model to graph g on input node x (rows x in); returns the output
  * node. trainable = 0 uses the weights frozen (no gradient). */
 int nn_build(nn_model *m, graph *g, int x, int trainable);
+/* The same plus *tangent = d output / d x[:, col] (rows x out, or 1 x out
+ * for a one-layer MLP: the same every row), built forward-mode into g. */
+int nn_build_tangent(nn_model *m, graph *g, int x, size_t col, int trainable, int *tangent);
+/* The last layer's bias (1 x out), to start outputs somewhere chosen. */
+gsl_matrix_float *nn_output_bias(nn_model *m);
 /* The model's (value, gradient) pairs, for an optimiser. */
 const optim_params *nn_params(nn_model *m);
 /* Copy weights between models of the same spec. */

@@ -9,6 +9,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "graph_impl.h"
 #include "innx/kan.h"
 #include "innx/nn.h"
 
@@ -297,7 +298,59 @@ int nn_build(nn_model *m, graph *g, int x, int trainable)
     return build_layers(m, g, x, trainable, NULL);
 }
 
+/* The output and its tangent d out / d x[:, col], built forward-mode so
+ * that the tangent's own gradient flows by the ordinary backward. MLP:
+ * t_0 = e_col, a_l' = t_{l-1} W_l, t_l = a_l' act'(a_l) (graph_act_deriv
+ * at the pre-activation, so hidden layers are dense + act, not fused);
+ * KAN: graph_kan_tangent per layer. */
+int nn_build_tangent(nn_model *m, graph *g, int x, size_t col, int trainable, int *tangent)
+{
+    size_t in = nn_in(m);
+    *tangent = -1;
+    if (col >= in)
+        return graph_fail(g, "model: tangent along input %zu of %zu", col + 1, in);
+    /* e_col as a 1 x in constant: every row's tangent at the input */
+    int e = graph_const(g, 1, 1, 1.0f);
+    if (col > 0)
+        e = graph_concat(g, graph_const(g, 1, col, 0.0f), e);
+    if (col + 1 < in)
+        e = graph_concat(g, e, graph_const(g, 1, in - col - 1, 0.0f));
+    int h = x, t = e;
+    for (size_t l = 0; l < m->n_layers; l++) {
+        if (m->spec.kind == NN_MLP) {
+            int last = l + 1 == m->n_layers, tr = m->shared[l] ? trainable && m->train_shared : trainable;
+            graph_act act = m->shared[l] ? m->act_shared : m->spec.act;
+            int W = graph_param(g, m->W[l], tr ? m->gW[l] : NULL);
+            int b = graph_param(g, m->b[l], tr ? m->gb[l] : NULL);
+            int a = graph_dense(g, h, W, b, GRAPH_ACT_IDENTITY);
+            int ta = graph_matmul(g, t, W);
+            if (last) {
+                h = a;
+                t = ta;
+            } else {
+                h = graph_act_op(g, a, act);
+                t = graph_mul(g, ta, graph_act_deriv(g, a, act));
+            }
+        } else {
+            t = graph_kan_tangent(g, h, t, m->kan[l], trainable);
+            h = graph_kan(g, h, m->kan[l], trainable);
+        }
+    }
+    *tangent = t;
+    return h;
+}
+
 const optim_params *nn_params(nn_model *m) { return &m->params; }
+
+gsl_matrix_float *nn_output_bias(nn_model *m)
+{
+    size_t l = m->n_layers - 1;
+    if (m->spec.kind == NN_MLP)
+        return m->b[l];
+    gsl_matrix_float *val[3], *grad[3];
+    kan_layer_params(m->kan[l], val, grad);
+    return val[1];
+}
 
 int nn_copy(nn_model *dst, const nn_model *src)
 {

@@ -99,18 +99,22 @@ int report_latent_compute(trainer *t, double y, size_t k, report_latent *r, innx
     if (needs_formula_1d(t, err) != 0)
         return INNX_EINVAL;
     const problem *p = trainer_problem(t);
-    size_t n = REPORT_MAP_N, gi = trainer_g_in(t);
-    double *in = malloc(n * gi * sizeof *in);
+    /* a mixture's M candidates a code: REPORT_MAP_N / M codes, each code's
+     * candidates side by side in the map (the same u) */
+    size_t M = trainer_g_candidates(t), nc = REPORT_MAP_N / M, n = nc * M, gi = trainer_g_in(t);
+    double *in = malloc(nc * gi * sizeof *in);
     if (!in)
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     r->n = n;
     r->y = y;
-    for (size_t i = 0; i < n; i++) {
-        double a = (double)i / (double)(n - 1);
-        r->u[i] = p->input == PROBLEM_IN_Y ? p->y_lo + (p->y_hi - p->y_lo) * a : a;
-        code_row(t, y, r->u[i], in + i * gi);
+    for (size_t i = 0; i < nc; i++) {
+        double a = (double)i / (double)(nc - 1);
+        double u = p->input == PROBLEM_IN_Y ? p->y_lo + (p->y_hi - p->y_lo) * a : a;
+        for (size_t j = 0; j < M; j++)
+            r->u[i * M + j] = u;
+        code_row(t, y, u, in + i * gi);
     }
-    int st = trainer_eval_g(t, in, n, r->x, err);
+    int st = trainer_eval_g(t, in, nc, r->x, err);
     free(in);
     if (st != 0)
         return st;
@@ -245,9 +249,10 @@ int report_query_candidates(trainer *t, double y, size_t K, report_query *q, inn
         K = 1;
     if (K < 1)
         K = 1;
-    size_t gi = trainer_g_in(t);
-    double *in = malloc(K * gi * sizeof *in), *x = malloc(K * sizeof *x);
-    cand *c = malloc(K * sizeof *c);
+    size_t gi = trainer_g_in(t), M = trainer_g_candidates(t);
+    /* every candidate of a mixture head is one to polish (M a code) */
+    double *in = malloc(K * gi * sizeof *in), *x = malloc(K * M * sizeof *x);
+    cand *c = malloc(K * M * sizeof *c);
     if (!in || !x || !c) {
         free(in), free(x), free(c);
         return innx_errf(err, INNX_ENOMEM, "out of memory");
@@ -257,11 +262,11 @@ int report_query_candidates(trainer *t, double y, size_t K, report_query *q, inn
         code_row(t, y, p->input == PROBLEM_IN_Y ? y : ((double)i + 0.5) / (double)K, in + i * gi);
     int st = trainer_eval_g(t, in, K, x, err);
     size_t m = 0;
-    for (size_t i = 0; st == 0 && i < K; i++) {
+    for (size_t i = 0; st == 0 && i < K * M; i++) {
         if (!isfinite(x[i]))
             continue;   /* the branch model: y is outside this code's piece */
         c[m].x = x[i];
-        c[m].bracketed = trainer_bracket(t, in + i * gi, &c[m].lo, &c[m].hi);
+        c[m].bracketed = trainer_bracket(t, in + i / M * gi, &c[m].lo, &c[m].hi);
         m++;
     }
     free(in);
