@@ -24,6 +24,8 @@ typedef struct stage_graph {
     int sq_lo, sq_span;   /* squash output */
     int xhat;
     int lg, bw, blo, bspan; /* branch model: logit s0, residual weight, piece start and width */
+    int gp_built;         /* G's tangent pass is in (gp); kept over rebuilds */
+    int pw;               /* a mixture's weights, stacked as its candidates (nM x 1) */
     optim_adam *adam;
     optim_params joint;   /* union of NN1's and G's parameters (joint) */
     const optim_params *params;

@@ -53,7 +53,7 @@ void bars_lambda(WINDOW *w, const tui_view *v)
     /* the stage's terms, and dimmed those a later stage weighs (spend's
      * inverse terms during its forward fit) */
     for (int k = 0; k < TERM_N; k++) {
-        if (!s->active[k] && v->lambda[k] == 0)
+        if (!s->active[k] && !s->avail[k] && v->lambda[k] == 0)
             continue;
         any = 1;
         snprintf(buf, sizeof buf, "%s=%g", problem_term_name(k), v->lambda[k]);

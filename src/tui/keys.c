@@ -36,12 +36,13 @@ static void set_lambda(tui *t, int k, double v)
     t->lam_until[k] = tui_now() + LAMBDA_HOLD;
 }
 
-/* The next (dir > 0) or previous active term, wrapping round. */
+/* The next (dir > 0) or previous term the stage weighs (or builds once its
+ * lambda is set: gp), wrapping round. */
 static void select_term(tui *t, int dir)
 {
     for (int i = 1; i <= TERM_N; i++) {
         int k = ((t->sel < 0 ? 0 : t->sel) + dir * i + 2 * TERM_N) % TERM_N;
-        if (t->snap.active[k]) {
+        if (t->snap.active[k] || t->snap.avail[k]) {
             t->sel = k;
             return;
         }
