@@ -79,7 +79,7 @@ h = json.loads(b[8:8 + n])
 m = h.pop('__metadata__')
 assert m['format'] == 'innx-checkpoint' and m['step'] == '200', m
 assert h['G.0.weight']['dtype'] == 'F32' and h['G.0.weight']['shape'] == [1, 128], h['G.0.weight']
-assert h['rng']['dtype'] == 'U8' and h['history.values']['dtype'] == 'F64'
+assert h['rng']['dtype'] == 'U8' and h['history.total']['dtype'] == 'F64' and h['history.cyc']['shape'] == [200]
 end = max(t['data_offsets'][1] for t in h.values())
 assert 8 + n + end == len(b)
 EOF

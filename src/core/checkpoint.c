@@ -102,6 +102,17 @@ const checkpoint_tensor *checkpoint_find(const checkpoint *c, const char *name)
     return NULL;
 }
 
+size_t checkpoint_n_meta(const checkpoint *c) { return c->n_meta; }
+
+const char *checkpoint_meta_at(const checkpoint *c, size_t i, const char **value)
+{
+    if (i >= c->n_meta)
+        return NULL;
+    if (value)
+        *value = c->meta[i].value;
+    return c->meta[i].key;
+}
+
 const char *checkpoint_meta(const checkpoint *c, const char *key)
 {
     for (size_t i = 0; i < c->n_meta; i++)

@@ -1218,3 +1218,8 @@ void trainer_profile_print(const trainer *t, FILE *f)
     for (size_t i = 0; i < t->p.n_stages; i++)
         graph_profile_print(t->sg[i].g, f, kinds[t->p.stages[i].kind]);
 }
+
+/* trainer_ckpt.c: stage i's graph built again as the lambdas and gp_built
+ * now say, so that a restored trainer holds the lazily built terms (xcyc,
+ * gp) the saved one had. */
+int trainer_rebuild_stage(trainer *t, size_t i, innx_err *err) { return build_stage(t, i, err); }

@@ -68,6 +68,9 @@ struct trainer {
     double knot[PIECES_MAX][BRANCH_KNOTS + 1];
 };
 
+/* trainer.c, for trainer_ckpt.c: stage i's graph again (build_stage). */
+int trainer_rebuild_stage(trainer *t, size_t i, innx_err *err);
+
 /* trainer_branch.c: the branch model's pieces, batch, graph and answers. */
 int branch_init(trainer *t, nn_spec *spec, innx_err *err);
 void branch_fill_batch(trainer *t, stage_graph *s);
