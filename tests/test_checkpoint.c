@@ -366,6 +366,24 @@ static void gp_on(trainer *t, long step)
 /* xcyc turned on live: its graph is built when next stepped, and a uniform
  * batch of known x then draws x from the generator; both before and after
  * the save. */
+/* gp switched on in spend's joint stage (a rebuilt joint graph: Adam
+ * rebinds to the new union of NN1's and G's parameters) */
+static void joint_gp(trainer *t, long step)
+{
+    if (step == 55)
+        trainer_set_lambda(t, TERM_GP, 0.01);
+}
+
+static void test_resume_joint_gp(void **state)
+{
+    (void)state;
+    problem p = builtin("spend");
+    for (size_t k = 0; k < p.n_stages; k++)
+        p.stages[k].steps = 25;
+    resume_matches(p, 65, joint_gp);   /* saved with gp built in the joint graph */
+    resume_matches(p, 52, joint_gp);   /* turned on after the restore */
+}
+
 static void test_resume_xcyc(void **state)
 {
     (void)state;
@@ -595,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_resume_sinc),
         cmocka_unit_test(test_resume_three_roots),
         cmocka_unit_test(test_resume_xcyc),
+        cmocka_unit_test(test_resume_joint_gp),
         cmocka_unit_test(test_resume_builtins),
         cmocka_unit_test(test_shape_mismatch),
         cmocka_unit_test(test_older_file),

@@ -584,6 +584,8 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
     }
     if (!s->adam)
         s->adam = optim_adam_alloc(s->params, OPTIM_ADAM_DEFAULTS(ps->lr));
+    else
+        optim_adam_rebind(s->adam, s->params);   /* a joint stage's union is new */
     if (!s->adam)
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     return 0;
