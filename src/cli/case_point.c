@@ -104,6 +104,7 @@ int case_point_train(const cli_opts *o, problem *p)
         json_num(&j, "x_polished", r.x);
         json_num(&j, "residual_polished", r.residual);
         json_bool(&j, "polished", pol == 0);
+        json_bool(&j, "in_domain", r.x >= p->x_lo[0] && r.x <= p->x_hi[0]);
         json_end(&j);
     } else {
         if (!o->quiet)
@@ -113,6 +114,9 @@ int case_point_train(const cli_opts *o, problem *p)
         printf("x* (raw G(y*))     = %.10f   f(x) = %.10f   residual %.3e\n", x_raw, f_raw, res_raw);
         printf("x* (Newton, double)= %.10f   f(x) = %.15f   residual %.3e%s\n", r.x, f_pol, r.residual,
                pol == 0 ? "" : "  (not converged)");
+        if (!(r.x >= p->x_lo[0] && r.x <= p->x_hi[0]))
+            printf("note: x* is outside the domain [%g, %g] (box lambda %g): a root of f, not of the problem's "
+                   "domain\n", p->x_lo[0], p->x_hi[0], p->lambda[TERM_BOX]);
     }
     return pol == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }

@@ -452,12 +452,20 @@ int nn_eval_f64(const nn_model *m, const double *x, size_t n, double *out, doubl
             graph_act k = l + 1 == L ? GRAPH_ACT_IDENTITY : m->shared[l] ? m->act_shared : m->spec.act;
             const double *hi = h + l * wmax;
             double *ho = h + (l + 1) * wmax;
-            for (size_t j = 0; j < b; j++) {
-                double v = gsl_matrix_float_get(m->b[l], 0, j);
-                for (size_t i = 0; i < a; i++)
-                    v += hi[i] * gsl_matrix_float_get(m->W[l], i, j);
-                ho[j] = act64(k, v, &dact[l * wmax + j]);
+            const float *W = m->W[l]->data, *bias = m->b[l]->data;
+            size_t tda = m->W[l]->tda;
+            for (size_t j = 0; j < b; j++)
+                ho[j] = bias[j];
+            for (size_t i = 0; i < a; i++) {   /* row by row: W is row-major */
+                double hv = hi[i];
+                if (hv == 0)
+                    continue;   /* one-hot codes, relu zeros */
+                const float *wr = W + i * tda;
+                for (size_t j = 0; j < b; j++)
+                    ho[j] += hv * wr[j];
             }
+            for (size_t j = 0; j < b; j++)
+                ho[j] = act64(k, ho[j], &dact[l * wmax + j]);
         }
         memcpy(out + r * no, h + L * wmax, no * sizeof *out);
         if (!dx)
@@ -467,10 +475,13 @@ int nn_eval_f64(const nn_model *m, const double *x, size_t n, double *out, doubl
         gc[0] = 1;
         for (size_t l = L; l-- > 0;) {
             size_t a = m->spec.widths[l], b = m->spec.widths[l + 1];
+            const float *W = m->W[l]->data;
+            size_t tda = m->W[l]->tda;
             for (size_t i = 0; i < a; i++) {
                 double v = 0;
+                const float *wr = W + i * tda;
                 for (size_t j = 0; j < b; j++)
-                    v += gc[j] * dact[l * wmax + j] * gsl_matrix_float_get(m->W[l], i, j);
+                    v += gc[j] * dact[l * wmax + j] * wr[j];
                 gp[i] = v;
             }
             double *tmp = gc;
