@@ -398,6 +398,9 @@ static void test_resume_xcyc(void **state)
     resume_matches(p, 30, xcyc_on);    /* turned on after the restore */
     resume_matches(p, 100, gp_on);     /* gp's tangent pass kept at lambda 0 */
     resume_matches(p, 50, gp_on);
+    p.mixture = 3;                     /* a mixture head: ent, gp through it */
+    p.lambda[TERM_ENT] = 0.1;
+    resume_matches(p, 100, gp_on);
 }
 
 /* A file from before a term existed (no lambda.ent, term.ent,
