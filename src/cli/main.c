@@ -46,6 +46,7 @@ static const char usage[] =
     "  --range          sinc-kan: solve y in [0.3, 1.0] and compare with an MLP\n"
     "  --no-box         drop the box term (lambda 0)\n"
     "  --constant-lr    keep Adam's lr fixed (sinc: the article's schedule)\n"
+    "  --metrics F.csv  train: every step's unweighted terms, total and lr as CSV\n"
     "  --data FILE.csv  spend: the table (default: the built-in data/spend.csv)\n"
     "  --x A,B,C        spend: trait columns (default age,education,income)\n"
     "  --y NAME         spend: target column (default spend)\n"
@@ -82,7 +83,8 @@ static int run_problem(int argc, char **argv, int bench)
         cli_opts o;
         if (problem_from_formula(argv[2], a, b, &p, &err) != 0)
             return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
-        if (cli_parse_opts(where, argc, argv, 5, &o) != 0 || cli_apply_opts(&o, where, &p) != 0)
+        if (cli_parse_opts(where, argc, argv, 5, &o) != 0 || cli_apply_opts(&o, where, &p) != 0 ||
+            cli_metrics_check(&o, where, bench, NULL, &p) != 0)
             return CLI_EXIT_USAGE;
         return bench ? cli_bench(&o, where, &p) : case_latent_train(&o, &p);
     }
@@ -110,7 +112,8 @@ static int run_problem(int argc, char **argv, int bench)
         cli_error(CLI_EXIT_USAGE, cmd, "%s", err.msg);
         return CLI_EXIT_USAGE;
     }
-    if (cli_parse_opts(where, argc, argv, 2, &o) != 0 || cli_apply_opts(&o, where, &p) != 0)
+    if (cli_parse_opts(where, argc, argv, 2, &o) != 0 || cli_apply_opts(&o, where, &p) != 0 ||
+        cli_metrics_check(&o, where, bench, argv[1], &p) != 0)
         return CLI_EXIT_USAGE;
     if (o.range && strcmp(p.name, "sinc-kan") != 0)
         return cli_error(CLI_EXIT_USAGE, where, "--range is for sinc-kan");

@@ -11,6 +11,7 @@
 enum { OPT_STEPS = 256, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_THREADS, OPT_DATA, OPT_X, OPT_Y,
        OPT_OUT, OPT_DROP, OPT_JOINT, OPT_REPEATS, OPT_MODEL, OPT_RANGE, OPT_NO_BOX,
        OPT_ROWS, OPT_PROFILE, OPT_CONSTANT_LR, OPT_NO_JOINT, OPT_SET };
+enum { OPT_METRICS = 512 };   /* -- metrics -- */
 
 static int parse_long(const char *cmd, const char *name, const char *s, long lo, long hi, long *v)
 {
@@ -45,6 +46,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         {"range", no_argument, 0, OPT_RANGE},
         {"no-box", no_argument, 0, OPT_NO_BOX},
         {"constant-lr", no_argument, 0, OPT_CONSTANT_LR},
+        {"metrics", required_argument, 0, OPT_METRICS},
         {"rows", required_argument, 0, OPT_ROWS},
         {"profile", no_argument, 0, OPT_PROFILE},
         {0, 0, 0, 0},
@@ -96,6 +98,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         case OPT_RANGE: o->range = 1; break;
         case OPT_NO_BOX: o->no_box = 1; break;
         case OPT_CONSTANT_LR: o->constant_lr = 1; break;
+        case OPT_METRICS: o->metrics = optarg; break;
         case ':':
             return cli_error(CLI_EXIT_USAGE, cmd, "option '%s' needs a value", argv[optind - 1]);
         default:

@@ -122,14 +122,20 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
 {
     innx_err err;
     double t0 = cli_now();
-    session *s = session_start(p, SESSION_NO_REPORT, &err);
+    /* -- metrics: a row every step, from the session thread -- */
+    cli_metrics *m = NULL;
+    if (o->metrics && !(m = cli_metrics_open(o->metrics, where)))
+        return NULL;
+    session *s = session_start_hook(p, SESSION_NO_REPORT, m ? cli_metrics_row : NULL, m, &err);
     if (!s) {
+        cli_metrics_close(m, 0, where);
         cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
         return NULL;
     }
     session_snapshot *snap = malloc(sizeof *snap);
     if (!snap) {
         session_free(s);
+        cli_metrics_close(m, 0, where);
         cli_error(CLI_EXIT_FAIL, where, "out of memory");
         return NULL;
     }
@@ -164,8 +170,12 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
     }
     cli_progress(o, "", -1, 0, 0);
     free(snap);
-    trainer *t = session_detach(s);
+    trainer *t = session_detach(s);   /* the thread is gone: no more rows */
     *secs = cli_now() - t0;
+    if (cli_metrics_close(m, 1, where) != 0) {
+        trainer_free(t);
+        return NULL;
+    }
     return t;
 }
 
