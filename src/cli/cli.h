@@ -130,5 +130,9 @@ void json_obj_end(json_out *j);
 void json_arr_begin(json_out *j, const char *key);
 void json_arr_end(json_out *j);
 void json_arr_num(json_out *j, double v);
+/* "overrides": {"set": [the --set strings, in order], and every other
+ * option given (steps, seed, model, ...)}: with "problem" and "seed" it
+ * makes a report self-describing (a sweep's lines tell their runs apart). */
+void json_overrides(json_out *j, const cli_opts *o);
 
 #endif
