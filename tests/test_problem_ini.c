@@ -321,7 +321,7 @@ static void test_errors(void **state)
     fails_with("[inverse]\ny_const = 1,5\n", "t.inn:2: y_const: '1,5' is not a number");
     fails_with("[problem]\nseed = -1\n", "t.inn:2: seed: '-1' is not a whole number >= 0");
     fails_with("[inverse]\nbatch = grid\n",
-               "t.inn:2: batch: 'grid' is not one of grid-x, grid-y, const, uniform, table "
+               "t.inn:2: batch: 'grid' is not one of grid-x, grid-y, const, uniform, table, branch "
                "(did you mean 'grid-x'?)");
     fails_with("[loss]\nbox_form = l2\n",
                "t.inn:2: box_form: 'l2' is not one of l1, quadratic (did you mean 'l1'?)");

@@ -254,7 +254,10 @@ static void test_history_bounded(void **state)
     (void)state;
     problem p;
     innx_err e;
-    assert_int_equal(problem_from_formula("x", 0, 1, &p, &e), 0);
+    assert_int_equal(problem_builtin("three-roots", &p, &e), 0);
+    snprintf(p.formula, sizeof p.formula, "x");
+    p.x_lo[0] = 0, p.x_hi[0] = 1, p.n_parts = 1;
+    p.parts[0] = (problem_partition){0, 1, 0, 1};
     snprintf(p.model, sizeof p.model, "mlp:1-2-1/tanh");
     p.batch_n = 2;
     p.stages[0].steps = 40000;
@@ -362,8 +365,13 @@ static void test_validation(void **state)
     assert_int_equal(problem_from_formula("log(-x - 1)", 0, 1, &p, &e), 0);
     assert_null(trainer_alloc(&p, &e));
     assert_non_null(strstr(e.msg, "not defined anywhere"));
-    /* ... and one whose first loss is not a number ends diverged, saying so */
-    assert_int_equal(problem_from_formula("log(x - 0.5)", 0, 1, &p, &e), 0);
+    /* ... and one whose first loss is not a number ends diverged, saying so
+     * (a latent G over the whole domain: the branch model would keep to
+     * where f is defined) */
+    assert_int_equal(problem_builtin("three-roots", &p, &e), 0);
+    snprintf(p.formula, sizeof p.formula, "log(x - 0.5)");
+    p.x_lo[0] = 0, p.x_hi[0] = 1, p.n_parts = 1;
+    p.parts[0] = (problem_partition){0, 1, 0, 1};
     trainer *t = make(&p);
     assert_int_equal(trainer_step(t), TRAINER_DIVERGED);
     assert_int_equal(trainer_n_rollbacks(t), 1);

@@ -34,8 +34,11 @@ int problem_term_parse(const char *s);           /* name -> term, -1 if none */
 
 /* What G reads. z ~ U[0,1]^z_dim. */
 typedef enum { PROBLEM_IN_Y = 0, PROBLEM_IN_Z, PROBLEM_IN_YZ } problem_input;
-/* G's output transform: u, softplus(u) (x > 0), or a + (b - a) sigmoid(u). */
-typedef enum { PROBLEM_OUT_IDENTITY = 0, PROBLEM_OUT_SOFTPLUS, PROBLEM_OUT_SQUASH } problem_output;
+/* G's output transform: u, softplus(u) (x > 0), a + (b - a) sigmoid(u), or
+ * the branch model: z picks one of f's monotone pieces [c, c + D] and
+ * x = c + D sigmoid(logit s0(t) + u), t the secant position of y in the
+ * piece's range and s0 its shape (DESIGN.md, "Many roots"). */
+typedef enum { PROBLEM_OUT_IDENTITY = 0, PROBLEM_OUT_SOFTPLUS, PROBLEM_OUT_SQUASH, PROBLEM_OUT_BRANCH } problem_output;
 
 /* How a step's batch is made. */
 typedef enum {
@@ -43,7 +46,8 @@ typedef enum {
     PROBLEM_BATCH_GRID_Y,     /* fixed: n y evenly over [y_lo, y_hi] */
     PROBLEM_BATCH_CONST,      /* fixed: n copies of y_const */
     PROBLEM_BATCH_UNIFORM,    /* fresh every step: z ~ U[0,1], y ~ U[y_lo, y_hi] or y_const */
-    PROBLEM_BATCH_TABLE       /* a table's training rows (scaled) */
+    PROBLEM_BATCH_TABLE,      /* a table's training rows (scaled) */
+    PROBLEM_BATCH_BRANCH      /* fresh every step: a piece uniformly, x uniform in it, y = F(x) */
 } problem_batch;
 
 typedef enum { PROBLEM_STAGE_FORWARD = 0, PROBLEM_STAGE_INVERSE, PROBLEM_STAGE_JOINT } problem_stage_kind;
@@ -124,9 +128,13 @@ const char *problem_builtin_name(size_t i);     /* NULL past the end */
 const char *problem_builtin_summary(size_t i);
 #define PROBLEM_DEFAULT "three-roots"
 
-/* A problem on any formula: G: z -> x squashed into [a, b], box walls, the
- * whole domain one partition. Fails with the parser's message. */
+/* A problem on any formula in one variable on [a, b]: the branch model
+ * G(y, z) over y in F's range, which finds every root by itself. Fails
+ * with the parser's message. */
 int problem_from_formula(const char *formula, double a, double b, problem *p, innx_err *err);
+/* The same forward map and domain as p, solved by the branch model (the
+ * `--auto` variant of a formula problem). */
+int problem_auto(problem *p, innx_err *err);
 
 /* Checks what must hold before a trainer is built (dimensions, ranges,
  * steps, the formula parses, the model spec fits); the message names the

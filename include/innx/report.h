@@ -16,6 +16,7 @@
 
 typedef struct report_root {
     double x, residual, residual_raw;   /* after and before polishing */
+    double x_raw;                       /* G's candidate it was polished from */
     int bracketed;                      /* a sign change brackets it */
 } report_root;
 
@@ -56,6 +57,8 @@ typedef struct report_query {
 /* Every root of F(x) = y on the domain that K candidates of G lead to,
  * with the classical scan's beside them. */
 int report_query_roots(trainer *t, double y, size_t K, report_query *q, innx_err *err);
+/* The same without the scan (n_ref = 0): what a query costs. */
+int report_query_candidates(trainer *t, double y, size_t K, report_query *q, innx_err *err);
 /* The classical scan's roots of F(x) = y on the domain (at most
  * REPORT_MAX_ROOTS, sorted): the reference G is judged against. */
 int report_reference(trainer *t, double y, double *ref, size_t *n, innx_err *err);

@@ -9,6 +9,7 @@
 
 #include "innx/error.h"
 #include "innx/nn.h"
+#include "innx/pieces.h"
 #include "innx/problem.h"
 #include "innx/stats.h"
 
@@ -109,6 +110,13 @@ int trainer_has_formula(const trainer *t);
 /* f and df/dx1 for roots_scan/roots_polish (ctx = the trainer); only for
  * a formula in one variable. */
 void trainer_roots_fn(void *ctx, const double *x, size_t n, double *f, double *df);
+
+/* The branch model (PROBLEM_OUT_BRANCH): the piece a row (y, z) of G's
+ * input picks, as a bracket for polishing; 0 when there is none (another
+ * model, or y outside the piece's range). */
+int trainer_bracket(const trainer *t, const double *in, double *lo, double *hi);
+size_t trainer_n_pieces(const trainer *t);       /* 0 unless the branch model */
+const pieces_piece *trainer_piece(const trainer *t, size_t i);
 
 /* The networks and, for table problems, the data (NULL otherwise). */
 nn_model *trainer_g(trainer *t);

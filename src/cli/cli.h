@@ -24,7 +24,7 @@ typedef struct cli_opts {
     int threads;             /* --threads N (BLAS threads) */
     const char *data;        /* --data FILE.csv */
     const char *x_cols;      /* --x a,b,c */
-    const char *y_col;       /* --y name */
+    const char *y_col;       /* --y: y's column (tables) or the y* to answer, Y1,Y2,... */
     const char *out;         /* --out FILE.csv */
     int drop_bad_rows;       /* --drop-bad-rows */
     int joint;               /* --joint: joint fine-tune (the default; kept for old scripts) */
@@ -37,6 +37,8 @@ typedef struct cli_opts {
     const char *metrics;     /* --metrics FILE.csv: every step's terms (metrics.c) */
     long rows;               /* --rows N (gen-spend) */
     int profile;             /* --profile: bench prints time per graph node */
+    int autom;               /* --auto: the branch model on the problem's formula */
+    const char *domain;      /* --domain A:B (formula problems) */
     size_t n_set;            /* --set section.key=value, in order */
     const char *set[32];
 } cli_opts;
@@ -83,6 +85,14 @@ int case_point_train(const cli_opts *o, problem *p);
 int case_sinc_kan_range(const cli_opts *o, problem *p);
 int case_latent_train(const cli_opts *o, problem *p);
 int case_spend_train(const cli_opts *o, problem *p);
+/* The branch model (case_auto.c): every root of F = y* for each --y,
+ * beside the scan; innx bench query. */
+int case_auto_train(const cli_opts *o, problem *p);
+int bench_query(const cli_opts *o, problem *p);
+int bench_auto(const cli_opts *o);
+/* --y Y1,Y2,... -> ys (at most cap); prints the error and returns
+ * CLI_EXIT_USAGE, or 0 (n = 0 when --y was not given). */
+int cli_parse_ys(const char *where, const char *s, double *ys, size_t cap, size_t *n);
 /* innx roots (its own argv) and its benchmark; innx gen-spend */
 int cmd_roots(int argc, char **argv);
 int bench_roots(const cli_opts *o);

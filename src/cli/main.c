@@ -86,7 +86,7 @@ static int run_problem(int argc, char **argv, int bench)
         if (cli_parse_opts(where, argc, argv, 5, &o) != 0 || cli_apply_opts(&o, where, &p) != 0 ||
             cli_metrics_check(&o, where, bench, NULL, &p) != 0)
             return CLI_EXIT_USAGE;
-        return bench ? cli_bench(&o, where, &p) : case_latent_train(&o, &p);
+        return bench ? cli_bench(&o, where, &p) : case_auto_train(&o, &p);
     }
     if (argc < 2 || argv[1][0] == '-') {
         if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -101,6 +101,24 @@ static int run_problem(int argc, char **argv, int bench)
     char where[64];
     snprintf(where, sizeof where, "%s %s", cmd, argv[1]);
     cli_opts o;
+    if (bench && !strcmp(argv[1], "query")) {
+        /* innx bench query NAME [options] */
+        problem p;
+        innx_err err;
+        if (argc < 3 || argv[2][0] == '-')
+            return cli_error(CLI_EXIT_USAGE, where, "usage: innx bench query PROBLEM|FILE.inn [options]");
+        snprintf(where, sizeof where, "bench query %s", argv[2]);
+        if (cli_load_problem(argv[2], &p, &err) != 0)
+            return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+        if (cli_parse_opts(where, argc, argv, 3, &o) != 0 || cli_apply_opts(&o, where, &p) != 0)
+            return CLI_EXIT_USAGE;
+        return bench_query(&o, &p);
+    }
+    if (bench && !strcmp(argv[1], "auto")) {
+        if (cli_parse_opts(where, argc, argv, 2, &o) != 0)
+            return CLI_EXIT_USAGE;
+        return bench_auto(&o);
+    }
     if (bench && !strcmp(argv[1], "roots")) {
         if (cli_parse_opts(where, argc, argv, 2, &o) != 0)
             return CLI_EXIT_USAGE;
@@ -123,6 +141,10 @@ static int run_problem(int argc, char **argv, int bench)
         return case_sinc_kan_range(&o, &p);
     if (p.batch == PROBLEM_BATCH_TABLE)
         return case_spend_train(&o, &p);
+    if (p.output == PROBLEM_OUT_BRANCH)
+        return case_auto_train(&o, &p);
+    if (o.y_col)
+        return cli_error(CLI_EXIT_USAGE, where, "--y: answers come from the branch model G(y, z); add --auto");
     if (p.input != PROBLEM_IN_Y)
         return case_latent_train(&o, &p);
     return case_point_train(&o, &p);

@@ -8,7 +8,7 @@
 
 #include "cli.h"
 
-enum { OPT_STEPS = 256, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_THREADS, OPT_DATA, OPT_X, OPT_Y,
+enum { OPT_STEPS = 256, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_THREADS, OPT_DATA, OPT_X, OPT_Y, OPT_AUTO, OPT_DOMAIN,
        OPT_OUT, OPT_DROP, OPT_JOINT, OPT_REPEATS, OPT_MODEL, OPT_RANGE, OPT_NO_BOX,
        OPT_ROWS, OPT_PROFILE, OPT_CONSTANT_LR, OPT_NO_JOINT, OPT_SET };
 enum { OPT_METRICS = 512 };   /* -- metrics -- */
@@ -36,6 +36,8 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         {"data", required_argument, 0, OPT_DATA},
         {"x", required_argument, 0, OPT_X},
         {"y", required_argument, 0, OPT_Y},
+        {"auto", no_argument, 0, OPT_AUTO},
+        {"domain", required_argument, 0, OPT_DOMAIN},
         {"out", required_argument, 0, OPT_OUT},
         {"drop-bad-rows", no_argument, 0, OPT_DROP},
         {"joint", no_argument, 0, OPT_JOINT},
@@ -85,6 +87,8 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         case OPT_DATA: o->data = optarg; break;
         case OPT_X: o->x_cols = optarg; break;
         case OPT_Y: o->y_col = optarg; break;
+        case OPT_AUTO: o->autom = 1; break;
+        case OPT_DOMAIN: o->domain = optarg; break;
         case OPT_OUT: o->out = optarg; break;
         case OPT_DROP: o->drop_bad_rows = 1; break;
         case OPT_JOINT: o->joint = 1; break;

@@ -27,6 +27,18 @@ int cli_load_problem(const char *name, problem *p, innx_err *err)
 int cli_apply_opts(const cli_opts *o, const char *where, problem *p)
 {
     innx_err err;
+    /* the domain and the model first: the options below adjust them */
+    if (o->domain) {
+        double a, b;
+        if (cli_parse_domain(o->domain, &a, &b) != 0 || !(a < b))
+            return cli_error(CLI_EXIT_USAGE, where, "--domain: '%s' is not A:B with A < B", o->domain);
+        if (!p->formula[0] || p->x_dim != 1)
+            return cli_error(CLI_EXIT_USAGE, where, "--domain: for a formula in one variable");
+        p->x_lo[0] = a;
+        p->x_hi[0] = b;
+    }
+    if (o->autom && problem_auto(p, &err) != 0)
+        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
     if (o->seed >= 0)
         p->seed = (unsigned long)o->seed;
     if (o->threads > 0)
@@ -51,9 +63,8 @@ int cli_apply_opts(const cli_opts *o, const char *where, problem *p)
     if (o->constant_lr)
         for (size_t i = 0; i < p->n_stages; i++)
             p->stages[i].schedule = PROBLEM_LR_CONSTANT;
-    if (p->batch != PROBLEM_BATCH_TABLE && (o->data || o->x_cols || o->y_col || o->drop_bad_rows || o->out ||
-                                            o->no_joint))
-        return cli_error(CLI_EXIT_USAGE, where, "--data, --x, --y, --drop-bad-rows, --out and --no-joint are for table problems");
+    if (p->batch != PROBLEM_BATCH_TABLE && (o->data || o->x_cols || o->drop_bad_rows || o->out || o->no_joint))
+        return cli_error(CLI_EXIT_USAGE, where, "--data, --x, --drop-bad-rows, --out and --no-joint are for table problems");
     if (p->batch == PROBLEM_BATCH_TABLE) {
         if (!o->data && (o->x_cols || o->y_col || o->drop_bad_rows))
             return cli_error(CLI_EXIT_USAGE, where, "--x, --y and --drop-bad-rows need --data FILE.csv");

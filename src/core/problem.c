@@ -202,10 +202,39 @@ int problem_builtin(const char *name, problem *p, innx_err *err)
     return innx_errf(err, INNX_EINVAL, "unknown problem '%s' (built-in: %s)", name, list);
 }
 
-/* z strips of a typed formula: 16 find more roots than 8 (two close roots
- * share a strip less often: sin x + sin 2.3x on [0, 10], 8 of 8 instead of
- * 7) and cost nothing; 24 gave no more. */
-#define FORMULA_STRIPS 16
+/* The branch model's recipe (DESIGN.md, "Many roots"): a small MLP, y
+ * over F's range, pieces drawn uniformly so that every root weighs the
+ * same; 3000 steps reach raw errors near 1e-4 of a piece's width. */
+int problem_auto(problem *p, innx_err *err)
+{
+    if (!p->formula[0] || p->x_dim != 1)
+        return innx_errf(err, INNX_EINVAL, "--auto: needs a formula in one variable (%s has %s)", p->name,
+                         p->formula[0] ? "several" : "a table");
+    snprintf(p->summary, sizeof p->summary, "every root of %.150s on [%g, %g], found by the branch model",
+             p->formula, p->x_lo[0], p->x_hi[0]);
+    set_text(p->model, sizeof p->model, "mlp:1-32-32-1/tanh");
+    p->input = PROBLEM_IN_YZ;
+    p->z_dim = 1;
+    p->output = PROBLEM_OUT_BRANCH;
+    p->batch = PROBLEM_BATCH_BRANCH;
+    p->batch_n = 256;
+    p->y_given = 0;
+    p->n_parts = 0;
+    p->box_quadratic = 0;
+    for (int k = 0; k < TERM_N; k++)
+        p->lambda[k] = 0;
+    p->lambda[TERM_RECON] = 1;
+    p->lambda[TERM_CYC] = 1;
+    p->n_stages = 1;
+    problem_stage *s = &p->stages[0];
+    *s = problem_stage_default(PROBLEM_STAGE_INVERSE, 3000, 3e-3);
+    s->schedule = PROBLEM_LR_MULTISTEP;
+    s->gamma = 0.3;
+    s->milestones[0] = 0.5;
+    s->milestones[1] = 0.75;
+    p->k = 16;
+    return 0;
+}
 
 int problem_from_formula(const char *formula, double a, double b, problem *p, innx_err *err)
 {
@@ -219,30 +248,13 @@ int problem_from_formula(const char *formula, double a, double b, problem *p, in
     size_t nv = expr_n_vars(e);
     expr_free(e);
     if (nv > 1)
-        return innx_errf(err, INNX_EINVAL, "formula: uses %zu variables; the explorer solves f(x) in one", nv);
+        return innx_errf(err, INNX_EINVAL, "formula: uses %zu variables; innx solves f(x) in one", nv);
     three_roots(p);
     set_text(p->name, sizeof p->name, "formula");
-    snprintf(p->summary, sizeof p->summary, "the roots of %s on [%g, %g]", formula, a, b);
     set_text(p->formula, sizeof p->formula, formula);
     p->x_lo[0] = a;
     p->x_hi[0] = b;
-    /* No partitions known: z is cut into equal strips, each walled into
-     * its own slice of the domain, so that G cannot collapse every code
-     * onto one root; a strip without a root ends near a minimum of |f - y|,
-     * which the query's certification then drops. G is squashed into the
-     * domain; no centre pull (it would hold x off the roots). */
-    p->output = PROBLEM_OUT_SQUASH;
-    p->n_parts = FORMULA_STRIPS;
-    for (size_t i = 0; i < p->n_parts; i++) {
-        double u0 = (double)i / (double)p->n_parts, u1 = (double)(i + 1) / (double)p->n_parts;
-        p->parts[i] = (problem_partition){u0, u1, a + (b - a) * u0, a + (b - a) * u1};
-    }
-    p->lambda[TERM_CYC] = 5;
-    p->lambda[TERM_RANGE] = 10;
-    p->lambda[TERM_CENTER] = 0;
-    p->lambda[TERM_BOX] = 0;
-    p->k = 3;
-    return 0;
+    return problem_auto(p, err);
 }
 
 int problem_term_applies(const problem *p, problem_term t)
@@ -254,7 +266,7 @@ int problem_term_applies(const problem *p, problem_term t)
     case TERM_CYC:
         return 1;
     case TERM_RECON:
-        return table || p->batch == PROBLEM_BATCH_GRID_X;
+        return table || p->batch == PROBLEM_BATCH_GRID_X || p->batch == PROBLEM_BATCH_BRANCH;
     case TERM_XCYC:
         return p->input == PROBLEM_IN_Y && p->formula[0] != 0;
     case TERM_BOX:
@@ -299,11 +311,18 @@ int problem_validate(const problem *p, innx_err *err)
         return innx_errf(err, INNX_EINVAL, "inverse.z_dim: %zu is not in 1..16", p->z_dim);
     if (p->input == PROBLEM_IN_Z && p->batch != PROBLEM_BATCH_UNIFORM)
         return innx_errf(err, INNX_EINVAL, "inverse.batch: a latent G (input z) needs the uniform batch");
+    int branch = p->output == PROBLEM_OUT_BRANCH;
+    if (branch != (p->batch == PROBLEM_BATCH_BRANCH))
+        return innx_errf(err, INNX_EINVAL, "inverse.output and inverse.batch: the branch model needs both = branch");
+    if (branch && (!p->formula[0] || p->x_dim != 1 || p->input != PROBLEM_IN_YZ || p->z_dim != 1))
+        return innx_errf(err, INNX_EINVAL,
+                         "inverse.output: the branch model needs a formula in one variable, input = yz, z_dim = 1");
     nn_spec spec;
     if (nn_spec_parse(p->model, &spec, err) != 0)
         return INNX_EINVAL;
     size_t in = p->input == PROBLEM_IN_Y ? 1 : p->input == PROBLEM_IN_Z ? p->z_dim : 1 + p->z_dim;
-    if (spec.widths[0] != in || spec.widths[spec.n_widths - 1] != p->x_dim)
+    /* the branch model's input width is set by f's piece count */
+    if ((!branch && spec.widths[0] != in) || spec.widths[spec.n_widths - 1] != p->x_dim)
         return innx_errf(err, INNX_EINVAL, "inverse.model: '%s' must map %zu input%s to %zu output%s",
                          p->model, in, in == 1 ? "" : "s", p->x_dim, p->x_dim == 1 ? "" : "s");
     if (table) {

@@ -54,8 +54,8 @@ typedef struct ini_key {
 } ini_key;
 
 static const char *const input_names[] = {"y", "z", "y,z", NULL};
-static const char *const output_names[] = {"identity", "softplus", "squash", NULL};
-static const char *const batch_names[] = {"grid-x", "grid-y", "const", "uniform", "table", NULL};
+static const char *const output_names[] = {"identity", "softplus", "squash", "branch", NULL};
+static const char *const batch_names[] = {"grid-x", "grid-y", "const", "uniform", "table", "branch", NULL};
 static const char *const box_names[] = {"l1", "quadratic", NULL};
 static const char *const kind_names[] = {"forward", "inverse", "joint", NULL};
 static const char *const lr_names[] = {"constant", "multistep", "plateau", NULL};

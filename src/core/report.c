@@ -45,19 +45,23 @@ static int brackets(trainer *t, double x, double y)
     return isfinite(f[0]) && isfinite(f[1]) && (f[0] - y) * (f[1] - y) < 0;
 }
 
-/* Newton from x0 in a window around it (a sign change there is kept,
- * else damped steps), then anywhere in the domain; certified or not. */
-static int polish(trainer *t, double y, double x0, report_root *out)
+/* Newton from x0 inside the candidate's bracket (the branch model's
+ * piece: a sign change there, so it cannot fail) or in a window around
+ * it (a sign change there is kept, else damped steps), then anywhere in
+ * the domain; certified or not. */
+static int polish(trainer *t, double y, double x0, const double *bracket, report_root *out)
 {
     const problem *p = trainer_problem(t);
     double a = p->x_lo[0], b = p->x_hi[0], w = 0.02 * (b - a);
     roots_root r;
-    int st = roots_polish(trainer_roots_fn, t, y, x0, fmax(a, x0 - w), fmin(b, x0 + w), REPORT_CERTIFY, &r);
+    double lo = bracket ? bracket[0] : fmax(a, x0 - w), hi = bracket ? bracket[1] : fmin(b, x0 + w);
+    int st = roots_polish(trainer_roots_fn, t, y, x0, lo, hi, REPORT_CERTIFY, &r);
     if (st != 0)
         st = roots_polish(trainer_roots_fn, t, y, x0, 0, 0, REPORT_CERTIFY, &r);
     double fx, raw[1] = {x0};
     trainer_roots_fn(t, raw, 1, &fx, NULL);
     out->x = r.x;
+    out->x_raw = x0;
     out->residual = r.residual;
     out->residual_raw = fabs(fx - y);
     out->bracketed = st == 0 && brackets(t, r.x, y);
@@ -134,15 +138,28 @@ int report_latent_compute(trainer *t, double y, size_t k, report_latent *r, innx
         k = REPORT_MAX_K;
     if (k > distinct)
         k = distinct;
-    if (k < 1 || finite < n)
-        return 0;   /* no clusters of non-finite answers */
+    if (k < 1)
+        return 0;
+    /* k-means of the finite answers (the branch model has none for pieces
+     * whose range misses y) */
+    double fx[REPORT_MAP_N];
+    size_t at[REPORT_MAP_N], m2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        r->label[i] = 0;
+        if (isfinite(r->x[i]) && isfinite(r->f[i])) {
+            at[m2] = i;
+            fx[m2++] = r->x[i];
+        }
+    }
+    if (m2 < k)
+        return 0;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!rng)
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     gsl_rng_set(rng, p->seed);
     kmeans_conf kc = KMEANS_DEFAULTS(k);
     kmeans_result km;
-    st = kmeans_fit(r->x, n, 1, &kc, rng, &km, err);
+    st = kmeans_fit(fx, m2, 1, &kc, rng, &km, err);
     gsl_rng_free(rng);
     if (st != 0)
         return st;
@@ -152,14 +169,14 @@ int report_latent_compute(trainer *t, double y, size_t k, report_latent *r, innx
         cl->count = km.counts[c];
         cl->centroid = km.centres[c];
         double s = 0, s2 = 0, best = INFINITY, bx = cl->centroid;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < m2; i++)
             if (km.labels[i] == c) {
-                double a = fabs(r->f[i]);
+                double a = fabs(r->f[at[i]]);
                 s += a;
                 s2 += a * a;
                 if (a < best) {
                     best = a;
-                    bx = r->x[i];
+                    bx = fx[i];
                 }
             }
         double cnt = (double)cl->count, mean = cnt > 0 ? s / cnt : NAN;
@@ -171,10 +188,10 @@ int report_latent_compute(trainer *t, double y, size_t k, report_latent *r, innx
             cl->ci_lo = mean - h;
             cl->ci_hi = mean + h;
         }
-        cl->polished = polish(t, y, bx, &cl->root) == 0;
+        cl->polished = polish(t, y, bx, NULL, &cl->root) == 0;
     }
-    for (size_t i = 0; i < n; i++)
-        r->label[i] = km.labels[i];
+    for (size_t i = 0; i < m2; i++)
+        r->label[at[i]] = km.labels[i];
     kmeans_result_free(&km);
     return 0;
 }
@@ -185,7 +202,20 @@ static int cmp_root(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int report_query_roots(trainer *t, double y, size_t K, report_query *q, innx_err *err)
+/* Candidates from G, exact duplicates dropped before polishing (the
+ * branch model gives every code of one piece the same x). */
+typedef struct cand {
+    double x, lo, hi;
+    int bracketed;
+} cand;
+
+static int cmp_cand(const void *a, const void *b)
+{
+    double x = ((const cand *)a)->x, y = ((const cand *)b)->x;
+    return (x > y) - (x < y);
+}
+
+int report_query_candidates(trainer *t, double y, size_t K, report_query *q, innx_err *err)
 {
     memset(q, 0, sizeof *q);
     q->y = y;
@@ -198,25 +228,38 @@ int report_query_roots(trainer *t, double y, size_t K, report_query *q, innx_err
         K = 1;
     size_t gi = trainer_g_in(t);
     double *in = malloc(K * gi * sizeof *in), *x = malloc(K * sizeof *x);
-    if (!in || !x) {
-        free(in);
-        free(x);
+    cand *c = malloc(K * sizeof *c);
+    if (!in || !x || !c) {
+        free(in), free(x), free(c);
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     }
     /* stratified codes: one in the middle of each of K equal strata */
     for (size_t i = 0; i < K; i++)
         code_row(t, y, p->input == PROBLEM_IN_Y ? y : ((double)i + 0.5) / (double)K, in + i * gi);
     int st = trainer_eval_g(t, in, K, x, err);
+    size_t m = 0;
+    for (size_t i = 0; st == 0 && i < K; i++) {
+        if (!isfinite(x[i]))
+            continue;   /* the branch model: y is outside this code's piece */
+        c[m].x = x[i];
+        c[m].bracketed = trainer_bracket(t, in + i * gi, &c[m].lo, &c[m].hi);
+        m++;
+    }
     free(in);
+    free(x);
     if (st != 0) {
-        free(x);
+        free(c);
         return st;
     }
+    qsort(c, m, sizeof *c, cmp_cand);
     double tol = 1e-7 * (p->x_hi[0] - p->x_lo[0]);
-    q->n_candidates = K;
-    for (size_t i = 0; i < K; i++) {
+    q->n_candidates = m;
+    for (size_t i = 0; i < m; i++) {
+        if (i > 0 && c[i].x == c[i - 1].x)
+            continue;
         report_root r;
-        if (!isfinite(x[i]) || polish(t, y, x[i], &r) != 0) {
+        double br[2] = {c[i].lo, c[i].hi};
+        if (polish(t, y, c[i].x, c[i].bracketed ? br : NULL, &r) != 0) {
             q->n_failed++;
             continue;
         }
@@ -224,17 +267,25 @@ int report_query_roots(trainer *t, double y, size_t K, report_query *q, innx_err
         for (j = 0; j < q->n_roots; j++)
             if (fabs(q->roots[j].x - r.x) <= tol)
                 break;
-        if (j < q->n_roots) {   /* a duplicate: keep the better raw residual */
-            if (r.residual_raw < q->roots[j].residual_raw)
+        if (j < q->n_roots) {   /* a duplicate: keep the better raw candidate */
+            if (r.residual_raw < q->roots[j].residual_raw) {
                 q->roots[j].residual_raw = r.residual_raw;
+                q->roots[j].x_raw = r.x_raw;
+            }
             continue;
         }
         if (q->n_roots < REPORT_MAX_ROOTS)
             q->roots[q->n_roots++] = r;
     }
-    free(x);
+    free(c);
     qsort(q->roots, q->n_roots, sizeof *q->roots, cmp_root);
-    return report_reference(t, y, q->ref, &q->n_ref, err);
+    return 0;
+}
+
+int report_query_roots(trainer *t, double y, size_t K, report_query *q, innx_err *err)
+{
+    int st = report_query_candidates(t, y, K, q, err);
+    return st != 0 ? st : report_reference(t, y, q->ref, &q->n_ref, err);
 }
 
 int report_reference(trainer *t, double y, double *ref, size_t *n, innx_err *err)

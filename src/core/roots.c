@@ -41,7 +41,16 @@ int roots_polish(roots_fn f, void *ctx, double y, double x0, double lo, double h
     gfun g = {f, ctx, y};
     int confined = lo < hi;
     double glo = confined ? g_at(&g, lo, NULL) : 0;
-    int bracket = confined && isfinite(glo) && glo * g_at(&g, hi, NULL) <= 0;
+    double ghi = confined ? g_at(&g, hi, NULL) : 0;
+    int bracket = confined && isfinite(glo) && glo * ghi <= 0;
+    if (bracket && (fabs(glo) <= tol || fabs(ghi) <= tol)) {
+        /* the root is an end of the bracket (the bisection below would
+         * lose it: a zero has no sign) */
+        r->x = fabs(glo) <= fabs(ghi) ? lo : hi;
+        r->residual = fmin(fabs(glo), fabs(ghi));
+        r->bracketed = 0;
+        return 0;
+    }
     double x = x0, d, v = g_at(&g, x, &d);
     double best = x, best_v = isfinite(v) ? fabs(v) : INFINITY;
     for (int it = 0; it < 200 && !(best_v <= tol); it++) {

@@ -310,6 +310,7 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
     for (int k = 0; k < TERM_N; k++)
         s->term[k] = s->lam[k] = -1;
     s->gin = s->y = s->xs = s->zlo = s->zhi = s->zc = s->lo = s->hi = s->sq_lo = s->sq_span = s->xhat = -1;
+    s->lg = s->bw = s->blo = s->bspan = -1;
     if (!(s->g = graph_alloc()))
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     graph *g = s->g;
@@ -329,31 +330,35 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
         s->params = nn_params(t->F);
     }
     if (ps->kind != PROBLEM_STAGE_FORWARD) {
-        int y;
-        if (p->input == PROBLEM_IN_Y) {
-            /* G reads the target itself */
-            s->gin = table && s->y >= 0 ? s->y : graph_feed(g, n, 1);
-            y = s->y = s->gin;
+        int x, inv = -1;
+        if (p->output == PROBLEM_OUT_BRANCH) {
+            x = s->xhat = branch_build(t, s, g);
         } else {
-            s->gin = graph_feed(g, n, t->g_in);
-            y = s->y = graph_feed(g, n, 1);
-        }
-        if (s->xs < 0 && (table || p->batch == PROBLEM_BATCH_GRID_X ||
-                          (p->batch == PROBLEM_BATCH_UNIFORM && p->input == PROBLEM_IN_Y &&
-                           want_xcyc(t))))
-            s->xs = graph_feed(g, n, d);
-        int x = s->xhat = build_g(t, s, g, s->gin);
-        int fx = build_f(t, g, x, ps->kind == PROBLEM_STAGE_JOINT);
-        int inv = -1;
-        /* cyc: fused for tables; the formula path keeps sinc's own ops
-         * (mean of squares) so its runs reproduce bit for bit. */
-        s->term[TERM_CYC] = table ? graph_mse(g, fx, y)
-                                  : graph_mean(g, graph_square(g, graph_sub(g, fx, y)));
-        if (problem_term_applies(p, TERM_RECON) && s->xs >= 0)
-            s->term[TERM_RECON] = graph_mse(g, x, s->xs);
-        if (want_xcyc(t) && s->xs >= 0) {
-            int back = build_g(t, s, g, build_f(t, g, s->xs, 0));
-            s->term[TERM_XCYC] = graph_mse(g, back, s->xs);
+            int y;
+            if (p->input == PROBLEM_IN_Y) {
+                /* G reads the target itself */
+                s->gin = table && s->y >= 0 ? s->y : graph_feed(g, n, 1);
+                y = s->y = s->gin;
+            } else {
+                s->gin = graph_feed(g, n, t->g_in);
+                y = s->y = graph_feed(g, n, 1);
+            }
+            if (s->xs < 0 && (table || p->batch == PROBLEM_BATCH_GRID_X ||
+                              (p->batch == PROBLEM_BATCH_UNIFORM && p->input == PROBLEM_IN_Y &&
+                               want_xcyc(t))))
+                s->xs = graph_feed(g, n, d);
+            x = s->xhat = build_g(t, s, g, s->gin);
+            int fx = build_f(t, g, x, ps->kind == PROBLEM_STAGE_JOINT);
+            /* cyc: fused for tables; the formula path keeps sinc's own ops
+             * (mean of squares) so its runs reproduce bit for bit. */
+            s->term[TERM_CYC] = table ? graph_mse(g, fx, y)
+                                      : graph_mean(g, graph_square(g, graph_sub(g, fx, y)));
+            if (problem_term_applies(p, TERM_RECON) && s->xs >= 0)
+                s->term[TERM_RECON] = graph_mse(g, x, s->xs);
+            if (want_xcyc(t) && s->xs >= 0) {
+                int back = build_g(t, s, g, build_f(t, g, s->xs, 0));
+                s->term[TERM_XCYC] = graph_mse(g, back, s->xs);
+            }
         }
         /* norm = mean ||x||^2 (the mean over entries times d); built before box
          * so that gradients sum in sinc's original order (its runs reproduce) */
@@ -432,7 +437,8 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
         if (s->xs >= 0)
             fill(graph_value(g, s->xs), t->tx);
         fill(graph_value(g, s->y), t->ty);
-    } else if (p->batch != PROBLEM_BATCH_UNIFORM && fill_fixed_batch(t, s, err) != 0) {
+    } else if (p->batch != PROBLEM_BATCH_UNIFORM && p->batch != PROBLEM_BATCH_BRANCH &&
+               fill_fixed_batch(t, s, err) != 0) {
         return INNX_EINVAL;
     }
     if (!s->adam)
@@ -617,7 +623,9 @@ trainer *trainer_alloc(const problem *p, innx_err *err)
         if (nn_spec_parse(p->forward_model, &spec, err) != 0 || !(t->F = nn_alloc(&spec, t->rng, err)))
             goto fail;
     }
-    if (nn_spec_parse(p->model, &spec, err) != 0 || !(t->G = nn_alloc(&spec, t->rng, err)))
+    if (nn_spec_parse(p->model, &spec, err) != 0 ||
+        (p->output == PROBLEM_OUT_BRANCH && branch_init(t, &spec, err) != 0) ||
+        !(t->G = nn_alloc(&spec, t->rng, err)))
         goto fail;
     for (size_t i = 0; i < p->n_stages; i++)
         if (build_stage(t, i, err) != 0)
@@ -743,6 +751,8 @@ trainer_state trainer_step(trainer *t)
     stage_graph *s = &t->sg[t->stage];
     if (t->p.batch == PROBLEM_BATCH_UNIFORM)
         fill_uniform_batch(t, s);
+    else if (t->p.batch == PROBLEM_BATCH_BRANCH)
+        branch_fill_batch(t, s);
     set_lambdas(t);
     if (ps->schedule == PROBLEM_LR_MULTISTEP && !t->trained_on) {
         long ms[2] = {LONG_MAX, LONG_MAX};
@@ -895,6 +905,12 @@ static double softplus(double u) { return u > 20 ? u : log1p(exp(u)); }
 
 int trainer_eval_g(trainer *t, const double *in, size_t n, double *x, innx_err *err)
 {
+    if (t->p.output == PROBLEM_OUT_BRANCH) {
+        int swapped = answer_swap(t), st = branch_eval(t, in, n, x, err);
+        if (swapped)
+            answer_swap(t);
+        return st;
+    }
     size_t gi = t->g_in, d = t->p.x_dim;
     int table = t->p.batch == PROBLEM_BATCH_TABLE;
     double *buf = NULL;

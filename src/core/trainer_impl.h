@@ -8,6 +8,7 @@
 #include "innx/expr.h"
 #include "innx/graph.h"
 #include "innx/optim.h"
+#include "innx/pieces.h"
 #include "innx/trainer.h"
 
 typedef struct stage_graph {
@@ -20,6 +21,7 @@ typedef struct stage_graph {
     int lo, hi;           /* the domain box (1 x d) */
     int sq_lo, sq_span;   /* squash output */
     int xhat;
+    int lg, bw, blo, bspan; /* branch model: logit s0, residual weight, piece start and width */
     optim_adam *adam;
     optim_params joint;   /* union of NN1's and G's parameters (joint) */
     const optim_params *params;
@@ -51,6 +53,16 @@ struct trainer {
     trainer_history hist;
     size_t n_rollbacks;
     trainer_rollback rollbacks[TRAINER_MAX_ROLLBACKS];
+    /* the branch model: f's monotone pieces (z picks one) */
+    size_t n_pieces;
+    pieces_piece pieces[PIECES_MAX];
+    double warp_c[PIECES_MAX], warp_s[PIECES_MAX];   /* a pole's piece reads asinh((y - c) / s); s = 0: y */
 };
+
+/* trainer_branch.c: the branch model's pieces, batch, graph and answers. */
+int branch_init(trainer *t, nn_spec *spec, innx_err *err);
+void branch_fill_batch(trainer *t, stage_graph *s);
+int branch_build(trainer *t, stage_graph *s, graph *g);
+int branch_eval(trainer *t, const double *in, size_t n, double *x, innx_err *err);
 
 #endif
