@@ -110,17 +110,18 @@ static int run_problem(int argc, char **argv, int bench)
         snprintf(where, sizeof where, "bench query %s", argv[2]);
         if (cli_load_problem(argv[2], &p, &err) != 0)
             return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
-        if (cli_parse_opts(where, argc, argv, 3, &o) != 0 || cli_apply_opts(&o, where, &p) != 0)
+        if (cli_parse_opts(where, argc, argv, 3, &o) != 0 || cli_apply_opts(&o, where, &p) != 0 ||
+            cli_metrics_check(&o, where, bench, NULL, &p) != 0)
             return CLI_EXIT_USAGE;
         return bench_query(&o, &p);
     }
     if (bench && !strcmp(argv[1], "auto")) {
-        if (cli_parse_opts(where, argc, argv, 2, &o) != 0)
+        if (cli_parse_opts(where, argc, argv, 2, &o) != 0 || cli_metrics_check(&o, where, bench, NULL, NULL) != 0)
             return CLI_EXIT_USAGE;
         return bench_auto(&o);
     }
     if (bench && !strcmp(argv[1], "roots")) {
-        if (cli_parse_opts(where, argc, argv, 2, &o) != 0)
+        if (cli_parse_opts(where, argc, argv, 2, &o) != 0 || cli_metrics_check(&o, where, bench, NULL, NULL) != 0)
             return CLI_EXIT_USAGE;
         return bench_roots(&o);
     }
