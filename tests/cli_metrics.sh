@@ -3,7 +3,7 @@
 # last total equal to the JSON's loss, and what it refuses to write over.
 set -u
 innx="${top_builddir:-.}/src/innx"
-srcdir=${top_srcdir:-.}
+srcdir=$(cd "${top_srcdir:-.}" && pwd)
 innx=$(cd "$(dirname "$innx")" && pwd)/innx
 fail() { echo "FAIL: $*" >&2; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/innx-metrics.XXXXXX") || exit 1
