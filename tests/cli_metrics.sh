@@ -45,6 +45,18 @@ json=$("$innx" train spend --steps 20 --no-joint --json --metrics m.csv) || fail
 check_run m.csv 60 "$json" noloss
 [ "$(cut -d, -f2 m.csv | sort -u | tr '\n' ' ')" = "1 2 stage " ] || fail "spend stages: $(cut -d, -f2 m.csv | sort -u)"
 
+# a run stopped and resumed: the rows of each part, numbered on
+"$innx" train three-roots --steps 100 --stop-after 40 --save c.st --quiet --metrics a.csv >/dev/null ||
+    fail "--stop-after exited $?"
+json=$("$innx" train --resume c.st --json --metrics b.csv) || fail "--resume exited $?"
+[ "$(($(wc -l <a.csv) - 1))" -eq 40 ] || fail "a.csv: $(wc -l <a.csv) lines"
+[ "$(($(wc -l <b.csv) - 1))" -eq 60 ] || fail "b.csv: $(wc -l <b.csv) lines"
+[ "$(sed -n 2p b.csv | cut -d, -f1)" = 40 ] || fail "the resumed rows start at $(sed -n 2p b.csv | cut -d, -f1)"
+"$innx" train --resume c.st --metrics c.st 2>err; rc=$?
+[ $rc -eq 2 ] && grep -q "refusing to write over the --resume checkpoint" err || fail "over --resume: exit $rc $(cat err)"
+"$innx" train three-roots --steps 5 --save s.st --metrics s.st 2>err; rc=$?
+[ $rc -eq 2 ] && grep -q "refusing to write over the --save checkpoint" err || fail "over --save: exit $rc $(cat err)"
+
 # refusals: exit 2 with a message, nothing written
 cp "$srcdir/data/sinc.inn" mine.inn
 cp mine.inn mine.orig
@@ -64,9 +76,9 @@ mkdir d
 [ $rc -eq 2 ] && grep -q "is a directory" err || fail "a directory: exit $rc $(cat err)"
 "$innx" train sinc --steps 5 --metrics nosuchdir/m.csv 2>err; rc=$?
 [ $rc -eq 2 ] && grep -q "cannot write in nosuchdir" err || fail "no directory: exit $rc $(cat err)"
-"$innx" bench sinc --repeats 2 --metrics b.csv 2>err; rc=$?
+"$innx" bench sinc --repeats 2 --metrics bench.csv 2>err; rc=$?
 [ $rc -eq 2 ] && grep -q "for train, not bench" err || fail "bench: exit $rc $(cat err)"
-[ ! -e b.csv ] || fail "bench wrote b.csv"
+[ ! -e bench.csv ] || fail "bench wrote bench.csv"
 # a bad problem after the check: no file, no temporary file
 "$innx" train sinc --steps 5 --set inverse.model=mlp:3-4-1 --metrics bad.csv 2>/dev/null; rc=$?
 [ $rc -eq 2 ] || fail "bad model: exit $rc"

@@ -158,6 +158,13 @@ static void test_term_gradients(void **state)
     check_terms(d, inv, 5, 5, 1);
     const problem_term joint[] = {TERM_FWD, TERM_CYC};
     check_terms(d, joint, 2, 7, 2);
+    /* the branch model: shape feature and piece code in, sigmoid around
+     * logit s0, x inside the piece, Newton-normalised residual */
+    problem b = builtin("xsin");
+    snprintf(b.model, sizeof b.model, "mlp:1-8-8-1/tanh");
+    b.batch_n = 64;
+    const problem_term branch[] = {TERM_CYC, TERM_RECON, TERM_NORM};
+    check_terms(b, branch, 3, 3, 0);
 }
 
 /* The lr follows MultiStepLR (x0.5 at 1/2 and 3/4 of the steps). */
@@ -303,6 +310,37 @@ static void test_sinc_short(void **state)
 
 /* The article's latent case, whole: three clusters, each polished to its
  * root; a query finds all three; after the end a lambda change trains on. */
+/* The branch model on xsin finds all nine roots of x sin(x + e^x) = 0 by
+ * itself (no partitions), each certified, in one query of 32 codes; y's
+ * outside a piece's range give it no candidate. */
+static void test_branch_xsin(void **state)
+{
+    (void)state;
+    problem p = builtin("xsin");
+    p.stages[0].steps = 1500;
+    trainer *t = make(&p);
+    assert_int_equal(trainer_n_pieces(t), 10);
+    while (!trainer_finished(t))
+        trainer_step(t);
+    assert_int_equal(trainer_get_state(t), TRAINER_DONE);
+    innx_err e;
+    report_query q;
+    assert_int_equal(report_query_roots(t, 0, 32, &q, &e), 0);
+    assert_int_equal(q.n_ref, 9);
+    assert_int_equal(q.n_roots, 9);
+    assert_int_equal(q.n_failed, 0);
+    for (int i = 0; i < 9; i++) {
+        assert_true(fabs(q.roots[i].x - q.ref[i]) < 1e-9);
+        assert_true(q.roots[i].residual <= 1e-12 && q.roots[i].bracketed);
+        assert_true(fabs(q.roots[i].x_raw - q.ref[i]) < 6e-3);   /* 1e-3 of the width: G itself */
+    }
+    /* above every piece's range: no candidate, no root */
+    assert_int_equal(report_query_roots(t, 5, 32, &q, &e), 0);
+    assert_int_equal(q.n_candidates, 0);
+    assert_int_equal(q.n_roots, 0);
+    trainer_free(t);
+}
+
 static void test_three_roots(void **state)
 {
     (void)state;
@@ -371,6 +409,7 @@ static void test_validation(void **state)
     assert_int_equal(problem_builtin("three-roots", &p, &e), 0);
     snprintf(p.formula, sizeof p.formula, "log(x - 0.5)");
     p.x_lo[0] = 0, p.x_hi[0] = 1, p.n_parts = 1;
+    p.output = PROBLEM_OUT_SQUASH;   /* x all over [0, 1], half where log is not defined */
     p.parts[0] = (problem_partition){0, 1, 0, 1};
     trainer *t = make(&p);
     assert_int_equal(trainer_step(t), TRAINER_DIVERGED);
@@ -392,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_history_bounded),
         cmocka_unit_test(test_sinc_short),
         cmocka_unit_test(test_three_roots),
+        cmocka_unit_test(test_branch_xsin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

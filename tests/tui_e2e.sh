@@ -59,7 +59,7 @@ start() {
     $T kill-server 2>/dev/null
     run_n=$((run_n + 1))
     T="tmux -L innx-e2e-$$-$run_n -f /dev/null"
-    $T new-session -d -s e2e -x 120 -y 40 \
+    $T new-session -d -s e2e -c "$dir" -x 120 -y 40 \
         "env $* '$innx' $args; echo \$? > '$dir/rc'; stty -a > '$dir/stty'; echo EXITED; sleep 600" ||
         fail "tmux would not start"
     rm -f "$dir/rc"
@@ -200,13 +200,29 @@ keys q
 wait_exit
 args=""
 
-# SIGTERM (and the same handler serves SIGHUP) ends it cleanly with 0
+# w saves the running session in the cwd, says where, never over a file
 start LC_ALL=C.UTF-8 LANG=C.UTF-8
+wait_for "innx  three-roots" || fail "no title for the save test"
+keys Space
+wait_for "paused" 30 || fail "w: no pause"
+keys w
+wait_for "saved step [0-9]* to innx-three-roots-[0-9]*.safetensors" 50 || fail "w: no saved message"
+keys w
+wait_for "saved step [0-9]* to innx-three-roots-[0-9]*-1.safetensors" 50 || fail "w twice: no -1 name"
+keys q
+wait_exit
+ls "$dir"/innx-three-roots-*-1.safetensors >/dev/null 2>&1 || fail "w: no file in the cwd"
+
+# SIGTERM (and the same handler serves SIGHUP) ends it cleanly with 0, the
+# run autosaved under $XDG_STATE_HOME/innx
+start LC_ALL=C.UTF-8 LANG=C.UTF-8 "XDG_STATE_HOME='$dir/state'"
 wait_for "innx  three-roots" || fail "no title for the signal test"
 pid=$(pgrep -P "$($T display -p -t e2e '#{pane_pid}')") || fail "no innx process"
 kill -TERM "$pid"
 wait_exit
-start LC_ALL=C.UTF-8 LANG=C.UTF-8
+ls "$dir"/state/innx/innx-three-roots-*.safetensors >/dev/null 2>&1 || fail "SIGTERM: no autosave"
+wait_for "SIGTERM: step [0-9]* saved to $dir/state/innx/innx-three-roots-" 20 || fail "SIGTERM: not said where"
+start LC_ALL=C.UTF-8 LANG=C.UTF-8 "XDG_STATE_HOME='$dir/state'"
 wait_for "innx  three-roots" || fail "no title for the signal test"
 pid=$(pgrep -P "$($T display -p -t e2e '#{pane_pid}')") || fail "no innx process"
 kill -HUP "$pid"

@@ -31,6 +31,10 @@ void optim_adam_reset(optim_adam *a);      /* zero moments and step count */
 double optim_adam_lr(const optim_adam *a);
 void optim_adam_set_lr(optim_adam *a, double lr);
 size_t optim_adam_steps(const optim_adam *a);
+/* For checkpoints: tensor i's first (second = 0) or second moments, NULL
+ * for a frozen tensor or past the end; and setting the step count. */
+gsl_matrix_float *optim_adam_moment(optim_adam *a, size_t i, int second);
+void optim_adam_set_steps(optim_adam *a, size_t t);
 
 /* ReduceLROnPlateau(mode='min', threshold_mode='rel'): after more than
  * `patience` steps without the metric dropping below best * (1 - threshold),

@@ -93,9 +93,14 @@ typedef struct session session;
 #define SESSION_START_PAUSED 1
 #define SESSION_NO_REPORT 2
 session *session_start(const problem *p, int flags, innx_err *err);
+/* The same over a trainer already built (a restored checkpoint), which the
+ * session takes. stop_at > 0: no step past that one; the run then counts
+ * as over for session_wait and the state shows paused (--stop-after). */
+session *session_start_trainer(trainer *t, int flags, long stop_at, innx_err *err);
 /* The same, with a function the session thread calls after every step
  * (headless per-step output, --metrics): the step's index (0-based, over
- * all stages), its stage and lr, and the trainer to read the terms
+ * all stages; a restored trainer goes on from its checkpoint's step), its
+ * stage and lr, and the trainer to read the terms
  * (trainer_term, trainer_loss) from; it must not change the trainer. A
  * nonzero return ends the calls (the run goes on). */
 typedef struct session_step_info {
@@ -106,6 +111,8 @@ typedef struct session_step_info {
 typedef int (*session_step_fn)(const trainer *t, const session_step_info *info, void *ctx);
 session *session_start_hook(const problem *p, int flags, session_step_fn fn, void *ctx,
                             innx_err *err);
+session *session_start_trainer_hook(trainer *t, int flags, long stop_at, session_step_fn fn,
+                                    void *ctx, innx_err *err);
 /* Quit: the thread ends within one step; frees everything. */
 void session_free(session *s);
 
@@ -129,6 +136,10 @@ void session_next_stage(session *s);
 void session_train_on(session *s);               /* after the end: go on */
 void session_set_k(session *s, size_t k);        /* clusters */
 void session_query(session *s, double y);        /* roots of F(x) = y */
+/* Save a checkpoint between two steps: to path, or with path NULL to
+ * ./innx-PROBLEM-STEP.safetensors, never over a file (-1, -2... added).
+ * The message says where, or why not. */
+void session_save(session *s, const char *path);
 /* Switch to another problem / formula. Checked here, in the caller's
  * thread: a bad one returns its error (the parser's message with a caret)
  * and training goes on with the old one. */

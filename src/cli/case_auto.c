@@ -121,9 +121,10 @@ int case_auto_train(const cli_opts *o, problem *p)
         return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
     const problem_stage *s = &p->stages[0];
     if (!o->json && !o->quiet)
-        printf("%s: f(x) = %s on [%g, %g]\nG %s over f's monotone pieces (the branch model), batch %zu, Adam lr "
-               "%g, %ld steps, seed %lu\n",
-               where, p->formula, p->x_lo[0], p->x_hi[0], p->model, p->batch_n, s->lr, s->steps, p->seed);
+        printf("%s: f(x) = %s on [%g, %g]\nG %s %s, batch %zu, Adam lr %g, %ld steps, seed %lu\n", where,
+               p->formula, p->x_lo[0], p->x_hi[0], p->model,
+               p->output == PROBLEM_OUT_BRANCH ? "over f's monotone pieces (the branch model)" : "reading y",
+               p->batch_n, s->lr, s->steps, p->seed);
     double secs;
     trainer *t = cli_train(o, where, p, o->quiet || o->json ? 0 : LOG_EVERY, &secs, NULL);
     if (!t)
@@ -182,9 +183,11 @@ int case_auto_train(const cli_opts *o, problem *p)
         json_num(&j, "recall_all", all ? (double)hit / (double)all : 1.0);
         json_end(&j);
     } else {
-        printf("%s at step %ld in %.3f s (%.3f ms/step), loss %.4g; %zu monotone pieces\n",
-               state == TRAINER_DIVERGED ? "diverged" : "done", steps, secs, 1e3 * secs / (double)(steps ? steps : 1),
-               loss, P);
+        printf("%s at step %ld in %.3f s (%.3f ms/step), loss %.4g", state == TRAINER_DIVERGED ? "diverged" : "done",
+               steps, secs, 1e3 * secs / (double)(steps ? steps : 1), loss);
+        if (P)
+            printf("; %zu monotone pieces", P);
+        printf("\n");
         for (size_t i = 0; i < n_y; i++)
             print_query(&q[i], w);
         if (n_y > 1)

@@ -41,6 +41,10 @@ typedef struct cli_opts {
     const char *domain;      /* --domain A:B (formula problems) */
     size_t n_set;            /* --set section.key=value, in order */
     const char *set[32];
+    const char *save;        /* --save FILE: a checkpoint at the end (or at --stop-after) */
+    long stop_after;         /* --stop-after M: stop at step M (0 = not given) */
+    const char *resume;      /* --resume FILE (train with no problem) */
+    struct checkpoint *resume_ck;   /* that file, read and checked (cli_train restores it) */
 } cli_opts;
 
 /* Parse argv[first..argc) into o (defaults first). Prints
@@ -90,6 +94,8 @@ int case_spend_train(const cli_opts *o, problem *p);
 int case_auto_train(const cli_opts *o, problem *p);
 int bench_query(const cli_opts *o, problem *p);
 int bench_auto(const cli_opts *o);
+/* innx train xsin: the regressor beside the branch model (case_xsin.c) */
+int case_xsin_train(const cli_opts *o, problem *p);
 /* --y Y1,Y2,... -> ys (at most cap); prints the error and returns
  * CLI_EXIT_USAGE, or 0 (n = 0 when --y was not given). */
 int cli_parse_ys(const char *where, const char *s, double *ys, size_t cap, size_t *n);
@@ -101,6 +107,21 @@ int cmd_gen_spend(int argc, char **argv);
 int cli_explore(int argc, char **argv);
 /* "A:B" -> a, b (explore.c); -1 if it is not that */
 int cli_parse_domain(const char *s, double *a, double *b);
+/* Checkpoints (cli_checkpoint.c). --resume FILE: read it into
+ * o->resume_ck and its problem into p, the options laid over it. */
+int cli_resume_problem(cli_opts *o, problem *p);
+/* A trainer for p: restored from o->resume_ck, or fresh. */
+trainer *cli_trainer_new(const cli_opts *o, const problem *p, innx_err *err);
+/* --save: can the file be written (before training), and write it. */
+int cli_save_check(const cli_opts *o, const char *where);
+int cli_save(const cli_opts *o, const char *where, trainer *t);
+/* SIGHUP and SIGTERM noted while on (cli_train's loop polls); after one,
+ * save t under the autosave directory, say where and die of the signal. */
+void cli_signals_catch(int on);
+int cli_signal_caught(void);
+void cli_autosave_and_die(const cli_opts *o, trainer *t, const char *where);
+/* innx query FILE --y Y[,Y...] [--json]: a checkpoint's certified roots */
+int cmd_query(int argc, char **argv);
 /* innx problems [--show NAME] */
 int cmd_problems(int argc, char **argv);
 

@@ -221,5 +221,11 @@ void json_overrides(json_out *j, const cli_opts *o)
         json_str(j, "out", o->out);
     if (o->metrics)
         json_str(j, "metrics", o->metrics);
+    if (o->save)
+        json_str(j, "save", o->save);
+    if (o->stop_after > 0)
+        json_int(j, "stop_after", o->stop_after);
+    if (o->resume)
+        json_str(j, "resume", o->resume);
     json_obj_end(j);
 }

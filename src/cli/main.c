@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "cli.h"
+#include "innx/checkpoint.h"
 #include "innx/problem_ini.h"
 
 static const char usage[] =
@@ -16,12 +17,21 @@ static const char usage[] =
     "With no command it opens the explorer on the built-in three-roots problem.\n"
     "\n"
     "commands:\n"
-    "  train --f 'F' --domain A:B [options]\n"
-    "                          every root of F(x) = 0 on [A, B] through a latent G\n"
+    "  train --f 'F' --domain A:B [--y Y1,Y2,...] [options]\n"
+    "                          every root of F(x) = Y on [A, B] through the branch\n"
+    "                          model G(y, z) (no partitions needed), with the scan's\n"
+    "                          and the recall\n"
     "  train PROBLEM [options] train a problem (a built-in or FILE.inn) headless (through the same session\n"
     "                          thread as the explorer) and report\n"
+    "  train --resume FILE [options]\n"
+    "                          go on from a checkpoint to the end of its plan (--set,\n"
+    "                          --steps change the plan); bit for bit the run it came from\n"
+    "  query FILE --y Y[,Y...] [--json]\n"
+    "                          a checkpoint's certified roots of F(x) = Y\n"
     "  bench PROBLEM [options] time a problem's steps: median ms/step, GFLOP/s;\n"
-    "                          also `bench roots` (all-roots queries/s)\n"
+    "                          also `bench roots` (all-roots queries/s), `bench query\n"
+    "                          PROBLEM` (certified queries/s and recall against the\n"
+    "                          scan) and `bench auto` (the many-roots recall table)\n"
     "  problems [--show NAME]  list the built-in problems, or every setting of one\n"
     "  roots 'F' --domain A:B [--y Y] [--json]\n"
     "                          every root of F(x) = Y on [A, B], polished, checked\n"
@@ -37,6 +47,8 @@ static const char usage[] =
     "  --set S.K=V      override any setting of the problem (repeatable), e.g.\n"
     "                   --set stage1.steps=50 --set loss.box=10 (innx problems --show)\n"
     "  --seed S         random seed (a seed fixes a run)\n"
+    "  --save FILE      train: write a checkpoint (safetensors) at the end\n"
+    "  --stop-after M   train: stop at step M (and --save there)\n"
     "  --json           print one JSON object on stdout instead of text\n"
     "  --quiet          no loss lines or progress\n"
     "  --threads N      graph threads (default: chosen from the batch size)\n"
@@ -44,6 +56,9 @@ static const char usage[] =
     "  --profile        bench: time of every graph node on stderr\n"
     "  --model SPEC     the inverse network, e.g. mlp:1-64-64-1/tanh, kan:1-32-32-1/g5k3\n"
     "  --range          sinc-kan: solve y in [0.3, 1.0] and compare with an MLP\n"
+    "  --auto           a formula problem through the branch model (every root)\n"
+    "  --domain A:B     a formula problem's domain\n"
+    "  --y Y1,Y2,...    the branch model: answer these y* (a table: y's column)\n"
     "  --no-box         drop the box term (lambda 0)\n"
     "  --constant-lr    keep Adam's lr fixed (sinc: the article's schedule)\n"
     "  --metrics F.csv  train: every step's unweighted terms, total and lr as CSV\n"
@@ -64,6 +79,30 @@ static void list_problems(FILE *f)
     fprintf(f, "problems:\n");
     for (size_t i = 0; problem_builtin_name(i); i++)
         fprintf(f, "  %-14s %s\n", problem_builtin_name(i), problem_builtin_summary(i));
+}
+
+/* The report by kind of problem. */
+static int train_problem(const cli_opts *o, const char *where, problem *p)
+{
+    if (o->range && strcmp(p->name, "sinc-kan") != 0)
+        return cli_error(CLI_EXIT_USAGE, where, "--range is for sinc-kan");
+    if (o->range && (o->save || o->stop_after || o->resume))
+        return cli_error(CLI_EXIT_USAGE, where, "--range trains two nets: no --save, --stop-after or --resume");
+    if (o->range)
+        return case_sinc_kan_range(o, p);
+    if (p->batch == PROBLEM_BATCH_TABLE)
+        return case_spend_train(o, p);
+    if (p->output == PROBLEM_OUT_BRANCH && !strcmp(p->name, "xsin") && !o->y_col)
+        return case_xsin_train(o, p);
+    if (p->output == PROBLEM_OUT_BRANCH)
+        return case_auto_train(o, p);
+    if (o->y_col && p->input == PROBLEM_IN_Z)
+        return cli_error(CLI_EXIT_USAGE, where, "--y: %s's G(z) reads no y; add --auto for G(y, z)", p->name);
+    if (o->y_col)
+        return case_auto_train(o, p);   /* G(y): one candidate per y*, polished */
+    if (p->input != PROBLEM_IN_Y)
+        return case_latent_train(o, p);
+    return case_point_train(o, p);
 }
 
 static int run_problem(int argc, char **argv, int bench)
@@ -87,6 +126,27 @@ static int run_problem(int argc, char **argv, int bench)
             cli_metrics_check(&o, where, bench, NULL, &p) != 0)
             return CLI_EXIT_USAGE;
         return bench ? cli_bench(&o, where, &p) : case_auto_train(&o, &p);
+    }
+    int resume = 0;
+    for (int i = 1; i < argc && argc >= 2 && argv[1][0] == '-'; i++)
+        resume |= !strcmp(argv[i], "--resume") || !strncmp(argv[i], "--resume=", 9);
+    if (resume) {
+        /* innx train --resume FILE [options]: the checkpoint's problem */
+        cli_opts o;
+        problem p;
+        if (cli_parse_opts(cmd, argc, argv, 1, &o) != 0)
+            return CLI_EXIT_USAGE;
+        if (bench)
+            return cli_error(CLI_EXIT_USAGE, cmd, "--resume is for train");
+        if (cli_resume_problem(&o, &p) != 0)
+            return CLI_EXIT_USAGE;
+        if (cli_metrics_check(&o, cmd, bench, NULL, &p) != 0) {
+            checkpoint_free(o.resume_ck);
+            return CLI_EXIT_USAGE;
+        }
+        int st = train_problem(&o, cmd, &p);
+        checkpoint_free(o.resume_ck);
+        return st;
     }
     if (argc < 2 || argv[1][0] == '-') {
         if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -136,19 +196,13 @@ static int run_problem(int argc, char **argv, int bench)
         return CLI_EXIT_USAGE;
     if (o.range && strcmp(p.name, "sinc-kan") != 0)
         return cli_error(CLI_EXIT_USAGE, where, "--range is for sinc-kan");
+    if (o.resume)
+        return cli_error(CLI_EXIT_USAGE, where, "--resume takes no problem: innx %s --resume FILE", cmd);
+    if (bench && (o.save || o.stop_after))
+        return cli_error(CLI_EXIT_USAGE, where, "--save and --stop-after are for train");
     if (bench)
         return cli_bench(&o, where, &p);
-    if (o.range)
-        return case_sinc_kan_range(&o, &p);
-    if (p.batch == PROBLEM_BATCH_TABLE)
-        return case_spend_train(&o, &p);
-    if (p.output == PROBLEM_OUT_BRANCH)
-        return case_auto_train(&o, &p);
-    if (o.y_col)
-        return cli_error(CLI_EXIT_USAGE, where, "--y: answers come from the branch model G(y, z); add --auto");
-    if (p.input != PROBLEM_IN_Y)
-        return case_latent_train(&o, &p);
-    return case_point_train(&o, &p);
+    return train_problem(&o, where, &p);
 }
 
 int cmd_problems(int argc, char **argv)
@@ -194,6 +248,8 @@ int main(int argc, char **argv)
         return cmd_gen_spend(argc - 1, argv + 1);
     if (!strcmp(cmd, "problems"))
         return cmd_problems(argc - 1, argv + 1);
+    if (!strcmp(cmd, "query"))
+        return cmd_query(argc - 1, argv + 1);
     if (!strcmp(cmd, "train"))
         return run_problem(argc - 1, argv + 1, 0);
     if (!strcmp(cmd, "bench"))

@@ -48,12 +48,20 @@ int cli_metrics_check(cli_opts *o, const char *where, int bench, const char *pro
     /* FILE may be replaced (the user named it), but never an input or
      * another output of the run */
     size_t n = problem_file ? strlen(problem_file) : 0;
-    const char *inputs[] = {n > 4 && !strcmp(problem_file + n - 4, ".inn") ? problem_file : NULL,
-                            o->data, p && p->batch == PROBLEM_BATCH_TABLE ? p->table : NULL, o->out};
-    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++)
-        if (same_file(o->metrics, inputs[i]))
+    const struct {
+        const char *path, *what;
+    } other[] = {
+        {n > 4 && !strcmp(problem_file + n - 4, ".inn") ? problem_file : NULL, "the input file"},
+        {o->data, "the input file"},
+        {p && p->batch == PROBLEM_BATCH_TABLE ? p->table : NULL, "the input file"},
+        {o->resume, "the --resume checkpoint"},
+        {o->out, "the --out file"},
+        {o->save, "the --save checkpoint"},
+    };
+    for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+        if (same_file(o->metrics, other[i].path))
             return cli_error(CLI_EXIT_USAGE, where, "--metrics %s: refusing to write over %s %s",
-                             o->metrics, i == 3 ? "the --out file" : "the input file", inputs[i]);
+                             o->metrics, other[i].what, other[i].path);
     if (dataset_check_writable(o->metrics, NULL, &err) != 0)
         return cli_error(CLI_EXIT_USAGE, where, "--metrics %s", err.msg);
     return 0;

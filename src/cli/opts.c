@@ -10,7 +10,8 @@
 
 enum { OPT_STEPS = 256, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_THREADS, OPT_DATA, OPT_X, OPT_Y, OPT_AUTO, OPT_DOMAIN,
        OPT_OUT, OPT_DROP, OPT_JOINT, OPT_REPEATS, OPT_MODEL, OPT_RANGE, OPT_NO_BOX,
-       OPT_ROWS, OPT_PROFILE, OPT_CONSTANT_LR, OPT_NO_JOINT, OPT_SET };
+       OPT_ROWS, OPT_PROFILE, OPT_CONSTANT_LR, OPT_NO_JOINT, OPT_SET,
+       OPT_SAVE, OPT_STOP_AFTER, OPT_RESUME };
 enum { OPT_METRICS = 512 };   /* -- metrics -- */
 
 static int parse_long(const char *cmd, const char *name, const char *s, long lo, long hi, long *v)
@@ -51,6 +52,9 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         {"metrics", required_argument, 0, OPT_METRICS},
         {"rows", required_argument, 0, OPT_ROWS},
         {"profile", no_argument, 0, OPT_PROFILE},
+        {"save", required_argument, 0, OPT_SAVE},
+        {"stop-after", required_argument, 0, OPT_STOP_AFTER},
+        {"resume", required_argument, 0, OPT_RESUME},
         {0, 0, 0, 0},
     };
     memset(o, 0, sizeof *o);
@@ -103,6 +107,11 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         case OPT_NO_BOX: o->no_box = 1; break;
         case OPT_CONSTANT_LR: o->constant_lr = 1; break;
         case OPT_METRICS: o->metrics = optarg; break;
+        case OPT_SAVE: o->save = optarg; break;
+        case OPT_RESUME: o->resume = optarg; break;
+        case OPT_STOP_AFTER:
+            if (parse_long(cmd, "stop-after", optarg, 1, LONG_MAX, &o->stop_after)) return CLI_EXIT_USAGE;
+            break;
         case ':':
             return cli_error(CLI_EXIT_USAGE, cmd, "option '%s' needs a value", argv[optind - 1]);
         default:

@@ -133,11 +133,16 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
 {
     innx_err err;
     double t0 = cli_now();
+    if (cli_save_check(o, where) != 0)
+        return NULL;
     /* -- metrics: a row every step, from the session thread -- */
     cli_metrics *m = NULL;
     if (o->metrics && !(m = cli_metrics_open(o->metrics, where)))
         return NULL;
-    session *s = session_start_hook(p, SESSION_NO_REPORT, m ? cli_metrics_row : NULL, m, &err);
+    trainer *t0r = cli_trainer_new(o, p, &err);   /* fresh, or --resume's */
+    session *s = t0r ? session_start_trainer_hook(t0r, SESSION_NO_REPORT, o->stop_after,
+                                                  m ? cli_metrics_row : NULL, m, &err)
+                     : NULL;
     if (!s) {
         cli_metrics_close(m, 0, where);
         cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
@@ -156,8 +161,11 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
     if (stage_secs)
         for (size_t i = 0; i < PROBLEM_MAX_STAGES; i++)
             stage_secs[i] = 0;
+    cli_signals_catch(1);
     for (;;) {
         session_state st = session_wait(s, 0.1);
+        if (cli_signal_caught())
+            break;
         session_snapshot_copy(s, snap);
         report_rollbacks(o, snap, &seen);
         if (log_every > 0 && !o->json && !o->quiet && snap->step >= next_log && snap->step > 0) {
@@ -168,7 +176,7 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
             next_log = (snap->step / log_every + 1) * log_every;
         }
         cli_progress(o, p->name, snap->step, -1, snap->loss);
-        int over = st != SESSION_RUNNING && st != SESSION_PAUSED;
+        int over = (st != SESSION_RUNNING && st != SESSION_PAUSED) || (o->stop_after > 0 && snap->step >= o->stop_after);
         /* stage times to the snapshot's resolution (50 ms) */
         if (stage_secs && (snap->stage != stage || over)) {
             double now = cli_now();
@@ -182,8 +190,14 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
     cli_progress(o, "", -1, 0, 0);
     free(snap);
     trainer *t = session_detach(s);   /* the thread is gone: no more rows */
+    /* -- metrics: the rows so far are kept on a signal too, as the
+     * autosave keeps the weights -- */
+    int metrics_rc = cli_metrics_close(m, 1, where);
+    if (cli_signal_caught())
+        cli_autosave_and_die(o, t, where);
+    cli_signals_catch(0);
     *secs = cli_now() - t0;
-    if (cli_metrics_close(m, 1, where) != 0) {
+    if (metrics_rc != 0 || cli_save(o, where, t) != 0) {
         trainer_free(t);
         return NULL;
     }

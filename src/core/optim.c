@@ -99,6 +99,13 @@ double optim_adam_lr(const optim_adam *a) { return a->c.lr; }
 void optim_adam_set_lr(optim_adam *a, double lr) { a->c.lr = lr; }
 size_t optim_adam_steps(const optim_adam *a) { return a->t; }
 
+gsl_matrix_float *optim_adam_moment(optim_adam *a, size_t i, int second)
+{
+    return i < a->p.n ? (second ? a->v[i] : a->m[i]) : NULL;
+}
+
+void optim_adam_set_steps(optim_adam *a, size_t t) { a->t = t; }
+
 /* ReduceLROnPlateau defaults: threshold 1e-4 (rel), cooldown 0, min_lr 0,
  * eps 1e-8 (a reduction smaller than eps is skipped, as in PyTorch). */
 void optim_plateau_init(optim_plateau *s, double factor, int patience)

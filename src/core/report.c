@@ -45,6 +45,20 @@ static int brackets(trainer *t, double x, double y)
     return isfinite(f[0]) && isfinite(f[1]) && (f[0] - y) * (f[1] - y) < 0;
 }
 
+/* Where |f'| is large, rounding x to a double alone costs more than the
+ * certificate allows (e^x - 1e6 at 13.8: 3e-10): a sign change of f - y
+ * across x -+ 4 ulp then proves a root within them. */
+static int ulp_bracket(trainer *t, double x, double y)
+{
+    double xs[2] = {x, x}, f[2];
+    for (int i = 0; i < 4; i++) {
+        xs[0] = nextafter(xs[0], -INFINITY);
+        xs[1] = nextafter(xs[1], INFINITY);
+    }
+    trainer_roots_fn(t, xs, 2, f, NULL);
+    return isfinite(f[0]) && isfinite(f[1]) && (f[0] - y) * (f[1] - y) < 0;
+}
+
 /* Newton from x0 inside the candidate's bracket (the branch model's
  * piece: a sign change there, so it cannot fail) or in a window around
  * it (a sign change there is kept, else damped steps), then anywhere in
@@ -56,8 +70,13 @@ static int polish(trainer *t, double y, double x0, const double *bracket, report
     roots_root r;
     double lo = bracket ? bracket[0] : fmax(a, x0 - w), hi = bracket ? bracket[1] : fmin(b, x0 + w);
     int st = roots_polish(trainer_roots_fn, t, y, x0, lo, hi, REPORT_CERTIFY, &r);
-    if (st != 0)
+    if (st != 0 && ulp_bracket(t, r.x, y))
+        st = 0;
+    if (st != 0 && !bracket) {
         st = roots_polish(trainer_roots_fn, t, y, x0, 0, 0, REPORT_CERTIFY, &r);
+        if (st != 0 && ulp_bracket(t, r.x, y))
+            st = 0;
+    }
     double fx, raw[1] = {x0};
     trainer_roots_fn(t, raw, 1, &fx, NULL);
     out->x = r.x;

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "innx/checkpoint.h"
 #include "innx/spend.h"
 #include "innx/session.h"
 
@@ -19,7 +20,7 @@
 
 typedef enum {
     CMD_LAMBDA, CMD_PAUSE, CMD_TOGGLE, CMD_STEP, CMD_RESET, CMD_LR, CMD_NEXT_STAGE,
-    CMD_TRAIN_ON, CMD_K, CMD_QUERY, CMD_SWAP, CMD_WIDTH
+    CMD_TRAIN_ON, CMD_K, CMD_QUERY, CMD_SWAP, CMD_WIDTH, CMD_SAVE
 } cmd_kind;
 
 typedef struct cmd {
@@ -27,6 +28,7 @@ typedef struct cmd {
     int term;
     double v;
     trainer *t;       /* CMD_SWAP: a new trainer built by the sender */
+    char *path;       /* CMD_SAVE: the file (malloc'd), NULL = a new name in the cwd */
 } cmd;
 
 struct session {
@@ -44,6 +46,7 @@ struct session {
     trainer *t;
     session_snapshot *work;
     int paused, step_once, started;
+    long stop_at;             /* headless --stop-after: no step past it (0 = none) */
     session_step_fn hook;     /* after every step (session_start_hook) */
     void *hook_ctx;
     size_t width, k;
@@ -76,13 +79,16 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Held at --stop-after's step: the run is over for session_wait. */
+static int stopped(const session *s) { return s->stop_at > 0 && trainer_steps(s->t) >= s->stop_at; }
+
 static session_state state_of(const session *s)
 {
     switch (trainer_get_state(s->t)) {
     case TRAINER_EARLY_STOPPED: return SESSION_EARLY_STOPPED;
     case TRAINER_DONE: return SESSION_DONE;
     case TRAINER_DIVERGED: return SESSION_DIVERGED;
-    default: return s->paused ? SESSION_PAUSED : SESSION_RUNNING;
+    default: return s->paused || stopped(s) ? SESSION_PAUSED : SESSION_RUNNING;
     }
 }
 
@@ -257,7 +263,7 @@ static void publish(session *s)
     session_snapshot *old = s->pub;
     s->pub = w;
     s->work = old;
-    s->finished = trainer_finished(t);
+    s->finished = trainer_finished(t) || stopped(s);
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
     char b = 1;
@@ -367,6 +373,21 @@ static void apply(session *s, cmd *c)
     case CMD_WIDTH:
         s->width = (size_t)c->v;
         break;
+    case CMD_SAVE: {
+        char path[4096], msg[sizeof s->message];
+        int st = c->path ? checkpoint_save_trainer(s->t, c->path, 0, &err)
+                         : checkpoint_save_trainer_auto(s->t, ".", path, sizeof path, &err);
+        const char *name = c->path ? c->path : path;
+        if (st == 0)
+            snprintf(msg, sizeof msg, "saved step %ld to %.900s", trainer_steps(s->t),
+                     name[0] == '.' && name[1] == '/' ? name + 2 : name);
+        else
+            snprintf(msg, sizeof msg, "not saved: %.1000s", err.msg);
+        say(s, msg);
+        free(c->path);
+        c->path = NULL;
+        break;
+    }
     }
 }
 
@@ -379,7 +400,7 @@ static void *run(void *arg)
         pthread_mutex_lock(&s->mu);
         /* Idle (paused or finished, nothing to do): sleep until a command. */
         while (!s->quit && s->q_len == 0 && !s->step_once &&
-               (s->paused || trainer_finished(s->t)))
+               (s->paused || trainer_finished(s->t) || stopped(s)))
             pthread_cond_wait(&s->cv, &s->mu);
         int quit = s->quit;
         while (s->q_len > 0) {
@@ -395,6 +416,10 @@ static void *run(void *arg)
                 trainer_free(batch[i].t);
                 continue;
             }
+            if (quit && batch[i].kind == CMD_SAVE) {
+                free(batch[i].path);
+                continue;
+            }
             if (!quit)
                 apply(s, &batch[i]);
         }
@@ -402,7 +427,7 @@ static void *run(void *arg)
             break;
         session_state before = state_of(s);
         int stepped = 0;
-        if (!trainer_finished(s->t) && (!s->paused || s->step_once)) {
+        if (!trainer_finished(s->t) && !stopped(s) && (!s->paused || s->step_once)) {
             session_step_info info = {trainer_steps(s->t), trainer_stage(s->t), trainer_lr(s->t)};
             trainer_step(s->t);
             stepped = 1;
@@ -414,7 +439,7 @@ static void *run(void *arg)
             s->step_once = 0;   /* nothing left to step */
         }
         /* About to sleep (paused, no step left): the last steps must show. */
-        int idle = s->paused && !s->step_once;
+        int idle = (s->paused && !s->step_once) || stopped(s);
         if (n || state_of(s) != before || (stepped && idle) || now_s() - s->last_pub >= PUBLISH_EVERY)
             publish(s);
     }
@@ -434,6 +459,18 @@ session *session_start_hook(const problem *p, int flags, session_step_fn fn, voi
     trainer *t = trainer_alloc(p, err);
     if (!t)
         return NULL;
+    return session_start_trainer_hook(t, flags, 0, fn, ctx, err);
+}
+
+session *session_start_trainer(trainer *t, int flags, long stop_at, innx_err *err)
+{
+    return session_start_trainer_hook(t, flags, stop_at, NULL, NULL, err);
+}
+
+session *session_start_trainer_hook(trainer *t, int flags, long stop_at, session_step_fn fn,
+                                    void *ctx, innx_err *err)
+{
+    const problem *p = trainer_problem(t);
     session *s = calloc(1, sizeof *s);
     if (!s) {
         trainer_free(t);
@@ -446,6 +483,7 @@ session *session_start_hook(const problem *p, int flags, session_step_fn fn, voi
     s->hook = fn;
     s->hook_ctx = ctx;
     s->paused = (flags & SESSION_START_PAUSED) != 0;
+    s->stop_at = stop_at;
     s->width = SESSION_HIST_MAX;
     s->k = p->k;
     s->y_star = p->y_star;
@@ -495,6 +533,8 @@ static void stop_thread(session *s)
         cmd *c = &s->queue[(s->q_head + i) % QUEUE_CAP];
         if (c->kind == CMD_SWAP)
             trainer_free(c->t);
+        if (c->kind == CMD_SAVE)
+            free(c->path);
     }
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
@@ -541,6 +581,7 @@ static void send(session *s, cmd c)
         pthread_mutex_unlock(&s->mu);
         if (c.kind == CMD_SWAP)
             trainer_free(c.t);
+        free(c.path);
         return;
     }
     s->queue[(s->q_head + s->q_len) % QUEUE_CAP] = c;
@@ -569,6 +610,14 @@ void session_scale_lr(session *s, double f)
 }
 
 void session_next_stage(session *s) { send(s, (cmd){.kind = CMD_NEXT_STAGE}); }
+
+void session_save(session *s, const char *path)
+{
+    char *copy = NULL;
+    if (path && !(copy = strdup(path)))
+        return;
+    send(s, (cmd){.kind = CMD_SAVE, .path = copy});
+}
 void session_train_on(session *s) { send(s, (cmd){.kind = CMD_TRAIN_ON}); }
 void session_set_k(session *s, size_t k) { send(s, (cmd){.kind = CMD_K, .v = (double)k}); }
 

@@ -26,6 +26,7 @@
  * so that a rollback has somewhere to go. */
 #define SAFETY_INTERVAL 100
 #define ROLLBACK_LR_WINDOW 1000
+#define LOSS_AVG_STEPS 16
 /* Products at least this many rows split over the cores; below, a pool
  * costs more than it gives (three-roots: 128 rows). */
 #define THREADS_MIN_ROWS 1024
@@ -717,6 +718,7 @@ static void rollback(trainer *t, const char *why, double loss)
     snprintf(r->why, sizeof r->why, "%s (loss %.3g): back to step %ld%s", why, loss, t->best_at,
              again ? ", lr halved" : "");
     t->rolled_at = t->steps;
+    t->loss_avg = t->avg_min;
     if (t->n_rollbacks == TRAINER_MAX_ROLLBACKS) {
         /* the best weights are in; the (restarted) average is not an answer */
         t->finished_stage = 1;
@@ -769,6 +771,17 @@ trainer_state trainer_step(trainer *t)
         optim_early_step(&t->best, s->params, loss);
         t->best_at = t->steps;
         t->first_loss = loss;
+        t->loss_avg = t->avg_min = loss;
+    }
+    /* A fresh batch each step makes the loss itself noisy (a batch of the
+     * branch model at 1e-7 can cost 1e-5), and the best checkpoint's loss,
+     * a minimum over such batches, is biased low: a blow-up there is the
+     * running mean over about LOSS_AVG_STEPS steps rising ten times above
+     * its own lowest. */
+    int fresh = t->p.batch == PROBLEM_BATCH_UNIFORM || t->p.batch == PROBLEM_BATCH_BRANCH;
+    if (isfinite(loss)) {
+        t->loss_avg += (loss - t->loss_avg) / LOSS_AVG_STEPS;
+        t->avg_min = fmin(t->avg_min, t->loss_avg);
     }
     /* A rollback needs a scored checkpoint to go to; restarted Adam's first
      * steps are a shock of their own, so no second one within an interval
@@ -776,7 +789,8 @@ trainer_state trainer_step(trainer *t)
     int calm = t->n_rollbacks == 0 || t->steps - t->rolled_at > t->ck_every;
     /* ...and a jump from the float floor of the loss is noise, not a
      * blow-up: it must also be large against the stage's first loss. */
-    int large = loss > BLOWUP * t->best.best && loss > BLOWUP_FLOOR * t->first_loss;
+    int large = fresh ? t->loss_avg > BLOWUP * t->avg_min && t->loss_avg > BLOWUP_FLOOR * t->first_loss
+                      : loss > BLOWUP * t->best.best && loss > BLOWUP_FLOOR * t->first_loss;
     if (t->best.best_step == 0 && !isfinite(loss)) {
         /* nothing to go back to: the first weights already fail */
         trainer_rollback *r = &t->rollbacks[t->n_rollbacks < TRAINER_MAX_ROLLBACKS ? t->n_rollbacks++ : 0];

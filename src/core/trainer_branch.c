@@ -49,13 +49,26 @@ static size_t piece_of(const trainer *t, double z)
     return j < 0 ? 0 : j >= (double)t->n_pieces ? t->n_pieces - 1 : (size_t)j;
 }
 
-/* y as a piece reads it: a piece that ends at a pole spans thousands of
- * times f's usual size, and y's place in it linearly would crowd every
- * ordinary y into a sliver; asinh around the piece's middle spreads them
- * (tan's piece becomes the inverse Gudermannian, nearly linear). */
-static double warp(const trainer *t, size_t j, double y)
+/* y's place in piece j, t = (y - f(c)) / rise, through the piece's shape,
+ * then through the knots: the inverse of sigma(x) = shape(t(x)) at 33
+ * points evenly spaced in x, linear between them. The shape takes the
+ * square-root ends, the knots whatever else the piece does (e^x on
+ * [0, 20], or a pole's piece, crowd most y into a sliver of t). */
+static double start(const trainer *t, size_t j, double y)
 {
-    return t->warp_s[j] > 0 ? asinh((y - t->warp_c[j]) / t->warp_s[j]) : y;
+    const pieces_piece *q = &t->pieces[j];
+    const double *k = t->knot[j];
+    double sg = shape(q, clamp01((y - q->f_lo) / (q->f_hi - q->f_lo)));
+    size_t lo = 0, hi = BRANCH_KNOTS;
+    while (hi - lo > 1) {
+        size_t m = (lo + hi) / 2;
+        if (k[m] <= sg)
+            lo = m;
+        else
+            hi = m;
+    }
+    double d = k[hi] - k[lo], u = d > 0 ? (sg - k[lo]) / d : 0;
+    return ((double)lo + clamp01(u)) / BRANCH_KNOTS;
 }
 
 /* G's input row for y in piece j (the shape 2 s0 - 1, then the one-hot
@@ -65,8 +78,7 @@ static int features(const trainer *t, size_t j, double y, double *row, double *l
     const pieces_piece *q = &t->pieces[j];
     if (!pieces_holds(q, y))
         return 0;
-    double w0 = warp(t, j, q->f_lo), w1 = warp(t, j, q->f_hi);
-    double s0 = shape(q, clamp01((warp(t, j, y) - w0) / (w1 - w0)));
+    double s0 = start(t, j, y);
     row[0] = 2 * s0 - 1;
     for (size_t k = 0; k < t->n_pieces; k++)
         row[1 + k] = k == j;
@@ -84,15 +96,11 @@ int branch_init(trainer *t, nn_spec *spec, innx_err *err)
                          p->x_lo[0], p->x_hi[0]);
     for (size_t j = 0; j < t->n_pieces; j++) {
         const pieces_piece *q = &t->pieces[j];
-        t->warp_s[j] = 0;
-        if (!q->lo_pole && !q->hi_pole)
-            continue;
-        double mid = 0.5 * (q->lo + q->hi), v, d;
-        trainer_roots_fn(t, &mid, 1, &v, &d);
-        double sc = fabs(d) * (q->hi - q->lo) / 4;
-        if (isfinite(v) && isfinite(sc) && sc > 0) {
-            t->warp_c[j] = v;
-            t->warp_s[j] = sc;
+        for (size_t k = 0; k <= BRANCH_KNOTS; k++) {
+            double x = k == BRANCH_KNOTS ? q->hi : q->lo + (q->hi - q->lo) * (double)k / BRANCH_KNOTS, fx;
+            trainer_roots_fn(t, &x, 1, &fx, NULL);
+            fx = k == 0 ? q->f_lo : k == BRANCH_KNOTS ? q->f_hi : fx;
+            t->knot[j][k] = shape(q, clamp01((fx - q->f_lo) / (q->f_hi - q->f_lo)));
         }
     }
     spec->widths[0] = 1 + t->n_pieces;

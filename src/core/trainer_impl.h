@@ -11,6 +11,8 @@
 #include "innx/pieces.h"
 #include "innx/trainer.h"
 
+#define BRANCH_KNOTS 32   /* knots of a piece's starting inverse */
+
 typedef struct stage_graph {
     graph *g;
     int loss;
@@ -48,7 +50,7 @@ struct trainer {
     int early_on, ema_on, best_on, answers_by_best, finished_stage, stop;
     int trained_on;       /* past the plan: the last lr holds */
     long ck_every, best_at, rolled_at;
-    double term[TERM_N], loss, first_loss;
+    double term[TERM_N], loss, first_loss, loss_avg, avg_min;   /* running mean (fresh batches), its lowest */
     double lambda[TERM_N];
     trainer_history hist;
     size_t n_rollbacks;
@@ -56,7 +58,9 @@ struct trainer {
     /* the branch model: f's monotone pieces (z picks one) */
     size_t n_pieces;
     pieces_piece pieces[PIECES_MAX];
-    double warp_c[PIECES_MAX], warp_s[PIECES_MAX];   /* a pole's piece reads asinh((y - c) / s); s = 0: y */
+    /* each piece's starting inverse: the shape of y at BRANCH_KNOTS + 1
+     * points evenly spaced in x across it */
+    double knot[PIECES_MAX][BRANCH_KNOTS + 1];
 };
 
 /* trainer_branch.c: the branch model's pieces, batch, graph and answers. */

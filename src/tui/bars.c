@@ -113,7 +113,7 @@ const char *const bars_help_lines[] = {
     "y       roots of F(x) = y*       f   edit the formula",
     "p       choose a problem         l   linear / log loss axis",
     "1-4     zoom a pane, Esc back    ?   this help (F1 too)",
-    "q       quit (Ctrl-C too)",
+    "w       save a checkpoint (cwd)  q   quit (Ctrl-C too)",
     "",
     "Prompts: <- ->, Backspace, Delete, Ctrl-A/Ctrl-E, Ctrl-U clears,",
     "up/down recall earlier entries, Enter accepts, Esc cancels.",

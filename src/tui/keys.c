@@ -268,6 +268,12 @@ void tui_key(tui *t, int key)
     case 'l':
         t->loss_log = !t->loss_log;
         break;
+    case 'w':
+        /* saved in the trainer's thread between two steps; its message
+         * (the file's name, or why not) comes back in the status line */
+        session_save(t->s, NULL);
+        tui_set_status(t, ROLE_NORMAL, "saving...");
+        break;
     case '?':
     case TUI_KEY_F1:
         t->help = 1;

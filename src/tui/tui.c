@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "innx/checkpoint.h"
+
 #include "bars.h"
 #include "tui_state.h"
 
@@ -328,6 +330,23 @@ static int run(tui *t, int sig_rd)
     return 0;
 }
 
+/* SIGHUP or SIGTERM: the run is not lost. The session stops between two
+ * steps and its trainer goes to an autosave, said on stderr (after endwin,
+ * so it stays on the terminal when there is one). */
+static void autosave(session *s, int sig)
+{
+    trainer *tr = session_detach(s);
+    char dir[4096], path[4200];
+    innx_err err;
+    const char *name = sig == SIGHUP ? "SIGHUP" : "SIGTERM";
+    if (checkpoint_autosave_dir(dir, sizeof dir, &err) != 0 ||
+        checkpoint_save_trainer_auto(tr, dir, path, sizeof path, &err) != 0)
+        fprintf(stderr, "innx: explorer: %s: %s\n", name, err.msg);
+    else
+        fprintf(stderr, "innx: explorer: %s: step %ld saved to %s\n", name, trainer_steps(tr), path);
+    trainer_free(tr);
+}
+
 int tui_run(const problem *p, const tui_opts *o)
 {
     if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
@@ -401,7 +420,9 @@ int tui_run(const problem *p, const tui_opts *o)
         free_windows(t);
         endwin();
     }
-    if (t->s)
+    if (t->s && (got_signal == SIGHUP || got_signal == SIGTERM))
+        autosave(t->s, got_signal);
+    else if (t->s)
         session_free(t->s);
     if (scr)
         delscreen(scr);

@@ -1,0 +1,105 @@
+/* checkpoint.h: checkpoints as safetensors files (the format: write, read,
+ * validate) and a trainer's whole state saved into one and restored from it.
+ *
+ * Format. An 8-byte little-endian header length N, N bytes of JSON (padded
+ * with blanks to a multiple of 8), then the data section: the raw
+ * little-endian bytes of every tensor, back to back. The JSON maps each
+ * tensor's name to {"dtype", "shape", "data_offsets": [begin, end]} (offsets
+ * into the data section) and "__metadata__" to a map of strings. innx adds
+ * to the metadata "format" = "innx-checkpoint", "format_version", "innx"
+ * (PACKAGE_VERSION), "crc32" (zlib's, of the data section, 8 hex digits),
+ * and the trainer's scalars (checkpoint_save_trainer). Any safetensors
+ * reader (PyTorch, numpy) opens it. */
+#ifndef INNX_CHECKPOINT_H
+#define INNX_CHECKPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "innx/error.h"
+#include "innx/problem.h"
+#include "innx/trainer.h"
+
+#define CHECKPOINT_FORMAT "innx-checkpoint"
+#define CHECKPOINT_FORMAT_VERSION 1
+/* Largest file and header a reader takes: a checkpoint of the largest
+ * built-in net is a few MB; past these the length is corrupt, not big. */
+#define CHECKPOINT_MAX_BYTES ((uint64_t)1 << 32)
+#define CHECKPOINT_MAX_HEADER ((uint64_t)64 << 20)
+#define CHECKPOINT_MAX_DIMS 4
+
+typedef enum { CHECKPOINT_F32 = 0, CHECKPOINT_F64, CHECKPOINT_I64, CHECKPOINT_U8 } checkpoint_dtype;
+const char *checkpoint_dtype_name(checkpoint_dtype d);   /* "F32", ... */
+size_t checkpoint_dtype_size(checkpoint_dtype d);
+
+typedef struct checkpoint_tensor {
+    char *name;
+    checkpoint_dtype dtype;
+    size_t ndim;
+    size_t shape[CHECKPOINT_MAX_DIMS];
+    size_t begin, end;       /* into the data section */
+} checkpoint_tensor;
+
+typedef struct checkpoint checkpoint;
+
+/* An empty checkpoint to fill and write. */
+checkpoint *checkpoint_alloc(void);
+void checkpoint_free(checkpoint *c);
+/* Append a tensor: data (host order, ndim <= CHECKPOINT_MAX_DIMS, product
+ * of shape elements) is copied. Names are unique. */
+int checkpoint_add(checkpoint *c, const char *name, checkpoint_dtype dt, size_t ndim, const size_t *shape,
+                   const void *data, innx_err *err);
+/* Set (or replace) a metadata string. */
+int checkpoint_set_meta(checkpoint *c, const char *key, const char *value, innx_err *err);
+int checkpoint_set_metaf(checkpoint *c, innx_err *err, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Write to path: a temporary file in its directory, fsync, rename. With
+ * CHECKPOINT_NO_REPLACE an existing path is left alone and the call
+ * returns CHECKPOINT_EEXIST (the name is taken with link(), atomically).
+ * Sets "crc32", "format", "format_version" and "innx" itself. */
+#define CHECKPOINT_NO_REPLACE 1
+#define CHECKPOINT_EEXIST (-5)   /* not an innx_err status: only checkpoint_write returns it */
+int checkpoint_write(checkpoint *c, const char *path, int flags, innx_err *err);
+
+/* Read and check a file: its length against the header's, the JSON, every
+ * dtype, shape and offset (inside the data section, no overlap, no gap),
+ * the format version and the CRC. Messages start "PATH: ". */
+checkpoint *checkpoint_read(const char *path, innx_err *err);
+/* The same on bytes in memory (the fuzzer); name only names them. */
+checkpoint *checkpoint_parse(const unsigned char *buf, size_t len, const char *name, innx_err *err);
+
+const char *checkpoint_path(const checkpoint *c);          /* the name messages use */
+size_t checkpoint_n_tensors(const checkpoint *c);
+const checkpoint_tensor *checkpoint_tensor_at(const checkpoint *c, size_t i);
+const checkpoint_tensor *checkpoint_find(const checkpoint *c, const char *name);
+/* A metadata string, NULL if absent. */
+const char *checkpoint_meta(const checkpoint *c, const char *key);
+/* Copy a tensor out (to host order) after checking that it exists with
+ * that dtype and shape; the message names the tensor and both shapes. */
+int checkpoint_get(const checkpoint *c, const char *name, checkpoint_dtype dt, size_t ndim, const size_t *shape,
+                   void *out, innx_err *err);
+
+/* ---- a trainer's state (trainer_ckpt.c) ---------------------------------- */
+
+/* Everything the next steps depend on: both networks' weights, each
+ * stage's Adam moments, the EMA, early-stop and best-checkpoint copies,
+ * the loss history, the generator's state, and in the metadata the problem
+ * file's text, the step, stage, lambdas, lr, schedule and stop counters,
+ * rollbacks. Flags as checkpoint_write. */
+int checkpoint_save_trainer(trainer *t, const char *path, int flags, innx_err *err);
+/* Save as DIR/innx-PROBLEM-STEP.safetensors, never over a file: -1, -2...
+ * are added until a name is free. The name written goes into path. */
+int checkpoint_save_trainer_auto(trainer *t, const char *dir, char *path, size_t len, innx_err *err);
+/* $XDG_STATE_HOME/innx (default ~/.local/state/innx), created. */
+int checkpoint_autosave_dir(char *dir, size_t len, innx_err *err);
+
+/* The problem a checkpoint was trained on (its problem text parsed). */
+int checkpoint_problem(const checkpoint *c, problem *p, innx_err *err);
+/* A trainer for p (the checkpoint's problem, perhaps with overrides) in
+ * the checkpoint's state; every tensor is checked against p's networks
+ * before anything is copied. Stepping it goes on bit for bit as the run
+ * that saved it would have. */
+trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err *err);
+
+#endif

@@ -1,0 +1,239 @@
+/* cli_checkpoint.c: checkpoints on the command line: --save, --resume, the
+ * autosave on SIGHUP/SIGTERM of a headless run, and `innx query FILE`. */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "innx/checkpoint.h"
+#include "innx/report.h"
+
+#define QUERY_K 256   /* codes a query draws, as the latent report's */
+
+/* ---- signals ------------------------------------------------------------- */
+
+/* The handler only notes the signal: cli_train's loop sees it within its
+ * 0.1 s wait, stops the session between two steps and saves. */
+static volatile sig_atomic_t caught;
+static struct sigaction old_hup, old_term;
+
+static void on_signal(int sig) { caught = sig; }
+
+void cli_signals_catch(int on)
+{
+    if (on) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        caught = 0;
+        sigaction(SIGHUP, &sa, &old_hup);
+        sigaction(SIGTERM, &sa, &old_term);
+    } else {
+        sigaction(SIGHUP, &old_hup, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    }
+}
+
+int cli_signal_caught(void) { return caught; }
+
+void cli_autosave_and_die(const cli_opts *o, trainer *t, const char *where)
+{
+    int sig = caught;
+    char dir[4096], path[4200];
+    innx_err err;
+    cli_progress(o, "", -1, 0, 0);
+    if (checkpoint_autosave_dir(dir, sizeof dir, &err) != 0 ||
+        checkpoint_save_trainer_auto(t, dir, path, sizeof path, &err) != 0)
+        cli_error(CLI_EXIT_FAIL, where, "%s: %s", sig == SIGHUP ? "SIGHUP" : "SIGTERM", err.msg);
+    else
+        cli_error(CLI_EXIT_FAIL, where, "%s: step %ld saved to %s (innx train --resume %s goes on)",
+                  sig == SIGHUP ? "SIGHUP" : "SIGTERM", trainer_steps(t), path, path);
+    trainer_free(t);
+    cli_signals_catch(0);
+    /* die of the signal, as the sender expects */
+    signal(sig, SIG_DFL);
+    raise(sig);
+    exit(CLI_EXIT_FAIL);
+}
+
+/* ---- --save / --resume --------------------------------------------------- */
+
+int cli_save_check(const cli_opts *o, const char *where)
+{
+    innx_err err;
+    /* --save may name the --resume file: rename() replaces it only once
+     * the new one is whole */
+    if (o->save && dataset_check_writable(o->save, NULL, &err) != 0)
+        return cli_error(CLI_EXIT_USAGE, where, "--save: %s", err.msg);
+    return 0;
+}
+
+int cli_save(const cli_opts *o, const char *where, trainer *t)
+{
+    innx_err err;
+    if (!o->save)
+        return 0;
+    if (checkpoint_save_trainer(t, o->save, 0, &err) != 0)
+        return cli_error(CLI_EXIT_FAIL, where, "--save: %s", err.msg);
+    if (!o->json && !o->quiet)
+        printf("saved step %ld to %s\n", trainer_steps(t), o->save);
+    return 0;
+}
+
+trainer *cli_trainer_new(const cli_opts *o, const problem *p, innx_err *err)
+{
+    if (!o->resume_ck)
+        return trainer_alloc(p, err);
+    trainer *t = checkpoint_load_trainer(o->resume_ck, p, err);
+    if (t && !o->json && !o->quiet)
+        printf("resumed %s at step %ld (%s)\n", o->resume, trainer_steps(t), trainer_state_name(trainer_get_state(t)));
+    return t;
+}
+
+int cli_resume_problem(cli_opts *o, problem *p)
+{
+    innx_err err;
+    const char *where = "train";
+    if (!(o->resume_ck = checkpoint_read(o->resume, &err)))
+        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+    int st = checkpoint_problem(o->resume_ck, p, &err) != 0 ? cli_error(CLI_EXIT_USAGE, where, "%s", err.msg)
+                                                             : cli_apply_opts(o, where, p);
+    if (st != 0) {
+        checkpoint_free(o->resume_ck);
+        o->resume_ck = NULL;
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* ---- innx query ---------------------------------------------------------- */
+
+static int parse_ys(const char *s, double *y, size_t max, size_t *n)
+{
+    *n = 0;
+    while (*s) {
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (end == s || errno || !isfinite(v) || (*end && *end != ',') || *n == max)
+            return -1;
+        y[(*n)++] = v;
+        s = *end ? end + 1 : end;
+        if (*end && !*s)
+            return -1;   /* a trailing comma */
+    }
+    return *n ? 0 : -1;
+}
+
+#define QUERY_MAX_Y 256
+
+int cmd_query(int argc, char **argv)
+{
+    const char *where = "query", *file = NULL, *ys = NULL;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--y")) {
+            if (i + 1 >= argc)
+                return cli_error(CLI_EXIT_USAGE, where, "--y needs a value");
+            ys = argv[++i];
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            printf("usage: innx query FILE --y Y[,Y...] [--json]\n"
+                   "the certified roots of F(x) = Y that a saved model's G finds, beside the classical scan's\n");
+            return CLI_EXIT_OK;
+        } else if (a[0] == '-') {
+            return cli_error(CLI_EXIT_USAGE, where, "unknown option '%s' (innx query FILE --y Y[,Y...] [--json])", a);
+        } else if (!file) {
+            file = a;
+        } else {
+            return cli_error(CLI_EXIT_USAGE, where, "unexpected argument '%s'", a);
+        }
+    }
+    if (!file || !ys)
+        return cli_error(CLI_EXIT_USAGE, where, "usage: innx query FILE --y Y[,Y...] [--json]");
+    double y[QUERY_MAX_Y];
+    size_t n;
+    if (parse_ys(ys, y, QUERY_MAX_Y, &n) != 0)
+        return cli_error(CLI_EXIT_USAGE, where, "--y: '%s' is not a list of at most %d finite numbers", ys,
+                         QUERY_MAX_Y);
+    innx_err err;
+    checkpoint *c = checkpoint_read(file, &err);
+    if (!c)
+        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+    problem p;
+    trainer *t = NULL;
+    if (checkpoint_problem(c, &p, &err) == 0)
+        t = checkpoint_load_trainer(c, &p, &err);
+    checkpoint_free(c);
+    if (!t)
+        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+    if (!trainer_has_formula(t) || trainer_x_dim(t) != 1) {
+        trainer_free(t);
+        return cli_error(CLI_EXIT_USAGE, where, "%s: %s has no formula in one x to certify roots of", file, p.name);
+    }
+    report_query *q = malloc(n * sizeof *q);
+    if (!q) {
+        trainer_free(t);
+        return cli_error(CLI_EXIT_FAIL, where, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        if (report_query_roots(t, y[i], QUERY_K, &q[i], &err) != 0) {
+            free(q);
+            trainer_free(t);
+            return cli_error(CLI_EXIT_FAIL, where, "y = %g: %s", y[i], err.msg);
+        }
+    const problem *tp = trainer_problem(t);
+    if (json) {
+        json_out j;
+        json_begin(&j, stdout);
+        json_str(&j, "file", file);
+        json_str(&j, "problem", tp->name);
+        json_str(&j, "formula", tp->formula);
+        json_str(&j, "model", tp->model);
+        json_int(&j, "seed", (long)tp->seed);
+        json_int(&j, "step", trainer_steps(t));
+        json_int(&j, "candidates", QUERY_K);
+        json_arr_begin(&j, "queries");
+        for (size_t i = 0; i < n; i++) {
+            json_obj_begin(&j, NULL);
+            json_num(&j, "y", q[i].y);
+            json_arr_begin(&j, "roots");
+            for (size_t r = 0; r < q[i].n_roots; r++) {
+                json_obj_begin(&j, NULL);
+                json_num(&j, "x", q[i].roots[r].x);
+                json_num(&j, "residual", q[i].roots[r].residual);
+                json_num(&j, "residual_raw", q[i].roots[r].residual_raw);
+                json_bool(&j, "bracketed", q[i].roots[r].bracketed);
+                json_obj_end(&j);
+            }
+            json_arr_end(&j);
+            json_int(&j, "failed", (long)q[i].n_failed);
+            json_arr_begin(&j, "reference");
+            for (size_t r = 0; r < q[i].n_ref; r++)
+                json_arr_num(&j, q[i].ref[r]);
+            json_arr_end(&j);
+            json_obj_end(&j);
+        }
+        json_arr_end(&j);
+        json_end(&j);
+    } else {
+        printf("%s: %s, f(x) = %s on [%g, %g], G %s at step %ld; %d codes a query\n", file, tp->name, tp->formula,
+               tp->x_lo[0], tp->x_hi[0], tp->model, trainer_steps(t), QUERY_K);
+        for (size_t i = 0; i < n; i++) {
+            printf("y = %g: %zu certified root%s (the scan finds %zu)\n", q[i].y, q[i].n_roots,
+                   q[i].n_roots == 1 ? "" : "s", q[i].n_ref);
+            for (size_t r = 0; r < q[i].n_roots; r++)
+                printf("  x = %.12f   |f - y| = %.2e%s\n", q[i].roots[r].x, q[i].roots[r].residual,
+                       q[i].roots[r].bracketed ? "   bracketed" : "");
+        }
+    }
+    free(q);
+    trainer_free(t);
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,122 @@
+#!/bin/sh
+# cli_checkpoint.sh: checkpoints as a user drives them: --save, --stop-after
+# and --resume giving the uninterrupted run's bits, innx query, the exit codes
+# for broken files, and the autosave on SIGTERM.
+set -u
+innx="${top_builddir:-.}/src/innx"
+case "$innx" in /*) ;; *) innx="$(pwd)/$innx" ;; esac
+fail() { echo "FAIL: $*" >&2; exit 1; }
+dir=$(mktemp -d "${TMPDIR:-/tmp}/innx-ckpt.XXXXXX")
+trap 'rm -rf "$dir"' EXIT INT TERM
+cd "$dir" || exit 1
+# the JSON without its timings
+strip() { sed 's/"[a-z_]*seconds[a-z_]*":[-0-9.e]*,//g; s/"ms_per_step[a-z_]*":[-0-9.e]*,//g'; }
+loss() { sed -n 's/.*"loss":\([^,}]*\).*/\1/p'; }
+
+# THE test: stopped at 200 and resumed is the run of 400 steps, bit for bit
+# (the JSON's loss, and the whole checkpoint at the end: every weight, Adam's
+# moments, the EMA, the history, the generator)
+"$innx" train sinc --steps 400 --json --save full.safetensors > full.json || fail "sinc 400 exited $?"
+"$innx" train sinc --steps 400 --stop-after 200 --save c.safetensors --json > half.json ||
+    fail "sinc --stop-after exited $?"
+grep -q '"steps":200' half.json || fail "--stop-after 200 did not stop at 200: $(cat half.json)"
+[ -s c.safetensors ] || fail "--save wrote nothing"
+"$innx" train --resume c.safetensors --json --save resumed.safetensors > resumed.json ||
+    fail "--resume exited $?"
+[ "$(loss < full.json)" = "$(loss < resumed.json)" ] ||
+    fail "resumed loss $(loss < resumed.json) is not the full run's $(loss < full.json)"
+[ "$(strip < full.json)" = "$(strip < resumed.json)" ] ||
+    fail "resumed report differs: $(cat full.json) vs $(cat resumed.json)"
+cmp -s full.safetensors resumed.safetensors || fail "resumed weights differ from the full run's"
+
+# three-roots: a fresh batch from the generator each step, ReduceLROnPlateau
+# and early stopping (it stops early at the default steps)
+"$innx" train three-roots --json --save t_full.safetensors > t_full.json || fail "three-roots exited $?"
+"$innx" train three-roots --stop-after 300 --save t.safetensors --quiet > /dev/null || fail "three-roots --stop-after"
+"$innx" train --resume t.safetensors --json --save t_res.safetensors > t_res.json || fail "three-roots --resume"
+grep -q '"stopped_early":true' t_full.json || fail "three-roots did not stop early: $(cat t_full.json)"
+[ "$(strip < t_full.json)" = "$(strip < t_res.json)" ] ||
+    fail "three-roots resumed differs: $(cat t_full.json) vs $(cat t_res.json)"
+cmp -s t_full.safetensors t_res.safetensors || fail "three-roots resumed weights differ"
+
+# text output says where it saved; --set goes over the checkpoint's problem
+out=$("$innx" train --resume c.safetensors --set stage1.steps=450 --save more.safetensors) || fail "resume --set"
+echo "$out" | grep -q "saved step 450 to more.safetensors" || fail "no saved line in: $out"
+# a lambda --set over the checkpoint replaces the live one saved
+"$innx" train --resume c.safetensors --set loss.norm=0.5 --set stage1.steps=201 --save lam.safetensors --quiet \
+    > /dev/null 2>&1   # one step more: the answer need not polish (exit 1)
+[ -s lam.safetensors ] || fail "resume --set loss.norm saved nothing"
+grep -a -q '"lambda.norm":"0.5"' lam.safetensors || fail "--set loss.norm=0.5 did not reach the trainer"
+grep -a -q '"lambda.norm":"0.0001"' c.safetensors || fail "sinc's saved lambda.norm is not 1e-4"
+
+# a safetensors reader sees the tensors and the metadata
+if command -v python3 >/dev/null 2>&1; then
+    python3 - c.safetensors <<'EOF' || fail "python cannot read the checkpoint as safetensors"
+import json, struct, sys
+b = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<Q', b[:8])[0]
+h = json.loads(b[8:8 + n])
+m = h.pop('__metadata__')
+assert m['format'] == 'innx-checkpoint' and m['step'] == '200', m
+assert h['G.0.weight']['dtype'] == 'F32' and h['G.0.weight']['shape'] == [1, 128], h['G.0.weight']
+assert h['rng']['dtype'] == 'U8' and h['history.values']['dtype'] == 'F64'
+end = max(t['data_offsets'][1] for t in h.values())
+assert 8 + n + end == len(b)
+EOF
+fi
+
+# innx query: certified roots from the saved model, text and JSON
+out=$("$innx" query t_full.safetensors --y 0,0.1) || fail "query exited $?"
+echo "$out" | grep -q "y = 0: 3 certified roots" || fail "query: not three roots at y = 0: $out"
+json=$("$innx" query t_full.safetensors --y 0 --json) || fail "query --json exited $?"
+echo "$json" | grep -q '"queries":\[{"y":0.0,"roots":\[{"x":0.397' || fail "query --json: $json"
+
+# broken files: each a message naming the file, exit 2
+bad() {   # bad FILE PATTERN
+    "$innx" train --resume "$1" > /dev/null 2> err; rc=$?
+    [ "$rc" -eq 2 ] || fail "--resume $1 exited $rc, want 2 ($(cat err))"
+    grep -q "innx: train: $1: .*$2" err || fail "--resume $1: message '$(cat err)' lacks '$2'"
+    "$innx" query "$1" --y 0 > /dev/null 2>&1; rc=$?
+    [ "$rc" -eq 2 ] || fail "query $1 exited $rc, want 2"
+}
+size=$(wc -c < t.safetensors)
+head -c $((size - 100)) t.safetensors > truncated.safetensors
+bad truncated.safetensors "truncated"
+head -c 500 t.safetensors > short.safetensors
+bad short.safetensors "truncated"
+# one bit of the last byte (data) flipped
+cp t.safetensors flipped.safetensors
+last=$(od -An -tu1 -j $((size - 1)) -N1 t.safetensors | tr -d ' ')
+printf "$(printf '\\%03o' $((last ^ 1)))" | dd of=flipped.safetensors bs=1 seek=$((size - 1)) conv=notrunc 2>/dev/null
+bad flipped.safetensors "corrupt (CRC32"
+perl -0777 -pe 's/"format_version":"1"/"format_version":"9"/' t.safetensors > version.safetensors
+bad version.safetensors "format version 9"
+printf '\377\377\377\377\377\377\377\177{}' > absurd.safetensors
+bad absurd.safetensors "absurd"
+echo "x,y" > notst.safetensors
+bad notst.safetensors "not a safetensors file"
+"$innx" train --resume c.safetensors --set inverse.model=mlp:1-32-1/tanh > /dev/null 2> err; rc=$?
+[ "$rc" -eq 2 ] || fail "shape mismatch exited $rc"
+grep -q "c.safetensors: tensor G.0.weight has shape \[1, 128\] but the problem's network needs \[1, 32\]" err ||
+    fail "shape mismatch message: $(cat err)"
+"$innx" train --resume nosuch.safetensors 2> err; [ $? -eq 2 ] || fail "missing file must exit 2"
+grep -q "nosuch.safetensors: No such file" err || fail "missing file message: $(cat err)"
+"$innx" train sinc --resume c.safetensors 2>/dev/null; [ $? -eq 2 ] || fail "--resume with a problem must exit 2"
+"$innx" train sinc --stop-after 0 2>/dev/null; [ $? -eq 2 ] || fail "--stop-after 0 must exit 2"
+"$innx" train sinc --steps 5 --save "$dir/no/such/dir/x.safetensors" > /dev/null 2> err; [ $? -eq 2 ] ||
+    fail "unwritable --save must exit 2"
+
+# SIGTERM during a headless run: an autosave under $XDG_STATE_HOME/innx,
+# and where it went on stderr; it resumes
+XDG_STATE_HOME="$dir/state" "$innx" train sinc --steps 100000 --quiet 2> sig.err &
+pid=$!
+sleep 1.5
+kill -TERM $pid
+wait $pid; rc=$?
+[ "$rc" -eq 143 ] || fail "SIGTERM: exit $rc, want 143 (killed by TERM) ($(cat sig.err))"
+saved=$(ls "$dir"/state/innx/innx-sinc-*.safetensors 2>/dev/null | head -n 1)
+[ -n "$saved" ] || fail "SIGTERM: no autosave in $dir/state/innx ($(cat sig.err))"
+grep -q "SIGTERM: step [0-9]* saved to $saved" sig.err || fail "SIGTERM message: $(cat sig.err)"
+"$innx" query "$saved" --y 0.95 > /dev/null 2>&1; rc=$?
+[ "$rc" -eq 0 ] || fail "the autosave does not load (query exit $rc)"
+echo "cli_checkpoint: ok"
