@@ -355,6 +355,12 @@ static void test_errors(void **state)
     fails_with("[stage3]\nkind = joint\nsteps = 5\n",
                "t.inn:1: [stage2] is missing (a new stage needs its section)");
     fails_with("[problem]\nstages = 2\n", "t.inn:2: [stage2] is missing (a new stage needs its section)");
+    /* tests/fuzz_ini: a prepared stage past a gap parsed, and its written
+     * file did not (the gap came back as a stage of 0 steps) */
+    fails_with("[problem]\nstages = 0\n[stage3]\nkind = inverse\nsteps = 4000\n",
+               "t.inn:3: [stage2] is missing (a new stage needs its section)");
+    fails_with("[problem]\nstages = 1\n[stage3]\nkind = inverse\nsteps = 4000\n",
+               "t.inn:3: [stage2] is missing (a new stage needs its section)");
     fails_with("[problem]\ndomain = auto, 0:1, 3\n", "t.inn:2: domain: '3' is not a range A:B");
     fails_with("[data]\ndrop_bad_rows = maybe\n", "t.inn:2: drop_bad_rows: 'maybe' is not true or false");
     /* a line past inih's buffer that is not key = value */

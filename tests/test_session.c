@@ -472,6 +472,70 @@ static void test_headless_same_bits(void **state)
     same_bits(&p, 0);
 }
 
+/* -- step hook (session_start_hook, --metrics) -- */
+typedef struct hook_log {
+    long n, bad;
+    double loss[400], lr[400];
+    size_t stage[400];
+    int stop_at;          /* return nonzero at this call (0 = never) */
+} hook_log;
+
+static int hook_fn(const trainer *t, const session_step_info *in, void *ctx)
+{
+    hook_log *h = ctx;
+    if (in->step != h->n || h->n >= 400)
+        h->bad++;
+    else {
+        h->loss[h->n] = trainer_loss(t);
+        h->lr[h->n] = in->lr;
+        h->stage[h->n] = in->stage;
+    }
+    h->n++;
+    return h->stop_at && h->n == h->stop_at;
+}
+
+/* The hook sees every step once, in order, in the session thread, with the
+ * trainer's own values (a direct trainer's, bit for bit) and the step's lr;
+ * a nonzero return ends the calls and not the run. */
+static void test_step_hook(void **state)
+{
+    (void)state;
+    problem p = small_sinc(300);
+    static hook_log h;
+    memset(&h, 0, sizeof h);
+    innx_err e;
+    session *s = session_start_hook(&p, SESSION_NO_REPORT, hook_fn, &h, &e);
+    if (!s)
+        fail_msg("%s", e.msg);
+    assert_int_equal(session_wait(s, 60.0), SESSION_DONE);
+    trainer *t = session_detach(s);
+    assert_int_equal(h.n, 300);
+    assert_int_equal(h.bad, 0);
+    trainer *d = trainer_alloc(&p, &e);
+    assert_non_null(d);
+    for (long i = 0; i < 300; i++) {
+        double lr = trainer_lr(d);
+        trainer_step(d);
+        double l = trainer_loss(d);
+        assert_memory_equal(&h.loss[i], &l, sizeof l);
+        assert_memory_equal(&h.lr[i], &lr, sizeof lr);
+        assert_int_equal(h.stage[i], 0);
+    }
+    assert_true(h.lr[0] > h.lr[299]);   /* the multistep schedule shows */
+    trainer_free(d);
+    trainer_free(t);
+
+    memset(&h, 0, sizeof h);
+    h.stop_at = 10;
+    s = session_start_hook(&p, SESSION_NO_REPORT, hook_fn, &h, &e);
+    assert_non_null(s);
+    assert_int_equal(session_wait(s, 60.0), SESSION_DONE);
+    t = session_detach(s);
+    assert_int_equal(h.n, 10);
+    assert_int_equal(trainer_steps(t), 300);
+    trainer_free(t);
+}
+
 /* Started paused, it does not step; each step-once is one step, the same
  * step as the trainer's; session_wait on a paused run times out. */
 static void test_step_once(void **state)
@@ -562,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_wake_fd),
         cmocka_unit_test(test_step_once),
         cmocka_unit_test(test_headless_same_bits),
+        cmocka_unit_test(test_step_hook),
         cmocka_unit_test(test_quit_sinc),
         cmocka_unit_test(test_storm_three_roots),
         cmocka_unit_test(test_storm_sinc_two_senders),

@@ -98,6 +98,22 @@ session *session_start(const problem *p, int flags, innx_err *err);
  * session takes. stop_at > 0: no step past that one; the run then counts
  * as over for session_wait and the state shows paused (--stop-after). */
 session *session_start_trainer(trainer *t, int flags, long stop_at, innx_err *err);
+/* The same, with a function the session thread calls after every step
+ * (headless per-step output, --metrics): the step's index (0-based, over
+ * all stages; a restored trainer goes on from its checkpoint's step), its
+ * stage and lr, and the trainer to read the terms
+ * (trainer_term, trainer_loss) from; it must not change the trainer. A
+ * nonzero return ends the calls (the run goes on). */
+typedef struct session_step_info {
+    long step;
+    size_t stage;
+    double lr;
+} session_step_info;
+typedef int (*session_step_fn)(const trainer *t, const session_step_info *info, void *ctx);
+session *session_start_hook(const problem *p, int flags, session_step_fn fn, void *ctx,
+                            innx_err *err);
+session *session_start_trainer_hook(trainer *t, int flags, long stop_at, session_step_fn fn,
+                                    void *ctx, innx_err *err);
 /* Quit: the thread ends within one step; frees everything. */
 void session_free(session *s);
 

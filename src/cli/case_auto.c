@@ -165,6 +165,7 @@ int case_auto_train(const cli_opts *o, problem *p)
         json_num(&j, "domain_lo", p->x_lo[0]);
         json_num(&j, "domain_hi", p->x_hi[0]);
         json_int(&j, "seed", (long)p->seed);
+        json_overrides(&j, o);
         json_int(&j, "pieces", (long)P);
         json_int(&j, "steps", steps);
         json_str(&j, "state", trainer_state_name(state));
@@ -261,6 +262,7 @@ int bench_query(const cli_opts *o, problem *p)
         json_str(&j, "problem", p->name);
         json_str(&j, "formula", p->formula);
         json_int(&j, "seed", (long)p->seed);
+        json_overrides(&j, o);
         json_int(&j, "pieces", (long)P);
         json_int(&j, "k", (long)K);
         json_int(&j, "queries", (long)n);
@@ -359,10 +361,12 @@ int bench_auto(const cli_opts *o)
             json_out j;
             json_begin(&j, stdout);
             json_str(&j, "bench", "auto");
+            json_str(&j, "problem", p.name);
             json_str(&j, "formula", auto_table[i].f);
             json_num(&j, "domain_lo", auto_table[i].a);
             json_num(&j, "domain_hi", auto_table[i].b);
             json_int(&j, "seed", (long)p.seed);
+            json_overrides(&j, o);
             json_int(&j, "pieces", (long)P);
             json_int(&j, "reference_roots", (long)f_all);
             json_num(&j, "recall", rec);

@@ -111,6 +111,7 @@ int case_latent_train(const cli_opts *o, problem *p)
         json_str(&j, "problem", p->name);
         json_str(&j, "formula", p->formula);
         json_int(&j, "seed", (long)p->seed);
+        json_overrides(&j, o);
         json_int(&j, "steps", steps);
         json_bool(&j, "stopped_early", early);
         json_str(&j, "state", trainer_state_name(state));

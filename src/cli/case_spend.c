@@ -211,6 +211,7 @@ int case_spend_train(const cli_opts *o, problem *p)
         json_int(&j, "rows", (long)n);
         json_int(&j, "dropped", (long)dropped);
         json_int(&j, "seed", (long)p->seed);
+        json_overrides(&j, o);
         json_int(&j, "steps_forward", sf);
         json_int(&j, "steps_inverse", sg);
         json_int(&j, "steps_joint", sj);

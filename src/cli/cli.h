@@ -34,6 +34,7 @@ typedef struct cli_opts {
     int range;               /* --range: solve for a range of y, not one */
     int no_box;              /* --no-box: drop the domain box term */
     int constant_lr;         /* --constant-lr: no lr decay (the article's) */
+    const char *metrics;     /* --metrics FILE.csv: every step's terms (metrics.c) */
     long rows;               /* --rows N (gen-spend) */
     int profile;             /* --profile: bench prints time per graph node */
     int autom;               /* --auto: the branch model on the problem's formula */
@@ -63,6 +64,22 @@ int cli_apply_opts(const cli_opts *o, const char *where, problem *p);
  * (the caller frees it), or NULL after printing why. */
 trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long log_every, double *secs,
                    double *stage_secs);
+/* -- metrics: train --metrics FILE.csv (metrics.c) -- */
+/* Refuse (print, CLI_EXIT_USAGE) --metrics with bench or --range, over an
+ * input (the problem file, the table) or the --out file, or where it cannot
+ * be written; 0 when it may go ahead (or was not asked for). */
+int cli_metrics_check(cli_opts *o, const char *where, int bench, const char *problem_file,
+                      const problem *p);
+/* The CSV being written: FILE.tmp.XXXXXX beside FILE until closed. */
+typedef struct cli_metrics cli_metrics;
+struct session_step_info;
+cli_metrics *cli_metrics_open(const char *path, const char *where);
+/* The session's step hook (session_start_hook): one row a step. */
+int cli_metrics_row(const trainer *t, const struct session_step_info *info, void *ctx);
+/* keep: fsync and rename over FILE; else remove the temporary file. 0, or
+ * CLI_EXIT_FAIL after printing why. */
+int cli_metrics_close(cli_metrics *m, int keep, const char *where);
+
 /* `innx bench`: median ms/step of every stage of p. */
 int cli_bench(const cli_opts *o, const char *where, problem *p);
 
@@ -144,5 +161,9 @@ void json_obj_end(json_out *j);
 void json_arr_begin(json_out *j, const char *key);
 void json_arr_end(json_out *j);
 void json_arr_num(json_out *j, double v);
+/* "overrides": {"set": [the --set strings, in order], and every other
+ * option given (steps, seed, model, ...)}: with "problem" and "seed" it
+ * makes a report self-describing (a sweep's lines tell their runs apart). */
+void json_overrides(json_out *j, const cli_opts *o);
 
 #endif

@@ -261,6 +261,7 @@ int cmd_query(int argc, char **argv)
         json_str(&j, "problem", tp->name);
         json_str(&j, "formula", tp->formula);
         json_str(&j, "model", tp->model);
+        json_int(&j, "seed", (long)tp->seed);
         json_int(&j, "step", trainer_steps(t));
         json_int(&j, "candidates", QUERY_K);
         json_arr_begin(&j, "queries");

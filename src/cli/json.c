@@ -182,3 +182,50 @@ void json_obj_begin(json_out *j, const char *k) { open_(j, k, json_object()); }
 void json_obj_end(json_out *j) { close_(j); }
 void json_arr_begin(json_out *j, const char *k) { open_(j, k, json_array()); }
 void json_arr_end(json_out *j) { close_(j); }
+
+/* -- overrides: what a report was run with -- */
+void json_overrides(json_out *j, const cli_opts *o)
+{
+    json_obj_begin(j, "overrides");
+    json_arr_begin(j, "set");
+    for (size_t i = 0; i < o->n_set; i++)
+        json_str(j, NULL, o->set[i]);
+    json_arr_end(j);
+    if (o->steps > 0)
+        json_int(j, "steps", o->steps);
+    if (o->seed >= 0)
+        json_int(j, "seed", o->seed);
+    if (o->threads > 0)
+        json_int(j, "threads", o->threads);
+    if (o->repeats > 0)
+        json_int(j, "repeats", o->repeats);
+    if (o->model)
+        json_str(j, "model", o->model);
+    if (o->no_box)
+        json_bool(j, "no_box", 1);
+    if (o->constant_lr)
+        json_bool(j, "constant_lr", 1);
+    if (o->range)
+        json_bool(j, "range", 1);
+    if (o->data)
+        json_str(j, "data", o->data);
+    if (o->x_cols)
+        json_str(j, "x", o->x_cols);
+    if (o->y_col)
+        json_str(j, "y", o->y_col);
+    if (o->drop_bad_rows)
+        json_bool(j, "drop_bad_rows", 1);
+    if (o->no_joint)
+        json_bool(j, "no_joint", 1);
+    if (o->out)
+        json_str(j, "out", o->out);
+    if (o->metrics)
+        json_str(j, "metrics", o->metrics);
+    if (o->save)
+        json_str(j, "save", o->save);
+    if (o->stop_after > 0)
+        json_int(j, "stop_after", o->stop_after);
+    if (o->resume)
+        json_str(j, "resume", o->resume);
+    json_obj_end(j);
+}

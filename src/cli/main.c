@@ -61,6 +61,7 @@ static const char usage[] =
     "  --y Y1,Y2,...    the branch model: answer these y* (a table: y's column)\n"
     "  --no-box         drop the box term (lambda 0)\n"
     "  --constant-lr    keep Adam's lr fixed (sinc: the article's schedule)\n"
+    "  --metrics F.csv  train: every step's unweighted terms, total and lr as CSV\n"
     "  --data FILE.csv  spend: the table (default: the built-in data/spend.csv)\n"
     "  --x A,B,C        spend: trait columns (default age,education,income)\n"
     "  --y NAME         spend: target column (default spend)\n"
@@ -121,7 +122,8 @@ static int run_problem(int argc, char **argv, int bench)
         cli_opts o;
         if (problem_from_formula(argv[2], a, b, &p, &err) != 0)
             return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
-        if (cli_parse_opts(where, argc, argv, 5, &o) != 0 || cli_apply_opts(&o, where, &p) != 0)
+        if (cli_parse_opts(where, argc, argv, 5, &o) != 0 || cli_apply_opts(&o, where, &p) != 0 ||
+            cli_metrics_check(&o, where, bench, NULL, &p) != 0)
             return CLI_EXIT_USAGE;
         return bench ? cli_bench(&o, where, &p) : case_auto_train(&o, &p);
     }
@@ -138,6 +140,10 @@ static int run_problem(int argc, char **argv, int bench)
             return cli_error(CLI_EXIT_USAGE, cmd, "--resume is for train");
         if (cli_resume_problem(&o, &p) != 0)
             return CLI_EXIT_USAGE;
+        if (cli_metrics_check(&o, cmd, bench, NULL, &p) != 0) {
+            checkpoint_free(o.resume_ck);
+            return CLI_EXIT_USAGE;
+        }
         int st = train_problem(&o, cmd, &p);
         checkpoint_free(o.resume_ck);
         return st;
@@ -164,17 +170,18 @@ static int run_problem(int argc, char **argv, int bench)
         snprintf(where, sizeof where, "bench query %s", argv[2]);
         if (cli_load_problem(argv[2], &p, &err) != 0)
             return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
-        if (cli_parse_opts(where, argc, argv, 3, &o) != 0 || cli_apply_opts(&o, where, &p) != 0)
+        if (cli_parse_opts(where, argc, argv, 3, &o) != 0 || cli_apply_opts(&o, where, &p) != 0 ||
+            cli_metrics_check(&o, where, bench, NULL, &p) != 0)
             return CLI_EXIT_USAGE;
         return bench_query(&o, &p);
     }
     if (bench && !strcmp(argv[1], "auto")) {
-        if (cli_parse_opts(where, argc, argv, 2, &o) != 0)
+        if (cli_parse_opts(where, argc, argv, 2, &o) != 0 || cli_metrics_check(&o, where, bench, NULL, NULL) != 0)
             return CLI_EXIT_USAGE;
         return bench_auto(&o);
     }
     if (bench && !strcmp(argv[1], "roots")) {
-        if (cli_parse_opts(where, argc, argv, 2, &o) != 0)
+        if (cli_parse_opts(where, argc, argv, 2, &o) != 0 || cli_metrics_check(&o, where, bench, NULL, NULL) != 0)
             return CLI_EXIT_USAGE;
         return bench_roots(&o);
     }
@@ -184,7 +191,8 @@ static int run_problem(int argc, char **argv, int bench)
         cli_error(CLI_EXIT_USAGE, cmd, "%s", err.msg);
         return CLI_EXIT_USAGE;
     }
-    if (cli_parse_opts(where, argc, argv, 2, &o) != 0 || cli_apply_opts(&o, where, &p) != 0)
+    if (cli_parse_opts(where, argc, argv, 2, &o) != 0 || cli_apply_opts(&o, where, &p) != 0 ||
+        cli_metrics_check(&o, where, bench, argv[1], &p) != 0)
         return CLI_EXIT_USAGE;
     if (o.range && strcmp(p.name, "sinc-kan") != 0)
         return cli_error(CLI_EXIT_USAGE, where, "--range is for sinc-kan");

@@ -12,6 +12,7 @@ enum { OPT_STEPS = 256, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_THREADS, OPT_DATA, OP
        OPT_OUT, OPT_DROP, OPT_JOINT, OPT_REPEATS, OPT_MODEL, OPT_RANGE, OPT_NO_BOX,
        OPT_ROWS, OPT_PROFILE, OPT_CONSTANT_LR, OPT_NO_JOINT, OPT_SET,
        OPT_SAVE, OPT_STOP_AFTER, OPT_RESUME };
+enum { OPT_METRICS = 512 };   /* -- metrics -- */
 
 static int parse_long(const char *cmd, const char *name, const char *s, long lo, long hi, long *v)
 {
@@ -48,6 +49,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         {"range", no_argument, 0, OPT_RANGE},
         {"no-box", no_argument, 0, OPT_NO_BOX},
         {"constant-lr", no_argument, 0, OPT_CONSTANT_LR},
+        {"metrics", required_argument, 0, OPT_METRICS},
         {"rows", required_argument, 0, OPT_ROWS},
         {"profile", no_argument, 0, OPT_PROFILE},
         {"save", required_argument, 0, OPT_SAVE},
@@ -104,6 +106,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         case OPT_RANGE: o->range = 1; break;
         case OPT_NO_BOX: o->no_box = 1; break;
         case OPT_CONSTANT_LR: o->constant_lr = 1; break;
+        case OPT_METRICS: o->metrics = optarg; break;
         case OPT_SAVE: o->save = optarg; break;
         case OPT_RESUME: o->resume = optarg; break;
         case OPT_STOP_AFTER:

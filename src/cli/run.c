@@ -135,15 +135,23 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
     double t0 = cli_now();
     if (cli_save_check(o, where) != 0)
         return NULL;
+    /* -- metrics: a row every step, from the session thread -- */
+    cli_metrics *m = NULL;
+    if (o->metrics && !(m = cli_metrics_open(o->metrics, where)))
+        return NULL;
     trainer *t0r = cli_trainer_new(o, p, &err);   /* fresh, or --resume's */
-    session *s = t0r ? session_start_trainer(t0r, SESSION_NO_REPORT, o->stop_after, &err) : NULL;
+    session *s = t0r ? session_start_trainer_hook(t0r, SESSION_NO_REPORT, o->stop_after,
+                                                  m ? cli_metrics_row : NULL, m, &err)
+                     : NULL;
     if (!s) {
+        cli_metrics_close(m, 0, where);
         cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
         return NULL;
     }
     session_snapshot *snap = malloc(sizeof *snap);
     if (!snap) {
         session_free(s);
+        cli_metrics_close(m, 0, where);
         cli_error(CLI_EXIT_FAIL, where, "out of memory");
         return NULL;
     }
@@ -181,12 +189,15 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
     }
     cli_progress(o, "", -1, 0, 0);
     free(snap);
-    trainer *t = session_detach(s);
+    trainer *t = session_detach(s);   /* the thread is gone: no more rows */
+    /* -- metrics: the rows so far are kept on a signal too, as the
+     * autosave keeps the weights -- */
+    int metrics_rc = cli_metrics_close(m, 1, where);
     if (cli_signal_caught())
         cli_autosave_and_die(o, t, where);
     cli_signals_catch(0);
     *secs = cli_now() - t0;
-    if (cli_save(o, where, t) != 0) {
+    if (metrics_rc != 0 || cli_save(o, where, t) != 0) {
         trainer_free(t);
         return NULL;
     }
@@ -218,6 +229,9 @@ int cli_bench(const cli_opts *o, const char *where, problem *p)
     if (o->json) {
         json_begin(&j, stdout);
         json_str(&j, "workload", p->name);
+        json_str(&j, "problem", p->name);
+        json_int(&j, "seed", (long)p->seed);
+        json_overrides(&j, o);
         json_str(&j, "model", p->model);
         json_int(&j, "batch", (long)(p->batch == PROBLEM_BATCH_TABLE ? trainer_get_data(t)->n_train : p->batch_n));
         json_int(&j, "steps", reps);

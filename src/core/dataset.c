@@ -19,7 +19,12 @@
 
 #include "innx/dataset.h"
 
-#define CHUNK (64 * 1024)
+/* The read size. A fuzz build may make it tiny (-DDATASET_CHUNK=5) so that
+ * records, quoted fields and line ends cross the chunk boundaries too. */
+#ifndef DATASET_CHUNK
+#define DATASET_CHUNK (64 * 1024)
+#endif
+#define CHUNK DATASET_CHUNK
 
 static char *dup_mem(const char *s, size_t len)
 {

@@ -735,9 +735,13 @@ static int finish(ctx *c)
         n = last;
     if (st_line)
         n = c->stages;
-    for (size_t i = 0; i < n; i++)
+    /* no gap below the last stage, run or prepared: the writer writes every
+     * stage up to the last with steps, and a gap would read back as a
+     * stage of 0 steps (found by tests/fuzz_ini: stages = 0 with [stage3]) */
+    size_t need = n > last ? n : last;
+    for (size_t i = 0; i < need; i++)
         if (i >= c->base_defined && !c->stage_line[i])
-            return fail(c, st_line ? st_line : c->stage_line[last - 1], INNX_EINVAL,
+            return fail(c, st_line && i < n ? st_line : c->stage_line[last - 1], INNX_EINVAL,
                         "[stage%zu] is missing (a new stage needs its section)", i + 1);
     int kind_k = find_key(S_STAGE1, "kind"), steps_k = find_key(S_STAGE1, "steps");
     for (size_t i = 0; i < PROBLEM_MAX_STAGES; i++) {

@@ -47,6 +47,8 @@ struct session {
     session_snapshot *work;
     int paused, step_once, started;
     long stop_at;             /* headless --stop-after: no step past it (0 = none) */
+    session_step_fn hook;     /* after every step (session_start_hook) */
+    void *hook_ctx;
     size_t width, k;
     double y_star;
     unsigned long generation, query_id, message_id;
@@ -427,8 +429,11 @@ static void *run(void *arg)
         session_state before = state_of(s);
         int stepped = 0;
         if (!trainer_finished(s->t) && !stopped(s) && (!s->paused || s->step_once)) {
+            session_step_info info = {trainer_steps(s->t), trainer_stage(s->t), trainer_lr(s->t)};
             trainer_step(s->t);
             stepped = 1;
+            if (s->hook && s->hook(s->t, &info, s->hook_ctx) != 0)
+                s->hook = NULL;
             if (s->step_once)
                 s->step_once--;
         } else if (s->step_once) {
@@ -446,13 +451,25 @@ static void *run(void *arg)
 
 session *session_start(const problem *p, int flags, innx_err *err)
 {
+    return session_start_hook(p, flags, NULL, NULL, err);
+}
+
+session *session_start_hook(const problem *p, int flags, session_step_fn fn, void *ctx,
+                            innx_err *err)
+{
     trainer *t = trainer_alloc(p, err);
     if (!t)
         return NULL;
-    return session_start_trainer(t, flags, 0, err);
+    return session_start_trainer_hook(t, flags, 0, fn, ctx, err);
 }
 
 session *session_start_trainer(trainer *t, int flags, long stop_at, innx_err *err)
+{
+    return session_start_trainer_hook(t, flags, stop_at, NULL, NULL, err);
+}
+
+session *session_start_trainer_hook(trainer *t, int flags, long stop_at, session_step_fn fn,
+                                    void *ctx, innx_err *err)
 {
     const problem *p = trainer_problem(t);
     session *s = calloc(1, sizeof *s);
@@ -464,6 +481,8 @@ session *session_start_trainer(trainer *t, int flags, long stop_at, innx_err *er
     s->wake[0] = s->wake[1] = -1;
     s->t = t;
     s->flags = flags;
+    s->hook = fn;
+    s->hook_ctx = ctx;
     s->paused = (flags & SESSION_START_PAUSED) != 0;
     s->stop_at = stop_at;
     s->width = SESSION_HIST_MAX;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "tui_state.h"
 
 #define LAMBDA_HOLD 1.0   /* seconds a set lambda is shown before the snapshot's */
@@ -275,6 +276,15 @@ void tui_key(tui *t, int key)
         session_save(t->s, NULL);
         tui_set_status(t, ROLE_NORMAL, "saving...");
         break;
+    case 'x': {
+        char path[256];
+        innx_err err;
+        if (tui_export(t, path, sizeof path, &err) == 0)
+            tui_set_status(t, ROLE_OK, "wrote %s", path);
+        else
+            tui_set_status(t, ROLE_ERROR, "export: %s", err.msg);
+        break;
+    }
     case '?':
     case TUI_KEY_F1:
         t->help = 1;
