@@ -10,7 +10,8 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/innx-ckpt.XXXXXX")
 trap 'rm -rf "$dir"' EXIT INT TERM
 cd "$dir" || exit 1
 # the JSON without its timings
-strip() { sed 's/"[a-z_]*seconds[a-z_]*":[-0-9.e]*,//g; s/"ms_per_step[a-z_]*":[-0-9.e]*,//g'; }
+# (times, and the options each run was given: its own --save, --resume)
+strip() { sed 's/"[a-z_]*seconds[a-z_]*":[-0-9.e]*,//g; s/"ms_per_step[a-z_]*":[-0-9.e]*,//g; s/"overrides":{"set":\[[^]]*\][^}]*},//'; }
 loss() { sed -n 's/.*"loss":\([^,}]*\).*/\1/p'; }
 
 # THE test: stopped at 200 and resumed is the run of 400 steps, bit for bit
