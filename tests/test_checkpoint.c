@@ -238,25 +238,25 @@ static void same_weights(trainer *a, trainer *b)
                             pa->val[i]->size1 * pa->val[i]->size2 * sizeof(float));
 }
 
-static void xcyc_on(trainer *t);
+static void xcyc_on(trainer *t, long step);
 
-/* Runs p for `steps` straight, and again with a save at `at` and a
- * restore; hook (may be NULL) acts on both at step `hook_at`. The two end
- * in the same bits: weights, losses, history, and the files saved at the
- * end. */
-static void resume_matches(problem p, long at, void (*hook)(trainer *), long hook_at)
+/* Runs p straight, and again with a save at `at` and a restore; hook
+ * (may be NULL) acts on all of them before each step (it is given the
+ * step). The two end in the same bits: weights, losses, history, and the
+ * files saved at the end. */
+static void resume_matches(problem p, long at, void (*hook)(trainer *, long))
 {
     innx_err e;
     trainer *a = make(&p), *b = make(&p);
     long steps = 0;
     for (; !trainer_finished(a); steps++) {
-        if (hook && steps == hook_at)
-            hook(a);
+        if (hook)
+            hook(a, steps);
         trainer_step(a);
     }
     for (long s = 0; s < at && !trainer_finished(b); s++) {
-        if (hook && s == hook_at)
-            hook(b);
+        if (hook)
+            hook(b, s);
         trainer_step(b);
     }
     assert_int_equal(checkpoint_save_trainer(b, in_dir("mid.safetensors"), 0, &e), 0);
@@ -272,8 +272,8 @@ static void resume_matches(problem p, long at, void (*hook)(trainer *), long hoo
     checkpoint_free(c);
     assert_int_equal(trainer_steps(r), at);
     for (long s = at; !trainer_finished(r); s++) {
-        if (hook && s == hook_at)
-            hook(r);
+        if (hook)
+            hook(r, s);
         trainer_step(r);
     }
     assert_int_equal(trainer_steps(r), trainer_steps(a));
@@ -281,7 +281,7 @@ static void resume_matches(problem p, long at, void (*hook)(trainer *), long hoo
     double la = trainer_loss(a), lr = trainer_loss(r);
     assert_memory_equal(&la, &lr, sizeof la);
     same_weights(a, r);
-    if (hook == xcyc_on)   /* the lazily built term did run on both sides */
+    if (hook == xcyc_on)   /* the lazily built term is in on both sides */
         assert_true(trainer_term_active(a, TERM_XCYC) && trainer_term_active(r, TERM_XCYC));
     assert_int_equal(checkpoint_save_trainer(a, in_dir("a.safetensors"), 0, &e), 0);
     assert_int_equal(checkpoint_save_trainer(r, in_dir("r.safetensors"), 0, &e), 0);
@@ -304,7 +304,7 @@ static void test_resume_sinc(void **state)
     p.batch_n = 500;
     p.stages[0].steps = 400;
     p.stages[0].checkpoint = 50;
-    resume_matches(p, 200, NULL, 0);
+    resume_matches(p, 200, NULL);
 }
 
 /* three-roots: a fresh batch from the generator each step, the plateau
@@ -313,15 +313,77 @@ static void test_resume_three_roots(void **state)
 {
     (void)state;
     problem p = builtin("three-roots");
-    resume_matches(p, 150, NULL, 0);
-    resume_matches(p, 450, NULL, 0);
+    resume_matches(p, 150, NULL);
+    resume_matches(p, 450, NULL);
 }
 
-static void xcyc_on(trainer *t) { trainer_set_lambda(t, TERM_XCYC, 0.5); }
+/* Every built-in problem, shortened, stopped half-way and restored: the
+ * same bits as the run in one go (a new piece of trainer state that a
+ * checkpoint misses shows here). */
+static void test_resume_builtins(void **state)
+{
+    (void)state;
+    for (size_t i = 0; problem_builtin_name(i); i++) {
+        problem p = builtin(problem_builtin_name(i));
+        long total = 0;
+        for (size_t k = 0; k < p.n_stages; k++) {
+            p.stages[k].steps = p.batch == PROBLEM_BATCH_TABLE ? 25 : 120;
+            if (p.stages[k].checkpoint > 0)
+                p.stages[k].checkpoint = 10;
+            total += p.stages[k].steps;
+        }
+        if (p.batch_n > 1000)
+            p.batch_n = 1000;
+        resume_matches(p, total / 2 + 3, NULL);
+        if (p.batch == PROBLEM_BATCH_TABLE) {
+            p.siamese = 1;   /* G's hidden layers are NN1's */
+            resume_matches(p, total / 2 + 3, NULL);
+            resume_matches(p, total - 10, NULL);   /* in the joint stage */
+        }
+    }
+}
+
+/* xcyc on at step 50; off again at 80 (its graph stays built) */
+static void xcyc_on(trainer *t, long step)
+{
+    if (step == 50)
+        trainer_set_lambda(t, TERM_XCYC, 0.5);
+    if (step == 80)
+        trainer_set_lambda(t, TERM_XCYC, 0);
+}
+
+/* gp on at 30, off at 60; xcyc on at 40 */
+static void gp_on(trainer *t, long step)
+{
+    if (step == 30)
+        trainer_set_lambda(t, TERM_GP, 0.01);
+    if (step == 40)
+        trainer_set_lambda(t, TERM_XCYC, 0.5);
+    if (step == 60)
+        trainer_set_lambda(t, TERM_GP, 0);
+}
 
 /* xcyc turned on live: its graph is built when next stepped, and a uniform
  * batch of known x then draws x from the generator; both before and after
  * the save. */
+/* gp switched on in spend's joint stage (a rebuilt joint graph: Adam
+ * rebinds to the new union of NN1's and G's parameters) */
+static void joint_gp(trainer *t, long step)
+{
+    if (step == 55)
+        trainer_set_lambda(t, TERM_GP, 0.01);
+}
+
+static void test_resume_joint_gp(void **state)
+{
+    (void)state;
+    problem p = builtin("spend");
+    for (size_t k = 0; k < p.n_stages; k++)
+        p.stages[k].steps = 25;
+    resume_matches(p, 65, joint_gp);   /* saved with gp built in the joint graph */
+    resume_matches(p, 52, joint_gp);   /* turned on after the restore */
+}
+
 static void test_resume_xcyc(void **state)
 {
     (void)state;
@@ -331,8 +393,65 @@ static void test_resume_xcyc(void **state)
     p.batch_n = 200;
     p.stages[0].steps = 200;
     p.stages[0].checkpoint = 20;
-    resume_matches(p, 100, xcyc_on, 50);
-    resume_matches(p, 100, xcyc_on, 150);
+    resume_matches(p, 100, xcyc_on);   /* built, off again, saved */
+    resume_matches(p, 70, xcyc_on);    /* built and on when saved */
+    resume_matches(p, 30, xcyc_on);    /* turned on after the restore */
+    resume_matches(p, 100, gp_on);     /* gp's tangent pass kept at lambda 0 */
+    resume_matches(p, 50, gp_on);
+}
+
+/* A file from before a term existed (no lambda.ent, term.ent,
+ * history.ent, history.acc.ent) still loads: the term starts as the
+ * problem says and its history empty; training goes on as from the full
+ * file. */
+static void test_older_file(void **state)
+{
+    (void)state;
+    innx_err e;
+    problem p = builtin("three-roots");
+    trainer *t = make(&p);
+    for (int i = 0; i < 40; i++)
+        trainer_step(t);
+    assert_int_equal(checkpoint_save_trainer(t, in_dir("new.safetensors"), 0, &e), 0);
+    trainer_free(t);
+    checkpoint *c = checkpoint_read(in_dir("new.safetensors"), &e), *old = checkpoint_alloc();
+    assert_non_null(c);
+    for (size_t i = 0; i < checkpoint_n_tensors(c); i++) {
+        const checkpoint_tensor *x = checkpoint_tensor_at(c, i);
+        if (!strcmp(x->name, "history.ent"))
+            continue;
+        void *buf = malloc(x->end - x->begin + 1);
+        assert_int_equal(checkpoint_get(c, x->name, x->dtype, x->ndim, x->shape, buf, &e), 0);
+        assert_int_equal(checkpoint_add(old, x->name, x->dtype, x->ndim, x->shape, buf, &e), 0);
+        free(buf);
+    }
+    const char *key, *value;
+    for (size_t i = 0; (key = checkpoint_meta_at(c, i, &value)); i++)
+        if (!strstr(key, ".ent") || !strcmp(key, "problem"))
+            assert_int_equal(checkpoint_set_meta(old, key, value, &e), 0);
+    assert_int_equal(checkpoint_write(old, in_dir("old.safetensors"), 0, &e), 0);
+    checkpoint_free(old);
+    checkpoint *o = checkpoint_read(in_dir("old.safetensors"), &e);
+    if (!o)
+        fail_msg("%s", e.msg);
+    assert_null(checkpoint_meta(o, "lambda.ent"));
+    problem q;
+    assert_int_equal(checkpoint_problem(o, &q, &e), 0);
+    trainer *a = checkpoint_load_trainer(c, &q, &e), *b = checkpoint_load_trainer(o, &q, &e);
+    if (!a || !b)
+        fail_msg("%s", e.msg);
+    assert_true(isnan(trainer_get_history(b)->v[TERM_ENT][0]));
+    for (int i = 0; i < 40; i++) {
+        trainer_step(a);
+        trainer_step(b);
+    }
+    double la = trainer_loss(a), lb = trainer_loss(b);
+    assert_memory_equal(&la, &lb, sizeof la);
+    same_weights(a, b);
+    trainer_free(a);
+    trainer_free(b);
+    checkpoint_free(c);
+    checkpoint_free(o);
 }
 
 /* A checkpoint against a problem with another network: refused with the
@@ -355,6 +474,10 @@ static void test_shape_mismatch(void **state)
     snprintf(q.model, sizeof q.model, "mlp:1-64-128-1/tanh");
     assert_null(checkpoint_load_trainer(c, &q, &e));
     assert_non_null(strstr(e.msg, "tensor G.0.weight has shape [1, 128] but the problem's network needs [1, 64]"));
+    assert_int_equal(checkpoint_problem(c, &q, &e), 0);
+    snprintf(q.model, sizeof q.model, "mlp:1-3000-3000-1/tanh");   /* more than the file holds: not built */
+    assert_null(checkpoint_load_trainer(c, &q, &e));
+    assert_non_null(strstr(e.msg, "networks have 9006000 weights or more, the file's data holds"));
     assert_int_equal(checkpoint_problem(c, &q, &e), 0);
     snprintf(q.model, sizeof q.model, "mlp:1-128-1/tanh");   /* a layer fewer */
     assert_null(checkpoint_load_trainer(c, &q, &e));
@@ -490,7 +613,10 @@ int main(void)
         cmocka_unit_test(test_resume_sinc),
         cmocka_unit_test(test_resume_three_roots),
         cmocka_unit_test(test_resume_xcyc),
+        cmocka_unit_test(test_resume_joint_gp),
+        cmocka_unit_test(test_resume_builtins),
         cmocka_unit_test(test_shape_mismatch),
+        cmocka_unit_test(test_older_file),
         cmocka_unit_test(test_session_save),
         cmocka_unit_test(test_session_stop_resume),
         cmocka_unit_test(test_autosave_dir),

@@ -68,6 +68,7 @@ static int b_max(graph *g, int a, int b) { return graph_max(g, a, b); }
 static int b_matmul(graph *g, int a, int b) { return graph_matmul(g, a, b); }
 static int b_concat(graph *g, int a, int b) { return graph_concat(g, a, b); }
 static int b_bias(graph *g, int a, int b) { return graph_add_bias(g, a, b); }
+static int b_vstack(graph *g, int a, int b) { return graph_vstack(g, a, b); }
 
 static void test_binary_ops(void **state)
 {
@@ -94,6 +95,31 @@ static void test_binary_ops(void **state)
     assert_true(check2(b_matmul, 6, 3, 3, 1, -1, 1) < TOL);
     assert_true(check2(b_concat, 4, 2, 4, 3, -1, 1) < TOL);
     assert_true(check2(b_bias, 4, 3, 1, 3, -1, 1) < TOL);
+    assert_true(check2(b_vstack, 4, 3, 2, 3, -1, 1) < TOL);
+}
+
+/* logsoftmax: rows of e^y sum to 1, and logits of 1000 do not overflow. */
+static void test_logsoftmax_values(void **state)
+{
+    (void)state;
+    graph *g = graph_alloc();
+    int x = graph_feed(g, 2, 3), y = graph_logsoftmax(g, x);
+    graph_keep(g, y);
+    innx_err e;
+    assert_int_equal(graph_compile(g, -1, &e), 0);
+    const float v[2][3] = {{0.5f, -1.0f, 2.0f}, {1000.0f, 999.0f, -1000.0f}};
+    for (size_t i = 0; i < 2; i++)
+        for (size_t j = 0; j < 3; j++)
+            gsl_matrix_float_set(graph_value(g, x), i, j, v[i][j]);
+    graph_forward(g);
+    for (size_t i = 0; i < 2; i++) {
+        double s = 0;
+        for (size_t j = 0; j < 3; j++)
+            s += exp(gsl_matrix_float_get(graph_value(g, y), i, j));
+        assert_true(fabs(s - 1) < 1e-6);
+    }
+    assert_true(fabs(gsl_matrix_float_get(graph_value(g, y), 1, 0) - -log1p(exp(-1.0))) < 1e-5);
+    graph_free(g);
 }
 
 typedef int (*unary_fn)(graph *g, int a);
@@ -119,6 +145,13 @@ static int u_relu(graph *g, int a) { return graph_relu(g, a); }
 static int u_softplus(graph *g, int a) { return graph_softplus(g, a); }
 static int u_sigmoid(graph *g, int a) { return graph_sigmoid(g, a); }
 static int u_silu(graph *g, int a) { return graph_silu(g, a); }
+static int u_dtanh(graph *g, int a) { return graph_act_deriv(g, a, GRAPH_ACT_TANH); }
+static int u_drelu(graph *g, int a) { return graph_act_deriv(g, a, GRAPH_ACT_RELU); }
+static int u_dsoftplus(graph *g, int a) { return graph_act_deriv(g, a, GRAPH_ACT_SOFTPLUS); }
+static int u_dsigmoid(graph *g, int a) { return graph_act_deriv(g, a, GRAPH_ACT_SIGMOID); }
+static int u_dsilu(graph *g, int a) { return graph_act_deriv(g, a, GRAPH_ACT_SILU); }
+static int u_did(graph *g, int a) { return graph_act_deriv(g, a, GRAPH_ACT_IDENTITY); }
+static int u_logsoftmax(graph *g, int a) { return graph_logsoftmax(g, a); }
 static int u_sum(graph *g, int a) { return graph_sum(g, a); }
 static int u_mean(graph *g, int a) { return graph_mean(g, a); }
 static int u_slice(graph *g, int a) { return graph_slice(g, a, 1, 2); }
@@ -149,12 +182,52 @@ static void test_unary_ops(void **state)
         {u_sqrt, 0.2, 3, "sqrt"}, {u_abs, 0.1, 2, "abs+"}, {u_abs, -2, -0.1, "abs-"},
         {u_tanh, -3, 3, "tanh"}, {u_relu, 0.1, 2, "relu+"}, {u_relu, -2, -0.1, "relu-"},
         {u_softplus, -3, 3, "softplus"}, {u_sigmoid, -3, 3, "sigmoid"}, {u_silu, -3, 3, "silu"},
+        {u_dtanh, -3, 3, "act_d tanh"}, {u_drelu, 0.1, 2, "act_d relu+"}, {u_drelu, -2, -0.1, "act_d relu-"},
+        {u_dsoftplus, -3, 3, "act_d softplus"}, {u_dsigmoid, -3, 3, "act_d sigmoid"},
+        {u_dsilu, -3, 3, "act_d silu"}, {u_did, -2, 2, "act_d identity"},
+        {u_logsoftmax, -3, 3, "logsoftmax"},
         {u_sum, -2, 2, "sum"}, {u_mean, -2, 2, "mean"}, {u_slice, -2, 2, "slice"},
     };
     for (size_t k = 0; k < sizeof t / sizeof *t; k++) {
         double e = check1(t[k].f, t[k].lo, t[k].hi);
         if (!(e < TOL))
             fail_msg("op %s: gradient error %g", t[k].name, e);
+    }
+}
+
+/* act_deriv is the derivative of what graph_act_op computes. */
+static void test_act_deriv_values(void **state)
+{
+    (void)state;
+    for (int act = GRAPH_ACT_IDENTITY; act <= GRAPH_ACT_SILU; act++) {
+        graph *g = graph_alloc();
+        int x = graph_feed(g, 1, 41);
+        int y = graph_act_op(g, x, (graph_act)act), d = graph_act_deriv(g, x, (graph_act)act);
+        graph_keep(g, y);
+        graph_keep(g, d);
+        innx_err e;
+        assert_int_equal(graph_compile(g, -1, &e), 0);
+        double h = 1e-2;
+        for (int pass = 0; pass < 2; pass++) {
+            for (int j = 0; j < 41; j++) {
+                double v = -4 + 0.2 * j + 0.013 + (pass ? h : -h);
+                gsl_matrix_float_set(graph_value(g, x), 0, (size_t)j, (float)v);
+            }
+            graph_forward(g);
+            static float yy[2][41];
+            for (int j = 0; j < 41; j++)
+                yy[pass][j] = gsl_matrix_float_get(graph_value(g, y), 0, (size_t)j);
+            if (pass == 1)
+                for (int j = 0; j < 41; j++) {
+                    gsl_matrix_float_set(graph_value(g, x), 0, (size_t)j, (float)(-4 + 0.2 * j + 0.013));
+                    graph_forward(g);
+                    double num = ((double)yy[1][j] - yy[0][j]) / (2 * h);
+                    double an = gsl_matrix_float_get(graph_value(g, d), 0, (size_t)j);
+                    if (!(fabs(num - an) < 2e-3))
+                        fail_msg("act %d at %g: act_deriv %g, difference %g", act, -4 + 0.2 * j + 0.013, an, num);
+                }
+        }
+        graph_free(g);
     }
 }
 
@@ -443,6 +516,8 @@ int main(void)
         cmocka_unit_test(test_binary_ops),
         cmocka_unit_test(test_unary_ops),
         cmocka_unit_test(test_dense),
+        cmocka_unit_test(test_act_deriv_values),
+        cmocka_unit_test(test_logsoftmax_values),
         cmocka_unit_test(test_thin_chain),
         cmocka_unit_test(test_loss_ops),
         cmocka_unit_test(test_forward_values),

@@ -270,6 +270,66 @@ static void test_kan_gradients(void **state)
     check_kan_grad(3, 9, 2, 9, 2.6, 0);    /* frozen: dx only */
 }
 
+/* The tangent op: its value is d(layer output)/ds for x = x0 + s t (central
+ * differences of graph_kan along t), and its gradient (through x, t and the
+ * weights: the second derivatives gp needs) matches finite differences. */
+static void check_kan_tangent(size_t K, size_t out, size_t rows, double xmax)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    kan_layer *L = kan_layer_alloc(3, out, 5, K, -1, 1, r);
+    assert_non_null(L);
+    graph *g = graph_alloc();
+    int x = graph_feed(g, rows, 3), t = graph_feed(g, rows, 3);
+    graph_requires_grad(g, x);
+    graph_requires_grad(g, t);
+    int y = graph_kan_tangent(g, x, t, L, 1);
+    int R = graph_feed(g, rows, out);
+    int loss = graph_sum(g, graph_mul(g, graph_square(g, y), R));
+    int xs = graph_feed(g, rows, 3), ys = graph_kan(g, xs, L, 0);
+    graph_keep(g, ys);
+    innx_err e;
+    assert_int_equal(graph_compile(g, loss, &e), 0);
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < 3; j++) {
+            gsl_matrix_float_set(graph_value(g, x), i, j, (float)(xmax * (2.0 * gsl_rng_uniform(r) - 1.0)));
+            gsl_matrix_float_set(graph_value(g, t), i, j, (float)(2.0 * gsl_rng_uniform(r) - 1.0));
+        }
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < out; j++)
+            gsl_matrix_float_set(graph_value(g, R), i, j, (float)(gsl_rng_uniform(r) - 0.5));
+    /* the value against differences of the layer itself, in double */
+    graph_forward(g);
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < out; j++) {
+            double h = 1e-4, up = 0, down = 0;
+            for (size_t k = 0; k < 3; k++) {
+                double x0 = gsl_matrix_float_get(graph_value(g, x), i, k);
+                double tk = gsl_matrix_float_get(graph_value(g, t), i, k);
+                up += kan_layer_eval_edge(L, k, j, x0 + h * tk);
+                down += kan_layer_eval_edge(L, k, j, x0 - h * tk);
+            }
+            double num = (up - down) / (2 * h), an = gsl_matrix_float_get(graph_value(g, y), i, j);
+            if (!(fabs(num - an) < 1e-4 * fmax(1.0, fabs(num))))
+                fail_msg("order %zu: tangent %g, difference %g (row %zu, output %zu)", K, an, num, i, j);
+        }
+    int wrt[4] = {x, t, y - 2, y - 1};   /* graph_kan_tangent adds its two params just before itself */
+    double err = graph_check_grad(g, wrt, 4, K == 3 ? 1e-2 : 3e-3);
+    if (!(err < 1e-2))
+        fail_msg("order %zu, %zu outputs, |x| < %g: kan_tangent gradient error %g", K, out, xmax, err);
+    graph_free(g);
+    kan_layer_free(L);
+    gsl_rng_free(r);
+}
+
+static void test_kan_tangent(void **state)
+{
+    (void)state;
+    check_kan_tangent(3, 9, 9, 1.3);
+    check_kan_tangent(3, 1, 9, 2.6);   /* one output; the extension and past it */
+    check_kan_tangent(2, 4, 7, 2.0);   /* quadratic: B'' jumps at the knots */
+    check_kan_tangent(4, 3, 7, 2.0);
+}
+
 static double edge_max_diff(const kan_layer *a, const kan_layer *b, double lo, double hi)
 {
     double worst = 0;
@@ -361,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_op_basis_matches_gsl),
         cmocka_unit_test(test_op_partition_and_silu),
         cmocka_unit_test(test_kan_gradients),
+        cmocka_unit_test(test_kan_tangent),
         cmocka_unit_test(test_grid_update),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

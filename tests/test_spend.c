@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "innx/dataset.h"
+#include "innx/report.h"
 #include "innx/spend.h"
 #include "innx/stats.h"
 #include "innx/trainer.h"
@@ -202,6 +203,17 @@ static void test_short_run(void **state)
     }
     assert_true(r.pca_explained[0] > 0.8 && r.pca_explained[0] + r.pca_explained[1] <= 1 + 1e-12);
     spend_report_free(&r);
+    /* a query on the learned map: G's traits for a typical spend, polished
+     * on NN1 in double to 1e-12 relative, inside the plausible box */
+    report_point q;
+    assert_int_equal(report_query_nn1(t, 400, &q, &e), 0);
+    assert_int_equal(q.d, 3);
+    assert_true(q.certified && q.residual <= 400e-12);
+    assert_true(q.residual_raw > q.residual);
+    assert_true(q.x[0] >= 18 && q.x[0] <= 93 && q.x[1] >= 1 && q.x[1] <= 10 && q.x[2] >= 0 && q.x[2] <= 300000);
+    double f;
+    assert_int_equal(trainer_eval_f(t, q.x, 1, &f, &e), 0);
+    assert_true(fabs(f - 400) < 1e-3);   /* the float graph agrees to its own precision */
     trainer_free(t);
 }
 

@@ -158,6 +158,14 @@ static void test_term_gradients(void **state)
     check_terms(d, inv, 5, 5, 1);
     const problem_term joint[] = {TERM_FWD, TERM_CYC};
     check_terms(d, joint, 2, 7, 2);
+    /* siamese: G's middle layer is NN1's (frozen in the inverse stage,
+     * trained by both paths in the joint one) */
+    d.siamese = 1;
+    snprintf(d.model, sizeof d.model, "mlp:1-8-8-3/tanh");
+    snprintf(d.forward_model, sizeof d.forward_model, "mlp:3-8-8-1/relu");
+    check_terms(d, inv, 3, 5, 1);
+    check_terms(d, joint, 2, 7, 2);
+    d.siamese = 0;
     /* the branch model: shape feature and piece code in, sigmoid around
      * logit s0, x inside the piece, Newton-normalised residual */
     problem b = builtin("xsin");
@@ -165,6 +173,223 @@ static void test_term_gradients(void **state)
     b.batch_n = 64;
     const problem_term branch[] = {TERM_CYC, TERM_RECON, TERM_NORM};
     check_terms(b, branch, 3, 3, 0);
+}
+
+/* gp alone: the gradient of mean ||dG/dy||^2 (through the tangent pass,
+ * so second derivatives of G) for an MLP and a KAN G, with each output
+ * transform, and with y beside z. */
+static void test_gp_gradient(void **state)
+{
+    (void)state;
+    const problem_term gp[] = {TERM_GP};
+    problem s = small_sinc();
+    s.batch_n = 64;
+    snprintf(s.model, sizeof s.model, "mlp:1-8-8-1/tanh");
+    check_terms(s, gp, 1, 3, 0);
+    snprintf(s.model, sizeof s.model, "mlp:1-8-8-1/silu");
+    s.output = PROBLEM_OUT_SQUASH;
+    check_terms(s, gp, 1, 3, 0);
+    snprintf(s.model, sizeof s.model, "kan:1-4-4-1/g5k3");
+    s.output = PROBLEM_OUT_IDENTITY;
+    check_terms(s, gp, 1, 3, 0);
+    s.output = PROBLEM_OUT_SOFTPLUS;
+    check_terms(s, gp, 1, 3, 0);
+    problem y = builtin("three-roots");
+    y.input = PROBLEM_IN_YZ;
+    y.y_given = 1;
+    y.y_lo = -0.5;
+    y.y_hi = 0.5;
+    snprintf(y.model, sizeof y.model, "mlp:2-8-8-1/tanh");
+    check_terms(y, gp, 1, 3, 0);
+    snprintf(y.model, sizeof y.model, "kan:2-4-1/g5k3");
+    check_terms(y, gp, 1, 3, 0);
+    /* G reading z alone has no dG/dy */
+    problem z = builtin("three-roots");
+    assert_false(problem_term_applies(&z, TERM_GP));
+}
+
+/* gp's value is mean (dG/dy)^2 over the batch, G's derivative taken by
+ * central differences of trainer_eval_g (squash and softplus outputs: the
+ * transform's derivative is in the tangent). lr ~ 0: the step's update
+ * leaves the weights the term was computed on. */
+static void test_gp_value(void **state)
+{
+    (void)state;
+    for (int out = 0; out < 3; out++) {
+        problem p = small_sinc();
+        p.output = out == 0 ? PROBLEM_OUT_IDENTITY : out == 1 ? PROBLEM_OUT_SQUASH : PROBLEM_OUT_SOFTPLUS;
+        snprintf(p.model, sizeof p.model, out == 2 ? "kan:1-4-1/g5k3" : "mlp:1-8-8-1/tanh");
+        p.lambda[TERM_GP] = 1;
+        p.stages[0].lr = 1e-12;
+        trainer *t = make(&p);
+        trainer_step(t);
+        double sum = 0, h = 1e-4;
+        size_t n = p.batch_n;
+        for (size_t i = 0; i < n; i++) {
+            double x = (double)(float)(p.x_lo[0] + (p.x_hi[0] - p.x_lo[0]) * (double)i / (double)(n - 1));
+            double y[2] = {sin(x) / x + h, sin(x) / x - h}, g[2];
+            innx_err e;
+            assert_int_equal(trainer_eval_g(t, y, 2, g, &e), 0);
+            double d = (g[0] - g[1]) / (2 * h);
+            sum += d * d;
+        }
+        double want = sum / (double)n, got = trainer_term(t, TERM_GP);
+        if (!(fabs(got - want) < 1e-3 * fmax(1.0, want)))
+            fail_msg("output %d: gp %g, differences %g", out, got, want);
+        trainer_free(t);
+    }
+}
+
+/* gp is built the first step its lambda is not 0 (one rebuild), then
+ * reported every step, at lambda 0 too. */
+static void test_gp_live(void **state)
+{
+    (void)state;
+    problem p = small_sinc();
+    trainer *t = make(&p);
+    trainer_step(t);
+    assert_false(trainer_term_active(t, TERM_GP));
+    trainer_set_lambda(t, TERM_GP, 0.5);
+    trainer_step(t);
+    assert_true(trainer_term_active(t, TERM_GP));
+    double gp = trainer_term(t, TERM_GP);
+    assert_true(isfinite(gp) && gp > 0);
+    assert_true(fabs(weighted_sum(t) - trainer_loss(t)) <= 1e-5 * trainer_loss(t));
+    trainer_set_lambda(t, TERM_GP, 0);
+    trainer_step(t);
+    assert_true(trainer_term_active(t, TERM_GP) && isfinite(trainer_term(t, TERM_GP)));
+    trainer_free(t);
+}
+
+/* three-roots with G reading y beside z, gp at 1: the run still ends
+ * early with the loss at 23.85 (23.84 without gp; 320 at the first step)
+ * and each cluster polishes to its root. */
+static void test_gp_three_roots(void **state)
+{
+    (void)state;
+    problem p = builtin("three-roots");
+    p.input = PROBLEM_IN_YZ;
+    snprintf(p.model, sizeof p.model, "mlp:2-128-128-1/tanh");
+    p.lambda[TERM_GP] = 1;
+    trainer *t = make(&p);
+    trainer_step(t);
+    assert_true(trainer_term_active(t, TERM_GP));
+    double first = trainer_loss(t);
+    while (!trainer_finished(t))
+        trainer_step(t);
+    assert_int_equal(trainer_get_state(t), TRAINER_EARLY_STOPPED);
+    assert_true(trainer_loss(t) < 25 && trainer_loss(t) < first / 10);
+    assert_true(isfinite(trainer_term(t, TERM_GP)) && trainer_term(t, TERM_GP) < 0.1);
+    report_latent r;
+    innx_err e;
+    assert_int_equal(report_latent_compute(t, 0, 3, &r, &e), 0);
+    for (int c = 0; c < 3; c++) {
+        assert_true(r.c[c].polished);
+        assert_true(fabs(r.c[c].root.x - three_roots[c]) < 1e-6);
+    }
+    trainer_free(t);
+}
+
+/* A mixture head: each term alone, ent among them, through the stacked
+ * candidates and the softmax weights; MLP and KAN G. */
+static void test_ent_gradient(void **state)
+{
+    (void)state;
+    problem p = builtin("three-roots");
+    snprintf(p.model, sizeof p.model, "mlp:1-8-8-1/tanh");
+    p.mixture = 3;
+    const problem_term latent[] = {TERM_CYC, TERM_RANGE, TERM_CENTER, TERM_NORM, TERM_BOX, TERM_ENT};
+    check_terms(p, latent, 6, 3, 0);
+    p.output = PROBLEM_OUT_SQUASH;
+    snprintf(p.model, sizeof p.model, "kan:1-4-1/g5k3");
+    check_terms(p, latent, 6, 3, 0);
+    problem s = small_sinc();
+    snprintf(s.model, sizeof s.model, "mlp:1-8-8-1/tanh");
+    s.batch_n = 64;
+    s.mixture = 2;
+    const problem_term point[] = {TERM_CYC, TERM_RECON, TERM_BOX, TERM_NORM, TERM_ENT, TERM_GP};
+    check_terms(s, point, 6, 3, 0);
+    assert_false(problem_term_applies(&s, TERM_XCYC));
+    s.mixture = 1;
+    assert_false(problem_term_applies(&s, TERM_ENT));
+}
+
+/* trainer_eval_g gives every candidate (n M rows, row i M + j candidate j
+ * of row i), the query polishes each, ent is log M + mean sum p log p
+ * (in [0, log M]), and a tables problem refuses a mixture. */
+static void test_ent_candidates(void **state)
+{
+    (void)state;
+    problem p = builtin("three-roots");
+    p.mixture = 3;
+    trainer *t = make(&p);
+    trainer_step(t);
+    assert_int_equal(trainer_g_candidates(t), 3);
+    double ent = trainer_term(t, TERM_ENT);
+    assert_true(trainer_term_active(t, TERM_ENT) && ent >= 0 && ent <= log(3.0) + 1e-6);
+    double in[2] = {0.1, 0.9}, x[6];
+    innx_err e;
+    assert_int_equal(trainer_eval_g(t, in, 2, x, &e), 0);
+    for (int i = 0; i < 6; i++)
+        assert_true(isfinite(x[i]) && x[i] > 0);   /* softplus */
+    report_query q;
+    assert_int_equal(report_query_roots(t, 0, 8, &q, &e), 0);
+    assert_int_equal(q.n_candidates, 24);
+    trainer_free(t);
+    problem d = builtin("spend");
+    d.mixture = 2;
+    assert_int_not_equal(problem_validate(&d, &e), 0);
+    assert_non_null(strstr(e.msg, "inverse.mixture"));
+}
+
+/* three-roots with three candidates a code and ent at 1: the weights go
+ * uniform (ent 4.5e-4; 0.42 at lambda 0), the run stops early below 24
+ * (22.63; 25.31 without the head) and the query finds all three roots. */
+static void test_ent_three_roots(void **state)
+{
+    (void)state;
+    problem p = builtin("three-roots");
+    p.mixture = 3;
+    p.lambda[TERM_ENT] = 1;
+    trainer *t = make(&p);
+    while (!trainer_finished(t))
+        trainer_step(t);
+    assert_int_equal(trainer_get_state(t), TRAINER_EARLY_STOPPED);
+    assert_true(trainer_loss(t) < 24);
+    assert_true(trainer_term(t, TERM_ENT) < 1e-2);
+    report_query q;
+    innx_err e;
+    assert_int_equal(report_query_roots(t, 0, 32, &q, &e), 0);
+    assert_int_equal(q.n_roots, 3);
+    assert_int_equal(q.n_ref, 3);
+    for (int i = 0; i < 3; i++)
+        assert_true(fabs(q.roots[i].x - q.ref[i]) < 1e-9 && fabs(q.roots[i].x - three_roots[i]) < 1e-6);
+    trainer_free(t);
+}
+
+/* Without partitions and with G reading y alone, the candidates' spread
+ * start is what finds every root: G(0) gives 0.53, 2.53 and 6.91 (903
+ * steps, loss 2.9e-3), each polishing to its root; started alike they all
+ * ended on 0.397. */
+static void test_ent_one_g_three_roots(void **state)
+{
+    (void)state;
+    problem p = builtin("three-roots");
+    p.input = PROBLEM_IN_Y;
+    p.n_parts = 0;
+    p.mixture = 3;
+    trainer *t = make(&p);
+    while (!trainer_finished(t))
+        trainer_step(t);
+    assert_true(trainer_loss(t) < 1e-2);
+    report_query q;
+    innx_err e;
+    assert_int_equal(report_query_roots(t, 0, 1, &q, &e), 0);
+    assert_int_equal(q.n_candidates, 3);
+    assert_int_equal(q.n_roots, 3);
+    for (int i = 0; i < 3; i++)
+        assert_true(fabs(q.roots[i].x - q.ref[i]) < 1e-9);
+    trainer_free(t);
 }
 
 /* The lr follows MultiStepLR (x0.5 at 1/2 and 3/4 of the steps). */
@@ -425,6 +650,14 @@ int main(void)
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_live_lambdas),
         cmocka_unit_test(test_term_gradients),
+        cmocka_unit_test(test_gp_gradient),
+        cmocka_unit_test(test_gp_live),
+        cmocka_unit_test(test_gp_value),
+        cmocka_unit_test(test_gp_three_roots),
+        cmocka_unit_test(test_ent_gradient),
+        cmocka_unit_test(test_ent_candidates),
+        cmocka_unit_test(test_ent_three_roots),
+        cmocka_unit_test(test_ent_one_g_three_roots),
         cmocka_unit_test(test_schedule),
         cmocka_unit_test(test_checkpoints_answer),
         cmocka_unit_test(test_blowup_rolls_back),

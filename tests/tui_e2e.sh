@@ -209,9 +209,19 @@ keys w
 wait_for "saved step [0-9]* to innx-three-roots-[0-9]*.safetensors" 50 || fail "w: no saved message"
 keys w
 wait_for "saved step [0-9]* to innx-three-roots-[0-9]*-1.safetensors" 50 || fail "w twice: no -1 name"
+# x exports the zoomed pane's data as CSV, and asks for a zoom first
+keys x
+wait_for "zoom a pane first" 20 || fail "x without a zoom: no message"
+keys 2 x
+wait_for "wrote innx-three-roots-latent-[0-9]*.csv" 20 || fail "x: no wrote message"
+keys x
+wait_for "wrote innx-three-roots-latent-[0-9]*-1.csv" 20 || fail "x twice: no -1 name"
 keys q
 wait_exit
 ls "$dir"/innx-three-roots-*-1.safetensors >/dev/null 2>&1 || fail "w: no file in the cwd"
+csv=$(ls "$dir"/innx-three-roots-latent-*[0-9].csv | head -n1)
+[ "$(head -n1 "$csv")" = "z,x,f_minus_y,cluster" ] || fail "x: header of $csv"
+[ "$(wc -l < "$csv")" -eq 301 ] || fail "x: $csv should hold the 300 codes"
 
 # SIGTERM (and the same handler serves SIGHUP) ends it cleanly with 0, the
 # run autosaved under $XDG_STATE_HOME/innx

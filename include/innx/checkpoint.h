@@ -70,11 +70,14 @@ checkpoint *checkpoint_read(const char *path, innx_err *err);
 checkpoint *checkpoint_parse(const unsigned char *buf, size_t len, const char *name, innx_err *err);
 
 const char *checkpoint_path(const checkpoint *c);          /* the name messages use */
+size_t checkpoint_data_size(const checkpoint *c);          /* bytes of the data section */
 size_t checkpoint_n_tensors(const checkpoint *c);
 const checkpoint_tensor *checkpoint_tensor_at(const checkpoint *c, size_t i);
 const checkpoint_tensor *checkpoint_find(const checkpoint *c, const char *name);
-/* A metadata string, NULL if absent. */
+/* A metadata string, NULL if absent; and all of them, by index. */
 const char *checkpoint_meta(const checkpoint *c, const char *key);
+size_t checkpoint_n_meta(const checkpoint *c);
+const char *checkpoint_meta_at(const checkpoint *c, size_t i, const char **value);
 /* Copy a tensor out (to host order) after checking that it exists with
  * that dtype and shape; the message names the tensor and both shapes. */
 int checkpoint_get(const checkpoint *c, const char *name, checkpoint_dtype dt, size_t ndim, const size_t *shape,

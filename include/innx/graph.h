@@ -61,6 +61,9 @@ int graph_relu(graph *g, int a);
 int graph_softplus(graph *g, int a);
 int graph_sigmoid(graph *g, int a);
 int graph_silu(graph *g, int a);
+/* act'(a), the derivative of an activation at its input, differentiable
+ * once more (tangent passes for gradient penalties). */
+int graph_act_deriv(graph *g, int a, graph_act act);
 int graph_sin(graph *g, int a);
 int graph_cos(graph *g, int a);
 int graph_tan(graph *g, int a);
@@ -86,6 +89,9 @@ int graph_box(graph *g, int x, int lo, int hi);       /* mean(relu(lo-x)^2 + rel
 
 int graph_concat(graph *g, int a, int b);            /* [a | b], same rows */
 int graph_slice(graph *g, int a, size_t col0, size_t ncols);
+int graph_vstack(graph *g, int a, int b);            /* [a; b], same columns */
+/* Rows. */
+int graph_logsoftmax(graph *g, int a);               /* x - log sum_j e^(x_j), each row */
 
 /* Allocate every value and gradient reachable from the outputs and fix the
  * order. `loss` must be 1 x 1 for backward(); it may be -1 for a forward-only

@@ -38,6 +38,10 @@ int kan_layer_copy(kan_layer *dst, const kan_layer *src);
 
 /* Add the layer to a graph: y = sum_i phi_ij(x_i). trainable = 0 freezes it. */
 int graph_kan(graph *g, int x, kan_layer *L, int trainable);
+/* The layer's tangent: given t = dx/ds per row (n x in, or 1 x in for every
+ * row), returns d(layer output)/ds = sum_i t_i phi_ij'(x_i) (n x out);
+ * differentiable in x, t and the weights (gp's tangent pass). */
+int graph_kan_tangent(graph *g, int x, int t, kan_layer *L, int trainable);
 
 /* Re-fit the grid to the range of x (rows = samples of this layer's inputs)
  * and re-solve the coefficients by least squares so the function is kept. */

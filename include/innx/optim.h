@@ -35,6 +35,9 @@ size_t optim_adam_steps(const optim_adam *a);
  * for a frozen tensor or past the end; and setting the step count. */
 gsl_matrix_float *optim_adam_moment(optim_adam *a, size_t i, int second);
 void optim_adam_set_steps(optim_adam *a, size_t t);
+/* The same tensors (shapes, order) through new (value, gradient) arrays:
+ * a rebuilt graph's parameter set; the moments stay. */
+void optim_adam_rebind(optim_adam *a, const optim_params *p);
 
 /* ReduceLROnPlateau(mode='min', threshold_mode='rel'): after more than
  * `patience` steps without the metric dropping below best * (1 - threshold),

@@ -10,6 +10,7 @@
 #define PROBLEM_MAX_X 8          /* inputs of F (components of x) */
 #define PROBLEM_MAX_PARTS 32      /* latent partitions */
 #define PROBLEM_MAX_STAGES 3
+#define PROBLEM_MAX_MIXTURE 16   /* components of a mixture head */
 #define PROBLEM_NAME_LEN 32
 #define PROBLEM_TEXT_LEN 256
 #define PROBLEM_FORMULA_LEN 1024
@@ -26,6 +27,8 @@ typedef enum {
     TERM_CENTER,   /* mean (x - centre of the sample's partition)^2 */
     TERM_NORM,     /* mean ||x||^2 (minimum norm) */
     TERM_SMOOTH,   /* mean sum_i (x_{i+1} - x_i)^2 */
+    TERM_GP,       /* mean ||dx/dy||^2, exact (a tangent pass of G); G must read y */
+    TERM_ENT,      /* mean over rows of sum_j p_j log p_j over a mixture head's weights */
     TERM_N
 } problem_term;
 
@@ -96,9 +99,13 @@ typedef struct problem {
     char forward_model[PROBLEM_TEXT_LEN];
     /* G */
     char model[PROBLEM_TEXT_LEN];
+    int siamese;               /* a table: G's hidden-to-hidden layers are NN1's (shared) */
     problem_input input;
     size_t z_dim;
     problem_output output;
+    /* A mixture head: G gives `mixture` candidates x_1..x_M and weights
+     * p = softmax(logits) per row (0 or 1 = one x, no head). */
+    size_t mixture;
     /* The batch */
     problem_batch batch;
     size_t batch_n;

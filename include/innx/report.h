@@ -63,4 +63,17 @@ int report_query_candidates(trainer *t, double y, size_t K, report_query *q, inn
  * REPORT_MAX_ROOTS, sorted): the reference G is judged against. */
 int report_reference(trainer *t, double y, double *ref, size_t *n, innx_err *err);
 
+/* A table problem (F = NN1, any number of traits): G's answer for y, then
+ * Newton on NN1 in double (an MLP's double pass) to the nearest point of
+ * NN1(x) = y; certified when |NN1(x) - y| <= 1e-12 max(1, |y|). The
+ * point is on the learned map, not on the data's truth. */
+typedef struct report_point {
+    double y;
+    size_t d;
+    double x_raw[PROBLEM_MAX_X], x[PROBLEM_MAX_X];   /* G's answer, polished (original units) */
+    double residual_raw, residual;                   /* |NN1(x) - y| */
+    int certified, steps;
+} report_point;
+int report_query_nn1(trainer *t, double y, report_point *r, innx_err *err);
+
 #endif

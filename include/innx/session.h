@@ -57,6 +57,7 @@ typedef struct session_snapshot {
     double steps_per_s, lr;
     double lambda[TERM_N];
     int active[TERM_N];              /* terms the current stage builds */
+    int avail[TERM_N];               /* ...or builds once their lambda is set (gp) */
     double term[TERM_N], loss;       /* last step's unweighted terms, total */
     /* The history decimated to hist_n <= width points; series TERM_N is
      * the total. */

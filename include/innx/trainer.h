@@ -77,6 +77,10 @@ void trainer_set_lambda(trainer *t, problem_term k, double v);
 double trainer_lambda(const trainer *t, problem_term k);
 /* Terms the current stage's graph holds (their values are meaningful). */
 int trainer_term_active(const trainer *t, problem_term k);
+/* ...or that it builds the first step their lambda is not 0 (gp: its
+ * tangent pass costs a second pass of G, so it is not built at 0 until
+ * then); what a front end offers to weigh. */
+int trainer_term_available(const trainer *t, problem_term k);
 /* Unweighted values and the total of the last step. */
 double trainer_term(const trainer *t, problem_term k);
 double trainer_loss(const trainer *t);
@@ -101,12 +105,19 @@ void trainer_kick_lr(trainer *t, double f);
 /* G's inputs per row (1, z_dim or 1 + z_dim: y first) and x's size. */
 size_t trainer_g_in(const trainer *t);
 size_t trainer_x_dim(const trainer *t);
+/* Candidates G gives per input row: the mixture's M, else 1. */
+size_t trainer_g_candidates(const trainer *t);
 /* x = G(in) for n rows with the answering weights, in double, through the
- * output transform; table problems answer in original units. */
+ * output transform; table problems answer in original units. With a
+ * mixture head x gets n M rows (n M x_dim values): row i M + j is
+ * candidate j of input row i. */
 int trainer_eval_g(trainer *t, const double *in, size_t n, double *x, innx_err *err);
 /* y = F(x) for n rows in double: the formula, or NN1 (original units). */
 int trainer_eval_f(trainer *t, const double *x, size_t n, double *y, innx_err *err);
 int trainer_has_formula(const trainer *t);
+/* x's domain box in original units (a table's: the given ranges, else
+ * the data's), x_dim values each. */
+void trainer_domain(const trainer *t, double *lo, double *hi);
 /* f and df/dx1 for roots_scan/roots_polish (ctx = the trainer); only for
  * a formula in one variable. */
 void trainer_roots_fn(void *ctx, const double *x, size_t n, double *f, double *df);

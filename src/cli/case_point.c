@@ -22,6 +22,33 @@ static void print_header(const char *where, const problem *p)
     printf(", %ld steps%s, seed %lu\n", s->steps, s->patience ? " max (early stop)" : "", p->seed);
 }
 
+/* x = G(y) for n targets; with a mixture head, of each row's candidates
+ * the one with the smallest |f(x) - y| (each is an answer; this is the
+ * one a point report shows). */
+static int eval_best(trainer *t, const double *y, size_t n, double *x, innx_err *err)
+{
+    size_t M = trainer_g_candidates(t);
+    if (M == 1)
+        return trainer_eval_g(t, y, n, x, err);
+    double *c = malloc(2 * n * M * sizeof *c);
+    if (!c)
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    int st = trainer_eval_g(t, y, n, c, err);
+    if (st == 0) {
+        trainer_roots_fn(t, c, n * M, c + n * M, NULL);
+        for (size_t i = 0; i < n; i++) {
+            size_t best = 0;
+            for (size_t j = 1; j < M; j++)
+                if (fabs(c[n * M + i * M + j] - y[i]) < fabs(c[n * M + i * M + best] - y[i]) ||
+                    !isfinite(c[n * M + i * M + best]))
+                    best = j;
+            x[i] = c[i * M + best];
+        }
+    }
+    free(c);
+    return st;
+}
+
 int case_point_train(const cli_opts *o, problem *p)
 {
     char where[64];
@@ -37,7 +64,7 @@ int case_point_train(const cli_opts *o, problem *p)
         return CLI_EXIT_USAGE;
     long steps = trainer_steps(t);
     double y = p->y_star, x_raw, f_raw;
-    if (trainer_eval_g(t, &y, 1, &x_raw, &err) != 0) {
+    if (eval_best(t, &y, 1, &x_raw, &err) != 0) {
         trainer_free(t);
         return cli_error(CLI_EXIT_FAIL, where, "%s", err.msg);
     }
@@ -78,6 +105,7 @@ int case_point_train(const cli_opts *o, problem *p)
         json_num(&j, "x_polished", r.x);
         json_num(&j, "residual_polished", r.residual);
         json_bool(&j, "polished", pol == 0);
+        json_bool(&j, "in_domain", r.x >= p->x_lo[0] && r.x <= p->x_hi[0]);
         json_end(&j);
     } else {
         if (!o->quiet)
@@ -87,6 +115,9 @@ int case_point_train(const cli_opts *o, problem *p)
         printf("x* (raw G(y*))     = %.10f   f(x) = %.10f   residual %.3e\n", x_raw, f_raw, res_raw);
         printf("x* (Newton, double)= %.10f   f(x) = %.15f   residual %.3e%s\n", r.x, f_pol, r.residual,
                pol == 0 ? "" : "  (not converged)");
+        if (!(r.x >= p->x_lo[0] && r.x <= p->x_hi[0]))
+            printf("note: x* is outside the domain [%g, %g] (box lambda %g): a root of f, not of the problem's "
+                   "domain\n", p->x_lo[0], p->x_hi[0], p->lambda[TERM_BOX]);
     }
     return pol == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
@@ -110,7 +141,7 @@ static int range_worst(const cli_opts *o, const char *where, problem *p, size_t 
     }
     for (size_t i = 0; i < n; i++)
         y[i] = p->y_lo + (p->y_hi - p->y_lo) * (double)i / (double)(n - 1);
-    int st = trainer_eval_g(t, y, n, y + n, &err);
+    int st = eval_best(t, y, n, y + n, &err);
     if (st == 0)
         trainer_roots_fn(t, y + n, n, y + 2 * n, NULL);
     trainer_free(t);

@@ -62,6 +62,7 @@ int case_xsin_train(const cli_opts *o, problem *p)
         return CLI_EXIT_USAGE;
     quiet.save = NULL;   /* --save keeps the branch model */
     quiet.stop_after = 0;
+    quiet.resume_ck = NULL;   /* and --resume restores it: the regressor starts afresh */
     trainer *r = cli_train(&quiet, where, &rp, 0, &s_reg, NULL);
     if (!r) {
         trainer_free(t);

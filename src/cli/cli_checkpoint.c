@@ -131,6 +131,66 @@ static int parse_ys(const char *s, double *y, size_t max, size_t *n)
 
 #define QUERY_MAX_Y 256
 
+/* A table problem: F is NN1, so each y* gets G's traits polished on NN1
+ * in double (report_query_nn1), said as such. */
+static int query_table(trainer *t, const char *file, const double *y, size_t n, int json, const char *where)
+{
+    const problem *tp = trainer_problem(t);
+    report_point *r = malloc(n * sizeof *r);
+    innx_err err;
+    if (!r)
+        return cli_error(CLI_EXIT_FAIL, where, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (report_query_nn1(t, y[i], &r[i], &err) != 0) {
+            free(r);
+            return cli_error(CLI_EXIT_FAIL, where, "y = %g: %s", y[i], err.msg);
+        }
+    if (json) {
+        json_out j;
+        json_begin(&j, stdout);
+        json_str(&j, "file", file);
+        json_str(&j, "problem", tp->name);
+        json_str(&j, "forward", "nn1");
+        json_str(&j, "x_columns", tp->x_columns);
+        json_str(&j, "model", tp->model);
+        json_int(&j, "step", trainer_steps(t));
+        json_arr_begin(&j, "queries");
+        for (size_t i = 0; i < n; i++) {
+            json_obj_begin(&j, NULL);
+            json_num(&j, "y", r[i].y);
+            json_arr_begin(&j, "x_raw");
+            for (size_t k = 0; k < r[i].d; k++)
+                json_arr_num(&j, r[i].x_raw[k]);
+            json_arr_end(&j);
+            json_arr_begin(&j, "x");
+            for (size_t k = 0; k < r[i].d; k++)
+                json_arr_num(&j, r[i].x[k]);
+            json_arr_end(&j);
+            json_num(&j, "residual_raw", r[i].residual_raw);
+            json_num(&j, "residual", r[i].residual);
+            json_bool(&j, "certified", r[i].certified);
+            json_obj_end(&j);
+        }
+        json_arr_end(&j);
+        json_end(&j);
+    } else {
+        printf("%s: %s, F = NN1 learned from the table (no formula): G's answer, then polished on NN1 in double\n"
+               "  (a point where the learned map gives y, not the data's own truth); x = %s\n",
+               file, tp->name, tp->x_columns);
+        for (size_t i = 0; i < n; i++) {
+            printf("y = %g:  G", r[i].y);
+            for (size_t k = 0; k < r[i].d; k++)
+                printf(" %.6g", r[i].x_raw[k]);
+            printf(" (|NN1 - y| %.2e)  ->  polished", r[i].residual_raw);
+            for (size_t k = 0; k < r[i].d; k++)
+                printf(" %.6g", r[i].x[k]);
+            printf(" (|NN1 - y| %.2e%s)\n", r[i].residual, r[i].certified ? ", certified" : ", not certified");
+        }
+    }
+    free(r);
+    return CLI_EXIT_OK;
+}
+
 int cmd_query(int argc, char **argv)
 {
     const char *where = "query", *file = NULL, *ys = NULL;
@@ -173,6 +233,11 @@ int cmd_query(int argc, char **argv)
     checkpoint_free(c);
     if (!t)
         return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+    if (trainer_get_data(t) && trainer_nn1(t)) {
+        int st = query_table(t, file, y, n, json, where);
+        trainer_free(t);
+        return st;
+    }
     if (!trainer_has_formula(t) || trainer_x_dim(t) != 1) {
         trainer_free(t);
         return cli_error(CLI_EXIT_USAGE, where, "%s: %s has no formula in one x to certify roots of", file, p.name);

@@ -90,6 +90,7 @@ void checkpoint_free(checkpoint *c)
 }
 
 const char *checkpoint_path(const checkpoint *c) { return c->path ? c->path : "checkpoint"; }
+size_t checkpoint_data_size(const checkpoint *c) { return c->data_len; }
 size_t checkpoint_n_tensors(const checkpoint *c) { return c->n; }
 const checkpoint_tensor *checkpoint_tensor_at(const checkpoint *c, size_t i) { return i < c->n ? &c->t[i] : NULL; }
 
@@ -99,6 +100,17 @@ const checkpoint_tensor *checkpoint_find(const checkpoint *c, const char *name)
         if (!strcmp(c->t[i].name, name))
             return &c->t[i];
     return NULL;
+}
+
+size_t checkpoint_n_meta(const checkpoint *c) { return c->n_meta; }
+
+const char *checkpoint_meta_at(const checkpoint *c, size_t i, const char **value)
+{
+    if (i >= c->n_meta)
+        return NULL;
+    if (value)
+        *value = c->meta[i].value;
+    return c->meta[i].key;
 }
 
 const char *checkpoint_meta(const checkpoint *c, const char *key)

@@ -414,6 +414,13 @@ int graph_relu(graph *g, int a) { return graph_act_op(g, a, GRAPH_ACT_RELU); }
 int graph_softplus(graph *g, int a) { return graph_act_op(g, a, GRAPH_ACT_SOFTPLUS); }
 int graph_sigmoid(graph *g, int a) { return graph_act_op(g, a, GRAPH_ACT_SIGMOID); }
 int graph_silu(graph *g, int a) { return graph_act_op(g, a, GRAPH_ACT_SILU); }
+int graph_act_deriv(graph *g, int a, graph_act act)
+{
+    int i = unary(g, GRAPH_OP_ACT_D, a);
+    if (i >= 0)
+        NODE(g, i)->ia[0] = (size_t)act;
+    return i;
+}
 int graph_sin(graph *g, int a) { return unary(g, GRAPH_OP_SIN, a); }
 int graph_cos(graph *g, int a) { return unary(g, GRAPH_OP_COS, a); }
 int graph_tan(graph *g, int a) { return unary(g, GRAPH_OP_TAN, a); }
@@ -461,6 +468,18 @@ int graph_slice(graph *g, int a, size_t col0, size_t ncols)
         NODE(g, i)->ia[0] = col0;
     return i;
 }
+
+int graph_vstack(graph *g, int a, int b)
+{
+    if (bad(g, a) || bad(g, b))
+        return graph_fail(g, "graph: vstack of a failed node");
+    if (NODE(g, a)->cols != NODE(g, b)->cols)
+        return graph_fail(g, "graph: vstack: %zu columns and %zu columns", NODE(g, a)->cols, NODE(g, b)->cols);
+    int in[2] = {a, b};
+    return graph_add_node(g, GRAPH_OP_VSTACK, in, 2, NODE(g, a)->rows + NODE(g, b)->rows, NODE(g, a)->cols);
+}
+
+int graph_logsoftmax(graph *g, int a) { return unary(g, GRAPH_OP_LOGSOFTMAX, a); }
 
 /* ---- compile, run ------------------------------------------------------ */
 
@@ -1293,6 +1312,69 @@ HOT static void act_bwd(graph *g, graph_node *n)
 }
 static const graph_op_def op_act = {"act", act_work, act_fwd, act_bwd, NULL};
 
+/* act' and act'' at x (s = sigmoid x), for tangent passes (gp):
+ * tanh 1 - th^2, -2 th (1 - th^2); relu [x > 0], 0; softplus s, s (1 - s);
+ * sigmoid s (1 - s), s (1 - s)(1 - 2 s); silu s (1 + x (1 - s)),
+ * s (1 - s)(2 + x (1 - 2 s)); identity 1, 0. tanh is the forward's own
+ * fast_tanh, so the tangent is the derivative of what the forward computes. */
+static inline void act_d12(graph_act act, float x, float *d1, float *d2)
+{
+    float s, th;
+    switch (act) {
+    case GRAPH_ACT_TANH:
+        th = fast_tanh(x);
+        *d1 = 1.0f - th * th;
+        *d2 = -2.0f * th * *d1;
+        return;
+    case GRAPH_ACT_RELU:
+        *d1 = x > 0.0f ? 1.0f : 0.0f;
+        *d2 = 0.0f;
+        return;
+    case GRAPH_ACT_SOFTPLUS:
+        s = sigmoidf(x);
+        *d1 = x > 20.0f ? 1.0f : s;   /* softplusf's threshold */
+        *d2 = x > 20.0f ? 0.0f : s * (1.0f - s);
+        return;
+    case GRAPH_ACT_SIGMOID:
+        s = sigmoidf(x);
+        *d1 = s * (1.0f - s);
+        *d2 = *d1 * (1.0f - 2.0f * s);
+        return;
+    case GRAPH_ACT_SILU:
+        s = sigmoidf(x);
+        *d1 = s * (1.0f + x * (1.0f - s));
+        *d2 = s * (1.0f - s) * (2.0f + x * (1.0f - 2.0f * s));
+        return;
+    default:
+        *d1 = 1.0f;
+        *d2 = 0.0f;
+        return;
+    }
+}
+
+/* y = act'(x);  dx += dy act''(x) */
+static void act_d_fwd(graph *g, graph_node *n)
+{
+    const float *x = IN(g, n, 0)->val->data;
+    float *y = n->val->data, d2;
+    for (size_t i = 0; i < n->rows * n->cols; i++)
+        act_d12((graph_act)n->ia[0], x[i], &y[i], &d2);
+}
+
+static void act_d_bwd(graph *g, graph_node *n)
+{
+    graph_node *NX = IN(g, n, 0);
+    if (!NX->grad)
+        return;
+    const float *x = NX->val->data, *dy = n->grad->data;
+    float *gx = NX->grad->data, d1, d2;
+    for (size_t i = 0; i < n->rows * n->cols; i++) {
+        act_d12((graph_act)n->ia[0], x[i], &d1, &d2);
+        gx[i] += dy[i] * d2;
+    }
+}
+static const graph_op_def op_act_d = {"act_d", NULL, act_d_fwd, act_d_bwd, NULL};
+
 /* ---- reductions -------------------------------------------------------- */
 
 static double total(const gsl_matrix_float *X)
@@ -1360,6 +1442,67 @@ static void concat_bwd(graph *g, graph_node *n)
 }
 static const graph_op_def op_concat = {"concat", NULL, concat_fwd, concat_bwd, NULL};
 
+/* y = [a; b];  da += dy[:ra, :], db += dy[ra:, :] */
+static void vstack_fwd(graph *g, graph_node *n)
+{
+    const gsl_matrix_float *A = IN(g, n, 0)->val, *B = IN(g, n, 1)->val;
+    for (size_t i = 0; i < A->size1; i++)
+        memcpy(PTR(n->val, i), PTR(A, i), n->cols * sizeof(float));
+    for (size_t i = 0; i < B->size1; i++)
+        memcpy(PTR(n->val, A->size1 + i), PTR(B, i), n->cols * sizeof(float));
+}
+
+static void vstack_bwd(graph *g, graph_node *n)
+{
+    graph_node *NA = IN(g, n, 0), *NB = IN(g, n, 1);
+    for (size_t i = 0; i < n->rows; i++) {
+        graph_node *NI = i < NA->rows ? NA : NB;
+        if (!NI->grad)
+            continue;
+        float *gi = PTR(NI->grad, i < NA->rows ? i : i - NA->rows);
+        const float *d = PTR(n->grad, i);
+        for (size_t j = 0; j < n->cols; j++)
+            gi[j] += d[j];
+    }
+}
+static const graph_op_def op_vstack = {"vstack", NULL, vstack_fwd, vstack_bwd, NULL};
+
+/* y = x - log sum_k e^(x_k), row by row (shifted by the row's max);
+ * dx = dy - softmax(x) sum_k dy_k, softmax(x) = e^y */
+static void logsoftmax_fwd(graph *g, graph_node *n)
+{
+    const gsl_matrix_float *X = IN(g, n, 0)->val;
+    for (size_t i = 0; i < n->rows; i++) {
+        const float *x = PTR(X, i);
+        float *y = PTR(n->val, i), m = x[0];
+        for (size_t j = 1; j < n->cols; j++)
+            m = x[j] > m ? x[j] : m;
+        double s = 0;
+        for (size_t j = 0; j < n->cols; j++)
+            s += exp((double)x[j] - m);
+        float ls = (float)log(s);   /* (x - m) first: exact, so large logits keep their digits */
+        for (size_t j = 0; j < n->cols; j++)
+            y[j] = (x[j] - m) - ls;
+    }
+}
+
+static void logsoftmax_bwd(graph *g, graph_node *n)
+{
+    graph_node *NX = IN(g, n, 0);
+    if (!NX->grad)
+        return;
+    for (size_t i = 0; i < n->rows; i++) {
+        const float *y = PTR(n->val, i), *d = PTR(n->grad, i);
+        float *gx = PTR(NX->grad, i);
+        double s = 0;
+        for (size_t j = 0; j < n->cols; j++)
+            s += d[j];
+        for (size_t j = 0; j < n->cols; j++)
+            gx[j] += d[j] - expf(y[j]) * (float)s;
+    }
+}
+static const graph_op_def op_logsoftmax = {"logsoftmax", NULL, logsoftmax_fwd, logsoftmax_bwd, NULL};
+
 /* y = a[:, c0:c0+m];  da[:, c0:c0+m] += dy */
 static void slice_fwd(graph *g, graph_node *n)
 {
@@ -1405,4 +1548,8 @@ const graph_op_def *const graph_ops[GRAPH_N_OPS] = {
     [GRAPH_OP_KAN] = &graph_op_kan,
     [GRAPH_OP_MSE] = &graph_op_mse,
     [GRAPH_OP_BOX] = &graph_op_box,
+    [GRAPH_OP_ACT_D] = &op_act_d,
+    [GRAPH_OP_KAN_TANGENT] = &graph_op_kan_tangent,
+    [GRAPH_OP_VSTACK] = &op_vstack,
+    [GRAPH_OP_LOGSOFTMAX] = &op_logsoftmax,
 };

@@ -62,11 +62,14 @@ enum {
     GRAPH_OP_CONCAT, GRAPH_OP_SLICE,
     GRAPH_OP_KAN,  /* kan.c */
     GRAPH_OP_MSE, GRAPH_OP_BOX, /* graph_loss.c */
+    GRAPH_OP_ACT_D, /* ia[0] = graph_act */
+    GRAPH_OP_KAN_TANGENT, /* kan.c */
+    GRAPH_OP_VSTACK, GRAPH_OP_LOGSOFTMAX,
     GRAPH_N_OPS
 };
 
 extern const graph_op_def *const graph_ops[GRAPH_N_OPS];
-extern const graph_op_def graph_op_kan; /* kan.c */
+extern const graph_op_def graph_op_kan, graph_op_kan_tangent; /* kan.c */
 extern const graph_op_def graph_op_mse, graph_op_box; /* graph_loss.c */
 
 /* Add a node with op `op`, inputs in[0..n_in) and the given shape; fails with

@@ -579,6 +579,137 @@ int graph_kan(graph *g, int x, kan_layer *L, int trainable)
     return i;
 }
 
+/* ---- the tangent op (gp) ------------------------------------------------ */
+
+/* Forward-mode through a layer: given t = dx/dy (a tangent per row), the
+ * layer's output tangent sum_i t_i phi_ij'(x_i), with
+ * phi' = wb silu'(x) + sum_m C_m B_m'(x). It is the forward's product with
+ * [t silu'(x) | t B'(x)] in place of [silu x | B(x)], so d[Wb; C] is that
+ * matrix's transpose times dy; dt and dx need phi' and phi'' (silu'' and
+ * B'', the latter from the order-1-lower basis: N''(m, K) = N'(m, K-1) -
+ * N'(m+1, K-1) on unit knots). Plain loops, one thread: it is only built
+ * while gp is on. Work row:
+ *   [t S': in][t B': in nb][S': in][S'': in][w: in][B'_k: P in][B''_k: P in] */
+static size_t kant_cols(const kan_layer *L) { return L->in * (L->nb + 4 + 2 * (L->order + 1)); }
+
+static void kant_work(const graph *g, const graph_node *n, size_t *r, size_t *c)
+{
+    (void)g;
+    *r = n->rows;
+    *c = kant_cols(n->aux);
+}
+
+static void kant_row(const kan_layer *L, const float *xr, const float *tr, float *w)
+{
+    size_t in = L->in, nb = L->nb, K = L->order, P = K + 1, cells = L->grid + 2 * K;
+    float *A = w, *Sd = w + in * (nb + 1), *Sdd = Sd + in, *Wn = Sdd + in, *D = Wn + in, *DD = D + P * in;
+    double val[KAN_MAX_ORDER + 1], der[KAN_MAX_ORDER + 1], val1[KAN_MAX_ORDER + 1], der1[KAN_MAX_ORDER + 1];
+    memset(A, 0, in * (nb + 1) * sizeof *A);
+    for (size_t i = 0; i < in; i++) {
+        double x = xr[i], s = 1.0 / (1.0 + exp(-x)), h = L->h[i];
+        Sd[i] = (float)(s * (1.0 + x * (1.0 - s)));
+        Sdd[i] = (float)(s * (1.0 - s) * (2.0 + x * (1.0 - 2.0 * s)));
+        double u = (x - L->lo[i]) / h + (double)K;
+        long m0 = 0, m1 = 0, mc;
+        int inside = kan_basis_at(u, K, cells, val, der, &m0) == 0;
+        if (inside && K >= 1)
+            kan_basis_at(u, K - 1, cells, val1, der1, &m1);
+        mc = !inside || m0 < 0 ? 0 : m0;
+        mc = mc > (long)(nb - P) ? (long)(nb - P) : mc;
+        Wn[i] = (float)(i * nb + (size_t)mc);
+        A[i] = tr[i] * Sd[i];
+        for (size_t k = 0; k < P; k++) {
+            long q = mc + (long)k - m0;
+            int on = inside && q >= 0 && q <= (long)K;
+            double dd = 0;
+            if (on && K >= 1)
+                dd = (q >= 1 ? der1[q - 1] : 0.0) - (q < (long)K ? der1[q] : 0.0);
+            D[k * in + i] = on ? (float)(der[q] / h) : 0.0f;
+            DD[k * in + i] = (float)(dd / (h * h));
+            A[in + i * nb + (size_t)mc + k] = tr[i] * D[k * in + i];
+        }
+    }
+}
+
+/* y = [t silu'(x) | t B'(x)] [Wb; C] */
+static void kant_fwd(graph *g, graph_node *n)
+{
+    const kan_layer *L = n->aux;
+    const gsl_matrix_float *X = g->nodes[n->in[0]].val, *T = g->nodes[n->in[1]].val;
+    for (size_t r = 0; r < n->rows; r++)
+        kant_row(L, X->data + r * X->tda, T->data + (T->size1 == 1 ? 0 : r) * T->tda,
+                 n->work->data + r * n->work->tda);
+    gsl_matrix_float_set_zero(n->val);
+    gsl_matrix_float_view A = kan_rows(n->work, 0, n->rows, L->in * (L->nb + 1));
+    kan_product(CblasNoTrans, &A.matrix, L->cat, n->val);
+}
+
+/* d[Wb; C] += A^T dy;  dt_i += sum_j dy_j phi_ij'(x_i);  dx_i += t_i sum_j dy_j phi_ij''(x_i) */
+static void kant_bwd(graph *g, graph_node *n)
+{
+    kan_layer *L = n->aux;
+    graph_node *NX = &g->nodes[n->in[0]], *NT = &g->nodes[n->in[1]];
+    graph_node *NW = &g->nodes[n->in[2]], *NC = &g->nodes[n->in[3]];
+    size_t in = L->in, nb = L->nb, P = L->order + 1, out = L->out;
+    if (NW->grad && NC->grad) {
+        gsl_matrix_float_view A = kan_rows(n->work, 0, n->rows, in * (nb + 1));
+        kan_product(CblasTrans, &A.matrix, n->grad, L->gcat);
+    }
+    if (!NX->grad && !NT->grad)
+        return;
+    const float *Wb = L->wb->data, *C = L->coef->data;
+    for (size_t r = 0; r < n->rows; r++) {
+        const float *w = n->work->data + r * n->work->tda;
+        const float *Sd = w + in * (nb + 1), *Sdd = Sd + in, *Wn = Sdd + in, *D = Wn + in, *DD = D + P * in;
+        const float *dy = n->grad->data + r * n->grad->tda;
+        size_t rt = NT->rows == 1 ? 0 : r;
+        const float *tr = NT->val->data + rt * NT->val->tda;
+        for (size_t i = 0; i < in; i++) {
+            const float *wr = Wb + i * out, *cr = C + (size_t)(int32_t)Wn[i] * out;
+            double g1 = 0, g2 = 0;
+            for (size_t c = 0; c < out; c++) {
+                double a = Sd[i] * wr[c], b = Sdd[i] * wr[c];
+                for (size_t k = 0; k < P; k++) {
+                    a += D[k * in + i] * cr[k * out + c];
+                    b += DD[k * in + i] * cr[k * out + c];
+                }
+                g1 += a * dy[c];
+                g2 += b * dy[c];
+            }
+            if (NT->grad)
+                NT->grad->data[rt * NT->grad->tda + i] += (float)g1;
+            if (NX->grad)
+                NX->grad->data[r * NX->grad->tda + i] += (float)(tr[i] * g2);
+        }
+    }
+}
+
+static double kant_flops(const graph *g, const graph_node *n)
+{
+    (void)g;
+    const kan_layer *L = n->aux;
+    double rows = (double)n->rows, out = (double)L->out, k = (double)(L->in * (L->nb + 1));
+    return 4.0 * rows * k * out + 4.0 * rows * (double)(L->in * (L->order + 2)) * out;
+}
+
+const graph_op_def graph_op_kan_tangent = {"kan_tangent", kant_work, kant_fwd, kant_bwd, kant_flops};
+
+int graph_kan_tangent(graph *g, int x, int t, kan_layer *L, int trainable)
+{
+    if (x < 0 || (size_t)x >= g->n || t < 0 || (size_t)t >= g->n)
+        return graph_fail(g, "graph: kan_tangent of a failed node");
+    graph_node *X = &g->nodes[x], *T = &g->nodes[t];
+    if (X->cols != L->in || T->cols != L->in || (T->rows != X->rows && T->rows != 1))
+        return graph_fail(g, "graph: kan_tangent: x is %zux%zu, t %zux%zu, the layer takes %zu inputs",
+                          X->rows, X->cols, T->rows, T->cols, L->in);
+    int in[4] = {x, t, graph_param(g, L->wb, trainable ? L->gwb : NULL),
+                 graph_param(g, L->coef, trainable ? L->gcoef : NULL)};
+    int i = graph_add_node(g, GRAPH_OP_KAN_TANGENT, in, 4, g->nodes[x].rows, L->out);
+    if (i >= 0)
+        g->nodes[i].aux = L;
+    return i;
+}
+
 /* ---- grid update --------------------------------------------------------- */
 
 /* Moves input i's grid to the range the samples x take and re-fits its

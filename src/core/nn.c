@@ -9,6 +9,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "graph_impl.h"
 #include "innx/kan.h"
 #include "innx/nn.h"
 
@@ -18,6 +19,11 @@ struct nn_model {
     gsl_matrix_float *W[NN_MAX_LAYERS], *b[NN_MAX_LAYERS];   /* MLP */
     gsl_matrix_float *gW[NN_MAX_LAYERS], *gb[NN_MAX_LAYERS];
     kan_layer *kan[NN_MAX_LAYERS];                            /* KAN */
+    /* siamese: layer l is another model's (not owned, not in params, its
+     * activation act_shared), trained only while train_shared is on */
+    int shared[NN_MAX_LAYERS];
+    graph_act act_shared;
+    int train_shared;
     optim_params params;
 };
 
@@ -145,7 +151,7 @@ static int collect_params(nn_model *m)
 {
     size_t n = 0;
     for (size_t l = 0; l < m->n_layers; l++)
-        n += m->spec.kind == NN_MLP ? 2 : kan_layer_n_params(m->kan[l]);
+        n += m->shared[l] ? 0 : m->spec.kind == NN_MLP ? 2 : kan_layer_n_params(m->kan[l]);
     m->params.n = n;
     m->params.val = calloc(n, sizeof *m->params.val);
     m->params.grad = calloc(n, sizeof *m->params.grad);
@@ -153,6 +159,8 @@ static int collect_params(nn_model *m)
         return INNX_ENOMEM;
     size_t k = 0;
     for (size_t l = 0; l < m->n_layers; l++) {
+        if (m->shared[l])
+            continue;
         if (m->spec.kind == NN_MLP) {
             m->params.val[k] = m->W[l];
             m->params.grad[k++] = m->gW[l];
@@ -202,11 +210,46 @@ nomem:
     return NULL;
 }
 
+nn_model *nn_alloc_siamese(const nn_spec *spec, nn_model *body, gsl_rng *r, innx_err *err)
+{
+    const nn_spec *bs = &body->spec;
+    int fits = spec->kind == NN_MLP && bs->kind == NN_MLP && spec->n_widths == bs->n_widths && spec->n_widths >= 4;
+    for (size_t l = 1; fits && l + 1 < spec->n_widths; l++)
+        fits = spec->widths[l] == bs->widths[l];
+    if (!fits)
+        return innx_errf(err, INNX_EINVAL,
+                         "inverse.siamese: G's hidden widths must be NN1's, both MLPs with two hidden layers or more"),
+               NULL;
+    nn_model *m = nn_alloc(spec, r, err);
+    if (!m)
+        return NULL;
+    /* the hidden-to-hidden layers become NN1's */
+    for (size_t l = 1; l + 1 < m->n_layers; l++) {
+        gsl_matrix_float_free(m->W[l]), gsl_matrix_float_free(m->b[l]);
+        gsl_matrix_float_free(m->gW[l]), gsl_matrix_float_free(m->gb[l]);
+        m->W[l] = body->W[l], m->b[l] = body->b[l], m->gW[l] = body->gW[l], m->gb[l] = body->gb[l];
+        m->shared[l] = 1;
+    }
+    m->act_shared = bs->act;
+    free(m->params.val);
+    free(m->params.grad);
+    if (collect_params(m) != 0) {
+        nn_free(m);
+        innx_errf(err, INNX_ENOMEM, "model: out of memory");
+        return NULL;
+    }
+    return m;
+}
+
+void nn_set_train_shared(nn_model *m, int on) { m->train_shared = on; }
+
 void nn_free(nn_model *m)
 {
     if (!m)
         return;
     for (size_t l = 0; l < m->n_layers; l++) {
+        if (m->shared[l])
+            continue;
         if (m->W[l]) gsl_matrix_float_free(m->W[l]);
         if (m->b[l]) gsl_matrix_float_free(m->b[l]);
         if (m->gW[l]) gsl_matrix_float_free(m->gW[l]);
@@ -237,10 +280,10 @@ static int build_layers(nn_model *m, graph *g, int x, int trainable, int *outs)
     int h = x;
     for (size_t l = 0; l < m->n_layers; l++) {
         if (m->spec.kind == NN_MLP) {
-            int last = l + 1 == m->n_layers;
-            int W = graph_param(g, m->W[l], trainable ? m->gW[l] : NULL);
-            int b = graph_param(g, m->b[l], trainable ? m->gb[l] : NULL);
-            h = graph_dense(g, h, W, b, last ? GRAPH_ACT_IDENTITY : m->spec.act);
+            int last = l + 1 == m->n_layers, tr = m->shared[l] ? trainable && m->train_shared : trainable;
+            int W = graph_param(g, m->W[l], tr ? m->gW[l] : NULL);
+            int b = graph_param(g, m->b[l], tr ? m->gb[l] : NULL);
+            h = graph_dense(g, h, W, b, last ? GRAPH_ACT_IDENTITY : m->shared[l] ? m->act_shared : m->spec.act);
         } else {
             h = graph_kan(g, h, m->kan[l], trainable);
         }
@@ -255,7 +298,59 @@ int nn_build(nn_model *m, graph *g, int x, int trainable)
     return build_layers(m, g, x, trainable, NULL);
 }
 
+/* The output and its tangent d out / d x[:, col], built forward-mode so
+ * that the tangent's own gradient flows by the ordinary backward. MLP:
+ * t_0 = e_col, a_l' = t_{l-1} W_l, t_l = a_l' act'(a_l) (graph_act_deriv
+ * at the pre-activation, so hidden layers are dense + act, not fused);
+ * KAN: graph_kan_tangent per layer. */
+int nn_build_tangent(nn_model *m, graph *g, int x, size_t col, int trainable, int *tangent)
+{
+    size_t in = nn_in(m);
+    *tangent = -1;
+    if (col >= in)
+        return graph_fail(g, "model: tangent along input %zu of %zu", col + 1, in);
+    /* e_col as a 1 x in constant: every row's tangent at the input */
+    int e = graph_const(g, 1, 1, 1.0f);
+    if (col > 0)
+        e = graph_concat(g, graph_const(g, 1, col, 0.0f), e);
+    if (col + 1 < in)
+        e = graph_concat(g, e, graph_const(g, 1, in - col - 1, 0.0f));
+    int h = x, t = e;
+    for (size_t l = 0; l < m->n_layers; l++) {
+        if (m->spec.kind == NN_MLP) {
+            int last = l + 1 == m->n_layers, tr = m->shared[l] ? trainable && m->train_shared : trainable;
+            graph_act act = m->shared[l] ? m->act_shared : m->spec.act;
+            int W = graph_param(g, m->W[l], tr ? m->gW[l] : NULL);
+            int b = graph_param(g, m->b[l], tr ? m->gb[l] : NULL);
+            int a = graph_dense(g, h, W, b, GRAPH_ACT_IDENTITY);
+            int ta = graph_matmul(g, t, W);
+            if (last) {
+                h = a;
+                t = ta;
+            } else {
+                h = graph_act_op(g, a, act);
+                t = graph_mul(g, ta, graph_act_deriv(g, a, act));
+            }
+        } else {
+            t = graph_kan_tangent(g, h, t, m->kan[l], trainable);
+            h = graph_kan(g, h, m->kan[l], trainable);
+        }
+    }
+    *tangent = t;
+    return h;
+}
+
 const optim_params *nn_params(nn_model *m) { return &m->params; }
+
+gsl_matrix_float *nn_output_bias(nn_model *m)
+{
+    size_t l = m->n_layers - 1;
+    if (m->spec.kind == NN_MLP)
+        return m->b[l];
+    gsl_matrix_float *val[3], *grad[3];
+    kan_layer_params(m->kan[l], val, grad);
+    return val[1];
+}
 
 int nn_copy(nn_model *dst, const nn_model *src)
 {
@@ -303,6 +398,100 @@ int nn_eval(nn_model *m, const double *x, size_t n, double *out, innx_err *err)
     }
     graph_free(g);
     return st;
+}
+
+/* act(a) and act'(a) in double */
+static double act64(graph_act k, double a, double *d)
+{
+    double s, v;
+    switch (k) {
+    case GRAPH_ACT_TANH:
+        v = tanh(a);
+        *d = 1 - v * v;
+        return v;
+    case GRAPH_ACT_RELU:
+        *d = a > 0;
+        return a > 0 ? a : 0;
+    case GRAPH_ACT_SOFTPLUS:
+        *d = 1 / (1 + exp(-a));
+        return a > 20 ? a : log1p(exp(a));
+    case GRAPH_ACT_SIGMOID:
+        v = 1 / (1 + exp(-a));
+        *d = v * (1 - v);
+        return v;
+    case GRAPH_ACT_SILU:
+        s = 1 / (1 + exp(-a));
+        *d = s * (1 + a * (1 - s));
+        return a * s;
+    default:
+        *d = 1;
+        return a;
+    }
+}
+
+int nn_eval_f64(const nn_model *m, const double *x, size_t n, double *out, double *dx, innx_err *err)
+{
+    if (m->spec.kind != NN_MLP)
+        return innx_errf(err, INNX_EINVAL, "model: a double-precision pass needs an MLP");
+    size_t L = m->n_layers, in = nn_in(m), no = nn_out(m), wmax = 0;
+    if (dx && no != 1)
+        return innx_errf(err, INNX_EINVAL, "model: d out / d x needs one output");
+    for (size_t l = 0; l <= L; l++)
+        wmax = m->spec.widths[l] > wmax ? m->spec.widths[l] : wmax;
+    /* every layer's input and act' kept for the backward pass */
+    double *h = malloc((L + 1) * wmax * sizeof *h), *dact = malloc(L * wmax * sizeof *dact);
+    double *g = malloc(2 * wmax * sizeof *g);
+    if (!h || !dact || !g) {
+        free(h), free(dact), free(g);
+        return innx_errf(err, INNX_ENOMEM, "model: out of memory");
+    }
+    for (size_t r = 0; r < n; r++) {
+        memcpy(h, x + r * in, in * sizeof *h);
+        for (size_t l = 0; l < L; l++) {
+            size_t a = m->spec.widths[l], b = m->spec.widths[l + 1];
+            graph_act k = l + 1 == L ? GRAPH_ACT_IDENTITY : m->shared[l] ? m->act_shared : m->spec.act;
+            const double *hi = h + l * wmax;
+            double *ho = h + (l + 1) * wmax;
+            const float *W = m->W[l]->data, *bias = m->b[l]->data;
+            size_t tda = m->W[l]->tda;
+            for (size_t j = 0; j < b; j++)
+                ho[j] = bias[j];
+            for (size_t i = 0; i < a; i++) {   /* row by row: W is row-major */
+                double hv = hi[i];
+                if (hv == 0)
+                    continue;   /* one-hot codes, relu zeros */
+                const float *wr = W + i * tda;
+                for (size_t j = 0; j < b; j++)
+                    ho[j] += hv * wr[j];
+            }
+            for (size_t j = 0; j < b; j++)
+                ho[j] = act64(k, ho[j], &dact[l * wmax + j]);
+        }
+        memcpy(out + r * no, h + L * wmax, no * sizeof *out);
+        if (!dx)
+            continue;
+        /* d out / d h, layer by layer back to x */
+        double *gc = g, *gp = g + wmax;
+        gc[0] = 1;
+        for (size_t l = L; l-- > 0;) {
+            size_t a = m->spec.widths[l], b = m->spec.widths[l + 1];
+            const float *W = m->W[l]->data;
+            size_t tda = m->W[l]->tda;
+            for (size_t i = 0; i < a; i++) {
+                double v = 0;
+                const float *wr = W + i * tda;
+                for (size_t j = 0; j < b; j++)
+                    v += gc[j] * dact[l * wmax + j] * wr[j];
+                gp[i] = v;
+            }
+            double *tmp = gc;
+            gc = gp;
+            gp = tmp;
+        }
+        memcpy(dx + r * in, gc, in * sizeof *dx);
+    }
+    free(h), free(dact), free(g);
+    return 0;
 }
 
 int nn_update_grid(nn_model *m, const gsl_matrix_float *x, innx_err *err)

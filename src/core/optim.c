@@ -106,6 +106,12 @@ gsl_matrix_float *optim_adam_moment(optim_adam *a, size_t i, int second)
 
 void optim_adam_set_steps(optim_adam *a, size_t t) { a->t = t; }
 
+void optim_adam_rebind(optim_adam *a, const optim_params *p)
+{
+    if (p->n == a->p.n)
+        a->p = *p;
+}
+
 /* ReduceLROnPlateau defaults: threshold 1e-4 (rel), cooldown 0, min_lr 0,
  * eps 1e-8 (a reduction smaller than eps is skipped, as in PyTorch). */
 void optim_plateau_init(optim_plateau *s, double factor, int patience)

@@ -8,8 +8,8 @@
 #include "innx/nn.h"
 #include "innx/problem.h"
 
-static const char *const term_names[TERM_N] = {"fwd", "cyc", "recon", "xcyc", "box",
-                                               "range", "center", "norm", "smooth"};
+static const char *const term_names[TERM_N] = {"fwd", "cyc", "recon", "xcyc", "box", "range",
+                                               "center", "norm", "smooth", "gp", "ent"};
 
 const char *problem_term_name(problem_term t)
 {
@@ -286,7 +286,7 @@ int problem_term_applies(const problem *p, problem_term t)
     case TERM_RECON:
         return table || p->batch == PROBLEM_BATCH_GRID_X || p->batch == PROBLEM_BATCH_BRANCH;
     case TERM_XCYC:
-        return p->input == PROBLEM_IN_Y && p->formula[0] != 0;
+        return p->input == PROBLEM_IN_Y && p->formula[0] != 0 && p->mixture <= 1;
     case TERM_BOX:
     case TERM_NORM:
         return 1;
@@ -295,6 +295,10 @@ int problem_term_applies(const problem *p, problem_term t)
         return p->n_parts > 0 && p->input != PROBLEM_IN_Y;
     case TERM_SMOOTH:
         return p->x_dim > 1;
+    case TERM_GP:
+        return p->input != PROBLEM_IN_Z && p->output != PROBLEM_OUT_BRANCH;
+    case TERM_ENT:
+        return p->mixture > 1;
     default:
         return 0;
     }
@@ -343,6 +347,13 @@ int problem_validate(const problem *p, innx_err *err)
     if ((!branch && spec.widths[0] != in) || spec.widths[spec.n_widths - 1] != p->x_dim)
         return innx_errf(err, INNX_EINVAL, "inverse.model: '%s' must map %zu input%s to %zu output%s",
                          p->model, in, in == 1 ? "" : "s", p->x_dim, p->x_dim == 1 ? "" : "s");
+    if (p->siamese && !table)
+        return innx_errf(err, INNX_EINVAL, "inverse.siamese: G shares NN1's layers: needs a table");
+    if (p->mixture > PROBLEM_MAX_MIXTURE)
+        return innx_errf(err, INNX_EINVAL, "inverse.mixture: %zu is not in 0..%d", p->mixture, PROBLEM_MAX_MIXTURE);
+    if (p->mixture > 1 && (table || branch))
+        return innx_errf(err, INNX_EINVAL, "inverse.mixture: a mixture head needs a formula, not a table, and "
+                                           "not the branch model");
     if (table) {
         if (!p->x_columns[0] || !p->y_column[0])
             return innx_errf(err, INNX_EINVAL, "data.x_columns and data.y_column: needed for a table");

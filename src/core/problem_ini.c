@@ -90,9 +90,11 @@ static const ini_key data_keys[] = {
 };
 static const ini_key inverse_keys[] = {
     {"model", T_STR, STR(model), 0, 0, 0, NULL},
+    {"siamese", T_BOOL, P(siamese), 0, 0, 0, 0, NULL},
     {"input", T_ENUM, P(input), 0, 0, 0, 0, input_names},
     {"z_dim", T_SIZE, P(z_dim), 0, 0, 64, 0, NULL},
     {"output", T_ENUM, P(output), 0, 0, 0, 0, output_names},
+    {"mixture", T_SIZE, P(mixture), 0, 0, PROBLEM_MAX_MIXTURE, 0, NULL},
     {"batch", T_ENUM, P(batch), 0, 0, 0, 0, batch_names},
     {"batch_n", T_SIZE, P(batch_n), 0, 0, 1e9, 0, NULL},
     {"y_const", T_DBL, P(y_const), 0, ANY, 0, NULL},
@@ -110,9 +112,11 @@ static const ini_key loss_keys[] = {
     {"center", T_DBL, LAMBDA(TERM_CENTER), 0, 0, HUGE_VAL, 0, NULL},
     {"norm", T_DBL, LAMBDA(TERM_NORM), 0, 0, HUGE_VAL, 0, NULL},
     {"smooth", T_DBL, LAMBDA(TERM_SMOOTH), 0, 0, HUGE_VAL, 0, NULL},
+    {"gp", T_DBL, LAMBDA(TERM_GP), 0, 0, HUGE_VAL, 0, NULL},
+    {"ent", T_DBL, LAMBDA(TERM_ENT), 0, 0, HUGE_VAL, 0, NULL},
     {"box_form", T_ENUM, P(box_quadratic), 0, 0, 0, 0, box_names},
 };
-_Static_assert(TERM_N == 9, "a new loss term needs its key in loss_keys");
+_Static_assert(TERM_N == 11, "a new loss term needs its key in loss_keys");
 static const ini_key stage_keys[] = {
     {"kind", T_ENUM, ST(kind), 0, 0, 0, 0, kind_names},
     {"steps", T_LONG, ST(steps), 0, 1, BIG, 0, NULL},

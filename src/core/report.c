@@ -99,18 +99,22 @@ int report_latent_compute(trainer *t, double y, size_t k, report_latent *r, innx
     if (needs_formula_1d(t, err) != 0)
         return INNX_EINVAL;
     const problem *p = trainer_problem(t);
-    size_t n = REPORT_MAP_N, gi = trainer_g_in(t);
-    double *in = malloc(n * gi * sizeof *in);
+    /* a mixture's M candidates a code: REPORT_MAP_N / M codes, each code's
+     * candidates side by side in the map (the same u) */
+    size_t M = trainer_g_candidates(t), nc = REPORT_MAP_N / M, n = nc * M, gi = trainer_g_in(t);
+    double *in = malloc(nc * gi * sizeof *in);
     if (!in)
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     r->n = n;
     r->y = y;
-    for (size_t i = 0; i < n; i++) {
-        double a = (double)i / (double)(n - 1);
-        r->u[i] = p->input == PROBLEM_IN_Y ? p->y_lo + (p->y_hi - p->y_lo) * a : a;
-        code_row(t, y, r->u[i], in + i * gi);
+    for (size_t i = 0; i < nc; i++) {
+        double a = (double)i / (double)(nc - 1);
+        double u = p->input == PROBLEM_IN_Y ? p->y_lo + (p->y_hi - p->y_lo) * a : a;
+        for (size_t j = 0; j < M; j++)
+            r->u[i * M + j] = u;
+        code_row(t, y, u, in + i * gi);
     }
-    int st = trainer_eval_g(t, in, n, r->x, err);
+    int st = trainer_eval_g(t, in, nc, r->x, err);
     free(in);
     if (st != 0)
         return st;
@@ -245,9 +249,10 @@ int report_query_candidates(trainer *t, double y, size_t K, report_query *q, inn
         K = 1;
     if (K < 1)
         K = 1;
-    size_t gi = trainer_g_in(t);
-    double *in = malloc(K * gi * sizeof *in), *x = malloc(K * sizeof *x);
-    cand *c = malloc(K * sizeof *c);
+    size_t gi = trainer_g_in(t), M = trainer_g_candidates(t);
+    /* every candidate of a mixture head is one to polish (M a code) */
+    double *in = malloc(K * gi * sizeof *in), *x = malloc(K * M * sizeof *x);
+    cand *c = malloc(K * M * sizeof *c);
     if (!in || !x || !c) {
         free(in), free(x), free(c);
         return innx_errf(err, INNX_ENOMEM, "out of memory");
@@ -257,11 +262,11 @@ int report_query_candidates(trainer *t, double y, size_t K, report_query *q, inn
         code_row(t, y, p->input == PROBLEM_IN_Y ? y : ((double)i + 0.5) / (double)K, in + i * gi);
     int st = trainer_eval_g(t, in, K, x, err);
     size_t m = 0;
-    for (size_t i = 0; st == 0 && i < K; i++) {
+    for (size_t i = 0; st == 0 && i < K * M; i++) {
         if (!isfinite(x[i]))
             continue;   /* the branch model: y is outside this code's piece */
         c[m].x = x[i];
-        c[m].bracketed = trainer_bracket(t, in + i * gi, &c[m].lo, &c[m].hi);
+        c[m].bracketed = trainer_bracket(t, in + i / M * gi, &c[m].lo, &c[m].hi);
         m++;
     }
     free(in);
@@ -321,5 +326,79 @@ int report_reference(trainer *t, double y, double *ref, size_t *n, innx_err *err
     *n = nf < REPORT_MAX_ROOTS ? nf : REPORT_MAX_ROOTS;
     for (size_t i = 0; i < *n; i++)
         ref[i] = r[i].x;
+    return 0;
+}
+
+/* ---- a learned F (NN1) ----------------------------------------------------- */
+
+#define NN1_CERTIFY 1e-12   /* relative: |NN1(x) - y| <= 1e-12 max(1, |y|) */
+#define NN1_STEPS 50
+
+/* |NN1(x) - y| in y's units; xs scaled, as NN1 reads it. */
+static int nn1_at(trainer *t, const double *xs, double *f, double *g, innx_err *err)
+{
+    const trainer_data *d = trainer_get_data(t);
+    int st = nn_eval_f64(trainer_nn1(t), xs, 1, f, g, err);
+    if (st == 0) {
+        *f = *f * d->sy.scale[0] + d->sy.mean[0];
+        for (size_t j = 0; g && j < d->d; j++)
+            g[j] *= d->sy.scale[0];
+    }
+    return st;
+}
+
+int report_query_nn1(trainer *t, double y, report_point *r, innx_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->y = y;
+    const trainer_data *d = trainer_get_data(t);
+    if (!d || !trainer_nn1(t))
+        return innx_errf(err, INNX_EINVAL, "report: needs a learned forward map (a table problem)");
+    size_t n = d->d;
+    r->d = n;
+    int st = trainer_eval_g(t, &y, 1, r->x_raw, err);
+    if (st != 0)
+        return st;
+    double xs[PROBLEM_MAX_X], g[PROBLEM_MAX_X], f, lo[PROBLEM_MAX_X], hi[PROBLEM_MAX_X];
+    memcpy(xs, r->x_raw, n * sizeof *xs);
+    stats_scaler_transform(&d->sx, xs, 1);
+    trainer_domain(t, lo, hi);   /* the polish stays in the domain box (scaled, as NN1 reads x) */
+    stats_scaler_transform(&d->sx, lo, 1);
+    stats_scaler_transform(&d->sx, hi, 1);
+    for (size_t j = 0; j < n; j++)
+        xs[j] = fmin(fmax(xs[j], lo[j]), hi[j]);
+    if ((st = nn1_at(t, xs, &f, NULL, err)) != 0)
+        return st;
+    r->residual_raw = fabs(f - y);
+    double tol = NN1_CERTIFY * fmax(1, fabs(y));
+    /* Newton towards the nearest point of NN1(x) = y: the minimum-norm
+     * step -(f - y) g / |g|^2, halved while it does not help, projected
+     * into the box (a component held at a wall stops moving) */
+    for (r->steps = 0; r->steps < NN1_STEPS && !(fabs(f - y) <= tol); r->steps++) {
+        if ((st = nn1_at(t, xs, &f, g, err)) != 0)
+            return st;
+        double gg = 0;
+        for (size_t j = 0; j < n; j++)
+            gg += g[j] * g[j];
+        if (!(gg > 0))
+            break;   /* flat: no direction to go */
+        double step = (f - y) / gg, tried[PROBLEM_MAX_X], ft = f;
+        for (int h = 0; h < 40; h++, step *= 0.5) {
+            for (size_t j = 0; j < n; j++)
+                tried[j] = fmin(fmax(xs[j] - step * g[j], lo[j]), hi[j]);
+            if ((st = nn1_at(t, tried, &ft, NULL, err)) != 0)
+                return st;
+            if (fabs(ft - y) < fabs(f - y))
+                break;
+        }
+        if (!(fabs(ft - y) < fabs(f - y)))
+            break;
+        memcpy(xs, tried, n * sizeof *xs);
+        f = ft;
+    }
+    r->residual = fabs(f - y);
+    r->certified = r->residual <= tol;
+    memcpy(r->x, xs, n * sizeof *xs);
+    stats_scaler_inverse(&d->sx, r->x, 1);
     return 0;
 }

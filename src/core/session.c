@@ -219,6 +219,7 @@ static void publish(session *s)
     for (int k = 0; k < TERM_N; k++) {
         w->lambda[k] = trainer_lambda(t, (problem_term)k);
         w->active[k] = trainer_term_active(t, (problem_term)k);
+        w->avail[k] = trainer_term_available(t, (problem_term)k);
         w->term[k] = trainer_term(t, (problem_term)k);
     }
     w->loss = trainer_loss(t);

@@ -270,6 +270,8 @@ static int weighted(graph *g, stage_graph *s, problem_term k, int total)
 /* x = G(in) through the output transform. */
 static int build_g(trainer *t, stage_graph *s, graph *g, int in)
 {
+    /* a siamese G trains NN1's shared layers only where NN1 trains */
+    nn_set_train_shared(t->G, t->p.stages[s - t->sg].kind == PROBLEM_STAGE_JOINT);
     int u = nn_build(t->G, g, in, 1);
     switch (t->p.output) {
     case PROBLEM_OUT_SOFTPLUS:
@@ -285,6 +287,129 @@ static int build_g(trainer *t, stage_graph *s, graph *g, int in)
     }
 }
 
+/* The output transform on u and, when tan >= 0, on its tangent (*dx):
+ * softplus' = sigmoid, squash' = (b - a) s (1 - s). */
+static int transform(trainer *t, stage_graph *s, graph *g, int u, int tan, int *dx)
+{
+    *dx = tan;
+    switch (t->p.output) {
+    case PROBLEM_OUT_SOFTPLUS:
+        if (tan >= 0)
+            *dx = graph_mul(g, tan, graph_sigmoid(g, u));
+        return graph_softplus(g, u);
+    case PROBLEM_OUT_SQUASH: {
+        if (s->sq_lo < 0) {
+            s->sq_lo = graph_feed(g, 1, t->p.x_dim);
+            s->sq_span = graph_feed(g, 1, t->p.x_dim);
+        }
+        int sg = graph_sigmoid(g, u);
+        if (tan >= 0)
+            *dx = graph_mul(g, graph_mul(g, tan, graph_sub(g, sg, graph_square(g, sg))), s->sq_span);
+        return graph_add(g, graph_mul(g, sg, s->sq_span), s->sq_lo);
+    }
+    default:
+        return u;
+    }
+}
+
+/* mean over rows of the sum over x's components of dx^2 */
+static int gp_of(trainer *t, graph *g, int dx)
+{
+    int gp = graph_mean(g, graph_square(g, dx));
+    return t->p.x_dim > 1 ? graph_scale(g, gp, (float)t->p.x_dim) : gp;
+}
+
+/* The same with gp: x = G(in) and *gp = mean ||dx/dy||^2 (y is in's first
+ * column), the tangent built forward-mode into the graph
+ * (nn_build_tangent) and carried through the output transform. */
+static int build_g_gp(trainer *t, stage_graph *s, graph *g, int in, int *gp)
+{
+    int tan, dx, u = nn_build_tangent(t->G, g, in, 0, 1, &tan);
+    int x = transform(t, s, g, u, tan, &dx);
+    *gp = gp_of(t, g, dx);
+    return x;
+}
+
+/* ---- the mixture head ---------------------------------------------------- */
+
+static size_t n_mix(const trainer *t) { return t->p.mixture > 1 ? t->p.mixture : 1; }
+
+/* M copies of a per-row node stacked by rows, as the candidates are (the
+ * node itself without a mixture). */
+static int rep(const trainer *t, graph *g, int a)
+{
+    int r = a;
+    for (size_t j = 1; j < n_mix(t); j++)
+        r = graph_vstack(g, r, a);
+    return r;
+}
+
+/* mean over rows of sum_j p_j v_j, for v (nM x 1) stacked as the candidates */
+static int mix_mean(const trainer *t, stage_graph *s, graph *g, int v)
+{
+    return graph_scale(g, graph_mean(g, graph_mul(g, s->pw, v)), (float)n_mix(t));
+}
+
+/* the mean over columns of each row (n x 1) */
+static int row_mean(const trainer *t, graph *g, int v)
+{
+    size_t d = t->p.x_dim;
+    return d > 1 ? graph_matmul(g, v, graph_const(g, d, 1, 1.0f / (float)d)) : v;
+}
+
+/* Candidate j starts in the middle of the j-th of M equal slices of the
+ * domain (its bias through the output transform's inverse), the logits at
+ * 0: candidates that all start alike end on one root (three-roots without
+ * partitions: all 96 of a query on x = 0.397), spread they end on three. */
+static void mix_spread(trainer *t)
+{
+    size_t M = n_mix(t), d = t->p.x_dim;
+    gsl_matrix_float *b = nn_output_bias(t->G);
+    for (size_t j = 0; j < M; j++)
+        for (size_t c = 0; c < d; c++) {
+            double a = ((double)j + 0.5) / (double)M, x = t->p.x_lo[c] + (t->p.x_hi[c] - t->p.x_lo[c]) * a, u = x;
+            if (t->p.output == PROBLEM_OUT_SOFTPLUS)
+                u = x > 1e-3 ? log(expm1(x)) : log(expm1(1e-3));
+            else if (t->p.output == PROBLEM_OUT_SQUASH)
+                u = log(a / (1 - a));
+            gsl_matrix_float_set(b, 0, j * d + c, (float)u);
+        }
+    for (size_t j = 0; j < M; j++)
+        gsl_matrix_float_set(b, 0, M * d + j, 0.0f);
+}
+
+/* G's last layer gives M candidates of d values, then M logits. The
+ * candidates come out stacked by rows (row j n + i is candidate j of row
+ * i: every x-term of the catalogue sees nM rows, so box, range, center,
+ * norm and smooth hold each candidate), s->pw their weights p =
+ * softmax(logits) stacked the same way (cyc and recon weigh by them), and
+ * ent = log M + mean_rows sum_j p_j log p_j: the KL divergence from
+ * uniform weights, sum p log p shifted to be >= 0 (0 when p is uniform),
+ * so the total stays positive for the blow-up test and the log axis.
+ * want: build the tangent too (gp). */
+static int build_g_mix(trainer *t, stage_graph *s, graph *g, int in, int want, int *gp)
+{
+    size_t M = n_mix(t), d = t->p.x_dim;
+    int tan = -1;
+    int u = want ? nn_build_tangent(t->G, g, in, 0, 1, &tan) : nn_build(t->G, g, in, 1);
+    int logp = graph_logsoftmax(g, graph_slice(g, u, M * d, M)), p = graph_exp(g, logp);
+    int X = -1, DX = -1, LP = -1;
+    for (size_t j = 0; j < M; j++) {
+        int dx, xj = transform(t, s, g, graph_slice(g, u, j * d, d), tan >= 0 ? graph_slice(g, tan, j * d, d) : -1,
+                               &dx);
+        int lj = graph_slice(g, logp, j, 1);
+        X = j ? graph_vstack(g, X, xj) : xj;
+        LP = j ? graph_vstack(g, LP, lj) : lj;
+        if (tan >= 0)
+            DX = j ? graph_vstack(g, DX, dx) : dx;
+    }
+    s->pw = graph_exp(g, LP);
+    s->term[TERM_ENT] = graph_offset(g, graph_scale(g, graph_mean(g, graph_mul(g, p, logp)), (float)M),
+                                     (float)log((double)M));
+    *gp = tan >= 0 ? gp_of(t, g, DX) : -1;
+    return X;
+}
+
 /* F at node x: the formula, or NN1 (trainable in a joint stage). */
 static int build_f(trainer *t, graph *g, int x, int nn1_trainable)
 {
@@ -296,6 +421,10 @@ static int build_f(trainer *t, graph *g, int x, int nn1_trainable)
  * it, the stage's graph is rebuilt once (the weights and Adam's moments
  * stay). Every other term is built always and reported at lambda 0. */
 static int want_xcyc(const trainer *t) { return problem_term_applies(&t->p, TERM_XCYC) && t->lambda[TERM_XCYC] > 0; }
+/* gp's tangent pass costs as much again (GP_ALWAYS below), so it follows xcyc:
+ * built from the first step its lambda is not 0, then kept (and reported at
+ * lambda 0 too). */
+static int want_gp(const trainer *t) { return problem_term_applies(&t->p, TERM_GP) && t->lambda[TERM_GP] > 0; }
 
 static int build_stage(trainer *t, size_t i, innx_err *err)
 {
@@ -303,6 +432,7 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
     const problem_stage *ps = &p->stages[i];
     stage_graph *s = &t->sg[i];
     optim_adam *keep = s->adam;   /* a rebuild keeps Adam's moments */
+    int gp_kept = s->gp_built;     /* and gp, once built */
     free(s->joint.val);
     free(s->joint.grad);
     graph_free(s->g);
@@ -312,6 +442,7 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
         s->term[k] = s->lam[k] = -1;
     s->gin = s->y = s->xs = s->zlo = s->zhi = s->zc = s->lo = s->hi = s->sq_lo = s->sq_span = s->xhat = -1;
     s->lg = s->bw = s->blo = s->bspan = -1;
+    s->pw = -1;
     if (!(s->g = graph_alloc()))
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     graph *g = s->g;
@@ -348,14 +479,22 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
                               (p->batch == PROBLEM_BATCH_UNIFORM && p->input == PROBLEM_IN_Y &&
                                want_xcyc(t))))
                 s->xs = graph_feed(g, n, d);
-            x = s->xhat = build_g(t, s, g, s->gin);
+            int gp = -1;
+            x = s->xhat = n_mix(t) > 1          ? build_g_mix(t, s, g, s->gin, want_gp(t) || gp_kept, &gp)
+                        : want_gp(t) || gp_kept ? build_g_gp(t, s, g, s->gin, &gp)
+                                                : build_g(t, s, g, s->gin);
+            s->term[TERM_GP] = gp;
+            s->gp_built = gp >= 0;
             int fx = build_f(t, g, x, ps->kind == PROBLEM_STAGE_JOINT);
             /* cyc: fused for tables; the formula path keeps sinc's own ops
              * (mean of squares) so its runs reproduce bit for bit. */
-            s->term[TERM_CYC] = table ? graph_mse(g, fx, y)
-                                      : graph_mean(g, graph_square(g, graph_sub(g, fx, y)));
+            s->term[TERM_CYC] = n_mix(t) > 1 ? mix_mean(t, s, g, graph_square(g, graph_sub(g, fx, rep(t, g, y))))
+                                : table      ? graph_mse(g, fx, y)
+                                             : graph_mean(g, graph_square(g, graph_sub(g, fx, y)));
             if (problem_term_applies(p, TERM_RECON) && s->xs >= 0)
-                s->term[TERM_RECON] = graph_mse(g, x, s->xs);
+                s->term[TERM_RECON] =
+                    n_mix(t) > 1 ? mix_mean(t, s, g, row_mean(t, g, graph_square(g, graph_sub(g, x, rep(t, g, s->xs)))))
+                                 : graph_mse(g, x, s->xs);
             if (want_xcyc(t) && s->xs >= 0) {
                 int back = build_g(t, s, g, build_f(t, g, s->xs, 0));
                 s->term[TERM_XCYC] = graph_mse(g, back, s->xs);
@@ -390,9 +529,10 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
             s->zlo = graph_feed(g, n, 1);
             s->zhi = graph_feed(g, n, 1);
             s->zc = graph_feed(g, n, 1);
-            int below = graph_relu(g, graph_sub(g, s->zlo, x0)), above = graph_relu(g, graph_sub(g, x0, s->zhi));
+            int below = graph_relu(g, graph_sub(g, rep(t, g, s->zlo), x0)),
+                above = graph_relu(g, graph_sub(g, x0, rep(t, g, s->zhi)));
             s->term[TERM_RANGE] = graph_mean(g, graph_add(g, graph_square(g, below), graph_square(g, above)));
-            s->term[TERM_CENTER] = graph_mse(g, x0, s->zc);
+            s->term[TERM_CENTER] = graph_mse(g, x0, rep(t, g, s->zc));
         }
         for (int k = TERM_CYC; k < TERM_N; k++)
             inv = weighted(g, s, (problem_term)k, inv);
@@ -444,6 +584,8 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
     }
     if (!s->adam)
         s->adam = optim_adam_alloc(s->params, OPTIM_ADAM_DEFAULTS(ps->lr));
+    else
+        optim_adam_rebind(s->adam, s->params);   /* a joint stage's union is new */
     if (!s->adam)
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     return 0;
@@ -625,9 +767,14 @@ trainer *trainer_alloc(const problem *p, innx_err *err)
             goto fail;
     }
     if (nn_spec_parse(p->model, &spec, err) != 0 ||
-        (p->output == PROBLEM_OUT_BRANCH && branch_init(t, &spec, err) != 0) ||
-        !(t->G = nn_alloc(&spec, t->rng, err)))
+        (p->output == PROBLEM_OUT_BRANCH && branch_init(t, &spec, err) != 0))
         goto fail;
+    if (p->mixture > 1)   /* a mixture head: M candidates of x_dim values, then M logits */
+        spec.widths[spec.n_widths - 1] = p->mixture * (d + 1);
+    if (!(t->G = p->siamese ? nn_alloc_siamese(&spec, t->F, t->rng, err) : nn_alloc(&spec, t->rng, err)))
+        goto fail;
+    if (p->mixture > 1)
+        mix_spread(t);
     for (size_t i = 0; i < p->n_stages; i++)
         if (build_stage(t, i, err) != 0)
             goto fail;
@@ -741,11 +888,12 @@ trainer_state trainer_step(trainer *t)
 {
     if (t->state != TRAINER_RUNNING)
         return t->state;
-    if (want_xcyc(t) && t->sg[t->stage].term[TERM_XCYC] < 0 &&
+    if (((want_xcyc(t) && t->sg[t->stage].term[TERM_XCYC] < 0) ||
+         (want_gp(t) && t->sg[t->stage].term[TERM_GP] < 0)) &&
         t->p.stages[t->stage].kind != PROBLEM_STAGE_FORWARD) {
         innx_err err;
         if (build_stage(t, t->stage, &err) != 0) {
-            t->lambda[TERM_XCYC] = 0;   /* out of memory: go on without it */
+            t->lambda[TERM_XCYC] = t->lambda[TERM_GP] = 0;   /* out of memory: go on without them */
             build_stage(t, t->stage, &err);
         }
     }
@@ -892,6 +1040,12 @@ int trainer_term_active(const trainer *t, problem_term k)
     return k >= 0 && k < TERM_N && t->sg[t->stage].term[k] >= 0;
 }
 
+int trainer_term_available(const trainer *t, problem_term k)
+{
+    return trainer_term_active(t, k) ||
+           (k == TERM_GP && problem_term_applies(&t->p, k) && t->p.stages[t->stage].kind != PROBLEM_STAGE_FORWARD);
+}
+
 double trainer_term(const trainer *t, problem_term k) { return k >= 0 && k < TERM_N ? t->term[k] : NAN; }
 double trainer_loss(const trainer *t) { return t->loss; }
 const trainer_history *trainer_get_history(const trainer *t) { return &t->hist; }
@@ -910,12 +1064,25 @@ int trainer_has_formula(const trainer *t) { return t->f != NULL; }
 nn_model *trainer_g(trainer *t) { return t->G; }
 nn_model *trainer_nn1(trainer *t) { return t->F; }
 
+void trainer_domain(const trainer *t, double *lo, double *hi)
+{
+    size_t d = t->p.x_dim;
+    memcpy(lo, t->box_lo, d * sizeof *lo);
+    memcpy(hi, t->box_hi, d * sizeof *hi);
+    if (t->p.batch == PROBLEM_BATCH_TABLE) {
+        stats_scaler_inverse(&t->data.sx, lo, 1);
+        stats_scaler_inverse(&t->data.sx, hi, 1);
+    }
+}
+
 const trainer_data *trainer_get_data(const trainer *t)
 {
     return t->p.batch == PROBLEM_BATCH_TABLE ? &t->data : NULL;
 }
 
 static double softplus(double u) { return u > 20 ? u : log1p(exp(u)); }
+
+size_t trainer_g_candidates(const trainer *t) { return n_mix(t); }
 
 int trainer_eval_g(trainer *t, const double *in, size_t n, double *x, innx_err *err)
 {
@@ -938,11 +1105,24 @@ int trainer_eval_g(trainer *t, const double *in, size_t n, double *x, innx_err *
             buf[i * gi] = (buf[i * gi] - t->data.sy.mean[0]) / t->data.sy.scale[0];
         use = buf;
     }
+    size_t M = n_mix(t);
+    double *u = M > 1 ? malloc(n * M * (d + 1) * sizeof *u) : x;
+    if (!u) {
+        free(buf);
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    }
     int swapped = answer_swap(t);
-    int st = nn_eval(t->G, use, n, x, err);
+    int st = nn_eval(t->G, use, n, u, err);
     if (swapped)
         answer_swap(t);
     free(buf);
+    if (M > 1) {
+        /* row i's M (d + 1) outputs: candidate j is x's row i M + j; the logits go */
+        for (size_t i = 0; st == 0 && i < n; i++)
+            memcpy(x + i * M * d, u + i * M * (d + 1), M * d * sizeof *x);
+        free(u);
+        n *= M;
+    }
     if (st != 0)
         return st;
     for (size_t i = 0; i < n; i++)
@@ -1040,3 +1220,8 @@ void trainer_profile_print(const trainer *t, FILE *f)
     for (size_t i = 0; i < t->p.n_stages; i++)
         graph_profile_print(t->sg[i].g, f, kinds[t->p.stages[i].kind]);
 }
+
+/* trainer_ckpt.c: stage i's graph built again as the lambdas and gp_built
+ * now say, so that a restored trainer holds the lazily built terms (xcyc,
+ * gp) the saved one had. */
+int trainer_rebuild_stage(trainer *t, size_t i, innx_err *err) { return build_stage(t, i, err); }

@@ -17,14 +17,20 @@
 /* ---- names --------------------------------------------------------------- */
 
 /* A model's parameter i by layer: MLP layers hold weight and bias, KAN
- * layers base, bias and coef (kan_layer_params' order). */
-static void param_name(nn_model *m, const char *net, size_t i, char *buf, size_t len)
+ * layers base, bias and coef (kan_layer_params' order). A siamese G owns
+ * only its first and last layers (the others are NN1's, saved as F's). */
+static void param_name(const trainer *t, nn_model *m, const char *net, size_t i, char *buf, size_t len)
 {
     static const char *const kan[] = {"base", "bias", "coef"};
-    if (nn_get_spec(m)->kind == NN_MLP)
-        snprintf(buf, len, "%s.%zu.%s", net, i / 2, i % 2 ? "bias" : "weight");
-    else
+    const nn_spec *s = nn_get_spec(m);
+    if (s->kind == NN_MLP) {
+        size_t layer = i / 2;
+        if (t->p.siamese && m == t->G && layer > 0)
+            layer = s->n_widths - 2;
+        snprintf(buf, len, "%s.%zu.%s", net, layer, i % 2 ? "bias" : "weight");
+    } else {
         snprintf(buf, len, "%s.%zu.%s", net, i / 3, kan[i % 3]);
+    }
 }
 
 /* Parameter j of stage i's set: NN1's, G's, or NN1's then G's (joint). */
@@ -32,17 +38,17 @@ static void stage_param_name(trainer *t, size_t i, size_t j, char *buf, size_t l
 {
     switch (t->p.stages[i].kind) {
     case PROBLEM_STAGE_FORWARD:
-        param_name(t->F, "F", j, buf, len);
+        param_name(t, t->F, "F", j, buf, len);
         break;
     case PROBLEM_STAGE_INVERSE:
-        param_name(t->G, "G", j, buf, len);
+        param_name(t, t->G, "G", j, buf, len);
         break;
     default: {
         size_t nf = nn_params(t->F)->n;
         if (j < nf)
-            param_name(t->F, "F", j, buf, len);
+            param_name(t, t->F, "F", j, buf, len);
         else
-            param_name(t->G, "G", j - nf, buf, len);
+            param_name(t, t->G, "G", j - nf, buf, len);
     }
     }
 }
@@ -55,7 +61,7 @@ typedef struct field {
     void *p;
 } field;
 
-#define MAX_FIELDS 96
+#define MAX_FIELDS (64 + 4 * TERM_N)
 
 static size_t add(field *f, size_t n, const char *key, char kind, void *p)
 {
@@ -127,6 +133,11 @@ static size_t fields(struct trainer *t, field *f)
     n = add(f, n, "history.stride", 'l', &t->hist.stride);
     n = add(f, n, "history.acc_n", 'l', &t->hist.acc_n);
     n = add(f, n, "history.acc_step", 'l', &t->hist.acc_step);
+    for (int k = 0; k <= TERM_N; k++) {
+        char key[40];
+        snprintf(key, sizeof key, "history.acc.%s", k < TERM_N ? problem_term_name((problem_term)k) : "total");
+        n = add(f, n, key, 'd', &t->hist.acc[k]);
+    }
     return n;
 }
 
@@ -257,7 +268,7 @@ static int walk_trainer(walk *w, trainer *t, size_t stage, int early_on, int ema
             continue;
         const optim_params *p = nn_params(nets[k]);
         for (size_t j = 0; j < p->n; j++) {
-            param_name(nets[k], names[k], j, pn, sizeof pn);
+            param_name(t, nets[k], names[k], j, pn, sizeof pn);
             if ((st = matrix(w, pn, p->val[j])) != 0)
                 return st;
         }
@@ -281,38 +292,43 @@ static int walk_trainer(walk *w, trainer *t, size_t stage, int early_on, int ema
         return st;
     if (best_on && (st = copies(w, t, stage, "best", &t->best.snap)) != 0)
         return st;
+    /* The history by series name (history.cyc, ..., history.total), so a
+     * term newer than the file finds no series and starts empty (NaN), and
+     * the point being accumulated (history.acc, F64, one a series). */
     trainer_history *h = &t->hist;
-    size_t n = hist_n, sh[2] = {TERM_N + 1, n};
-    double *v = malloc((TERM_N + 1) * (n ? n : 1) * sizeof *v);
+    size_t n = hist_n;
+    double *v = malloc((n ? n : 1) * sizeof *v);
     int64_t *steps = malloc((n ? n : 1) * sizeof *steps);
     if (!v || !steps) {
         free(v);
         free(steps);
         return innx_errf(w->err, INNX_ENOMEM, "out of memory");
     }
-    /* the series are float in memory: through F64 and back exactly */
-    if (w->mode == WALK_SAVE)
-        for (size_t i = 0; i < n; i++) {
-            steps[i] = h->step[i];
-            for (int k = 0; k <= TERM_N; k++)
-                v[k * n + i] = h->v[k][i];
-        }
+    for (size_t i = 0; w->mode == WALK_SAVE && i < n; i++)
+        steps[i] = h->step[i];
     st = tensor(w, "history.step", CHECKPOINT_I64, 1, &n, steps);
-    if (st == 0)
-        st = tensor(w, "history.values", CHECKPOINT_F64, 2, sh, v);
-    if (st == 0 && w->mode == WALK_LOAD) {
-        h->n = n;
-        for (size_t i = 0; i < n; i++) {
-            h->step[i] = (long)steps[i];
-            for (int k = 0; k <= TERM_N; k++)
-                h->v[k][i] = (float)v[k * n + i];
+    for (size_t i = 0; st == 0 && w->mode == WALK_LOAD && i < n; i++)
+        h->step[i] = (long)steps[i];
+    for (int k = 0; k <= TERM_N && st == 0; k++) {
+        snprintf(name, sizeof name, "history.%s", k < TERM_N ? problem_term_name((problem_term)k) : "total");
+        if (w->mode != WALK_SAVE && k < TERM_N && !checkpoint_find(w->c, name)) {
+            for (size_t i = 0; w->mode == WALK_LOAD && i < n; i++)
+                h->v[k][i] = NAN;
+            if (w->mode == WALK_LOAD)
+                h->acc[k] = 0;
+            continue;
         }
+        /* the series are float in memory: through F64 and back exactly */
+        for (size_t i = 0; w->mode == WALK_SAVE && i < n; i++)
+            v[i] = h->v[k][i];
+        st = tensor(w, name, CHECKPOINT_F64, 1, &n, v);
+        for (size_t i = 0; st == 0 && w->mode == WALK_LOAD && i < n; i++)
+            h->v[k][i] = (float)v[i];
     }
+    if (st == 0 && w->mode == WALK_LOAD)
+        h->n = n;
     free(v);
     free(steps);
-    size_t acc = TERM_N + 1;
-    if (st == 0)
-        st = tensor(w, "history.acc", CHECKPOINT_F64, 1, &acc, h->acc);
     size_t rs = gsl_rng_size(t->rng);
     if (st == 0)
         st = tensor(w, "rng", CHECKPOINT_U8, 1, &rs, gsl_rng_state(t->rng));
@@ -362,6 +378,16 @@ static checkpoint *build(trainer *t, innx_err *err)
         snprintf(key, sizeof key, "adam.%zu.lr", i);
         if (st == 0)
             st = checkpoint_set_metaf(c, err, key, "%.17g", optim_adam_lr(t->sg[i].adam));
+    }
+    /* which lazily built terms each stage's graph holds: a term once on
+     * stays in the graph (and in how a batch is drawn) at lambda 0 */
+    for (size_t i = 0; i < t->p.n_stages && st == 0; i++) {
+        char key[40];
+        snprintf(key, sizeof key, "graph.%zu.xcyc", i);
+        st = checkpoint_set_metaf(c, err, key, "%d", t->sg[i].term[TERM_XCYC] >= 0);
+        snprintf(key, sizeof key, "graph.%zu.gp", i);
+        if (st == 0)
+            st = checkpoint_set_metaf(c, err, key, "%d", t->sg[i].gp_built);
     }
     for (size_t i = 0; i < t->n_rollbacks && st == 0; i++) {
         char key[40];
@@ -485,10 +511,29 @@ static void free_stage_state(trainer *t)
     t->early_on = t->best_on = t->ema_on = 0;
 }
 
+/* At least this many weights (a layer's in x out, biases aside). */
+static double spec_weights(const char *model)
+{
+    nn_spec s;
+    double w = 0;
+    if (nn_spec_parse(model, &s, NULL) == 0)
+        for (size_t i = 0; i + 1 < s.n_widths; i++)
+            w += (double)s.widths[i] * (double)s.widths[i + 1];
+    return w;
+}
+
 trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err *err)
 {
     const char *f = checkpoint_path(c);
     const char *rt = checkpoint_meta(c, "rng.type");
+    /* The weights are in the data: networks larger than it can hold are
+     * refused before they are allocated. */
+    double need = spec_weights(p->model) + (p->batch == PROBLEM_BATCH_TABLE ? spec_weights(p->forward_model) : 0);
+    if (need * 4 > (double)checkpoint_data_size(c)) {
+        innx_errf(err, INNX_EINVAL, "%s: the problem's networks have %.0f weights or more, the file's data holds %zu bytes",
+                  f, need, checkpoint_data_size(c));
+        return NULL;
+    }
     trainer *t = trainer_alloc(p, err);
     if (!t)
         return NULL;
@@ -505,9 +550,18 @@ trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err
     field fs[MAX_FIELDS], ft[MAX_FIELDS];
     size_t n = fields(s, fs);
     fields(t, ft);
-    for (size_t i = 0; i < n; i++)
-        if (get_field(c, &fs[i], err) != 0)
+    /* A term newer than the file has no lambda.TERM or term.TERM: it
+     * starts as the problem says (so files stay readable as terms come). */
+    for (int k = 0; k < TERM_N; k++) {
+        s->lambda[k] = p->lambda[k];
+        s->term[k] = NAN;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int optional = !strncmp(fs[i].key, "lambda.", 7) || !strncmp(fs[i].key, "term.", 5) ||
+                       (!strncmp(fs[i].key, "history.acc.", 12) && strcmp(fs[i].key, "history.acc.total") != 0);
+        if ((!optional || checkpoint_meta(c, fs[i].key)) && get_field(c, &fs[i], err) != 0)
             goto fail;
+    }
     const char *why = NULL;
     if (s->stage >= t->p.n_stages)
         why = "stage";
@@ -541,6 +595,17 @@ trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err
         if (get_field(c, &lr, err) != 0)
             goto fail;
     }
+    /* the lazily built terms (absent: as a fresh trainer builds them) */
+    int built[PROBLEM_MAX_STAGES][2];
+    for (size_t i = 0; i < t->p.n_stages; i++)
+        for (int k = 0; k < 2; k++) {
+            char key[40];
+            long v = k ? t->sg[i].gp_built : t->sg[i].term[TERM_XCYC] >= 0;
+            snprintf(key, sizeof key, "graph.%zu.%s", i, k ? "gp" : "xcyc");
+            if (checkpoint_meta(c, key) && get_long(c, key, 0, 1, &v, err) != 0)
+                goto fail;
+            built[i][k] = (int)v;
+        }
     for (size_t i = 0; i < s->n_rollbacks; i++) {
         char key[40];
         snprintf(key, sizeof key, "rollback.%zu.step", i);
@@ -606,6 +671,27 @@ trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err
     for (size_t i = 0; i < t->p.n_stages; i++) {
         optim_adam_set_steps(t->sg[i].adam, (size_t)adam_steps[i]);
         optim_adam_set_lr(t->sg[i].adam, adam_lr[i]);
+    }
+    /* A stage whose saved graph held xcyc or gp otherwise than the fresh
+     * one is built again so (the lambdas for want_xcyc/want_gp are set
+     * for the build alone: gp_built keeps gp, lambda > 0 builds xcyc). */
+    for (size_t i = 0; i < t->p.n_stages; i++) {
+        stage_graph *g = &t->sg[i];
+        if (built[i][0] == (g->term[TERM_XCYC] >= 0) && built[i][1] == g->gp_built)
+            continue;
+        double lx = t->lambda[TERM_XCYC], lg = t->lambda[TERM_GP];
+        t->lambda[TERM_XCYC] = built[i][0];
+        t->lambda[TERM_GP] = 0;
+        g->gp_built = built[i][1];
+        int st = trainer_rebuild_stage(t, i, err);
+        t->lambda[TERM_XCYC] = lx;
+        t->lambda[TERM_GP] = lg;
+        if (st != 0)
+            goto fail;
+        if (built[i][0] != (g->term[TERM_XCYC] >= 0) || built[i][1] != g->gp_built) {
+            innx_errf(err, INNX_EINVAL, "%s: __metadata__: graph.%zu: terms this problem cannot build", f, i);
+            goto fail;
+        }
     }
     w.mode = WALK_LOAD;
     w.seen = NULL;

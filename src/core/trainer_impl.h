@@ -24,11 +24,16 @@ typedef struct stage_graph {
     int sq_lo, sq_span;   /* squash output */
     int xhat;
     int lg, bw, blo, bspan; /* branch model: logit s0, residual weight, piece start and width */
+    int gp_built;         /* G's tangent pass is in (gp); kept over rebuilds */
+    int pw;               /* a mixture's weights, stacked as its candidates (nM x 1) */
     optim_adam *adam;
     optim_params joint;   /* union of NN1's and G's parameters (joint) */
     const optim_params *params;
 } stage_graph;
 
+/* A field the next steps read is state: trainer_ckpt.c's fields() (or its
+ * tensors) must save it, or a resumed run parts from the one it came from
+ * (test_checkpoint's test_resume_builtins shows it). */
 struct trainer {
     problem p;
     gsl_rng *rng;
@@ -62,6 +67,9 @@ struct trainer {
      * points evenly spaced in x across it */
     double knot[PIECES_MAX][BRANCH_KNOTS + 1];
 };
+
+/* trainer.c, for trainer_ckpt.c: stage i's graph again (build_stage). */
+int trainer_rebuild_stage(trainer *t, size_t i, innx_err *err);
 
 /* trainer_branch.c: the branch model's pieces, batch, graph and answers. */
 int branch_init(trainer *t, nn_spec *spec, innx_err *err);

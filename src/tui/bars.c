@@ -53,7 +53,7 @@ void bars_lambda(WINDOW *w, const tui_view *v)
     /* the stage's terms, and dimmed those a later stage weighs (spend's
      * inverse terms during its forward fit) */
     for (int k = 0; k < TERM_N; k++) {
-        if (!s->active[k] && v->lambda[k] == 0)
+        if (!s->active[k] && !s->avail[k] && v->lambda[k] == 0)
             continue;
         any = 1;
         snprintf(buf, sizeof buf, "%s=%g", problem_term_name(k), v->lambda[k]);
@@ -113,7 +113,8 @@ const char *const bars_help_lines[] = {
     "y       roots of F(x) = y*       f   edit the formula",
     "p       choose a problem         l   linear / log loss axis",
     "1-4     zoom a pane, Esc back    ?   this help (F1 too)",
-    "w       save a checkpoint (cwd)  q   quit (Ctrl-C too)",
+    "w       save a checkpoint (cwd)  x   the zoomed pane as CSV",
+    "q       quit (Ctrl-C too)",
     "",
     "Prompts: <- ->, Backspace, Delete, Ctrl-A/Ctrl-E, Ctrl-U clears,",
     "up/down recall earlier entries, Enter accepts, Esc cancels.",

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "tui_state.h"
 
 #define LAMBDA_HOLD 1.0   /* seconds a set lambda is shown before the snapshot's */
@@ -36,12 +37,13 @@ static void set_lambda(tui *t, int k, double v)
     t->lam_until[k] = tui_now() + LAMBDA_HOLD;
 }
 
-/* The next (dir > 0) or previous active term, wrapping round. */
+/* The next (dir > 0) or previous term the stage weighs (or builds once its
+ * lambda is set: gp), wrapping round. */
 static void select_term(tui *t, int dir)
 {
     for (int i = 1; i <= TERM_N; i++) {
         int k = ((t->sel < 0 ? 0 : t->sel) + dir * i + 2 * TERM_N) % TERM_N;
-        if (t->snap.active[k]) {
+        if (t->snap.active[k] || t->snap.avail[k]) {
             t->sel = k;
             return;
         }
@@ -274,6 +276,15 @@ void tui_key(tui *t, int key)
         session_save(t->s, NULL);
         tui_set_status(t, ROLE_NORMAL, "saving...");
         break;
+    case 'x': {
+        char path[256];
+        innx_err err;
+        if (tui_export(t, path, sizeof path, &err) == 0)
+            tui_set_status(t, ROLE_OK, "wrote %s", path);
+        else
+            tui_set_status(t, ROLE_ERROR, "export: %s", err.msg);
+        break;
+    }
     case '?':
     case TUI_KEY_F1:
         t->help = 1;

@@ -137,7 +137,7 @@ static void absorb(tui *t)
             }
         }
     }
-    if (t->sel < 0 || t->sel >= TERM_N || !s->active[t->sel]) {
+    if (t->sel < 0 || t->sel >= TERM_N || !(s->active[t->sel] || s->avail[t->sel])) {
         t->sel = -1;
         for (int k = 0; k < TERM_N && t->sel < 0; k++)
             if (s->active[k])
