@@ -174,7 +174,7 @@ int pieces_find(roots_fn f, void *ctx, double a, double b, size_t grid, pieces_p
         return innx_errf(err, INNX_EINVAL, "pieces: domain %g:%g needs A < B, both finite", a, b);
     if (grid < 3)
         grid = PIECES_GRID;
-    double *x = malloc(grid * sizeof *x), *v = malloc(grid * sizeof *v), *d = malloc(grid * sizeof *d);
+    double *x = calloc(grid, sizeof *x), *v = malloc(grid * sizeof *v), *d = malloc(grid * sizeof *d);
     double *mag = malloc(grid * sizeof *mag);
     if (!x || !v || !d || !mag) {
         free(x), free(v), free(d), free(mag);
