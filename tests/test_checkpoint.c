@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "test_helpers.h"
+
 #include "innx/checkpoint.h"
 #include "innx/session.h"
 #include "innx/trainer.h"
@@ -42,24 +44,6 @@ static const char *in_dir(const char *name)
     k = (k + 1) % 4;
     snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
     return buf[k];
-}
-
-static trainer *make(const problem *p)
-{
-    innx_err e;
-    trainer *t = trainer_alloc(p, &e);
-    if (!t)
-        fail_msg("%s", e.msg);
-    return t;
-}
-
-static problem builtin(const char *name)
-{
-    problem p;
-    innx_err e;
-    if (problem_builtin(name, &p, &e) != 0)
-        fail_msg("%s", e.msg);
-    return p;
 }
 
 static unsigned char *slurp(const char *path, size_t *len)

@@ -21,6 +21,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "test_helpers.h"
+
 #include "innx/session.h"
 
 /* Quit must end within one step: a generous bound (a full sinc step is
@@ -49,15 +51,6 @@ static void sleep_s(double s)
 {
     struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
     nanosleep(&ts, NULL);
-}
-
-static problem builtin(const char *name)
-{
-    problem p;
-    innx_err e;
-    if (problem_builtin(name, &p, &e) != 0)
-        fail_msg("%s", e.msg);
-    return p;
 }
 
 /* A small sinc: a small net and batch, so that its steps take moments. */

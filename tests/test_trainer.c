@@ -11,30 +11,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "test_helpers.h"
+
 #include "innx/report.h"
 #include "innx/roots.h"
 #include "innx/trainer.h"
 
 #define ROOT_095 0.5519109786218621  /* sin(x)/x = 0.95, x > 0 */
 static const double three_roots[3] = {0.3970286, 2.5952263, 6.9076965};
-
-static trainer *make(const problem *p)
-{
-    innx_err e;
-    trainer *t = trainer_alloc(p, &e);
-    if (!t)
-        fail_msg("%s", e.msg);
-    return t;
-}
-
-static problem builtin(const char *name)
-{
-    problem p;
-    innx_err e;
-    if (problem_builtin(name, &p, &e) != 0)
-        fail_msg("%s", e.msg);
-    return p;
-}
 
 /* A small sinc: 300 points, a small net, so that tests run in moments. */
 static problem small_sinc(void)

@@ -54,7 +54,7 @@ static size_t query_k(trainer *t)
 
 /* How many of the reference roots the query found: polished within
  * 1e-7 of the domain's width, and G's raw candidate within 1e-3. */
-static void recall(const report_query *q, double w, size_t *found, size_t *found_raw)
+void cli_query_recall(const report_query *q, double w, size_t *found, size_t *found_raw)
 {
     *found = *found_raw = 0;
     for (size_t i = 0; i < q->n_ref; i++) {
@@ -71,7 +71,7 @@ static void recall(const report_query *q, double w, size_t *found, size_t *found
 static void json_query(json_out *j, const report_query *q, double w)
 {
     size_t found, found_raw;
-    recall(q, w, &found, &found_raw);
+    cli_query_recall(q, w, &found, &found_raw);
     json_num(j, "y", q->y);
     json_arr_begin(j, "roots");
     for (size_t i = 0; i < q->n_roots; i++) {
@@ -94,7 +94,7 @@ static void json_query(json_out *j, const report_query *q, double w)
 static void print_query(const report_query *q, double w)
 {
     size_t found, found_raw;
-    recall(q, w, &found, &found_raw);
+    cli_query_recall(q, w, &found, &found_raw);
     printf("\nroots of f(x) = %g (%zu candidates, polished, |f - y| <= 1e-12):\n", q->y, q->n_candidates);
     printf("  %22s  %9s  %9s  %s\n", "x", "residual", "raw", "bracketed");
     for (size_t i = 0; i < q->n_roots; i++)
@@ -152,7 +152,7 @@ int case_auto_train(const cli_opts *o, problem *p)
     size_t all = 0, hit = 0;
     for (size_t i = 0; i < n_y; i++) {
         size_t f, fr;
-        recall(&q[i], w, &f, &fr);
+        cli_query_recall(&q[i], w, &f, &fr);
         all += q[i].n_ref;
         hit += f;
     }
@@ -244,7 +244,7 @@ int bench_query(const cli_opts *o, problem *p)
         q->n_ref = n_ref[i];
         memcpy(q->ref, ref + i * REPORT_MAX_ROOTS, n_ref[i] * sizeof *ref);
         size_t f, fr;
-        recall(q, w, &f, &fr);
+        cli_query_recall(q, w, &f, &fr);
         all += q->n_ref;
         hit += f;
         extra += q->n_roots > f ? q->n_roots - f : 0;
@@ -344,7 +344,7 @@ int bench_auto(const cli_opts *o)
                 return cli_error(CLI_EXIT_FAIL, where, "%s: %s", auto_table[i].f, err.msg);
             }
             size_t f, fr;
-            recall(&q, w, &f, &fr);
+            cli_query_recall(&q, w, &f, &fr);
             f_all += q.n_ref;
             f_hit += f;
             f_raw += fr;

@@ -114,15 +114,10 @@ int case_xsin_train(const cli_opts *o, problem *p)
         double y = y_lo + (y_hi - y_lo) * ((double)k + 0.5) / N_Y;
         if ((st = report_query_roots(t, y, K, q, &err)) != 0)
             break;
-        for (size_t i = 0; i < q->n_ref; i++) {
-            int h = 0, hr = 0;
-            for (size_t j = 0; j < q->n_roots; j++) {
-                h |= fabs(q->roots[j].x - q->ref[i]) <= 1e-7 * w;
-                hr |= fabs(q->roots[j].x_raw - q->ref[i]) <= 1e-3 * w;
-            }
-            hit += h;
-            hit_raw += hr;
-        }
+        size_t h, hr;
+        cli_query_recall(q, w, &h, &hr);
+        hit += h;
+        hit_raw += hr;
         all += q->n_ref;
     }
     long steps = trainer_steps(t) + trainer_steps(r);

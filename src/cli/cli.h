@@ -94,6 +94,10 @@ int case_spend_train(const cli_opts *o, problem *p);
 int case_auto_train(const cli_opts *o, problem *p);
 int bench_query(const cli_opts *o, problem *p);
 int bench_auto(const cli_opts *o);
+/* How many of a query's scan roots it found: polished within 1e-7 of the
+ * domain's width w, and G's raw candidate within 1e-3 of it. */
+struct report_query;
+void cli_query_recall(const struct report_query *q, double w, size_t *found, size_t *found_raw);
 /* innx train xsin: the regressor beside the branch model (case_xsin.c) */
 int case_xsin_train(const cli_opts *o, problem *p);
 /* --y Y1,Y2,... -> ys (at most cap); prints the error and returns

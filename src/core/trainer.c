@@ -593,7 +593,7 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
 
 /* ---- stages -------------------------------------------------------------- */
 
-static void stage_free_state(trainer *t)
+void trainer_stage_free_state(trainer *t)
 {
     if (t->early_on)
         optim_early_free(&t->early);
@@ -647,7 +647,7 @@ static int stage_begin(trainer *t, size_t i, long steps)
 {
     const problem_stage *ps = &t->p.stages[i];
     stage_graph *s = &t->sg[i];
-    stage_free_state(t);
+    trainer_stage_free_state(t);
     t->stage = i;
     t->stage_steps = 0;
     t->stage_end = steps;
@@ -792,7 +792,7 @@ void trainer_free(trainer *t)
 {
     if (!t)
         return;
-    stage_free_state(t);
+    trainer_stage_free_state(t);
     for (size_t i = 0; i < PROBLEM_MAX_STAGES; i++) {
         stage_graph *s = &t->sg[i];
         optim_adam_free(s->adam);

@@ -500,17 +500,6 @@ int checkpoint_problem(const checkpoint *c, problem *p, innx_err *err)
     return 0;
 }
 
-static void free_stage_state(trainer *t)
-{
-    if (t->early_on)
-        optim_early_free(&t->early);
-    if (t->best_on)
-        optim_early_free(&t->best);
-    if (t->ema_on)
-        optim_ema_free(&t->ema);
-    t->early_on = t->best_on = t->ema_on = 0;
-}
-
 /* At least this many weights (a layer's in x out, biases aside). */
 static double spec_weights(const char *model)
 {
@@ -633,7 +622,7 @@ trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err
 
     /* Checked: now into t. The stage's copies are made over its own
      * parameters, then every scalar goes in over what the inits set. */
-    free_stage_state(t);
+    trainer_stage_free_state(t);
     const optim_params *sp = t->sg[s->stage].params;
     if (s->early_on && optim_early_init(&t->early, sp, s->early.patience) != 0)
         goto nomem;

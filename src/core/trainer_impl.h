@@ -71,6 +71,10 @@ struct trainer {
 /* trainer.c, for trainer_ckpt.c: stage i's graph again (build_stage). */
 int trainer_rebuild_stage(trainer *t, size_t i, innx_err *err);
 
+/* trainer.c: free the running stage's early-stop, best and EMA copies
+ * (a stage change, the end, and a restore from a checkpoint). */
+void trainer_stage_free_state(trainer *t);
+
 /* trainer_branch.c: the branch model's pieces, batch, graph and answers. */
 int branch_init(trainer *t, nn_spec *spec, innx_err *err);
 void branch_fill_batch(trainer *t, stage_graph *s);
