@@ -54,4 +54,15 @@ grep -q "bad.$$.inn:2: unknown key 'stps'" err.$$ || fail "file message: $(cat e
 rm -f bad.$$.inn err.$$
 json=$("$innx" bench three-roots --repeats 20 --json) || fail "bench exited $?"
 echo "$json" | grep -q '"ms_per_step":' || fail "bench json: $json"
+# bench seeds: the whole recipe per seed, the same run as train's, each
+# seed its own run; every run's clusters polish to all three roots
+json=$("$innx" bench seeds three-roots --repeats 3 --seed 4 --json) || fail "bench seeds exited $?"
+[ "$(echo "$json" | grep -o '"roots_found":3,"reference_roots":3' | wc -l)" -eq 3 ] || fail "bench seeds roots: $json"
+raws=$(echo "$json" | grep -o '"raw":[^,]*' | cut -d: -f2)
+[ "$(echo "$raws" | sort -u | wc -l)" -eq 3 ] || fail "bench seeds: the seeds gave the same run: $json"
+for r in $raws; do awk -v r="$r" 'BEGIN { exit !(r < 1e-2) }' || fail "bench seeds raw $r >= 1e-2: $json"; done
+one=$("$innx" train three-roots --seed 5 --json | grep -o '"top5":\[[^,]*' | cut -d[ -f2)
+echo "$json" | grep -q "\"seed\":5,[^}]*\"raw\":$one," || fail "bench seeds seed 5 is not train's run ($one): $json"
+echo "$json" | grep -q '"below":{"1e-02":3,' || fail "bench seeds below: $json"
+"$innx" bench seeds spend 2>/dev/null; [ $? -eq 2 ] || fail "bench seeds on a table must exit 2"
 echo "cli_problems: ok"

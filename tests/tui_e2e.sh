@@ -118,10 +118,17 @@ keys Space
 n=0
 while ! finished && [ "$n" -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
 finished || fail "three-roots did not finish in 30 s"
+# the cluster table fits its 58-column pane whole: each root to 7 decimals
+# and mean|f| (the CI column waits for a zoom); the loss legend puts the
+# term that makes most of the total (center) right after the total
+wait_for "id count  centroid         root  residual  br   mean|f|" 20 || fail "cluster table header: $(cap)"
+for r in 0.3970286 2.5952263 6.9076965; do cap | grep -q " $r " || fail "cluster table: no root $r"; done
+cap | grep -q "total [0-9.]*  [^ ]* center " || fail "loss legend: center not first after the total"
 keys y
 wait_for "roots of F(x) = y\*" 20 || fail "y: no prompt"
 keys 0 Enter
-wait_for "roots from [0-9]* candidates" 50 || fail "y 0: no answer"
+wait_for "roots (scan 3), [0-9]* candidates" 50 || fail "y 0: no answer"
+cap | grep -q " #  *x  residual   raw res  br    vs scan" || fail "y 0: the query table lost a column: $(cap)"
 for r in 0.3970 2.5952 6.9077; do
     wait_for "$r" 10 || fail "y 0: no root $r"
 done

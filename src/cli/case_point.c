@@ -25,7 +25,7 @@ static void print_header(const char *where, const problem *p)
 /* x = G(y) for n targets; with a mixture head, of each row's candidates
  * the one with the smallest |f(x) - y| (each is an answer; this is the
  * one a point report shows). */
-static int eval_best(trainer *t, const double *y, size_t n, double *x, innx_err *err)
+int cli_eval_best(trainer *t, const double *y, size_t n, double *x, innx_err *err)
 {
     size_t M = trainer_g_candidates(t);
     if (M == 1)
@@ -64,7 +64,7 @@ int case_point_train(const cli_opts *o, problem *p)
         return CLI_EXIT_USAGE;
     long steps = trainer_steps(t);
     double y = p->y_star, x_raw, f_raw;
-    if (eval_best(t, &y, 1, &x_raw, &err) != 0) {
+    if (cli_eval_best(t, &y, 1, &x_raw, &err) != 0) {
         trainer_free(t);
         return cli_error(CLI_EXIT_FAIL, where, "%s", err.msg);
     }
@@ -141,7 +141,7 @@ static int range_worst(const cli_opts *o, const char *where, problem *p, size_t 
     }
     for (size_t i = 0; i < n; i++)
         y[i] = p->y_lo + (p->y_hi - p->y_lo) * (double)i / (double)(n - 1);
-    int st = eval_best(t, y, n, y + n, &err);
+    int st = cli_eval_best(t, y, n, y + n, &err);
     if (st == 0)
         trainer_roots_fn(t, y + n, n, y + 2 * n, NULL);
     trainer_free(t);

@@ -86,6 +86,10 @@ int cli_bench(const cli_opts *o, const char *where, problem *p);
 /* The reports, by kind of problem: G(y) answering one y* (sinc, sinc-kan),
  * a latent G(z) with its clusters and roots (three-roots), a table (spend). */
 int case_point_train(const cli_opts *o, problem *p);
+/* x = G(y) for n targets; of a mixture head's candidates, each row's best. */
+int cli_eval_best(trainer *t, const double *y, size_t n, double *x, innx_err *err);
+/* bench seeds PROBLEM: the whole recipe on --repeats seeds (bench_seeds.c) */
+int bench_seeds(const cli_opts *o, problem *p);
 int case_sinc_kan_range(const cli_opts *o, problem *p);
 int case_latent_train(const cli_opts *o, problem *p);
 int case_spend_train(const cli_opts *o, problem *p);

@@ -178,6 +178,8 @@ int bench_roots(const cli_opts *o)
         json_out j;
         json_begin(&j, stdout);
         json_str(&j, "workload", "roots");
+        json_int(&j, "seed", o->seed >= 0 ? o->seed : 0);
+        json_overrides(&j, o);
         json_int(&j, "queries", queries);
         json_num(&j, "seconds", tq);
         json_num(&j, "queries_per_second", (double)queries / tq);

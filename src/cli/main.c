@@ -31,7 +31,9 @@ static const char usage[] =
     "  bench PROBLEM [options] time a problem's steps: median ms/step, GFLOP/s;\n"
     "                          also `bench roots` (all-roots queries/s), `bench query\n"
     "                          PROBLEM` (certified queries/s and recall against the\n"
-    "                          scan) and `bench auto` (the many-roots recall table)\n"
+    "                          scan), `bench auto` (the many-roots recall table) and\n"
+    "                          `bench seeds PROBLEM` (the whole recipe on --repeats\n"
+    "                          seeds, default 6: each run's raw residual)\n"
     "  problems [--show NAME]  list the built-in problems, or every setting of one\n"
     "  roots 'F' --domain A:B [--y Y] [--json]\n"
     "                          every root of F(x) = Y on [A, B], polished, checked\n"
@@ -52,7 +54,8 @@ static const char usage[] =
     "  --json           print one JSON object on stdout instead of text\n"
     "  --quiet          no loss lines or progress\n"
     "  --threads N      graph threads (default: chosen from the batch size)\n"
-    "  --repeats N      bench: timed steps per stage (default 200; bench roots: queries)\n"
+    "  --repeats N      bench: timed steps per stage (default 200; bench roots:\n"
+    "                   queries; bench seeds: seeds from --seed on)\n"
     "  --profile        bench: time of every graph node on stderr\n"
     "  --model SPEC     the inverse network, e.g. mlp:1-64-64-1/tanh, kan:1-32-32-1/g5k3\n"
     "  --range          sinc-kan: solve y in [0.3, 1.0] and compare with an MLP\n"
@@ -174,6 +177,22 @@ static int run_problem(int argc, char **argv, int bench)
             cli_metrics_check(&o, where, bench, NULL, &p) != 0)
             return CLI_EXIT_USAGE;
         return bench_query(&o, &p);
+    }
+    if (bench && !strcmp(argv[1], "seeds")) {
+        /* innx bench seeds NAME [--repeats N] [--seed S0] [options] */
+        problem p;
+        innx_err err;
+        if (argc < 3 || argv[2][0] == '-')
+            return cli_error(CLI_EXIT_USAGE, where, "usage: innx bench seeds PROBLEM|FILE.inn [--repeats N] [options]");
+        snprintf(where, sizeof where, "bench seeds %s", argv[2]);
+        if (cli_load_problem(argv[2], &p, &err) != 0)
+            return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+        if (cli_parse_opts(where, argc, argv, 3, &o) != 0 || cli_apply_opts(&o, where, &p) != 0 ||
+            cli_metrics_check(&o, where, bench, NULL, &p) != 0)
+            return CLI_EXIT_USAGE;
+        if (o.save || o.stop_after)
+            return cli_error(CLI_EXIT_USAGE, where, "--save and --stop-after are for train");
+        return bench_seeds(&o, &p);
     }
     if (bench && !strcmp(argv[1], "auto")) {
         if (cli_parse_opts(where, argc, argv, 2, &o) != 0 || cli_metrics_check(&o, where, bench, NULL, NULL) != 0)

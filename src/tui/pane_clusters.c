@@ -17,22 +17,38 @@ static double nearest(const double *ref, size_t n, double x)
     return best;
 }
 
+/* The query table's columns, dropped from the right when the pane is too
+ * narrow (as the cluster table's): widths with the two leading spaces. */
+#define Q_X 16       /* number, x */
+#define Q_COL 10     /* residual, raw residual, distance to the scan's root */
+#define Q_BR 5
+
 static void query_rows(WINDOW *w, int *y, const tui_view *v)
 {
     const report_query *q = &v->snap->query;
     char line[160];
     size_t nr = q->n_roots > REPORT_MAX_ROOTS ? REPORT_MAX_ROOTS : q->n_roots;
     size_t nref = q->n_ref > REPORT_MAX_ROOTS ? REPORT_MAX_ROOTS : q->n_ref;
-    snprintf(line, sizeof line, "y* = %g: %zu root%s from %zu candidates (%zu failed); scan: %zu",
-             q->y, nr, nr == 1 ? "" : "s", q->n_candidates, q->n_failed, nref);
+    int room = getmaxx(w) - 4;
+    int res = room >= Q_X + Q_COL, raw = room >= Q_X + 2 * Q_COL, br = room >= Q_X + 2 * Q_COL + Q_BR,
+        scan = room >= Q_X + 3 * Q_COL + Q_BR;
+    snprintf(line, sizeof line, "y* = %g: %zu root%s (scan %zu), %zu candidates, %zu failed", q->y, nr,
+             nr == 1 ? "" : "s", nref, q->n_candidates, q->n_failed);
     plot_row(w, y, A_BOLD, line);
-    plot_row(w, y, term_role_attr(v->caps, ROLE_DIM),
-        "       x            residual  raw res   bracket  scan's");
+    snprintf(line, sizeof line, " #             x%s%s%s%s", res ? "  residual" : "", raw ? "   raw res" : "",
+             br ? "  br " : "", scan ? "   vs scan" : "");
+    plot_row(w, y, term_role_attr(v->caps, ROLE_DIM), line);
     for (size_t i = 0; i < nr; i++) {
         const report_root *r = &q->roots[i];
-        snprintf(line, sizeof line, "%2zu  %12.8f  %8.1e  %8.1e  %-7s  %.8f", i + 1, r->x,
-                 r->residual, r->residual_raw, r->bracketed ? "yes" : "no",
-                 nearest(q->ref, nref, r->x));
+        int n = snprintf(line, sizeof line, "%2zu  %12.8f", i + 1, r->x);
+        if (res)
+            n += snprintf(line + n, sizeof line - (size_t)n, "  %8.1e", r->residual);
+        if (raw)
+            n += snprintf(line + n, sizeof line - (size_t)n, "  %8.1e", r->residual_raw);
+        if (br)
+            n += snprintf(line + n, sizeof line - (size_t)n, "  %-3s", r->bracketed ? "yes" : "no");
+        if (scan)   /* how far from the classical scan's nearest root */
+            snprintf(line + n, sizeof line - (size_t)n, "  %8.1e", fabs(r->x - nearest(q->ref, nref, r->x)));
         plot_row(w, y, term_series(v->caps, 2), line);
     }
     /* the scan's roots G did not lead to: what a user most needs to see */
@@ -48,26 +64,43 @@ static void query_rows(WINDOW *w, int *y, const tui_view *v)
     (*y)++;
 }
 
+/* The cluster table's columns: those a pane cannot hold are dropped from
+ * the right (the CI, then mean|f|, then residual and bracket), never cut
+ * mid-number. Widths include the two spaces before each column. */
+#define CL_ROOT 30   /* id, count, centroid, root */
+#define CL_RES 14    /* residual, bracketed */
+#define CL_MEAN 10
+#define CL_CI 22
+
 static void cluster_rows(WINDOW *w, int *y, const tui_view *v)
 {
     const report_latent *r = &v->snap->report;
     char line[200];
-    snprintf(line, sizeof line, "clusters of G's answers at y* = %g (k = %zu, mae %.2g, rmse %.2g)",
-             r->y, r->k, r->mae, r->rmse);
+    int room = getmaxx(w) - 4;
+    int res = room >= CL_ROOT + CL_RES, mean = res && room >= CL_ROOT + CL_RES + CL_MEAN,
+        ci = mean && room >= CL_ROOT + CL_RES + CL_MEAN + CL_CI;
+    snprintf(line, sizeof line, "clusters at y* = %g: k = %zu, mae %.2g, rmse %.2g", r->y, r->k, r->mae, r->rmse);
     plot_row(w, y, A_BOLD, line);
-    plot_row(w, y, term_role_attr(v->caps, ROLE_DIM),
-        "id count  centroid      root        residual  br   mean|f|   95% CI");
+    snprintf(line, sizeof line, "id count  centroid         root%s%s%s", res ? "  residual  br" : "",
+             mean ? "   mean|f|" : "", ci ? "   95% CI of mean|f|" : "");
+    plot_row(w, y, term_role_attr(v->caps, ROLE_DIM), line);
     size_t k = r->k > REPORT_MAX_K ? REPORT_MAX_K : r->k;
     for (size_t i = 0; i < k; i++) {
         const report_cluster *c = &r->c[i];
-        char root[40];
+        int n = snprintf(line, sizeof line, "%2zu %4zu  %8.4f  ", i, c->count, c->centroid);
         if (c->polished)
-            snprintf(root, sizeof root, "%12.8f  %8.1e  %-3s", c->root.x, c->root.residual,
-                     c->root.bracketed ? "yes" : "no");
+            n += snprintf(line + n, sizeof line - (size_t)n, "%11.7f", c->root.x);
         else
-            snprintf(root, sizeof root, "%12s  %8s  %-3s", "-", "-", "-");
-        snprintf(line, sizeof line, "%2zu %5zu  %9.5f  %s  %8.2e  [%.2e, %.2e]", i, c->count,
-                 c->centroid, root, c->mean_abs_f, c->ci_lo, c->ci_hi);
+            n += snprintf(line + n, sizeof line - (size_t)n, "%11s", "-");
+        if (res && c->polished)
+            n += snprintf(line + n, sizeof line - (size_t)n, "  %8.1e  %-3s", c->root.residual,
+                          c->root.bracketed ? "yes" : "no");
+        else if (res)
+            n += snprintf(line + n, sizeof line - (size_t)n, "  %8s  %-3s", "-", "-");
+        if (mean)
+            n += snprintf(line + n, sizeof line - (size_t)n, "  %8.2e", c->mean_abs_f);
+        if (ci)
+            snprintf(line + n, sizeof line - (size_t)n, "  [%.2e, %.2e]", c->ci_lo, c->ci_hi);
         plot_row(w, y, term_series(v->caps, (int)(i % SERIES_N_CURVES)), line);
     }
 }

@@ -20,6 +20,14 @@ static int series_shown(const session_snapshot *s, int k, int log)
     return 0;
 }
 
+/* A term's share of the total: lambda x its value; -1 at lambda 0 or with
+ * no value now, so those come last (in term order: the sort is stable). */
+static double legend_weight(const session_snapshot *s, int k)
+{
+    double w = s->lambda[k] * s->term[k];
+    return s->lambda[k] > 0 && isfinite(w) ? w : -1;
+}
+
 static void draw(pane *p, WINDOW *w, const tui_view *v)
 {
     const session_snapshot *s = v->snap;
@@ -28,14 +36,27 @@ static void draw(pane *p, WINDOW *w, const tui_view *v)
     if (plot_fit(w, &p->cv, v->caps, 1, &b))
         return;
     int shown[TERM_N + 1];
+    for (int k = 0; k <= TERM_N; k++)
+        shown[k] = series_shown(s, k, v->loss_log);
+    /* The legend in order of what the total is made of: the total, then the
+     * terms by weighted share (lambda x value), then those at lambda 0. A
+     * narrow pane keeps the front of it; an entry that does not fit is left
+     * out, so order decides what a user sees. */
+    int order[TERM_N + 1], n_ord = 0;
+    order[n_ord++] = TERM_N;
+    for (int k = 0; k < TERM_N; k++)
+        if (shown[k])
+            order[n_ord++] = k;
+    for (int i = 2; i < n_ord; i++)
+        for (int j = i; j > 1 && legend_weight(s, order[j]) > legend_weight(s, order[j - 1]); j--) {
+            int tmp = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = tmp;
+        }
     char txt[64];
     wmove(w, 1, 2);
-    /* the legend starts with the total: it is what a narrow pane keeps */
-    for (int i = 0; i <= TERM_N; i++) {
-        int k = i == 0 ? TERM_N : i - 1;
-        shown[k] = series_shown(s, k, v->loss_log);
-        if (!shown[k])
-            continue;
+    for (int i = 0; i < n_ord; i++) {
+        int k = order[i];
         double cur = k == TERM_N ? s->loss : s->term[k];
         if (isfinite(cur))
             snprintf(txt, sizeof txt, "%s %.3g", k == TERM_N ? "total" : problem_term_name(k), cur);
