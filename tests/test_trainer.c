@@ -434,6 +434,12 @@ static void test_blowup_rolls_back(void **state)
         trainer_step(t);
     double before = trainer_eval_loss(t);
     trainer_kick_lr(t, 1000);
+    while (!trainer_finished(t) && trainer_n_rollbacks(t) == 0)
+        trainer_step(t);
+    /* the step that rolled back reports what it measured, not the last
+     * good step's loss (a per-step record shows the cause) */
+    assert_int_equal(trainer_n_rollbacks(t), 1);
+    assert_true(!isfinite(trainer_loss(t)) || trainer_loss(t) > 5 * before);
     while (!trainer_finished(t))
         trainer_step(t);
     assert_true(trainer_n_rollbacks(t) >= 1);

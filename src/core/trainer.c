@@ -948,15 +948,17 @@ trainer_state trainer_step(trainer *t)
         t->state = TRAINER_DIVERGED;
         return t->state;
     }
+    /* This step's terms are what it measured, rolled back or not: a
+     * per-step record (--metrics) shows the value that caused a rollback. */
+    for (int k = 0; k < TERM_N; k++)
+        t->term[k] = s->term[k] >= 0 ? graph_scalar(s->g, s->term[k]) : NAN;
+    t->loss = loss;
     if (t->best.best_step > 0 && (!isfinite(loss) || (calm && large))) {
         rollback(t, isfinite(loss) ? "blow-up" : "non-finite loss", loss);
         t->steps++;
         t->stage_steps++;
         return t->state;
     }
-    for (int k = 0; k < TERM_N; k++)
-        t->term[k] = s->term[k] >= 0 ? graph_scalar(s->g, s->term[k]) : NAN;
-    t->loss = loss;
     /* The loss belongs to the weights before this update, so the early-stop
      * snapshot is taken here, before Adam moves them (as the reference). */
     if (t->early_on && optim_early_step(&t->early, s->params, loss))
