@@ -364,7 +364,7 @@ static void test_locale(void **state)
     innx_err e;
     char out[300];
     snprintf(out, sizeof out, "%s/out.csv", fx->dir);
-    assert_int_equal(dataset_write_csv(out, names, 1, d->v, 2, NULL, &e), 0);
+    assert_int_equal(dataset_write_csv(out, names, 1, d->v, 2, NULL, SAFEFILE_REPLACE, &e), 0);
     setlocale(LC_NUMERIC, "C");
     dataset_free(d);
     d = read_ok(out, "a", 0);
@@ -427,7 +427,7 @@ static void test_write_round_trip(void **state)
     char out[300];
     snprintf(out, sizeof out, "%s/out.csv", fx->dir);
     innx_err e;
-    assert_int_equal(dataset_write_csv(out, names, C, v, R, NULL, &e), 0);
+    assert_int_equal(dataset_write_csv(out, names, C, v, R, NULL, SAFEFILE_REPLACE, &e), 0);
     struct stat st;
     assert_int_equal(stat(out, &st), 0);
     mode_t um = umask(022);
@@ -446,7 +446,7 @@ static void test_write_round_trip(void **state)
     dataset_free(d);
 
     /* overwrite an existing file: replaced whole */
-    assert_int_equal(dataset_write_csv(out, names, 1, v, 1, NULL, &e), 0);
+    assert_int_equal(dataset_write_csv(out, names, 1, v, 1, NULL, SAFEFILE_REPLACE, &e), 0);
     d = dataset_read_csv(out, names, 1, 0, &e);
     assert_non_null(d);
     assert_true(d->rows == 1 && d->cols == 1 && d->v[0] == 0);
@@ -462,7 +462,7 @@ static void test_write_fails_cleanly(void **state)
     innx_err e;
     char out[300];
     snprintf(out, sizeof out, "%s/no/such/dir/out.csv", fx->dir);
-    assert_int_equal(dataset_write_csv(out, names, 1, v, 1, NULL, &e), INNX_EIO);
+    assert_int_equal(dataset_write_csv(out, names, 1, v, 1, NULL, SAFEFILE_REPLACE, &e), INNX_EIO);
     assert_non_null(strstr(e.msg, strerror(ENOENT)));
     assert_int_equal(count_files(fx->dir), 0);
 
@@ -470,7 +470,7 @@ static void test_write_fails_cleanly(void **state)
     snprintf(out, sizeof out, "%s/sub", fx->dir);
     assert_int_equal(mkdir(out, 0700), 0);
     put(fx, "sub/keep", "x", 0);
-    assert_int_equal(dataset_write_csv(out, names, 1, v, 1, NULL, &e), INNX_EIO);
+    assert_int_equal(dataset_write_csv(out, names, 1, v, 1, NULL, SAFEFILE_REPLACE, &e), INNX_EIO);
     assert_non_null(strstr(e.msg, "cannot rename"));
     assert_int_equal(count_files(fx->dir), 1);
     assert_int_equal(count_files(out), 1);
@@ -478,6 +478,23 @@ static void test_write_fails_cleanly(void **state)
     unlink(out);
     snprintf(out, sizeof out, "%s/sub", fx->dir);
     rmdir(out);
+
+    /* SAFEFILE_NEW never replaces: the name is taken, the file stays, no
+     * temporary is left; a free name is written */
+    char taken[300];
+    strcpy(taken, put(fx, "taken.csv", "a\n7\n", 0));
+    assert_int_equal(dataset_write_csv(taken, names, 1, v, 1, NULL, SAFEFILE_NEW, &e), SAFEFILE_EEXIST);
+    assert_non_null(strstr(e.msg, "exists"));
+    assert_int_equal(count_files(fx->dir), 1);
+    dataset *t = dataset_read_csv(taken, names, 1, 0, &e);
+    assert_non_null(t);
+    assert_true(t->v[0] == 7);
+    dataset_free(t);
+    snprintf(out, sizeof out, "%s/free.csv", fx->dir);
+    assert_int_equal(dataset_write_csv(out, names, 1, v, 1, NULL, SAFEFILE_NEW, &e), 0);
+    assert_int_equal(count_files(fx->dir), 2);
+    unlink(out);
+    unlink(taken);
 
     /* the disk fills up half way (a file size limit): the file there stays
      * as it was, and no temp file is left */
@@ -492,7 +509,7 @@ static void test_write_fails_cleanly(void **state)
     lim.rlim_cur = 512;
     void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);   /* get EFBIG, not a signal */
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-    int rc = dataset_write_csv(target, names, 1, big, R, NULL, &e);
+    int rc = dataset_write_csv(target, names, 1, big, R, NULL, SAFEFILE_REPLACE, &e);
     setrlimit(RLIMIT_FSIZE, &old);
     signal(SIGXFSZ, prev);
     free(big);
@@ -517,12 +534,12 @@ static void test_write_protect(void **state)
     double v[] = {9};
     innx_err e;
     snprintf(other, sizeof other, "%s/./in.csv", fx->dir);
-    assert_int_equal(dataset_write_csv(other, names, 1, v, 1, inpath, &e), INNX_EINVAL);
+    assert_int_equal(dataset_write_csv(other, names, 1, v, 1, inpath, SAFEFILE_REPLACE, &e), INNX_EINVAL);
     assert_non_null(strstr(e.msg, "refusing to overwrite the input file"));
     snprintf(link, sizeof link, "%s/link.csv", fx->dir);
     assert_int_equal(symlink("in.csv", link), 0);
-    assert_int_equal(dataset_write_csv(link, names, 1, v, 1, inpath, &e), INNX_EINVAL);
-    assert_int_equal(dataset_write_csv(inpath, names, 1, v, 1, link, &e), INNX_EINVAL);
+    assert_int_equal(dataset_write_csv(link, names, 1, v, 1, inpath, SAFEFILE_REPLACE, &e), INNX_EINVAL);
+    assert_int_equal(dataset_write_csv(inpath, names, 1, v, 1, link, SAFEFILE_REPLACE, &e), INNX_EINVAL);
     /* the input is as it was, and nothing else appeared */
     FILE *f = fopen(inpath, "rb");
     char buf[64] = {0};
@@ -532,7 +549,7 @@ static void test_write_protect(void **state)
     assert_int_equal(count_files(fx->dir), 2);
     /* another path is fine */
     snprintf(other, sizeof other, "%s/out.csv", fx->dir);
-    assert_int_equal(dataset_write_csv(other, names, 1, v, 1, inpath, &e), 0);
+    assert_int_equal(dataset_write_csv(other, names, 1, v, 1, inpath, SAFEFILE_REPLACE, &e), 0);
 }
 
 /* The up-front check refuses what the write would, and writes nothing. */

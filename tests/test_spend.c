@@ -124,7 +124,7 @@ static trainer *trainer_on(size_t n, problem *p, char *dir)
         snprintf(dir, 64, "/tmp/innx_test_spend.XXXXXX");
         assert_non_null(mkdtemp(dir));
         snprintf(p->table, sizeof p->table, "%s/t.csv", dir);
-        assert_int_equal(dataset_write_csv(p->table, spend_columns, SPEND_COLS, v, n, NULL, &e), 0);
+        assert_int_equal(dataset_write_csv(p->table, spend_columns, SPEND_COLS, v, n, NULL, SAFEFILE_REPLACE, &e), 0);
         free(v);
     }
     trainer *t = trainer_alloc(p, &e);
@@ -244,7 +244,7 @@ static void test_determinism_and_errors(void **state)
     snprintf(dir, sizeof dir, "/tmp/innx_test_spend.XXXXXX");
     assert_non_null(mkdtemp(dir));
     snprintf(p.table, sizeof p.table, "%s/t.csv", dir);
-    assert_int_equal(dataset_write_csv(p.table, spend_columns, SPEND_COLS, v, 10, NULL, &e), 0);
+    assert_int_equal(dataset_write_csv(p.table, spend_columns, SPEND_COLS, v, 10, NULL, SAFEFILE_REPLACE, &e), 0);
     free(v);
     assert_null(trainer_alloc(&p, &e));   /* 2 test rows, 4 segments */
     assert_non_null(strstr(e.msg, "too few"));

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "innx/error.h"
+#include "innx/safefile.h"
 #include "innx/problem.h"
 #include "innx/trainer.h"
 
@@ -59,7 +60,7 @@ int checkpoint_set_metaf(checkpoint *c, innx_err *err, const char *key, const ch
  * returns CHECKPOINT_EEXIST (the name is taken with link(), atomically).
  * Sets "crc32", "format", "format_version" and "innx" itself. */
 #define CHECKPOINT_NO_REPLACE 1
-#define CHECKPOINT_EEXIST (-5)   /* not an innx_err status: only checkpoint_write returns it */
+#define CHECKPOINT_EEXIST SAFEFILE_EEXIST   /* not an innx_err status: only checkpoint_write returns it */
 int checkpoint_write(checkpoint *c, const char *path, int flags, innx_err *err);
 
 /* Read and check a file: its length against the header's, the JSON, every

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "innx/error.h"
+#include "innx/safefile.h"
 
 typedef struct dataset {
     size_t rows, cols;
@@ -40,12 +41,13 @@ int dataset_split_names(const char *list, char ***names, size_t *n, innx_err *er
 void dataset_free_names(char **names, size_t n);
 
 /* Write a table as CSV: header of cols names (quoted by libcsv where
- * needed), then rows of v (row-major) with %.10g. The file is written to a
- * temporary file in the same directory and renamed over path only when
- * complete, so a failed write never leaves a half file. Refuses (EINVAL)
- * when path is the same file as protect (the input, may be NULL). */
+ * needed), then rows of v (row-major) with %.10g, through safefile (a
+ * failed write never leaves a half file): flags SAFEFILE_REPLACE, or
+ * SAFEFILE_NEW to return SAFEFILE_EEXIST rather than replace a file.
+ * Refuses (EINVAL) when path is the same file as protect (the input, may
+ * be NULL). */
 int dataset_write_csv(const char *path, const char *const *names, size_t cols,
-                      const double *v, size_t rows, const char *protect, innx_err *err);
+                      const double *v, size_t rows, const char *protect, int flags, innx_err *err);
 
 /* What dataset_write_csv would refuse, checked before any work: path is
  * the protected input, a directory, or in a directory that cannot be

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "innx/safefile.h"
 #include "innx/dataset.h"
 #include "innx/spend.h"
 
@@ -122,7 +123,7 @@ static int write_out(const cli_opts *o, const spend_report *r, const table *t, i
         row[1 + d] = (double)(r->label_pred[i] + 1);
         row[2 + 2 * d] = (double)(r->label_real[i] + 1);
     }
-    st = dataset_write_csv(o->out, (const char *const *)names, cols, v, n, o->data, err);
+    st = dataset_write_csv(o->out, (const char *const *)names, cols, v, n, o->data, SAFEFILE_REPLACE, err);
 done:
     if (st == INNX_ENOMEM)
         innx_errf(err, st, "out of memory");
@@ -273,7 +274,7 @@ int cmd_gen_spend(int argc, char **argv)
         return cli_error(CLI_EXIT_USAGE, name, "%s", err.msg);
     }
     if (o.out) {
-        rc = dataset_write_csv(o.out, spend_columns, SPEND_COLS, v, n, NULL, &err);
+        rc = dataset_write_csv(o.out, spend_columns, SPEND_COLS, v, n, NULL, SAFEFILE_REPLACE, &err);
         if (rc == 0 && !o.quiet)
             fprintf(stderr, "innx: %s: wrote %zu rows (seed %lu) to %s\n", name, n, seed, o.out);
     } else {

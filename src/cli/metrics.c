@@ -13,13 +13,11 @@
 #include <csv.h>
 
 #include "cli.h"
+#include "innx/safefile.h"
 #include "innx/session.h"
 
 struct cli_metrics {
-    const char *path;
-    char *tmp;
-    FILE *f;
-    mode_t mode;
+    safefile sf;
     long rows;
     int err_no;       /* the first write error; rows stop after it */
 };
@@ -77,62 +75,35 @@ static int put_name(FILE *f, const char *s)
 
 cli_metrics *cli_metrics_open(const char *path, const char *where)
 {
+    innx_err err;
     cli_metrics *m = calloc(1, sizeof *m);
-    size_t len = strlen(path);
-    if (!m || !(m->tmp = malloc(len + sizeof ".tmp.XXXXXX"))) {
-        free(m);
+    if (!m) {
         cli_error(CLI_EXIT_FAIL, where, "--metrics %s: out of memory", path);
         return NULL;
     }
-    m->path = path;
-    memcpy(m->tmp, path, len);
-    memcpy(m->tmp + len, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-    /* beside FILE, so the rename is atomic; a new name, so nothing is hit */
-    int fd = mkstemp(m->tmp);
-    if (fd < 0) {
-        cli_error(CLI_EXIT_USAGE, where, "--metrics %s: cannot create a temporary file: %s", path,
-                  strerror(errno));
-        free(m->tmp);
+    if (safefile_open(&m->sf, path, &err) != 0) {
+        cli_error(CLI_EXIT_USAGE, where, "--metrics %s", err.msg);
         free(m);
         return NULL;
     }
-    /* mkstemp makes 0600: keep the mode of the file replaced, or give a
-     * new one what open() would */
-    struct stat st;
-    if (stat(path, &st) == 0) {
-        m->mode = st.st_mode & 07777;
-    } else {
-        mode_t um = umask(077);
-        umask(um);
-        m->mode = 0666 & ~um;
-    }
-    if (!(m->f = fdopen(fd, "w"))) {
-        cli_error(CLI_EXIT_FAIL, where, "--metrics %s: %s", path, strerror(errno));
-        close(fd);
-        unlink(m->tmp);
-        free(m->tmp);
-        free(m);
-        return NULL;
-    }
-    int bad = put_name(m->f, "step") || putc(',', m->f) == EOF || put_name(m->f, "stage") ||
-              putc(',', m->f) == EOF || put_name(m->f, "lr") || putc(',', m->f) == EOF ||
-              put_name(m->f, "total");
+    FILE *f = m->sf.f;
+    int bad = put_name(f, "step") || putc(',', f) == EOF || put_name(f, "stage") || putc(',', f) == EOF ||
+              put_name(f, "lr") || putc(',', f) == EOF || put_name(f, "total");
     for (int k = 0; k < TERM_N && !bad; k++)
-        bad = putc(',', m->f) == EOF || put_name(m->f, problem_term_name((problem_term)k));
-    if (bad || putc('\n', m->f) == EOF)
+        bad = putc(',', f) == EOF || put_name(f, problem_term_name((problem_term)k));
+    if (bad || putc('\n', f) == EOF)
         m->err_no = errno ? errno : EIO;
     return m;
 }
 
 /* The session thread's hook: one row a step. A term the stage does not
- * build is an empty cell; a rollback step repeats the last step's values
- * (the trainer keeps them: the step was not taken). */
+ * build is an empty cell; a rolled-back step has the values it measured. */
 int cli_metrics_row(const trainer *t, const session_step_info *in, void *ctx)
 {
     cli_metrics *m = ctx;
     if (m->err_no)
         return -1;
-    FILE *f = m->f;
+    FILE *f = m->sf.f;
     int bad = fprintf(f, "%ld,%zu,%.17g,%.17g", in->step, in->stage + 1, in->lr, trainer_loss(t)) < 0;
     for (int k = 0; k < TERM_N && !bad; k++) {
         double v = trainer_term(t, (problem_term)k);
@@ -150,27 +121,16 @@ int cli_metrics_close(cli_metrics *m, int keep, const char *where)
 {
     if (!m)
         return 0;
-    int fd = fileno(m->f);
-    const char *what = NULL;
-    int e = m->err_no;
-    if (e)
-        what = "write failed";
-    else if (keep && (fflush(m->f) != 0 || fsync(fd) != 0))
-        what = "write failed", e = errno;
-    else if (keep && fchmod(fd, m->mode) != 0)
-        what = "cannot set the mode", e = errno;
-    if (fclose(m->f) != 0 && keep && !what)
-        what = "write failed", e = errno;
-    /* fsync'd before the rename: after a crash there is the old file or
-     * the new one, never a half one under FILE's name */
-    if (keep && !what && rename(m->tmp, m->path) != 0)
-        what = "cannot rename the temporary file into place", e = errno;
-    if (!keep || what)
-        unlink(m->tmp);
     int rc = 0;
-    if (what)
-        rc = cli_error(CLI_EXIT_FAIL, where, "--metrics %s: %s: %s", m->path, what, strerror(e));
-    free(m->tmp);
+    innx_err err;
+    if (!keep) {
+        safefile_abort(&m->sf);
+    } else if (m->err_no) {
+        rc = cli_error(CLI_EXIT_FAIL, where, "--metrics %s: write failed: %s", m->sf.path, strerror(m->err_no));
+        safefile_abort(&m->sf);
+    } else if (safefile_commit(&m->sf, SAFEFILE_REPLACE, &err) != 0) {
+        rc = cli_error(CLI_EXIT_FAIL, where, "--metrics %s", err.msg);
+    }
     free(m);
     return rc;
 }

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "innx/checkpoint.h"
+#include "innx/safefile.h"
 
 typedef struct meta_entry {
     char *key, *value;
@@ -313,22 +314,6 @@ static char *header_json(checkpoint *c, size_t *len, innx_err *err)
     return s;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    while (n > 0) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        b += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int checkpoint_write(checkpoint *c, const char *path, int flags, innx_err *err)
 {
     if (!path || !*path)
@@ -360,65 +345,23 @@ int checkpoint_write(checkpoint *c, const char *path, int flags, innx_err *err)
     for (int i = 0; i < 8; i++)
         lenb[i] = (unsigned char)((uint64_t)padded >> (8 * i));
 
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + sizeof ".tmpXXXXXX");
-    if (!tmp) {
+    safefile sf;
+    int status = safefile_open(&sf, path, err);
+    if (status != 0) {
         free(h);
-        return innx_errf(err, INNX_ENOMEM, "%s: out of memory", path);
+        return status;
     }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmpXXXXXX", sizeof ".tmpXXXXXX");
-    int fd = mkstemp(tmp);   /* beside path: rename() is atomic, link() too */
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        free(h);
-        return innx_errf(err, INNX_EIO, "%s: cannot create a temporary file: %s", path, strerror(e));
-    }
-    mode_t mode;
-    if (exists) {
-        mode = st.st_mode & 07777;
-    } else {
-        mode_t um = umask(077);
-        umask(um);
-        mode = 0666 & ~um;
-    }
-    const char *what = NULL;
     static const char pad[8] = "        ";
-    if (fchmod(fd, mode) != 0)
-        what = "cannot set the mode of the temporary file";
-    else if (write_all(fd, lenb, 8) != 0 || write_all(fd, h, hlen) != 0 ||
-             write_all(fd, pad, padded - hlen) != 0 || write_all(fd, c->data, c->data_len) != 0)
-        what = "write failed";
-    else if (fsync(fd) != 0)   /* after a crash: the old file or the new one, never half */
-        what = "write failed";
-    int e = what ? errno : 0;
-    if (close(fd) != 0 && !what) {
-        what = "write failed";
-        e = errno;
-    }
+    int ok = fwrite(lenb, 1, 8, sf.f) == 8 && fwrite(h, 1, hlen, sf.f) == hlen &&
+             fwrite(pad, 1, padded - hlen, sf.f) == padded - hlen &&
+             fwrite(c->data, 1, c->data_len, sf.f) == c->data_len;
+    int e = errno;
     free(h);
-    int status = 0;
-    if (!what && (flags & CHECKPOINT_NO_REPLACE)) {
-        /* link() fails if the name was taken since: never over a file */
-        if (link(tmp, path) != 0) {
-            e = errno;
-            if (e == EEXIST)
-                status = innx_errf(err, CHECKPOINT_EEXIST, "%s: exists", path);
-            else
-                what = "cannot link the temporary file into place";
-        }
-        unlink(tmp);
-    } else if (!what && rename(tmp, path) != 0) {
-        what = "cannot rename the temporary file into place";
-        e = errno;
+    if (!ok) {
+        safefile_abort(&sf);
+        return innx_errf(err, INNX_EIO, "%s: write failed: %s", path, strerror(e));
     }
-    if (what) {
-        unlink(tmp);
-        status = innx_errf(err, INNX_EIO, "%s: %s: %s", path, what, strerror(e));
-    }
-    free(tmp);
-    return status;
+    return safefile_commit(&sf, flags & CHECKPOINT_NO_REPLACE ? SAFEFILE_NEW : SAFEFILE_REPLACE, err);
 }
 
 /* ---- reading ------------------------------------------------------------- */

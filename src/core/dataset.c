@@ -18,6 +18,7 @@
 #include <csv.h>
 
 #include "innx/dataset.h"
+#include "innx/safefile.h"
 
 /* The read size. A fuzz build may make it tiny (-DDATASET_CHUNK=5) so that
  * records, quoted fields and line ends cross the chunk boundaries too. */
@@ -634,77 +635,29 @@ int dataset_check_writable(const char *path, const char *protect, innx_err *err)
 }
 
 int dataset_write_csv(const char *path, const char *const *names, size_t cols,
-                      const double *v, size_t rows, const char *protect, innx_err *err)
+                      const double *v, size_t rows, const char *protect, int flags, innx_err *err)
 {
     if (!path || !*path || !names || !cols || (rows && !v))
         return innx_errf(err, INNX_EINVAL, "%s: nothing to write", path ? path : "(null)");
-    struct stat st;
-    int exists = stat(path, &st) == 0;
     if (refuse_input(path, protect, err) != 0)
         return INNX_EINVAL;
 
-    size_t len = strlen(path);
-    char *tmp = malloc(len + sizeof ".tmpXXXXXX");
-    if (!tmp)
-        return innx_errf(err, INNX_ENOMEM, "%s: out of memory", path);
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".tmpXXXXXX", sizeof ".tmpXXXXXX");
-    /* same directory as path, so rename() is atomic and never copies */
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return innx_errf(err, INNX_EIO, "%s: cannot create a temporary file: %s", path,
-                         strerror(e));
+    safefile sf;
+    int status = safefile_open(&sf, path, err);
+    if (status != 0)
+        return status;
+    /* numbers in the C locale whatever the user's: a CSV's decimal point */
+    locale_t c_num = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    locale_t old = c_num ? uselocale(c_num) : (locale_t)0;
+    int bad = write_rows(sf.f, names, cols, v, rows) != 0;
+    int e = errno;
+    if (c_num) {
+        uselocale(old);
+        freelocale(c_num);
     }
-    /* mkstemp makes 0600: keep the mode of the file replaced, or give a new
-     * file what open() would (0666 less the umask) */
-    mode_t mode;
-    if (exists) {
-        mode = st.st_mode & 07777;
-    } else {
-        mode_t um = umask(077);
-        umask(um);
-        mode = 0666 & ~um;
+    if (bad) {
+        safefile_abort(&sf);
+        return innx_errf(err, INNX_EIO, "%s: write failed: %s", path, strerror(e));
     }
-    int status = 0, e = 0;
-    const char *what = NULL;
-    FILE *f = NULL;
-    if (fchmod(fd, mode) != 0) {
-        what = "cannot set the mode of the temporary file";
-    } else if (!(f = fdopen(fd, "w"))) {
-        what = "cannot write";
-    } else {
-        locale_t c_num = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-        locale_t old = c_num ? uselocale(c_num) : (locale_t)0;
-        int bad = write_rows(f, names, cols, v, rows) != 0 || fflush(f) != 0;
-        if (c_num) {
-            uselocale(old);
-            freelocale(c_num);
-        }
-        /* fsync before rename: after a crash there is the old file or the new
-         * one, never an empty one under the old name */
-        if (bad || fsync(fd) != 0)
-            what = "write failed";
-    }
-    if (what)
-        e = errno;
-    if (f) {
-        if (fclose(f) != 0 && !what) {
-            what = "write failed";
-            e = errno;
-        }
-    } else {
-        close(fd);
-    }
-    if (!what && rename(tmp, path) != 0) {
-        what = "cannot rename the temporary file into place";
-        e = errno;
-    }
-    if (what) {
-        unlink(tmp);
-        status = innx_errf(err, INNX_EIO, "%s: %s: %s", path, what, strerror(e));
-    }
-    free(tmp);
-    return status;
+    return safefile_commit(&sf, flags, err);
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "innx/dataset.h"
+#include "innx/safefile.h"
 #include "tui_state.h"
 #include "export.h"
 
@@ -191,18 +192,25 @@ int tui_export(const tui *t, char *path, size_t len, innx_err *err)
     case PANE_FX: st = fx_table(t, &tb, err); break;
     default: st = clusters_table(&t->snap, &tb, err); break;
     }
-    if (st == 0) {
-        /* a name no file has: innx-PROBLEM-PANE-STEP[-N].csv */
-        for (int i = 0; i < 1000; i++) {
-            if (i == 0)
-                snprintf(path, len, "innx-%s-%s-%ld.csv", t->snap.problem, pane_names[t->zoom], t->snap.step);
-            else
-                snprintf(path, len, "innx-%s-%s-%ld-%d.csv", t->snap.problem, pane_names[t->zoom], t->snap.step, i);
-            if (access(path, F_OK) != 0)
-                break;
-        }
-        st = dataset_write_csv(path, tb.names, tb.cols, tb.v, tb.rows, NULL, err);
+    /* a name no file has: innx-PROBLEM-PANE-STEP[-N].csv, taken with
+     * link() so that a file made meanwhile is not replaced either */
+    int written = 0;
+    for (int i = 0; st == 0 && !written && i < 1000; i++) {
+        if (i == 0)
+            snprintf(path, len, "innx-%s-%s-%ld.csv", t->snap.problem, pane_names[t->zoom], t->snap.step);
+        else
+            snprintf(path, len, "innx-%s-%s-%ld-%d.csv", t->snap.problem, pane_names[t->zoom], t->snap.step, i);
+        if (access(path, F_OK) == 0)
+            continue;
+        st = dataset_write_csv(path, tb.names, tb.cols, tb.v, tb.rows, NULL, SAFEFILE_NEW, err);
+        if (st == SAFEFILE_EEXIST)
+            st = 0;   /* taken since access(): the next name */
+        else
+            written = st == 0;
     }
+    if (st == 0 && !written)
+        st = innx_errf(err, INNX_EIO, "innx-%s-%s-%ld-*.csv: a thousand names are taken", t->snap.problem,
+                       pane_names[t->zoom], t->snap.step);
     free(tb.v);
     return st;
 }
