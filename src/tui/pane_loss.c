@@ -41,7 +41,7 @@ static void draw(pane *p, WINDOW *w, const tui_view *v)
     /* The legend in order of what the total is made of: the total, then the
      * terms by weighted share (lambda x value), then those at lambda 0. A
      * narrow pane keeps the front of it; an entry that does not fit is left
-     * out, so order decides what a user sees. */
+     * out with its curve, so order decides what a user sees. */
     int order[TERM_N + 1], n_ord = 0;
     order[n_ord++] = TERM_N;
     for (int k = 0; k < TERM_N; k++)
@@ -62,7 +62,9 @@ static void draw(pane *p, WINDOW *w, const tui_view *v)
             snprintf(txt, sizeof txt, "%s %.3g", k == TERM_N ? "total" : problem_term_name(k), cur);
         else   /* a term of an earlier stage: its curve stays, it has no value now */
             snprintf(txt, sizeof txt, "%s -", problem_term_name(k));
-        plot_legend(w, v->caps, k, txt);
+        /* a curve without its name in the legend would be a riddle */
+        if (plot_legend(w, v->caps, k, txt) != 0 && k != TERM_N)
+            shown[k] = 0;
     }
     if (s->hist_n == 0) {
         plot_note(w, v->caps, "waiting for the first step");
