@@ -91,6 +91,23 @@ echo "$out" | grep -q "y = 0: 3 certified roots" || fail "query: not three roots
 json=$("$innx" query t_full.safetensors --y 0 --json) || fail "query --json exited $?"
 echo "$json" | grep -q '"queries":\[{"y":0.0,"roots":\[{"x":0.397' || fail "query --json: $json"
 
+# a table with one x column, y = sin 2x + 0.1x sampled on [0, 6]: query
+# gives G's point and every x with NN1(x) = y, each near the formula's own
+# root (NN1 is a fit: within 0.01) and certified on NN1
+awk 'BEGIN { print "x,y"; for (i = 0; i < 1000; i++) { x = 6 * i / 999; printf "%.6f,%.6f\n", x, sin(2 * x) + 0.1 * x } }' > w.csv
+"$innx" train spend --data w.csv --x x --y y --set stage1.steps=1500 --set stage2.steps=50 --no-joint \
+    --save w.safetensors --quiet > /dev/null || fail "1-D table train exited $?"
+json=$("$innx" query w.safetensors --y 0.3 --json) || fail "1-D table query exited $?"
+xs=$(echo "$json" | grep -o '"roots_nn1":\[.*\]' | grep -o '"x":[^,]*' | cut -d: -f2)
+[ "$(echo "$xs" | wc -l)" -eq 4 ] || fail "1-D table: want 4 roots of NN1(x) = 0.3: $json"
+printf '0.144775750505215\n1.49527313382993\n3.13484995164259\n4.80303655938178\n' > w.roots
+echo "$xs" | paste -d' ' - w.roots | awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > 0.01) exit 1 }' ||
+    fail "1-D table: roots $xs not within 0.01 of sin 2x + 0.1x = 0.3's"
+echo "$json" | grep -o '"roots_nn1":\[.*\]' | grep -o '"residual":[^,]*' | cut -d: -f2 |
+    awk '{ if ($1 > 1e-12) exit 1 }' || fail "1-D table: a root of NN1 not certified: $json"
+"$innx" query w.safetensors --y 1.2 | grep -q "NN1(x) = y on \[0, 6\] (the classical scan on NN1, not G), 2 found" ||
+    fail "1-D table text query: $("$innx" query w.safetensors --y 1.2)"
+
 # broken files: each a message naming the file, exit 2
 bad() {   # bad FILE PATTERN
     "$innx" train --resume "$1" > /dev/null 2> err; rc=$?

@@ -75,5 +75,10 @@ typedef struct report_point {
     int certified, steps;
 } report_point;
 int report_query_nn1(trainer *t, double y, report_point *r, innx_err *err);
+/* A table with one x column: every x with NN1(x) = y in the domain box, by
+ * the classical scan on NN1 in double (not G), each polished to the same
+ * 1e-12 max(1, |y|); into q->roots (sorted; residual_raw NaN), with the
+ * scan's count, past REPORT_MAX_ROOTS too, in q->n_ref. */
+int report_roots_nn1(trainer *t, double y, report_query *q, innx_err *err);
 
 #endif

@@ -140,11 +140,22 @@ static int query_table(trainer *t, const char *file, const double *y, size_t n, 
     innx_err err;
     if (!r)
         return cli_error(CLI_EXIT_FAIL, where, "out of memory");
+    /* one x column: also every x with NN1(x) = y in the box (the scan) */
+    int one = trainer_get_data(t)->d == 1;
+    report_query *all = one ? malloc(n * sizeof *all) : NULL;
+    if (one && !all) {
+        free(r);
+        return cli_error(CLI_EXIT_FAIL, where, "out of memory");
+    }
     for (size_t i = 0; i < n; i++)
-        if (report_query_nn1(t, y[i], &r[i], &err) != 0) {
+        if (report_query_nn1(t, y[i], &r[i], &err) != 0 || (one && report_roots_nn1(t, y[i], &all[i], &err) != 0)) {
             free(r);
+            free(all);
             return cli_error(CLI_EXIT_FAIL, where, "y = %g: %s", y[i], err.msg);
         }
+    double lo, hi;
+    if (one)
+        trainer_domain(t, &lo, &hi);
     if (json) {
         json_out j;
         json_begin(&j, stdout);
@@ -169,6 +180,17 @@ static int query_table(trainer *t, const char *file, const double *y, size_t n, 
             json_num(&j, "residual_raw", r[i].residual_raw);
             json_num(&j, "residual", r[i].residual);
             json_bool(&j, "certified", r[i].certified);
+            if (one) {
+                json_arr_begin(&j, "roots_nn1");
+                for (size_t k = 0; k < all[i].n_roots; k++) {
+                    json_obj_begin(&j, NULL);
+                    json_num(&j, "x", all[i].roots[k].x);
+                    json_num(&j, "residual", all[i].roots[k].residual);
+                    json_bool(&j, "bracketed", all[i].roots[k].bracketed);
+                    json_obj_end(&j);
+                }
+                json_arr_end(&j);
+            }
             json_obj_end(&j);
         }
         json_arr_end(&j);
@@ -185,9 +207,17 @@ static int query_table(trainer *t, const char *file, const double *y, size_t n, 
             for (size_t k = 0; k < r[i].d; k++)
                 printf(" %.6g", r[i].x[k]);
             printf(" (|NN1 - y| %.2e%s)\n", r[i].residual, r[i].certified ? ", certified" : ", not certified");
+            if (one) {
+                printf("  every x with NN1(x) = y on [%g, %g] (the classical scan on NN1, not G), %zu found", lo,
+                       hi, all[i].n_ref);
+                for (size_t k = 0; k < all[i].n_roots; k++)
+                    printf("%s%.8g", k ? " " : ": ", all[i].roots[k].x);
+                printf("\n");
+            }
         }
     }
     free(r);
+    free(all);
     return CLI_EXIT_OK;
 }
 
