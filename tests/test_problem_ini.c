@@ -469,6 +469,53 @@ static char *temp_file(size_t n)
     return path;
 }
 
+/* [problem] base = NAME: the text starts from that built-in, wherever the
+ * line is; other x columns than the base's carry x_dim, the networks'
+ * widths and the domain with them (as --x), unless the text sets them; a
+ * table the batch would not read is refused by validation. */
+static void test_base(void **state)
+{
+    (void)state;
+    problem p, sinc;
+    innx_err e;
+    assert_int_equal(problem_builtin("sinc", &sinc, &e), 0);
+    assert_int_equal(problem_builtin("three-roots", &p, &e), 0);
+    assert_int_equal(problem_ini_parse("[loss]\ncyc = 2\n[problem]\nbase = sinc\n", "t.inn", &p, &e), 0);
+    assert_string_equal(p.name, "sinc");
+    assert_string_equal(p.model, sinc.model);
+    assert_true(p.lambda[TERM_CYC] == 2);
+    assert_true(p.lambda[TERM_NORM] == sinc.lambda[TERM_NORM]);
+
+    /* a one-column table over spend: x_dim 1, the widths, the data's range */
+    assert_int_equal(problem_builtin("three-roots", &p, &e), 0);
+    const char *one = "[problem]\nbase = spend\nname = wave\n[data]\ntable = w.csv\nx_columns = x\ny_column = y\n";
+    assert_int_equal(problem_ini_parse(one, "t.inn", &p, &e), 0);
+    assert_int_equal(p.x_dim, 1);
+    assert_string_equal(p.model, "mlp:1-64-64-1/tanh");
+    assert_string_equal(p.forward_model, "mlp:1-64-64-1/relu");
+    assert_true(p.x_lo[0] == 0 && p.x_hi[0] == 0);
+    assert_int_equal(problem_validate(&p, &e), 0);
+    /* ...but a model or a domain the text gives stays */
+    assert_int_equal(problem_builtin("spend", &p, &e), 0);
+    assert_int_equal(problem_ini_parse("[data]\nx_columns = a,b\n[inverse]\nmodel = kan:1-8-2/g5k3\n"
+                                       "[problem]\ndomain = 0:1\n", "t.inn", &p, &e), 0);
+    assert_int_equal(p.x_dim, 2);
+    assert_string_equal(p.model, "kan:1-8-2/g5k3");
+    assert_string_equal(p.forward_model, "mlp:2-64-64-1/relu");
+    assert_true(p.x_lo[1] == 0 && p.x_hi[1] == 1);
+
+    /* a table over three-roots' uniform batch would never be read */
+    assert_int_equal(problem_builtin("three-roots", &p, &e), 0);
+    assert_int_equal(problem_ini_parse("[data]\ntable = w.csv\n", "t.inn", &p, &e), 0);
+    assert_int_equal(problem_validate(&p, &e), INNX_EINVAL);
+    assert_non_null(strstr(e.msg, "data.table: 'w.csv' is given but inverse.batch is not table"));
+    assert_non_null(strstr(e.msg, "base = spend"));
+
+    fails_with("[problem]\nbase = nosuch\n",
+               "t.inn:2: base: unknown problem 'nosuch' (built-in: three-roots, sinc, sinc-kan, spend, xsin)");
+    fails_with("[problem]\nbase = sinc\nname = a\nbase = spend\n", "t.inn:4: base: given twice (line 2 too)");
+}
+
 static void test_files(void **state)
 {
     (void)state;
@@ -536,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_set),
         cmocka_unit_test(test_files),
+        cmocka_unit_test(test_base),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -203,6 +203,12 @@ wait_for "innx  spend" 30 || fail "spend file: no title"
 wait_for "predicted vs real traits" 300 || fail "spend: no traits pane"
 wait_for "seg count" 300 || fail "spend: no segment table"
 cap | grep -q "PCA of the traits" || fail "spend: no PCA pane"
+# y on a table: G's traits polished on NN1 in the status line, not a
+# formula's "no root found"
+keys y
+wait_for "roots of F(x) = y\*" 20 || fail "spend y: no prompt"
+keys 60 Enter
+wait_for "y\* = 60: G .* -> on NN1 " 50 || fail "spend y: no table answer: $(cap | tail -1)"
 keys q
 wait_exit
 args=""

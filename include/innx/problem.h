@@ -142,6 +142,11 @@ int problem_from_formula(const char *formula, double a, double b, problem *p, in
 /* The same forward map and domain as p, solved by the branch model (the
  * `--auto` variant of a formula problem). */
 int problem_auto(problem *p, innx_err *err);
+/* A table's x columns changed to d of them: x_dim = d, G's last width and
+ * NN1's first become d (their hidden layers and activations stay), and the
+ * domain becomes the data's own range. INNX_EINVAL if d is out of range or
+ * a spec is not `kind:W-...-W/...`. */
+int problem_set_x_dim(problem *p, size_t d, innx_err *err);
 
 /* Checks what must hold before a trainer is built (dimensions, ranges,
  * steps, the formula parses, the model spec fits); the message names the

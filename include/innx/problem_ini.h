@@ -10,7 +10,9 @@
  * quote or a control character). Lines may be of any length. A key given
  * twice in one file is an error. Sections and keys:
  *
- *   [problem]    name, summary, formula (checked by the formula parser),
+ *   [problem]    base (a built-in the text starts from instead of the
+ *                problem passed in, wherever the line is), name, summary,
+ *                formula (checked by the formula parser),
  *                x_dim (1-8; 0 = unset), domain (`A:B`, or `A:B, C:D, ...`
  *                one per component, `auto` for a table's own range; a
  *                single one covers every component), y_range (`A:B`, or
@@ -18,7 +20,10 @@
  *                (how many stages run, 0-3; default: the base's, or as far
  *                as the file's [stageN] sections reach)
  *   [data]       table, x_columns, y_column, test_frac, drop_bad_rows
- *                (true | false), forward_model
+ *                (true | false), forward_model. x_columns that differ in
+ *                number from x_dim, with no x_dim in the text, set it
+ *                through problem_set_x_dim (keeping a model, forward_model
+ *                or domain the text gives)
  *   [inverse]    model, input (y | z | y,z), z_dim, output (identity |
  *                softplus | squash), batch (grid-x | grid-y | const |
  *                uniform | table), batch_n, y_const

@@ -118,8 +118,9 @@ int trainer_has_formula(const trainer *t);
 /* x's domain box in original units (a table's: the given ranges, else
  * the data's), x_dim values each. */
 void trainer_domain(const trainer *t, double *lo, double *hi);
-/* f and df/dx1 for roots_scan/roots_polish (ctx = the trainer); only for
- * a formula in one variable. */
+/* f and df/dx1 for roots_scan/roots_polish (ctx = the trainer): the
+ * formula in one variable, or a one-column table's NN1 in double (its
+ * units; NaN where it cannot be evaluated, and for more columns). */
 void trainer_roots_fn(void *ctx, const double *x, size_t n, double *f, double *df);
 
 /* The branch model (PROBLEM_OUT_BRANCH): the piece a row (y, z) of G's

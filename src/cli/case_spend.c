@@ -58,12 +58,14 @@ static void json_means(json_out *j, const char *key, const double *m, const size
     json_arr_end(j);
 }
 
-static void print_report(const spend_report *r, const table *t)
+static void print_report(const spend_report *r, const table *t, const char *y_name)
 {
     size_t d = t->d;
     printf("segments: k-means (k = %zu) on the test part in scaled units, means in original units\n",
            r->k);
-    printf("  %-*s | real traits\n", (int)(10 + 12 * d), "predicted from spend");
+    char head[96];
+    snprintf(head, sizeof head, "predicted from %s", y_name);
+    printf("  %-*s | real traits\n", (int)(10 + 12 * d), head);
     for (int side = 0; side < 2; side++) {
         printf("%s  seg  count", side ? " |" : "");
         for (size_t c = 0; c < d; c++)
@@ -145,7 +147,8 @@ static long stage_steps(const problem *p, problem_stage_kind k)
 
 int case_spend_train(const cli_opts *o, problem *p)
 {
-    const char *name = "train spend";
+    char name[80];
+    snprintf(name, sizeof name, "train %s", p->name);
     table t;
     innx_err err;
     if (problem_validate(p, &err) != 0)
@@ -243,7 +246,7 @@ int case_spend_train(const cli_opts *o, problem *p)
                1e3 * ss[0] / (double)(sf ? sf : 1), 1e3 * ss[1] / (double)(sg ? sg : 1));
         printf("R^2 of F on the test part = %.4f; test RMSE (scaled): traits %.4f, cycle F(G(y)) %.4f\n", r.r2,
                r.inverse_rmse, r.cycle_rmse);
-        print_report(&r, &t);
+        print_report(&r, &t, p->y_column[0] ? p->y_column : "y");
         if (o->out)
             printf("wrote %zu rows to %s\n", r.n_test, o->out);
     }

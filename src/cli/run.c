@@ -95,20 +95,23 @@ int cli_apply_opts(const cli_opts *o, const char *where, problem *p)
             if (p->x_columns[0] && dataset_split_names(p->x_columns, &old, &n_old, &err) != 0)
                 n_old = 0;
             snprintf(p->x_columns, sizeof p->x_columns, "%s", o->x_cols);
-            p->x_dim = d;
-            for (size_t j = 0; j < d; j++) {
-                p->x_lo[j] = p->x_hi[j] = 0;
+            char model[sizeof p->model];
+            strcpy(model, p->model);
+            if (problem_set_x_dim(p, d, &err) != 0) {
+                dataset_free_names(old, n_old);
+                dataset_free_names(names, d);
+                return cli_error(CLI_EXIT_USAGE, where, "--x: %s", err.msg);
+            }
+            if (o->model)   /* the user's own, checked as given */
+                strcpy(p->model, model);
+            for (size_t j = 0; j < d; j++)
                 for (size_t b = 0; b < n_old && b < PROBLEM_MAX_X; b++)
                     if (!strcmp(names[j], old[b])) {
                         p->x_lo[j] = lo[b];
                         p->x_hi[j] = hi[b];
                     }
-            }
             dataset_free_names(old, n_old);
             dataset_free_names(names, d);
-            if (!o->model)
-                snprintf(p->model, sizeof p->model, "mlp:1-64-64-%zu/tanh", d);
-            snprintf(p->forward_model, sizeof p->forward_model, "mlp:%zu-64-64-1/relu", d);
         }
     }
     /* --set last: it overrides everything, as a problem file would */

@@ -254,6 +254,49 @@ int problem_auto(problem *p, innx_err *err)
     return 0;
 }
 
+/* spec with its first width (first != 0) or its last (last != 0) replaced:
+ * "mlp:3-64-64-1/relu" -> "mlp:1-64-64-1/relu" */
+static int respec(char *spec, size_t cap, size_t first, size_t last, innx_err *err)
+{
+    char out[PROBLEM_TEXT_LEN];
+    const char *colon = strchr(spec, ':');
+    if (!colon)
+        return innx_errf(err, INNX_EINVAL, "model: '%s' has no widths", spec);
+    const char *w = colon + 1, *end = w + strcspn(w, "/"), *dash1 = memchr(w, '-', (size_t)(end - w)), *dashN = end;
+    while (dashN > w && dashN[-1] != '-')
+        dashN--;
+    if (!dash1 || dashN <= w)
+        return innx_errf(err, INNX_EINVAL, "model: '%s' needs at least two widths", spec);
+    int n = snprintf(out, sizeof out, "%.*s", (int)(w - spec), spec);
+    n += first ? snprintf(out + n, sizeof out - (size_t)n, "%zu", first)
+               : snprintf(out + n, sizeof out - (size_t)n, "%.*s", (int)(dash1 - w), w);
+    n += snprintf(out + n, sizeof out - (size_t)n, "%.*s", (int)(dashN - dash1), dash1);
+    n += last ? snprintf(out + n, sizeof out - (size_t)n, "%zu", last)
+              : snprintf(out + n, sizeof out - (size_t)n, "%.*s", (int)(end - dashN), dashN);
+    snprintf(out + n, sizeof out - (size_t)n, "%s", end);
+    if (strlen(out) >= cap)
+        return innx_errf(err, INNX_EINVAL, "model: '%s' is too long", out);
+    strcpy(spec, out);
+    return 0;
+}
+
+int problem_set_x_dim(problem *p, size_t d, innx_err *err)
+{
+    if (d < 1 || d > PROBLEM_MAX_X)
+        return innx_errf(err, INNX_EINVAL, "data.x_columns: %zu columns; at most %d", d, PROBLEM_MAX_X);
+    char m[sizeof p->model], f[sizeof p->forward_model];
+    strcpy(m, p->model);
+    strcpy(f, p->forward_model);
+    if (respec(m, sizeof m, 0, d, err) != 0 || (f[0] && respec(f, sizeof f, d, 0, err) != 0))
+        return INNX_EINVAL;
+    strcpy(p->model, m);
+    strcpy(p->forward_model, f);
+    p->x_dim = d;
+    for (size_t j = 0; j < PROBLEM_MAX_X; j++)
+        p->x_lo[j] = p->x_hi[j] = 0;   /* auto: the data's range */
+    return 0;
+}
+
 int problem_from_formula(const char *formula, double a, double b, problem *p, innx_err *err)
 {
     if (!(a < b) || !isfinite(a) || !isfinite(b))
@@ -314,6 +357,13 @@ int problem_validate(const problem *p, innx_err *err)
             (!(p->x_lo[i] < p->x_hi[i]) || !isfinite(p->x_lo[i]) || !isfinite(p->x_hi[i])))
             return innx_errf(err, INNX_EINVAL, "problem.domain: component %zu is %g:%g; need A < B", i + 1,
                              p->x_lo[i], p->x_hi[i]);
+    /* a table that the batch never reads would train on something else
+     * without a word (a file that sets only [data] over three-roots) */
+    if (!table && p->table[0])
+        return innx_errf(err, INNX_EINVAL,
+                         "data.table: '%s' is given but inverse.batch is not table, so it would not be read; "
+                         "set inverse.batch = table, or start the file from the table recipe: [problem] base = spend",
+                         p->table);
     if (!table && !p->formula[0])
         return innx_errf(err, INNX_EINVAL, "problem.formula: needed unless the batch is a table");
     if (p->formula[0]) {

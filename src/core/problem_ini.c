@@ -269,6 +269,9 @@ typedef struct ctx {
     int parts_given;
     size_t domain_n;
     double dlo[PROBLEM_MAX_X], dhi[PROBLEM_MAX_X];
+    /* the pre-pass that finds [problem] base */
+    int base_pass, base_line;
+    char base[64];
 } ctx;
 
 /* The message prefix: FILE:LINE, or the --set assignment. */
@@ -707,6 +710,26 @@ static int finish(ctx *c)
     problem *p = c->p;
     int xd_line = c->seen[S_PROBLEM][find_key(S_PROBLEM, "x_dim")];
     int dom_line = c->seen[S_PROBLEM][find_key(S_PROBLEM, "domain")];
+    int xc_line = c->seen[S_DATA][find_key(S_DATA, "x_columns")];
+    if (xc_line && !xd_line && p->x_columns[0]) {
+        /* other columns than the base's: x_dim, the networks' widths and
+         * the domain follow them, as --x does, unless the text sets them */
+        size_t d = 1;
+        for (const char *q = p->x_columns; *q; q++)
+            d += *q == ',';
+        if (d != p->x_dim) {
+            char m[sizeof p->model], f[sizeof p->forward_model];
+            strcpy(m, p->model);
+            strcpy(f, p->forward_model);
+            innx_err e;
+            if (problem_set_x_dim(p, d, &e) != 0)
+                return fail(c, xc_line, INNX_EINVAL, "x_columns: %s", e.msg);
+            if (c->seen[S_INVERSE][find_key(S_INVERSE, "model")])
+                strcpy(p->model, m);
+            if (c->seen[S_DATA][find_key(S_DATA, "forward_model")])
+                strcpy(p->forward_model, f);
+        }
+    }
     if (c->domain_n > 1) {
         if (xd_line && p->x_dim != c->domain_n)
             return fail(c, dom_line, INNX_EINVAL, "domain: %zu components but x_dim = %zu",
@@ -907,11 +930,25 @@ static int handler(void *user, const char *section, const char *name, const char
         fail(c, c->lineno, INNX_EINVAL, "unknown section [%s]", sname);
         return 0;
     }
+    if (c->base_pass && !(s == S_PROBLEM && !strcmp(name, "base")))
+        return 1;   /* the pre-pass reads base alone */
     if (s == S_PARTITIONS)
         return partition_line(c) == 0;
     if (!*name) {
         fail(c, c->lineno, INNX_EINVAL, "a value with no key");
         return 0;
+    }
+    if (s == S_PROBLEM && !strcmp(name, "base")) {
+        /* taken by the pre-pass, before any other key applies */
+        if (c->base_pass && c->base_line) {
+            fail(c, c->lineno, INNX_EINVAL, "base: given twice (line %d too)", c->base_line);
+            return 0;
+        }
+        if (c->base_pass && !line_value(c, name)) {
+            snprintf(c->base, sizeof c->base, "%s", c->val);
+            c->base_line = c->lineno;
+        }
+        return !c->status;
     }
     if (line_value(c, name))
         return 0;
@@ -997,7 +1034,32 @@ int problem_ini_parse(const char *text, const char *filename, problem *p, innx_e
     }
     *work = *p;
     ctx c;
+    /* [problem] base = NAME: the text starts from that built-in instead of
+     * p, whatever line base is on; the other lines' errors wait for the
+     * main pass */
     ctx_init(&c, work, filename, NULL, err);
+    c.pos = text;
+    c.val = val;
+    c.base_pass = 1;
+    ini_parse_stream(reader, &c, handler, &c);
+    if (c.status) {
+        free(val);
+        free(work);
+        return c.status;
+    }
+    if (c.base_line) {
+        innx_err e;
+        if (problem_builtin(c.base, work, &e) != 0) {
+            c.status = 0;
+            fail(&c, c.base_line, INNX_EINVAL, "base: %s", e.msg);
+            free(val);
+            free(work);
+            return c.status;
+        }
+    }
+    int base_line = c.base_line;
+    ctx_init(&c, work, filename, NULL, err);
+    c.base_line = base_line;
     c.pos = text;
     c.val = val;
     c_numeric l = c_numeric_begin();

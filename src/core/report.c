@@ -403,33 +403,6 @@ int report_query_nn1(trainer *t, double y, report_point *r, innx_err *err)
     return 0;
 }
 
-/* The classical scan on NN1 in double, in the table's own units: x is
- * scaled as NN1 reads it, the answer and its slope unscaled. A point NN1
- * cannot evaluate is NaN (the scan skips it). */
-static void nn1_scan_fn(void *ctx, const double *x, size_t n, double *f, double *df)
-{
-    trainer *t = ctx;
-    const trainer_data *d = trainer_get_data(t);
-    double *xs = malloc(2 * n * sizeof *xs);
-    innx_err err;
-    if (!xs || (memcpy(xs, x, n * sizeof *xs), stats_scaler_transform(&d->sx, xs, n),
-                nn_eval_f64(trainer_nn1(t), xs, n, f, df ? xs + n : NULL, &err)) != 0) {
-        for (size_t i = 0; i < n; i++) {
-            f[i] = NAN;
-            if (df)
-                df[i] = NAN;
-        }
-        free(xs);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        f[i] = f[i] * d->sy.scale[0] + d->sy.mean[0];
-        if (df)
-            df[i] = xs[n + i] * d->sy.scale[0] / d->sx.scale[0];
-    }
-    free(xs);
-}
-
 int report_roots_nn1(trainer *t, double y, report_query *q, innx_err *err)
 {
     memset(q, 0, sizeof *q);
@@ -444,7 +417,7 @@ int report_roots_nn1(trainer *t, double y, report_query *q, innx_err *err)
     o.even_tol = 1e3 * o.polish_tol;
     roots_root r[REPORT_MAX_ROOTS];
     size_t found;
-    int st = roots_scan(nn1_scan_fn, t, y, lo, hi, &o, r, REPORT_MAX_ROOTS, &found, err);
+    int st = roots_scan(trainer_roots_fn, t, y, lo, hi, &o, r, REPORT_MAX_ROOTS, &found, err);
     if (st != 0)
         return st;
     q->n_ref = found;   /* how many the scan saw, also past the cap */

@@ -98,6 +98,36 @@ static void say(session *s, const char *msg)
     s->message_id++;
 }
 
+/* A table problem has no formula to scan: G's traits for y polished on
+ * NN1 and, with one x column, every x where NN1 gives y; said in one line
+ * (the root table is a formula's). */
+static void query_table(session *s, double y)
+{
+    innx_err err;
+    report_point r;
+    if (report_query_nn1(s->t, y, &r, &err) != 0) {
+        say(s, err.msg);
+        return;
+    }
+    char buf[sizeof s->message];
+    int n = snprintf(buf, sizeof buf, "y* = %g: G", y);
+    for (size_t j = 0; j < r.d; j++)
+        n += snprintf(buf + n, sizeof buf - (size_t)n, " %.6g", r.x_raw[j]);
+    n += snprintf(buf + n, sizeof buf - (size_t)n, " -> on NN1");
+    for (size_t j = 0; j < r.d; j++)
+        n += snprintf(buf + n, sizeof buf - (size_t)n, " %.6g", r.x[j]);
+    n += snprintf(buf + n, sizeof buf - (size_t)n, " (|NN1 - y| %.1e%s)", r.residual,
+                  r.certified ? ", certified" : ", not certified");
+    report_query *q = r.d == 1 ? malloc(sizeof *q) : NULL;
+    if (q && report_roots_nn1(s->t, y, q, &err) == 0) {
+        n += snprintf(buf + n, sizeof buf - (size_t)n, "; every x with NN1(x) = y*, %zu found", q->n_ref);
+        for (size_t i = 0; i < q->n_roots && n < (int)sizeof buf - 16; i++)
+            n += snprintf(buf + n, sizeof buf - (size_t)n, "%s%.6g", i ? " " : ": ", q->roots[i].x);
+    }
+    free(q);
+    say(s, buf);
+}
+
 /* ---- publishing ---------------------------------------------------------- */
 
 /* The spend report squeezed into the snapshot: an even sample of the test
@@ -360,6 +390,10 @@ static void apply(session *s, cmd *c)
     case CMD_QUERY:
         s->y_star = c->v;
         s->ref_valid = 0;
+        if (trainer_get_data(s->t)) {
+            query_table(s, c->v);
+            break;
+        }
         if (report_query_roots(s->t, c->v, QUERY_K, &s->query, &err) != 0) {
             memset(&s->query, 0, sizeof s->query);
             s->query.y = c->v;

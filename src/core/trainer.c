@@ -1163,7 +1163,27 @@ int trainer_eval_f(trainer *t, const double *x, size_t n, double *y, innx_err *e
 void trainer_roots_fn(void *ctx, const double *x, size_t n, double *f, double *df)
 {
     trainer *t = ctx;
-    expr_eval_array(t->f, x, n, f, df);
+    if (t->f) {
+        expr_eval_array(t->f, x, n, f, df);
+        return;
+    }
+    /* NN1 in double, in the table's units (one x column): x scaled as NN1
+     * reads it, the answer and its slope unscaled; NaN where it fails */
+    const trainer_data *d = &t->data;
+    double *xs = t->p.x_dim == 1 ? malloc(2 * n * sizeof *xs) : NULL;
+    innx_err err;
+    int st = xs ? 0 : INNX_ENOMEM;
+    if (st == 0) {
+        memcpy(xs, x, n * sizeof *xs);
+        stats_scaler_transform(&d->sx, xs, n);
+        st = nn_eval_f64(t->F, xs, n, f, df ? xs + n : NULL, &err);
+    }
+    for (size_t i = 0; i < n; i++) {
+        f[i] = st == 0 ? f[i] * d->sy.scale[0] + d->sy.mean[0] : NAN;
+        if (df)
+            df[i] = st == 0 ? xs[n + i] * d->sy.scale[0] / d->sx.scale[0] : NAN;
+    }
+    free(xs);
 }
 
 /* Central differences of the loss on the current batch against one
