@@ -108,6 +108,28 @@ echo "$json" | grep -o '"roots_nn1":\[.*\]' | grep -o '"residual":[^,]*' | cut -
 "$innx" query w.safetensors --y 1.2 | grep -q "NN1(x) = y on \[0, 6\] (the classical scan on NN1, not G), 2 found" ||
     fail "1-D table text query: $("$innx" query w.safetensors --y 1.2)"
 
+# the branch model on the same table (--auto): NN1 first, then G over
+# NN1's five monotone pieces; every y* it is asked finds all the scan's
+# roots of NN1(x) = y*; stopped in the branch stage and resumed, the same
+# bits; a query on the file answers on NN1
+printf '[problem]\nbase = spend\nname = wave\n[data]\ntable = w.csv\nx_columns = x\ny_column = y\n' > w.inn
+json=$("$innx" train w.inn --auto --set stage1.steps=800 --set stage2.steps=800 --json --save wb.safetensors) ||
+    fail "train w.inn --auto exited $?"
+echo "$json" | grep -q '"forward":"nn1"' && echo "$json" | grep -q '"pieces":5,' || fail "table --auto: $json"
+echo "$json" | grep -q '"recall_all":1.0' || fail "table --auto: not every root: $json"
+"$innx" train w.inn --auto --set stage1.steps=800 --set stage2.steps=800 --stop-after 1200 --save wb_half.safetensors \
+    --quiet > /dev/null || fail "table --auto --stop-after exited $?"
+"$innx" train --resume wb_half.safetensors --save wb_res.safetensors --quiet > /dev/null || fail "table --auto resume"
+cmp -s wb.safetensors wb_res.safetensors || fail "table --auto: the resumed run's weights differ"
+out=$("$innx" query wb.safetensors --y 0.3) || fail "query on the table's branch model exited $?"
+echo "$out" | grep -q "roots are of NN1(x) = y" && echo "$out" | grep -q "y = 0.3: 4 certified roots (the scan finds 4)" ||
+    fail "query on the table's branch model: $out"
+# with a joint stage, NN1 would move under its pieces: refused
+"$innx" train spend --data w.csv --x x --y y --set inverse.output=branch --set inverse.batch=branch \
+    --set inverse.input=y,z --set inverse.batch_n=256 2> err; rc=$?
+[ "$rc" -eq 2 ] && grep -q "the branch model on a table needs forward stages first" err ||
+    fail "branch model with a joint stage: exit $rc, $(cat err)"
+
 # broken files: each a message naming the file, exit 2
 bad() {   # bad FILE PATTERN
     "$innx" train --resume "$1" > /dev/null 2> err; rc=$?

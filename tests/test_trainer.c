@@ -556,6 +556,65 @@ static void test_branch_xsin(void **state)
     trainer_free(t);
 }
 
+/* The branch model on a table: NN1 fitted to 1000 samples of
+ * y = sin 2x + 0.1x on [0, 6], then its monotone pieces cut on NN1 as the
+ * inverse stage begins (five: turning points near 0.81, 2.33, 3.95, 5.50),
+ * G trained over them, and a query at y = 0.3 finds all four roots of
+ * NN1(x) = 0.3, certified on NN1 and near the formula's own; the graph's
+ * gradient is right there too. */
+static void test_branch_table(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/innx-branch-XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/w.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "x,y\n");
+    for (int i = 0; i < 1000; i++) {
+        double x = 6.0 * i / 999;
+        fprintf(f, "%.6f,%.6f\n", x, sin(2 * x) + 0.1 * x);
+    }
+    fclose(f);
+    problem p = builtin("spend");
+    innx_err e;
+    snprintf(p.table, sizeof p.table, "%s", path);
+    snprintf(p.x_columns, sizeof p.x_columns, "x");
+    snprintf(p.y_column, sizeof p.y_column, "y");
+    assert_int_equal(problem_set_x_dim(&p, 1, &e), 0);
+    assert_int_equal(problem_auto(&p, &e), 0);
+    assert_int_equal(p.n_stages, 2);
+    p.stages[0].steps = 1500;
+    p.stages[1].steps = 1500;
+    trainer *t = make(&p);
+    assert_int_equal(trainer_n_pieces(t), 0);   /* not before NN1 is fitted */
+    while (trainer_stage(t) == 0)
+        trainer_step(t);
+    assert_int_equal(trainer_n_pieces(t), 5);
+    static const double turn[4] = {0.8104, 2.3312, 3.9520, 5.4728};
+    for (int j = 0; j < 4; j++)
+        assert_true(fabs(trainer_piece(t, (size_t)j)->hi - turn[j]) < 0.1);   /* NN1's turns: a relu fit's slope is rough */
+    trainer_step(t);
+    assert_true(trainer_check_grad(t, 7, 1e-2) < 1e-2);
+    while (!trainer_finished(t))
+        trainer_step(t);
+    assert_int_equal(trainer_get_state(t), TRAINER_DONE);
+    report_query q;
+    assert_int_equal(report_query_roots(t, 0.3, 32, &q, &e), 0);
+    static const double root[4] = {0.144775750505215, 1.49527313382993, 3.13484995164259, 4.80303655938178};
+    assert_int_equal(q.n_ref, 4);
+    assert_int_equal(q.n_roots, 4);
+    for (int i = 0; i < 4; i++) {
+        assert_true(fabs(q.roots[i].x - q.ref[i]) < 1e-9);          /* NN1's own root, by the scan */
+        assert_true(q.roots[i].residual <= 1e-12 && q.roots[i].bracketed);
+        assert_true(fabs(q.roots[i].x_raw - q.ref[i]) < 6e-3);    /* G's raw answer: 1e-3 of the width */
+        assert_true(fabs(q.roots[i].x - root[i]) < 0.01);          /* and NN1 fits the data */
+    }
+    trainer_free(t);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_three_roots(void **state)
 {
     (void)state;
@@ -655,6 +714,7 @@ int main(void)
         cmocka_unit_test(test_sinc_short),
         cmocka_unit_test(test_three_roots),
         cmocka_unit_test(test_branch_xsin),
+        cmocka_unit_test(test_branch_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

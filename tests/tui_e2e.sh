@@ -213,6 +213,19 @@ keys q
 wait_exit
 args=""
 
+# a table of (x, y) pairs through the branch model (--auto): NN1's curve
+# in the f pane once fitted, and the clusters' roots on it
+awk 'BEGIN { print "x,y"; for (i = 0; i < 1000; i++) { x = 6 * i / 999; printf "%.6f,%.6f\n", x, sin(2 * x) + 0.1 * x } }' > "$dir/w.csv"
+printf '[problem]\nbase = spend\nname = wave\n[data]\ntable = w.csv\nx_columns = x\ny_column = y\n[stage1]\nsteps = 600\n' > "$dir/w.inn"
+args="'$dir/w.inn' --auto"
+start LC_ALL=C.UTF-8 LANG=C.UTF-8
+wait_for "innx  wave" 30 || fail "table --auto: no title"
+wait_for "NN1(x) on \[0, 6\], fitted to the table" 300 || fail "table --auto: no NN1 pane: $(cap)"
+wait_for "clusters at y\* = 0: k = " 300 || fail "table --auto: no cluster table: $(cap)"
+keys q
+wait_exit
+args=""
+
 # w saves the running session in the cwd, says where, never over a file
 start LC_ALL=C.UTF-8 LANG=C.UTF-8
 wait_for "innx  three-roots" || fail "no title for the save test"

@@ -142,6 +142,9 @@ int problem_from_formula(const char *formula, double a, double b, problem *p, in
 /* The same forward map and domain as p, solved by the branch model (the
  * `--auto` variant of a formula problem). */
 int problem_auto(problem *p, innx_err *err);
+/* F is NN1 learned from a table: a table's batch, or the branch model
+ * with no formula. */
+int problem_has_table(const problem *p);
 /* A table's x columns changed to d of them: x_dim = d, G's last width and
  * NN1's first become d (their hidden layers and activations stay), and the
  * domain becomes the data's own range. INNX_EINVAL if d is out of range or

@@ -23,6 +23,7 @@ const char *session_state_name(session_state s);
 
 #define SESSION_HIST_MAX 1024    /* points per series in a snapshot */
 #define SESSION_MAX_MARKS 64     /* lambda changes remembered */
+#define SESSION_CURVE_N 512      /* points of a learned F's curve */
 #define SESSION_DATA_N 400       /* test rows a data view carries */
 
 /* What a table problem (spend) shows instead of the latent panes: the
@@ -49,7 +50,11 @@ typedef struct session_snapshot {
     char model[PROBLEM_TEXT_LEN];
     double x_lo, x_hi;               /* the domain (first component) */
     int latent;                      /* G reads z */
+    /* F in one x that the formula panes draw: a formula, or a table's NN1
+     * under the branch model (then curve holds it, has_curve set) */
     int has_formula;
+    int has_curve;
+    double curve[SESSION_CURVE_N];   /* F at SESSION_CURVE_N x evenly over [x_lo, x_hi] */
     long step;
     size_t stage, n_stages;
     problem_stage_kind stage_kind;

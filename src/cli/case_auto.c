@@ -91,11 +91,11 @@ static void json_query(json_out *j, const report_query *q, double w)
     json_num(j, "recall_raw", q->n_ref ? (double)found_raw / (double)q->n_ref : 1.0);
 }
 
-static void print_query(const report_query *q, double w)
+static void print_query(const report_query *q, double w, const char *f)
 {
     size_t found, found_raw;
     cli_query_recall(q, w, &found, &found_raw);
-    printf("\nroots of f(x) = %g (%zu candidates, polished, |f - y| <= 1e-12):\n", q->y, q->n_candidates);
+    printf("\nroots of %s(x) = %g (%zu candidates, polished, |%s - y| <= 1e-12):\n", f, q->y, q->n_candidates, f);
     printf("  %22s  %9s  %9s  %s\n", "x", "residual", "raw", "bracketed");
     for (size_t i = 0; i < q->n_roots; i++)
         printf("  %22.15g  %9.1e  %9.1e  %s\n", q->roots[i].x, q->roots[i].residual, q->roots[i].residual_raw,
@@ -112,23 +112,37 @@ int case_auto_train(const cli_opts *o, problem *p)
     snprintf(where, sizeof where, "train %s", p->name);
     innx_err err;
     double ys[MAX_Y];
-    size_t n_y;
-    if (cli_parse_ys(where, o->y_col, ys, MAX_Y, &n_y) != 0)
+    size_t n_y = 0;
+    /* a table's --y names its column; its y* come from NN1 (below) */
+    int table = problem_has_table(p);
+    if (!table && cli_parse_ys(where, o->y_col, ys, MAX_Y, &n_y) != 0)
         return CLI_EXIT_USAGE;
-    if (n_y == 0)
+    if (n_y == 0 && !table)
         ys[n_y++] = p->y_star;
     if (problem_validate(p, &err) != 0)
         return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
-    const problem_stage *s = &p->stages[0];
-    if (!o->json && !o->quiet)
-        printf("%s: f(x) = %s on [%g, %g]\nG %s %s, batch %zu, Adam lr %g, %ld steps, seed %lu\n", where,
-               p->formula, p->x_lo[0], p->x_hi[0], p->model,
+    const problem_stage *s = &p->stages[p->n_stages - 1];
+    if (!o->json && !o->quiet) {
+        if (table)
+            printf("%s: F = NN1 %s fitted to %s (x = %s, y = %s, %ld steps), then\n", where, p->forward_model,
+                   p->table[0] ? p->table : "the built-in table", p->x_columns, p->y_column, p->stages[0].steps);
+        else
+            printf("%s: f(x) = %s on [%g, %g]\n", where, p->formula, p->x_lo[0], p->x_hi[0]);
+        printf("G %s %s, batch %zu, Adam lr %g, %ld steps, seed %lu\n", p->model,
                p->output == PROBLEM_OUT_BRANCH ? "over f's monotone pieces (the branch model)" : "reading y",
                p->batch_n, s->lr, s->steps, p->seed);
+    }
     double secs;
     trainer *t = cli_train(o, where, p, o->quiet || o->json ? 0 : LOG_EVERY, &secs, NULL);
     if (!t)
         return CLI_EXIT_USAGE;
+    double dom_lo, dom_hi;
+    trainer_domain(t, &dom_lo, &dom_hi);
+    if (table)   /* NN1 at nine x across the domain: y* it surely reaches */
+        for (; n_y < 9; n_y++) {
+            double x = dom_lo + (dom_hi - dom_lo) * (double)(n_y + 1) / 10;
+            trainer_roots_fn(t, &x, 1, &ys[n_y], NULL);
+        }
     report_query *q = malloc(n_y * sizeof *q);
     if (!q) {
         trainer_free(t);
@@ -148,7 +162,7 @@ int case_auto_train(const cli_opts *o, problem *p)
         free(q);
         return cli_error(CLI_EXIT_FAIL, where, "%s", err.msg);
     }
-    double w = p->x_hi[0] - p->x_lo[0];
+    double w = dom_hi - dom_lo;
     size_t all = 0, hit = 0;
     for (size_t i = 0; i < n_y; i++) {
         size_t f, fr;
@@ -161,9 +175,14 @@ int case_auto_train(const cli_opts *o, problem *p)
         json_begin(&j, stdout);
         json_str(&j, "case", "auto");
         json_str(&j, "problem", p->name);
-        json_str(&j, "formula", p->formula);
-        json_num(&j, "domain_lo", p->x_lo[0]);
-        json_num(&j, "domain_hi", p->x_hi[0]);
+        if (table) {
+            json_str(&j, "forward", "nn1");
+            json_str(&j, "table", p->table);
+        } else {
+            json_str(&j, "formula", p->formula);
+        }
+        json_num(&j, "domain_lo", dom_lo);
+        json_num(&j, "domain_hi", dom_hi);
         json_int(&j, "seed", (long)p->seed);
         json_overrides(&j, o);
         json_int(&j, "pieces", (long)P);
@@ -189,7 +208,7 @@ int case_auto_train(const cli_opts *o, problem *p)
             printf("; %zu monotone pieces", P);
         printf("\n");
         for (size_t i = 0; i < n_y; i++)
-            print_query(&q[i], w);
+            print_query(&q[i], w, table ? "NN1" : "f");
         if (n_y > 1)
             printf("\nrecall over the %zu y*: %zu of %zu\n", n_y, hit, all);
     }

@@ -263,12 +263,14 @@ int cmd_query(int argc, char **argv)
     checkpoint_free(c);
     if (!t)
         return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
-    if (trainer_get_data(t) && trainer_nn1(t)) {
+    /* the branch model on a table answers as on a formula, F being NN1 */
+    int on_nn1 = trainer_get_data(t) && trainer_nn1(t);
+    if (on_nn1 && trainer_problem(t)->output != PROBLEM_OUT_BRANCH) {
         int st = query_table(t, file, y, n, json, where);
         trainer_free(t);
         return st;
     }
-    if (!trainer_has_formula(t) || trainer_x_dim(t) != 1) {
+    if (!on_nn1 && (!trainer_has_formula(t) || trainer_x_dim(t) != 1)) {
         trainer_free(t);
         return cli_error(CLI_EXIT_USAGE, where, "%s: %s has no formula in one x to certify roots of", file, p.name);
     }
@@ -289,7 +291,12 @@ int cmd_query(int argc, char **argv)
         json_begin(&j, stdout);
         json_str(&j, "file", file);
         json_str(&j, "problem", tp->name);
-        json_str(&j, "formula", tp->formula);
+        if (on_nn1) {
+            json_str(&j, "forward", "nn1");
+            json_str(&j, "table", tp->table);
+        } else {
+            json_str(&j, "formula", tp->formula);
+        }
         json_str(&j, "model", tp->model);
         json_int(&j, "seed", (long)tp->seed);
         json_int(&j, "step", trainer_steps(t));
@@ -318,8 +325,16 @@ int cmd_query(int argc, char **argv)
         json_arr_end(&j);
         json_end(&j);
     } else {
-        printf("%s: %s, f(x) = %s on [%g, %g], G %s at step %ld; %d codes a query\n", file, tp->name, tp->formula,
-               tp->x_lo[0], tp->x_hi[0], tp->model, trainer_steps(t), QUERY_K);
+        double lo, hi;
+        trainer_domain(t, &lo, &hi);
+        if (on_nn1)
+            printf("%s: %s, F = NN1 learned from %s (x = %s, y = %s) on [%g, %g], G %s (the branch model) at step "
+                   "%ld; %d codes a query; roots are of NN1(x) = y, the learned map\n", file, tp->name,
+                   tp->table[0] ? tp->table : "the built-in table", tp->x_columns, tp->y_column, lo, hi, tp->model,
+                   trainer_steps(t), QUERY_K);
+        else
+            printf("%s: %s, f(x) = %s on [%g, %g], G %s at step %ld; %d codes a query\n", file, tp->name,
+                   tp->formula, lo, hi, tp->model, trainer_steps(t), QUERY_K);
         for (size_t i = 0; i < n; i++) {
             printf("y = %g: %zu certified root%s (the scan finds %zu)\n", q[i].y, q[i].n_roots,
                    q[i].n_roots == 1 ? "" : "s", q[i].n_ref);

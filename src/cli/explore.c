@@ -1,4 +1,4 @@
-/* explore.c: `innx [PROBLEM | --f 'FORMULA' --domain A:B] [--ascii]
+/* explore.c: `innx [PROBLEM | --f 'FORMULA' --domain A:B] [--auto] [--ascii]
  * [--no-color] [--fps N]`: picks the problem and opens the explorer. */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,9 +23,12 @@ int cli_explore(int argc, char **argv)
 {
     const char *where = "explorer", *name = PROBLEM_DEFAULT, *formula = NULL, *domain = NULL;
     tui_opts o = {0, 0, 10, 0};
+    int autom = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--ascii")) {
+        if (!strcmp(a, "--auto")) {
+            autom = 1;
+        } else if (!strcmp(a, "--ascii")) {
             o.ascii = 1;
         } else if (!strcmp(a, "--no-color")) {
             o.no_color = 1;
@@ -70,5 +73,8 @@ int cli_explore(int argc, char **argv)
     } else if (cli_load_problem(name, &p, &err) != 0) {
         return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
     }
+    /* the branch model on the problem's one x (a formula or a table's column) */
+    if (autom && p.output != PROBLEM_OUT_BRANCH && problem_auto(&p, &err) != 0)
+        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
     return tui_run(&p, &o);
 }

@@ -9,7 +9,7 @@
 #include "innx/problem_ini.h"
 
 static const char usage[] =
-    "usage: innx [PROBLEM | FILE.inn | --f 'FORMULA' --domain A:B] [--ascii] [--no-color] [--fps N]\n"
+    "usage: innx [PROBLEM | FILE.inn | --f 'FORMULA' --domain A:B] [--auto] [--ascii] [--no-color] [--fps N]\n"
     "       innx COMMAND [ARGS]\n"
     "\n"
     "innx trains inverse neural networks: given y = F(x), it learns G with\n"
@@ -59,7 +59,8 @@ static const char usage[] =
     "  --profile        bench: time of every graph node on stderr\n"
     "  --model SPEC     the inverse network, e.g. mlp:1-64-64-1/tanh, kan:1-32-32-1/g5k3\n"
     "  --range          sinc-kan: solve y in [0.3, 1.0] and compare with an MLP\n"
-    "  --auto           a formula problem through the branch model (every root)\n"
+    "  --auto           the branch model (every root) on the problem's one x: a\n"
+    "                   formula, or a table's column (NN1 fitted first)\n"
     "  --domain A:B     a formula problem's domain\n"
     "  --y Y1,Y2,...    the branch model: answer these y* (a table: y's column)\n"
     "  --no-box         drop the box term (lambda 0)\n"

@@ -37,35 +37,10 @@ int cli_apply_opts(const cli_opts *o, const char *where, problem *p)
         p->x_lo[0] = a;
         p->x_hi[0] = b;
     }
-    if (o->autom && problem_auto(p, &err) != 0)
-        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
-    if (o->seed >= 0)
-        p->seed = (unsigned long)o->seed;
-    if (o->threads > 0)
-        p->threads = o->threads;
-    if (o->steps > 0) {
-        if (p->batch == PROBLEM_BATCH_TABLE) {
-            /* the recipe's forward : inverse = 1 : 2 */
-            for (size_t i = 0; i < p->n_stages; i++)
-                if (p->stages[i].kind == PROBLEM_STAGE_FORWARD)
-                    p->stages[i].steps = o->steps;
-                else if (p->stages[i].kind == PROBLEM_STAGE_INVERSE)
-                    p->stages[i].steps = 2 * o->steps;
-        } else {
-            for (size_t i = 0; i < p->n_stages; i++)
-                p->stages[i].steps = o->steps;
-        }
-    }
-    if (o->model)
-        snprintf(p->model, sizeof p->model, "%s", o->model);
-    if (o->no_box)
-        p->lambda[TERM_BOX] = 0;
-    if (o->constant_lr)
-        for (size_t i = 0; i < p->n_stages; i++)
-            p->stages[i].schedule = PROBLEM_LR_CONSTANT;
-    if (p->batch != PROBLEM_BATCH_TABLE && (o->data || o->x_cols || o->drop_bad_rows || o->out || o->no_joint))
+    /* a table's columns before --auto (which needs its one x) */
+    if (!problem_has_table(p) && (o->data || o->x_cols || o->drop_bad_rows || o->out || o->no_joint))
         return cli_error(CLI_EXIT_USAGE, where, "--data, --x, --drop-bad-rows, --out and --no-joint are for table problems");
-    if (p->batch == PROBLEM_BATCH_TABLE) {
+    if (problem_has_table(p)) {
         if (!o->data && (o->x_cols || o->y_col || o->drop_bad_rows))
             return cli_error(CLI_EXIT_USAGE, where, "--x, --y and --drop-bad-rows need --data FILE.csv");
         if (o->data)
@@ -114,6 +89,32 @@ int cli_apply_opts(const cli_opts *o, const char *where, problem *p)
             dataset_free_names(names, d);
         }
     }
+    if (o->autom && problem_auto(p, &err) != 0)
+        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+    if (o->seed >= 0)
+        p->seed = (unsigned long)o->seed;
+    if (o->threads > 0)
+        p->threads = o->threads;
+    if (o->steps > 0) {
+        if (problem_has_table(p)) {
+            /* the recipe's forward : inverse = 1 : 2 */
+            for (size_t i = 0; i < p->n_stages; i++)
+                if (p->stages[i].kind == PROBLEM_STAGE_FORWARD)
+                    p->stages[i].steps = o->steps;
+                else if (p->stages[i].kind == PROBLEM_STAGE_INVERSE)
+                    p->stages[i].steps = 2 * o->steps;
+        } else {
+            for (size_t i = 0; i < p->n_stages; i++)
+                p->stages[i].steps = o->steps;
+        }
+    }
+    if (o->model)
+        snprintf(p->model, sizeof p->model, "%s", o->model);
+    if (o->no_box)
+        p->lambda[TERM_BOX] = 0;
+    if (o->constant_lr)
+        for (size_t i = 0; i < p->n_stages; i++)
+            p->stages[i].schedule = PROBLEM_LR_CONSTANT;
     /* --set last: it overrides everything, as a problem file would */
     for (size_t i = 0; i < o->n_set; i++)
         if (problem_ini_set(p, o->set[i], &err) != 0)

@@ -224,11 +224,21 @@ int problem_builtin(const char *name, problem *p, innx_err *err)
  * 1e-2) reach raw errors near 1e-3 of a piece's width. */
 int problem_auto(problem *p, innx_err *err)
 {
-    if (!p->formula[0] || p->x_dim != 1)
-        return innx_errf(err, INNX_EINVAL, "--auto: needs a formula in one variable (%s has %s)", p->name,
-                         p->formula[0] ? "several" : "a table");
-    snprintf(p->summary, sizeof p->summary, "every root of %.150s on [%g, %g], found by the branch model",
-             p->formula, p->x_lo[0], p->x_hi[0]);
+    int table = problem_has_table(p);
+    if (p->x_dim != 1 || (!table && !p->formula[0]))
+        return innx_errf(err, INNX_EINVAL, "--auto: needs one x: a formula in one variable or a table's one x column "
+                         "(%s has %zu)", p->name, p->x_dim);
+    /* a table keeps its forward fit (NN1 first: the pieces are cut on it)
+     * and drops the joint stage, which would move NN1 under them */
+    problem_stage fwd = p->stages[0];
+    if (table && fwd.kind != PROBLEM_STAGE_FORWARD)
+        return innx_errf(err, INNX_EINVAL, "--auto: %s's first stage does not fit NN1", p->name);
+    if (table)
+        snprintf(p->summary, sizeof p->summary, "every x for y on NN1 learned from %.150s, by the branch model",
+                 p->table[0] ? p->table : "the built-in table");
+    else
+        snprintf(p->summary, sizeof p->summary, "every root of %.150s on [%g, %g], found by the branch model",
+                 p->formula, p->x_lo[0], p->x_hi[0]);
     set_text(p->model, sizeof p->model, "mlp:1-32-32-1/tanh");
     p->input = PROBLEM_IN_YZ;
     p->z_dim = 1;
@@ -242,8 +252,13 @@ int problem_auto(problem *p, innx_err *err)
         p->lambda[k] = 0;
     p->lambda[TERM_RECON] = 1;
     p->lambda[TERM_CYC] = 1;
-    p->n_stages = 1;
-    problem_stage *s = &p->stages[0];
+    p->n_stages = table ? 2 : 1;
+    if (table) {
+        p->stages[0] = fwd;
+        p->lambda[TERM_FWD] = 1;
+        memset(&p->stages[2], 0, sizeof p->stages[2]);
+    }
+    problem_stage *s = &p->stages[table];
     *s = problem_stage_default(PROBLEM_STAGE_INVERSE, 3000, 1e-2);
     s->schedule = PROBLEM_LR_MULTISTEP;
     s->gamma = 0.3;
@@ -320,7 +335,7 @@ int problem_from_formula(const char *formula, double a, double b, problem *p, in
 
 int problem_term_applies(const problem *p, problem_term t)
 {
-    int table = p->batch == PROBLEM_BATCH_TABLE;
+    int table = problem_has_table(p);
     switch (t) {
     case TERM_FWD:
         return table;
@@ -347,11 +362,16 @@ int problem_term_applies(const problem *p, problem_term t)
     }
 }
 
+int problem_has_table(const problem *p)
+{
+    return p->batch == PROBLEM_BATCH_TABLE || (p->batch == PROBLEM_BATCH_BRANCH && !p->formula[0]);
+}
+
 int problem_validate(const problem *p, innx_err *err)
 {
     if (p->x_dim < 1 || p->x_dim > PROBLEM_MAX_X)
         return innx_errf(err, INNX_EINVAL, "problem.x_dim: %zu is not in 1..%d", p->x_dim, PROBLEM_MAX_X);
-    int table = p->batch == PROBLEM_BATCH_TABLE;
+    int table = problem_has_table(p);
     for (size_t i = 0; i < p->x_dim; i++)
         if (!(table && p->x_lo[i] == 0 && p->x_hi[i] == 0) &&
             (!(p->x_lo[i] < p->x_hi[i]) || !isfinite(p->x_lo[i]) || !isfinite(p->x_hi[i])))
@@ -377,7 +397,7 @@ int problem_validate(const problem *p, innx_err *err)
     }
     if (p->y_given && !(p->y_lo < p->y_hi))
         return innx_errf(err, INNX_EINVAL, "problem.y_range: %g:%g; need A < B", p->y_lo, p->y_hi);
-    if (!table && (p->batch_n < 1 || p->batch_n > 10000000))
+    if (p->batch != PROBLEM_BATCH_TABLE && (p->batch_n < 1 || p->batch_n > 10000000))
         return innx_errf(err, INNX_EINVAL, "inverse.batch_n: %zu is not in 1..1e7", p->batch_n);
     if (p->input != PROBLEM_IN_Y && (p->z_dim < 1 || p->z_dim > 16))
         return innx_errf(err, INNX_EINVAL, "inverse.z_dim: %zu is not in 1..16", p->z_dim);
@@ -386,9 +406,10 @@ int problem_validate(const problem *p, innx_err *err)
     int branch = p->output == PROBLEM_OUT_BRANCH;
     if (branch != (p->batch == PROBLEM_BATCH_BRANCH))
         return innx_errf(err, INNX_EINVAL, "inverse.output and inverse.batch: the branch model needs both = branch");
-    if (branch && (!p->formula[0] || p->x_dim != 1 || p->input != PROBLEM_IN_YZ || p->z_dim != 1))
+    if (branch && (p->x_dim != 1 || p->input != PROBLEM_IN_YZ || p->z_dim != 1))
         return innx_errf(err, INNX_EINVAL,
-                         "inverse.output: the branch model needs a formula in one variable, input = yz, z_dim = 1");
+                         "inverse.output: the branch model needs one x (a formula in x, or one x column), "
+                         "input = yz, z_dim = 1");
     nn_spec spec;
     if (nn_spec_parse(p->model, &spec, err) != 0)
         return INNX_EINVAL;
@@ -431,6 +452,11 @@ int problem_validate(const problem *p, innx_err *err)
             return innx_errf(err, INNX_EINVAL, "stage%zu.lr: %g; need > 0", i + 1, s->lr);
         if (s->kind != PROBLEM_STAGE_INVERSE && !table)
             return innx_errf(err, INNX_EINVAL, "stage%zu.kind: forward and joint stages need a table", i + 1);
+        /* on a table the pieces are cut on NN1 as the inverse stage
+         * begins: NN1 is fitted first and stays as it is */
+        if (branch && table && (s->kind == PROBLEM_STAGE_JOINT || (s->kind == PROBLEM_STAGE_INVERSE) != (i > 0)))
+            return innx_errf(err, INNX_EINVAL, "stage%zu.kind: the branch model on a table needs forward stages "
+                             "first, then inverse ones, and no joint stage", i + 1);
         if (s->ema_decay < 0 || s->ema_decay >= 1)
             return innx_errf(err, INNX_EINVAL, "stage%zu.ema_decay: %g is not in [0, 1)", i + 1, s->ema_decay);
     }

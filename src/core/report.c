@@ -27,19 +27,28 @@ static void code_row(const trainer *t, double y, double u, double *row)
         row[j] = j == off ? u : 0.5;
 }
 
+/* f in one variable: a formula, or a table's NN1 when G is the branch
+ * model (trainer_roots_fn serves both, in the problem's units) */
 static int needs_formula_1d(trainer *t, innx_err *err)
 {
-    if (!trainer_has_formula(t) || trainer_x_dim(t) != 1)
+    if (trainer_x_dim(t) != 1 || !(trainer_has_formula(t) || trainer_problem(t)->output == PROBLEM_OUT_BRANCH))
         return innx_errf(err, INNX_EINVAL, "report: needs a formula in one variable");
     return 0;
+}
+
+/* x's domain (a table's in its own units) */
+static double width(const trainer *t)
+{
+    double a, b;
+    trainer_domain(t, &a, &b);
+    return b - a;
 }
 
 /* An odd root changes sign across it: f - y at x -+ h, h a hair of the
  * domain. */
 static int brackets(trainer *t, double x, double y)
 {
-    const problem *p = trainer_problem(t);
-    double h = 1e-7 * (p->x_hi[0] - p->x_lo[0]) + 1e-12 * fabs(x);
+    double h = 1e-7 * width(t) + 1e-12 * fabs(x);
     double xs[2] = {x - h, x + h}, f[2];
     trainer_roots_fn(t, xs, 2, f, NULL);
     return isfinite(f[0]) && isfinite(f[1]) && (f[0] - y) * (f[1] - y) < 0;
@@ -65,8 +74,9 @@ static int ulp_bracket(trainer *t, double x, double y)
  * the domain; certified or not. */
 static int polish(trainer *t, double y, double x0, const double *bracket, report_root *out)
 {
-    const problem *p = trainer_problem(t);
-    double a = p->x_lo[0], b = p->x_hi[0], w = 0.02 * (b - a);
+    double a, b;
+    trainer_domain(t, &a, &b);
+    double w = 0.02 * (b - a);
     roots_root r;
     double lo = bracket ? bracket[0] : fmax(a, x0 - w), hi = bracket ? bracket[1] : fmin(b, x0 + w);
     int st = roots_polish(trainer_roots_fn, t, y, x0, lo, hi, REPORT_CERTIFY, &r);
@@ -276,7 +286,7 @@ int report_query_candidates(trainer *t, double y, size_t K, report_query *q, inn
         return st;
     }
     qsort(c, m, sizeof *c, cmp_cand);
-    double tol = 1e-7 * (p->x_hi[0] - p->x_lo[0]);
+    double tol = 1e-7 * width(t);
     q->n_candidates = m;
     for (size_t i = 0; i < m; i++) {
         if (i > 0 && c[i].x == c[i - 1].x)
@@ -317,11 +327,12 @@ int report_reference(trainer *t, double y, double *ref, size_t *n, innx_err *err
     *n = 0;
     if (needs_formula_1d(t, err) != 0)
         return INNX_EINVAL;
-    const problem *p = trainer_problem(t);
+    double a, b;
+    trainer_domain(t, &a, &b);
     roots_root r[REPORT_MAX_ROOTS];
     roots_opts o = ROOTS_DEFAULTS;
     size_t nf = 0;
-    if (roots_scan(trainer_roots_fn, t, y, p->x_lo[0], p->x_hi[0], &o, r, REPORT_MAX_ROOTS, &nf, err) != 0)
+    if (roots_scan(trainer_roots_fn, t, y, a, b, &o, r, REPORT_MAX_ROOTS, &nf, err) != 0)
         return INNX_EINVAL;
     *n = nf < REPORT_MAX_ROOTS ? nf : REPORT_MAX_ROOTS;
     for (size_t i = 0; i < *n; i++)

@@ -60,6 +60,8 @@ struct session {
     long rate_steps;
     double rate;
     int ref_valid;
+    long curve_at;                 /* NN1's curve: 1 + the step its stage began, 0 = none */
+    double curve[SESSION_CURVE_N];
     double last_data;
     long data_step;
     size_t n_ref;
@@ -210,12 +212,35 @@ static void decimate(session *s, session_snapshot *w)
     }
 }
 
+/* The branch model on a table: F is NN1, frozen once its pieces are cut. */
+static int on_nn1_branch(const trainer *t)
+{
+    return trainer_get_data(t) && trainer_problem(t)->output == PROBLEM_OUT_BRANCH;
+}
+
 static void reference_roots(session *s)
 {
     s->ref_valid = 1;
     innx_err err;
     if (report_reference(s->t, s->y_star, s->ref, &s->n_ref, &err) != 0)
         s->n_ref = 0;
+}
+
+/* NN1's curve and the scan's roots on it: once per inverse stage (a reset
+ * fits NN1 again), as NN1 does not move in it. */
+static void nn1_view(session *s)
+{
+    long begun = trainer_steps(s->t) - trainer_stage_steps(s->t);
+    if (s->curve_at == begun + 1)
+        return;
+    s->curve_at = begun + 1;
+    double lo, hi;
+    trainer_domain(s->t, &lo, &hi);
+    double x[SESSION_CURVE_N];
+    for (size_t i = 0; i < SESSION_CURVE_N; i++)
+        x[i] = lo + (hi - lo) * (double)i / (SESSION_CURVE_N - 1);
+    trainer_roots_fn(s->t, x, SESSION_CURVE_N, s->curve, NULL);
+    s->ref_valid = 0;
 }
 
 static void publish(session *s)
@@ -235,10 +260,15 @@ static void publish(session *s)
     snprintf(w->problem, sizeof w->problem, "%s", p->name);
     snprintf(w->formula, sizeof w->formula, "%s", p->formula);
     snprintf(w->model, sizeof w->model, "%s", p->model);
-    w->x_lo = trainer_problem(t)->x_lo[0];
-    w->x_hi = trainer_problem(t)->x_hi[0];
+    trainer_domain(t, &w->x_lo, &w->x_hi);
     w->latent = p->input != PROBLEM_IN_Y;
-    w->has_formula = trainer_has_formula(t);
+    int nn1 = on_nn1_branch(t), cut = nn1 && trainer_n_pieces(t) > 0;
+    w->has_formula = trainer_has_formula(t) || nn1;
+    if (cut)
+        nn1_view(s);
+    w->has_curve = cut;
+    if (cut)
+        memcpy(w->curve, s->curve, sizeof w->curve);
     w->step = trainer_steps(t);
     w->stage = trainer_stage(t);
     w->n_stages = p->n_stages;
@@ -258,7 +288,7 @@ static void publish(session *s)
     memcpy(w->mark_step, s->mark_step, s->n_marks * sizeof *s->mark_step);
     w->y_star = s->y_star;
     w->has_report = 0;
-    if (!(s->flags & SESSION_NO_REPORT) && trainer_has_formula(t) && trainer_x_dim(t) == 1) {
+    if (!(s->flags & SESSION_NO_REPORT) && (trainer_has_formula(t) || cut) && trainer_x_dim(t) == 1) {
         innx_err err;
         w->has_report = report_latent_compute(t, s->y_star, s->k, &w->report, &err) == 0;
         if (!s->ref_valid)
@@ -266,7 +296,7 @@ static void publish(session *s)
     }
     /* A table problem's view once G has been trained on (the inverse
      * stage), every DATA_EVERY seconds and at the end. */
-    if (!(s->flags & SESSION_NO_REPORT) && trainer_get_data(t) &&
+    if (!(s->flags & SESSION_NO_REPORT) && trainer_get_data(t) && !nn1 &&
         (trainer_stage(t) > 0 || trainer_finished(t))) {
         int due = now - s->last_data >= DATA_EVERY || trainer_finished(t) != 0;
         if (due && s->data_step != trainer_steps(t)) {
@@ -333,6 +363,7 @@ static void swap_trainer(session *s, trainer *t)
     s->k = trainer_problem(t)->k;
     s->n_marks = 0;
     s->ref_valid = 0;
+    s->curve_at = 0;   /* a new NN1 */
     s->rate_t = 0;
     s->last_data = 0;
     s->data_step = -1;
@@ -390,7 +421,7 @@ static void apply(session *s, cmd *c)
     case CMD_QUERY:
         s->y_star = c->v;
         s->ref_valid = 0;
-        if (trainer_get_data(s->t)) {
+        if (trainer_get_data(s->t) && !on_nn1_branch(s->t)) {
             query_table(s, c->v);
             break;
         }

@@ -410,6 +410,15 @@ static int build_g_mix(trainer *t, stage_graph *s, graph *g, int in, int want, i
     return X;
 }
 
+int trainer_build_f_units(trainer *t, graph *g, int x)
+{
+    if (t->f)
+        return expr_build_graph(t->f, g, x);
+    const stats_scaler *sx = &t->data.sx, *sy = &t->data.sy;
+    int xs = graph_scale(g, graph_offset(g, x, (float)-sx->mean[0]), (float)(1 / sx->scale[0]));
+    return graph_offset(g, graph_scale(g, nn_build(t->F, g, xs, 0), (float)sy->scale[0]), (float)sy->mean[0]);
+}
+
 /* F at node x: the formula, or NN1 (trainable in a joint stage). */
 static int build_f(trainer *t, graph *g, int x, int nn1_trainable)
 {
@@ -446,11 +455,12 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
     if (!(s->g = graph_alloc()))
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     graph *g = s->g;
+    int table = problem_has_table(p), branch_table = branch_on_table(t) && ps->kind == PROBLEM_STAGE_INVERSE;
+    /* a table's rows, but the branch model's inverse stage draws its own */
+    size_t n = s->rows = branch_table ? p->batch_n : t->rows, d = p->x_dim;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int threads = p->threads > 0 ? p->threads : t->rows >= THREADS_MIN_ROWS ? (int)(cores > 0 ? cores : 1) : 1;
+    int threads = p->threads > 0 ? p->threads : n >= THREADS_MIN_ROWS ? (int)(cores > 0 ? cores : 1) : 1;
     graph_set_threads(g, threads);
-    size_t n = t->rows, d = p->x_dim;
-    int table = p->batch == PROBLEM_BATCH_TABLE;
     int total = -1;
 
     if (ps->kind != PROBLEM_STAGE_INVERSE) {
@@ -519,9 +529,13 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
                 s->term[TERM_BOX] = graph_mean(g, graph_add(g, below, above));
             }
         } else {
-            /* mean(relu(lo - x) + relu(x - hi)), sinc's own ops */
-            int below = graph_relu(g, graph_scale(g, graph_offset(g, x, (float)-t->box_lo[0]), -1.0f));
-            int above = graph_relu(g, graph_offset(g, x, (float)-t->box_hi[0]));
+            /* mean(relu(lo - x) + relu(x - hi)), sinc's own ops; the branch
+             * model on a table works in the table's units, not NN1's */
+            double blo = t->box_lo[0], bhi = t->box_hi[0];
+            if (branch_table)
+                trainer_domain(t, &blo, &bhi);
+            int below = graph_relu(g, graph_scale(g, graph_offset(g, x, (float)-blo), -1.0f));
+            int above = graph_relu(g, graph_offset(g, x, (float)-bhi));
             s->term[TERM_BOX] = graph_mean(g, graph_add(g, below, above));
         }
         if (problem_term_applies(p, TERM_RANGE)) {
@@ -574,10 +588,12 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
         fill(graph_value(g, s->sq_lo), t->box_lo);
         fill(graph_value(g, s->sq_span), span);
     }
-    if (table) {
+    if (table && !branch_table) {
         if (s->xs >= 0)
             fill(graph_value(g, s->xs), t->tx);
         fill(graph_value(g, s->y), t->ty);
+    } else if (table) {
+        /* the branch batch is drawn each step */
     } else if (p->batch != PROBLEM_BATCH_UNIFORM && p->batch != PROBLEM_BATCH_BRANCH &&
                fill_fixed_batch(t, s, err) != 0) {
         return INNX_EINVAL;
@@ -647,6 +663,16 @@ static int stage_begin(trainer *t, size_t i, long steps)
 {
     const problem_stage *ps = &t->p.stages[i];
     stage_graph *s = &t->sg[i];
+    if (branch_on_table(t) && ps->kind == PROBLEM_STAGE_INVERSE) {
+        /* the pieces are cut on NN1 as fitted; a front end shows why not */
+        innx_err e;
+        if (branch_pieces(t, &e) != 0) {
+            trainer_rollback *r = &t->rollbacks[t->n_rollbacks < TRAINER_MAX_ROLLBACKS ? t->n_rollbacks++ : 0];
+            r->step = t->steps;
+            snprintf(r->why, sizeof r->why, "%.95s", e.msg);
+            return INNX_EINVAL;
+        }
+    }
     trainer_stage_free_state(t);
     t->stage = i;
     t->stage_steps = 0;
@@ -721,7 +747,7 @@ trainer *trainer_alloc(const problem *p, innx_err *err)
     memcpy(t->lambda, p->lambda, sizeof t->lambda);
     t->hist.stride = 1;
     size_t d = p->x_dim;
-    int table = p->batch == PROBLEM_BATCH_TABLE;
+    int table = problem_has_table(p);
     t->box_lo = malloc(d * sizeof *t->box_lo);
     t->box_hi = malloc(d * sizeof *t->box_hi);
     t->rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -901,8 +927,8 @@ trainer_state trainer_step(trainer *t)
     stage_graph *s = &t->sg[t->stage];
     if (t->p.batch == PROBLEM_BATCH_UNIFORM)
         fill_uniform_batch(t, s);
-    else if (t->p.batch == PROBLEM_BATCH_BRANCH)
-        branch_fill_batch(t, s);
+    else if (t->p.batch == PROBLEM_BATCH_BRANCH && ps->kind == PROBLEM_STAGE_INVERSE)
+        branch_fill_batch(t, s);   /* (a table's forward stage reads its rows) */
     set_lambdas(t);
     if (ps->schedule == PROBLEM_LR_MULTISTEP && !t->trained_on) {
         long ms[2] = {LONG_MAX, LONG_MAX};
@@ -926,7 +952,8 @@ trainer_state trainer_step(trainer *t)
      * a minimum over such batches, is biased low: a blow-up there is the
      * running mean over about LOSS_AVG_STEPS steps rising ten times above
      * its own lowest. */
-    int fresh = t->p.batch == PROBLEM_BATCH_UNIFORM || t->p.batch == PROBLEM_BATCH_BRANCH;
+    int fresh = t->p.batch == PROBLEM_BATCH_UNIFORM ||
+                (t->p.batch == PROBLEM_BATCH_BRANCH && ps->kind == PROBLEM_STAGE_INVERSE);
     if (isfinite(loss)) {
         t->loss_avg += (loss - t->loss_avg) / LOSS_AVG_STEPS;
         t->avg_min = fmin(t->avg_min, t->loss_avg);
@@ -1071,7 +1098,7 @@ void trainer_domain(const trainer *t, double *lo, double *hi)
     size_t d = t->p.x_dim;
     memcpy(lo, t->box_lo, d * sizeof *lo);
     memcpy(hi, t->box_hi, d * sizeof *hi);
-    if (t->p.batch == PROBLEM_BATCH_TABLE) {
+    if (problem_has_table(&t->p)) {
         stats_scaler_inverse(&t->data.sx, lo, 1);
         stats_scaler_inverse(&t->data.sx, hi, 1);
     }
@@ -1079,7 +1106,7 @@ void trainer_domain(const trainer *t, double *lo, double *hi)
 
 const trainer_data *trainer_get_data(const trainer *t)
 {
-    return t->p.batch == PROBLEM_BATCH_TABLE ? &t->data : NULL;
+    return problem_has_table(&t->p) ? &t->data : NULL;
 }
 
 static double softplus(double u) { return u > 20 ? u : log1p(exp(u)); }

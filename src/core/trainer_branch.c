@@ -80,22 +80,29 @@ static int features(const trainer *t, size_t j, double y, double *row, double *l
         return 0;
     double s0 = start(t, j, y);
     row[0] = 2 * s0 - 1;
-    for (size_t k = 0; k < t->n_pieces; k++)
+    for (size_t k = 0; k + 1 < t->branch_w; k++)
         row[1 + k] = k == j;
     *lg = logit(s0);
     return 1;
 }
 
-int branch_init(trainer *t, nn_spec *spec, innx_err *err)
+int branch_on_table(const trainer *t) { return t->p.output == PROBLEM_OUT_BRANCH && !t->f; }
+
+int branch_pieces(trainer *t, innx_err *err)
 {
-    const problem *p = &t->p;
-    if (pieces_find(trainer_roots_fn, t, p->x_lo[0], p->x_hi[0], 0, t->pieces, PIECES_MAX, &t->n_pieces, err) != 0)
+    double lo, hi;
+    trainer_domain(t, &lo, &hi);
+    const char *what = t->f ? t->p.formula : "NN1";
+    if (pieces_find(trainer_roots_fn, t, lo, hi, 0, t->pieces, PIECES_MAX, &t->n_pieces, err) != 0)
         return INNX_EINVAL;
     if (t->n_pieces == 0)
-        return innx_errf(err, INNX_EINVAL, "formula: %s is constant on [%g, %g]; nothing to invert", p->formula,
-                         p->x_lo[0], p->x_hi[0]);
+        return innx_errf(err, INNX_EINVAL, "%s: %s is constant on [%g, %g]; nothing to invert",
+                         t->f ? "formula" : "the branch model", what, lo, hi);
+    double ylo = INFINITY, yhi = -INFINITY;
     for (size_t j = 0; j < t->n_pieces; j++) {
         const pieces_piece *q = &t->pieces[j];
+        ylo = fmin(ylo, fmin(q->f_lo, q->f_hi));
+        yhi = fmax(yhi, fmax(q->f_lo, q->f_hi));
         for (size_t k = 0; k <= BRANCH_KNOTS; k++) {
             double x = k == BRANCH_KNOTS ? q->hi : q->lo + (q->hi - q->lo) * (double)k / BRANCH_KNOTS, fx;
             trainer_roots_fn(t, &x, 1, &fx, NULL);
@@ -103,21 +110,49 @@ int branch_init(trainer *t, nn_spec *spec, innx_err *err)
             t->knot[j][k] = shape(q, clamp01((fx - q->f_lo) / (q->f_hi - q->f_lo)));
         }
     }
-    spec->widths[0] = 1 + t->n_pieces;
+    if (!t->f && ylo < yhi) {   /* a table's y range: NN1's over the domain */
+        t->p.y_lo = ylo;
+        t->p.y_hi = yhi;
+    }
+    return 0;
+}
+
+int branch_init(trainer *t, nn_spec *spec, innx_err *err)
+{
+    /* a table's pieces wait for NN1 (branch_pieces at the inverse stage) */
+    if (!branch_on_table(t) && branch_pieces(t, err) != 0)
+        return INNX_EINVAL;
+    t->branch_w = 1 + (branch_on_table(t) ? PIECES_MAX : t->n_pieces);
+    spec->widths[0] = t->branch_w;
     return 0;
 }
 
 void branch_fill_batch(trainer *t, stage_graph *s)
 {
     graph *g = s->g;
-    size_t P = t->n_pieces, w = 1 + P;
+    size_t w = t->branch_w, n = s->rows;
     gsl_matrix_float *in = graph_value(g, s->gin), *Y = graph_value(g, s->y), *S = graph_value(g, s->xs);
     double row[1 + PIECES_MAX];
-    for (size_t i = 0; i < t->rows; i++) {
-        size_t j = piece_of(t, gsl_rng_uniform(t->rng));
+    /* draw every row's piece and place first, then f and f' in one call
+     * (NN1 in double costs a pass a call, not a row) */
+    size_t *pj = malloc(n * sizeof *pj);
+    double *buf = malloc(4 * n * sizeof *buf);
+    if (!pj || !buf) {   /* out of memory: the last batch again */
+        free(pj);
+        free(buf);
+        return;
+    }
+    double *vs = buf, *xs = buf + n, *ys = buf + 2 * n, *ds = buf + 3 * n;
+    for (size_t i = 0; i < n; i++) {
+        pj[i] = piece_of(t, gsl_rng_uniform(t->rng));
+        vs[i] = gsl_rng_uniform(t->rng);
+        xs[i] = t->pieces[pj[i]].lo + (t->pieces[pj[i]].hi - t->pieces[pj[i]].lo) * vs[i];
+    }
+    trainer_roots_fn(t, xs, n, ys, ds);
+    for (size_t i = 0; i < n; i++) {
+        size_t j = pj[i];
         const pieces_piece *q = &t->pieces[j];
-        double span = q->hi - q->lo, v = gsl_rng_uniform(t->rng), x = q->lo + span * v, y, d, lg;
-        trainer_roots_fn(t, &x, 1, &y, &d);
+        double span = q->hi - q->lo, v = vs[i], y = ys[i], d = ds[i], lg;
         if (!features(t, j, y, row, &lg)) {   /* rounding at an end: the end itself */
             y = v < 0.5 ? q->f_lo : q->f_hi;
             v = v < 0.5 ? 0 : 1;
@@ -134,14 +169,16 @@ void branch_fill_batch(trainer *t, stage_graph *s)
         double scale = (isfinite(d) ? fabs(d) : 0) * span + ETA * fabs(q->f_hi - q->f_lo);
         gsl_matrix_float_set(graph_value(g, s->bw), i, 0, (float)(1 / (scale * scale)));
     }
+    free(pj);
+    free(buf);
 }
 
 /* recon = mean (s - s*)^2 in the piece's own units, cyc = the
  * Newton-normalised residual; returns x. */
 int branch_build(trainer *t, stage_graph *s, graph *g)
 {
-    size_t n = t->rows;
-    s->gin = graph_feed(g, n, 1 + t->n_pieces);
+    size_t n = s->rows;
+    s->gin = graph_feed(g, n, t->branch_w);
     s->y = graph_feed(g, n, 1);
     s->xs = graph_feed(g, n, 1);
     s->lg = graph_feed(g, n, 1);
@@ -151,7 +188,7 @@ int branch_build(trainer *t, stage_graph *s, graph *g)
     int sn = graph_sigmoid(g, graph_add(g, nn_build(t->G, g, s->gin, 1), s->lg));
     s->term[TERM_RECON] = graph_mse(g, sn, s->xs);
     int x = graph_add(g, s->blo, graph_mul(g, s->bspan, sn));
-    int fx = expr_build_graph(t->f, g, x);
+    int fx = trainer_build_f_units(t, g, x);
     s->term[TERM_CYC] = graph_mean(g, graph_mul(g, s->bw, graph_square(g, graph_sub(g, fx, s->y))));
     return x;
 }
@@ -159,7 +196,7 @@ int branch_build(trainer *t, stage_graph *s, graph *g)
 /* Rows (y, z): NaN where y is outside the picked piece's range. */
 int branch_eval(trainer *t, const double *in, size_t n, double *x, innx_err *err)
 {
-    size_t P = t->n_pieces, w = 1 + P, m = 0;
+    size_t w = t->branch_w, m = 0;
     double *rows = malloc(n * w * sizeof *rows), *lg = malloc(n * sizeof *lg), *u = malloc(n * sizeof *u);
     size_t *idx = malloc(n * sizeof *idx);
     if (!rows || !lg || !u || !idx) {
@@ -168,6 +205,8 @@ int branch_eval(trainer *t, const double *in, size_t n, double *x, innx_err *err
     }
     for (size_t i = 0; i < n; i++) {
         x[i] = NAN;
+        if (!t->n_pieces)   /* a table's, before NN1 is fitted */
+            continue;
         size_t j = piece_of(t, in[2 * i + 1]);
         if (isfinite(in[2 * i]) && features(t, j, in[2 * i], rows + m * w, &lg[m]))
             idx[m++] = i;
@@ -183,7 +222,7 @@ int branch_eval(trainer *t, const double *in, size_t n, double *x, innx_err *err
 
 int trainer_bracket(const trainer *t, const double *in, double *lo, double *hi)
 {
-    if (t->p.output != PROBLEM_OUT_BRANCH)
+    if (t->p.output != PROBLEM_OUT_BRANCH || !t->n_pieces)
         return 0;
     const pieces_piece *q = &t->pieces[piece_of(t, in[1])];
     if (!pieces_holds(q, in[0]))

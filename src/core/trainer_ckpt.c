@@ -517,7 +517,7 @@ trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err
     const char *rt = checkpoint_meta(c, "rng.type");
     /* The weights are in the data: networks larger than it can hold are
      * refused before they are allocated. */
-    double need = spec_weights(p->model) + (p->batch == PROBLEM_BATCH_TABLE ? spec_weights(p->forward_model) : 0);
+    double need = spec_weights(p->model) + (problem_has_table(p) ? spec_weights(p->forward_model) : 0);
     if (need * 4 > (double)checkpoint_data_size(c)) {
         innx_errf(err, INNX_EINVAL, "%s: the problem's networks have %.0f weights or more, the file's data holds %zu bytes",
                   f, need, checkpoint_data_size(c));
@@ -685,6 +685,10 @@ trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err
     w.mode = WALK_LOAD;
     w.seen = NULL;
     if (walk_trainer(&w, t, t->stage, t->early_on, t->ema_on, t->best_on, hist_n) != 0)
+        goto fail;
+    /* the branch model on a table: its pieces, cut on the NN1 just loaded
+     * (frozen since its stage began, so they are the saved run's) */
+    if (branch_on_table(t) && t->p.stages[t->stage].kind == PROBLEM_STAGE_INVERSE && branch_pieces(t, err) != 0)
         goto fail;
     free(s);
     free(seen);

@@ -29,6 +29,7 @@ typedef struct stage_graph {
     optim_adam *adam;
     optim_params joint;   /* union of NN1's and G's parameters (joint) */
     const optim_params *params;
+    size_t rows;          /* the batch (a table's rows, or a drawn batch) */
 } stage_graph;
 
 /* A field the next steps read is state: trainer_ckpt.c's fields() (or its
@@ -60,13 +61,19 @@ struct trainer {
     trainer_history hist;
     size_t n_rollbacks;
     trainer_rollback rollbacks[TRAINER_MAX_ROLLBACKS];
-    /* the branch model: f's monotone pieces (z picks one) */
-    size_t n_pieces;
+    /* the branch model: f's monotone pieces (z picks one); on a table
+     * they are cut on NN1 as the inverse stage begins, so G's code is
+     * sized for PIECES_MAX */
+    size_t n_pieces, branch_w;    /* G's input: y's shape, then the code */
     pieces_piece pieces[PIECES_MAX];
     /* each piece's starting inverse: the shape of y at BRANCH_KNOTS + 1
      * points evenly spaced in x across it */
     double knot[PIECES_MAX][BRANCH_KNOTS + 1];
 };
+
+/* trainer.c: F at node x in the problem's own units (the formula, or a
+ * table's NN1, frozen, between its scalers), for the branch model. */
+int trainer_build_f_units(trainer *t, graph *g, int x);
 
 /* trainer.c, for trainer_ckpt.c: stage i's graph again (build_stage). */
 int trainer_rebuild_stage(trainer *t, size_t i, innx_err *err);
@@ -77,6 +84,11 @@ void trainer_stage_free_state(trainer *t);
 
 /* trainer_branch.c: the branch model's pieces, batch, graph and answers. */
 int branch_init(trainer *t, nn_spec *spec, innx_err *err);
+/* Cut f into pieces and set their knots (branch_init does it for a
+ * formula; a table's trainer at its inverse stage and after a restore). */
+int branch_pieces(trainer *t, innx_err *err);
+/* The branch model on NN1: pieces wait for the forward fit. */
+int branch_on_table(const trainer *t);
 void branch_fill_batch(trainer *t, stage_graph *s);
 int branch_build(trainer *t, stage_graph *s, graph *g);
 int branch_eval(trainer *t, const double *in, size_t n, double *x, innx_err *err);

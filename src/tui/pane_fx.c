@@ -55,14 +55,16 @@ static void draw(pane *p, WINDOW *w, const tui_view *v)
     }
     const session_snapshot *s = v->snap;
     char title[96];
-    snprintf(title, sizeof title, "3 f(x) on [%g, %g]", s->x_lo, s->x_hi);
+    snprintf(title, sizeof title, s->formula[0] ? "3 f(x) on [%g, %g]" : "3 NN1(x) on [%g, %g], fitted to the table",
+             s->x_lo, s->x_hi);
     term_box(w, v->caps, title, 0);
     plot_box b;
     if (plot_fit(w, &p->cv, v->caps, 1, &b))
         return;
-    if (!v->f) {
-        plot_note(w, v->caps, s->has_formula ? "f has more than one variable"
-                                             : "F is a network fitted to data");
+    if (!v->f && !s->has_curve) {
+        plot_note(w, v->caps, !s->has_formula ? "F is a network fitted to data"
+                              : s->formula[0] ? "f has more than one variable"
+                                              : "NN1 shows once its fit is done");
         return;
     }
     /* The last query's y and roots when there is one, else the report's. */
@@ -75,7 +77,15 @@ static void draw(pane *p, WINDOW *w, const tui_view *v)
     double *f = x + n;
     for (size_t i = 0; i < n; i++)
         x[i] = s->x_lo + (s->x_hi - s->x_lo) * (double)i / (double)(n > 1 ? n - 1 : 1);
-    expr_eval_array(v->f, x, n, f, NULL);
+    if (v->f) {
+        expr_eval_array(v->f, x, n, f, NULL);
+    } else {   /* NN1's curve from the snapshot, linear between its points */
+        for (size_t i = 0; i < n; i++) {
+            double u = (double)i / (double)(n > 1 ? n - 1 : 1) * (SESSION_CURVE_N - 1);
+            size_t k = u >= SESSION_CURVE_N - 1 ? SESSION_CURVE_N - 2 : (size_t)u;
+            f[i] = s->curve[k] + (u - (double)k) * (s->curve[k + 1] - s->curve[k]);
+        }
+    }
     canvas_axis ax = {s->x_lo, s->x_hi, 0}, ay;
     y_range(f, n, ystar, &ay);
     canvas_axis_fix(&ax);
