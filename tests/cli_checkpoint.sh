@@ -124,6 +124,12 @@ cmp -s wb.safetensors wb_res.safetensors || fail "table --auto: the resumed run'
 out=$("$innx" query wb.safetensors --y 0.3) || fail "query on the table's branch model exited $?"
 echo "$out" | grep -q "roots are of NN1(x) = y" && echo "$out" | grep -q "y = 0.3: 4 certified roots (the scan finds 4)" ||
     fail "query on the table's branch model: $out"
+# bench query on the table: G's certified roots against the scan on NN1
+json=$("$innx" bench query w.inn --set stage1.steps=800 --set stage2.steps=800 --repeats 200 --json) ||
+    fail "bench query w.inn exited $?"
+rec=$(echo "$json" | grep -o '"recall":[^,]*' | cut -d: -f2)
+awk -v r="$rec" 'BEGIN { exit !(r >= 0.99) }' || fail "bench query on a table: recall $rec: $json"
+echo "$json" | grep -q '"not_in_reference":0' || fail "bench query on a table: roots the scan lacks: $json"
 # with a joint stage, NN1 would move under its pieces: refused
 "$innx" train spend --data w.csv --x x --y y --set inverse.output=branch --set inverse.batch=branch \
     --set inverse.input=y,z --set inverse.batch_n=256 2> err; rc=$?

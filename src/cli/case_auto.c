@@ -253,7 +253,9 @@ int bench_query(const cli_opts *o, problem *p)
     for (size_t i = 0; st == 0 && i < n; i++)
         st = report_reference(t, ys[i], ref + i * REPORT_MAX_ROOTS, &n_ref[i], &err);
     double scan = now() - t0;
-    double w = p->x_hi[0] - p->x_lo[0];
+    double dlo, dhi;
+    trainer_domain(t, &dlo, &dhi);   /* a table's own, in its units */
+    double w = dhi - dlo;
     size_t all = 0, hit = 0, extra = 0;
     double query = 0;
     for (size_t i = 0; st == 0 && i < n; i++) {
@@ -293,8 +295,12 @@ int bench_query(const cli_opts *o, problem *p)
         json_int(&j, "not_in_reference", (long)extra);
         json_end(&j);
     } else {
-        printf("%s: f(x) = %s on [%g, %g], %zu monotone pieces, trained in %.2f s\n", where, p->formula, p->x_lo[0],
-               p->x_hi[0], P, secs);
+        if (p->formula[0])
+            printf("%s: f(x) = %s on [%g, %g], %zu monotone pieces, trained in %.2f s\n", where, p->formula, dlo,
+                   dhi, P, secs);
+        else
+            printf("%s: F = NN1 fitted to %s on [%g, %g], %zu monotone pieces, trained in %.2f s\n", where,
+                   p->table[0] ? p->table : "the built-in table", dlo, dhi, P, secs);
         printf("%zu random y* over [%g, %g], K = %zu codes, polished and certified:\n", n, y_lo, y_hi, K);
         printf("  branch model  %10.0f queries/s  recall %.4f (%zu of %zu scan roots; %zu certified roots the scan "
                "lacks)\n", qps, rec, hit, all, extra);
