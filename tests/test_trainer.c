@@ -1,6 +1,7 @@
 /* test_trainer.c: the engine: every loss term's gradient, bit-for-bit
  * determinism, live lambdas, schedules, checkpoints, forced blow-ups rolled
  * back, the history's bounded memory, and the cases shortened. */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "test_helpers.h"
