@@ -352,9 +352,10 @@ int checkpoint_write(checkpoint *c, const char *path, int flags, innx_err *err)
         return status;
     }
     static const char pad[8] = "        ";
+    /* (no data at all is a valid file: fwrite must not see its NULL) */
     int ok = fwrite(lenb, 1, 8, sf.f) == 8 && fwrite(h, 1, hlen, sf.f) == hlen &&
              fwrite(pad, 1, padded - hlen, sf.f) == padded - hlen &&
-             fwrite(c->data, 1, c->data_len, sf.f) == c->data_len;
+             (c->data_len == 0 || fwrite(c->data, 1, c->data_len, sf.f) == c->data_len);
     int e = errno;
     free(h);
     if (!ok) {
