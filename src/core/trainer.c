@@ -588,13 +588,11 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
         fill(graph_value(g, s->sq_lo), t->box_lo);
         fill(graph_value(g, s->sq_span), span);
     }
-    if (table && !branch_table) {
+    if (table && !branch_table) {   /* (the branch stage draws its rows each step) */
         if (s->xs >= 0)
             fill(graph_value(g, s->xs), t->tx);
         fill(graph_value(g, s->y), t->ty);
-    } else if (table) {
-        /* the branch batch is drawn each step */
-    } else if (p->batch != PROBLEM_BATCH_UNIFORM && p->batch != PROBLEM_BATCH_BRANCH &&
+    } else if (!table && p->batch != PROBLEM_BATCH_UNIFORM && p->batch != PROBLEM_BATCH_BRANCH &&
                fill_fixed_batch(t, s, err) != 0) {
         return INNX_EINVAL;
     }
