@@ -194,4 +194,20 @@ saved=$(ls "$dir"/state/innx/innx-sinc-*.safetensors 2>/dev/null | head -n 1)
 grep -q "SIGTERM: step [0-9]* saved to $saved" sig.err || fail "SIGTERM message: $(cat sig.err)"
 "$innx" query "$saved" --y 0.95 > /dev/null 2>&1; rc=$?
 [ "$rc" -eq 0 ] || fail "the autosave does not load (query exit $rc)"
+
+# Ctrl-C (SIGINT) likewise, with --metrics: the rows so far are kept under
+# FILE's name and no temporary file is left
+rm -rf "$dir/state"
+XDG_STATE_HOME="$dir/state" "$innx" train sinc --steps 100000 --quiet --metrics int.csv 2> sig.err &
+pid=$!
+sleep 1.5
+kill -INT $pid
+n=0   # a run that ignored it would go on for minutes: give it 10 s
+while kill -0 $pid 2>/dev/null && [ "$n" -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+kill -0 $pid 2>/dev/null && { kill -KILL $pid; fail "SIGINT: innx went on training"; }
+wait $pid; rc=$?
+[ "$rc" -eq 130 ] || fail "SIGINT: exit $rc, want 130 (killed by INT) ($(cat sig.err))"
+grep -q "SIGINT: step [0-9]* saved to $dir/state/innx/innx-sinc-" sig.err || fail "SIGINT message: $(cat sig.err)"
+[ "$(wc -l < int.csv)" -gt 2 ] || fail "SIGINT: the metrics rows were not kept"
+ls int.csv.tmp.* > /dev/null 2>&1 && fail "SIGINT left a temporary file: $(ls int.csv.tmp.*)"
 echo "cli_checkpoint: ok"

@@ -1,5 +1,5 @@
 /* cli_checkpoint.c: checkpoints on the command line: --save, --resume, the
- * autosave on SIGHUP/SIGTERM of a headless run, and `innx query FILE`. */
+ * autosave on SIGHUP/SIGTERM/SIGINT of a headless run, and `innx query FILE`. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -18,9 +18,11 @@
 /* The handler only notes the signal: cli_train's loop sees it within its
  * 0.1 s wait, stops the session between two steps and saves. */
 static volatile sig_atomic_t caught;
-static struct sigaction old_hup, old_term;
+static struct sigaction old_hup, old_term, old_int;
 
 static void on_signal(int sig) { caught = sig; }
+
+static const char *sig_name(int sig) { return sig == SIGHUP ? "SIGHUP" : sig == SIGINT ? "SIGINT" : "SIGTERM"; }
 
 void cli_signals_catch(int on)
 {
@@ -32,9 +34,13 @@ void cli_signals_catch(int on)
         caught = 0;
         sigaction(SIGHUP, &sa, &old_hup);
         sigaction(SIGTERM, &sa, &old_term);
+        /* Ctrl-C too: the rows of --metrics so far and the weights are
+         * kept, and no temporary file is left behind */
+        sigaction(SIGINT, &sa, &old_int);
     } else {
         sigaction(SIGHUP, &old_hup, NULL);
         sigaction(SIGTERM, &old_term, NULL);
+        sigaction(SIGINT, &old_int, NULL);
     }
 }
 
@@ -48,10 +54,10 @@ void cli_autosave_and_die(const cli_opts *o, trainer *t, const char *where)
     cli_progress(o, "", -1, 0, 0);
     if (checkpoint_autosave_dir(dir, sizeof dir, &err) != 0 ||
         checkpoint_save_trainer_auto(t, dir, path, sizeof path, &err) != 0)
-        cli_error(CLI_EXIT_FAIL, where, "%s: %s", sig == SIGHUP ? "SIGHUP" : "SIGTERM", err.msg);
+        cli_error(CLI_EXIT_FAIL, where, "%s: %s", sig_name(sig), err.msg);
     else
-        cli_error(CLI_EXIT_FAIL, where, "%s: step %ld saved to %s (innx train --resume %s goes on)",
-                  sig == SIGHUP ? "SIGHUP" : "SIGTERM", trainer_steps(t), path, path);
+        cli_error(CLI_EXIT_FAIL, where, "%s: step %ld saved to %s (innx train --resume %s goes on)", sig_name(sig),
+                  trainer_steps(t), path, path);
     trainer_free(t);
     cli_signals_catch(0);
     /* die of the signal, as the sender expects */
