@@ -165,27 +165,14 @@ static int run_problem(int argc, char **argv, int bench)
     char where[64];
     snprintf(where, sizeof where, "%s %s", cmd, argv[1]);
     cli_opts o;
-    if (bench && !strcmp(argv[1], "query")) {
-        /* innx bench query NAME [options] */
+    /* innx bench query|seeds NAME [options]: a problem, then its own bench */
+    if (bench && (!strcmp(argv[1], "query") || !strcmp(argv[1], "seeds"))) {
+        int seeds = !strcmp(argv[1], "seeds");
         problem p;
         innx_err err;
         if (argc < 3 || argv[2][0] == '-')
-            return cli_error(CLI_EXIT_USAGE, where, "usage: innx bench query PROBLEM|FILE.inn [options]");
-        snprintf(where, sizeof where, "bench query %s", argv[2]);
-        if (cli_load_problem(argv[2], &p, &err) != 0)
-            return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
-        if (cli_parse_opts(where, argc, argv, 3, &o) != 0 || cli_apply_opts(&o, where, &p) != 0 ||
-            cli_metrics_check(&o, where, bench, NULL, &p) != 0)
-            return CLI_EXIT_USAGE;
-        return bench_query(&o, &p);
-    }
-    if (bench && !strcmp(argv[1], "seeds")) {
-        /* innx bench seeds NAME [--repeats N] [--seed S0] [options] */
-        problem p;
-        innx_err err;
-        if (argc < 3 || argv[2][0] == '-')
-            return cli_error(CLI_EXIT_USAGE, where, "usage: innx bench seeds PROBLEM|FILE.inn [--repeats N] [options]");
-        snprintf(where, sizeof where, "bench seeds %s", argv[2]);
+            return cli_error(CLI_EXIT_USAGE, where, "usage: innx bench %s PROBLEM|FILE.inn [options]", argv[1]);
+        snprintf(where, sizeof where, "bench %s %s", argv[1], argv[2]);
         if (cli_load_problem(argv[2], &p, &err) != 0)
             return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
         if (cli_parse_opts(where, argc, argv, 3, &o) != 0 || cli_apply_opts(&o, where, &p) != 0 ||
@@ -193,7 +180,7 @@ static int run_problem(int argc, char **argv, int bench)
             return CLI_EXIT_USAGE;
         if (o.save || o.stop_after)
             return cli_error(CLI_EXIT_USAGE, where, "--save and --stop-after are for train");
-        return bench_seeds(&o, &p);
+        return seeds ? bench_seeds(&o, &p) : bench_query(&o, &p);
     }
     if (bench && !strcmp(argv[1], "auto")) {
         if (cli_parse_opts(where, argc, argv, 2, &o) != 0 || cli_metrics_check(&o, where, bench, NULL, NULL) != 0)

@@ -827,6 +827,8 @@ void trainer_free(trainer *t)
     nn_free(t->G);
     nn_free(t->F);
     expr_free(t->f);
+    free(t->branch_piece);
+    free(t->branch_buf);
     if (t->data.sx.mean)
         stats_scaler_free(&t->data.sx);
     if (t->data.sy.mean)

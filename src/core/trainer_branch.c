@@ -124,6 +124,11 @@ int branch_init(trainer *t, nn_spec *spec, innx_err *err)
         return INNX_EINVAL;
     t->branch_w = 1 + (branch_on_table(t) ? PIECES_MAX : t->n_pieces);
     spec->widths[0] = t->branch_w;
+    /* the batch's scratch, once: the branch stage draws batch_n rows */
+    size_t n = t->p.batch_n;
+    if (!(t->branch_piece = malloc(n * sizeof *t->branch_piece)) ||
+        !(t->branch_buf = malloc(4 * n * sizeof *t->branch_buf)))
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
     return 0;
 }
 
@@ -134,15 +139,10 @@ void branch_fill_batch(trainer *t, stage_graph *s)
     gsl_matrix_float *in = graph_value(g, s->gin), *Y = graph_value(g, s->y), *S = graph_value(g, s->xs);
     double row[1 + PIECES_MAX];
     /* draw every row's piece and place first, then f and f' in one call
-     * (NN1 in double costs a pass a call, not a row) */
-    size_t *pj = malloc(n * sizeof *pj);
-    double *buf = malloc(4 * n * sizeof *buf);
-    if (!pj || !buf) {   /* out of memory: the last batch again */
-        free(pj);
-        free(buf);
-        return;
-    }
-    double *vs = buf, *xs = buf + n, *ys = buf + 2 * n, *ds = buf + 3 * n;
+     * (NN1 in double costs a pass a call, not a row); the scratch is the
+     * trainer's, sized at branch_init */
+    size_t *pj = t->branch_piece;
+    double *vs = t->branch_buf, *xs = vs + n, *ys = vs + 2 * n, *ds = vs + 3 * n;
     for (size_t i = 0; i < n; i++) {
         pj[i] = piece_of(t, gsl_rng_uniform(t->rng));
         vs[i] = gsl_rng_uniform(t->rng);
@@ -169,8 +169,6 @@ void branch_fill_batch(trainer *t, stage_graph *s)
         double scale = (isfinite(d) ? fabs(d) : 0) * span + ETA * fabs(q->f_hi - q->f_lo);
         gsl_matrix_float_set(graph_value(g, s->bw), i, 0, (float)(1 / (scale * scale)));
     }
-    free(pj);
-    free(buf);
 }
 
 /* recon = mean (s - s*)^2 in the piece's own units, cyc = the

@@ -65,6 +65,8 @@ struct trainer {
      * they are cut on NN1 as the inverse stage begins, so G's code is
      * sized for PIECES_MAX */
     size_t n_pieces, branch_w;    /* G's input: y's shape, then the code */
+    size_t *branch_piece;         /* the batch's scratch: each row's piece, */
+    double *branch_buf;           /* its place, x, f and f' (batch_n each) */
     pieces_piece pieces[PIECES_MAX];
     /* each piece's starting inverse: the shape of y at BRANCH_KNOTS + 1
      * points evenly spaced in x across it */
