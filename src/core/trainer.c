@@ -729,6 +729,28 @@ static void end_stage(trainer *t, int early)
     t->state = early ? TRAINER_EARLY_STOPPED : TRAINER_DONE;
 }
 
+/* The objective changed (a lambda the user set): the loss of the next
+ * step is the new baseline. Judged against the old objective's best, a
+ * lambda raised on purpose looked like a blow-up (sinc with gp switched on:
+ * loss 2.4e-4 -> 12, rolled back, lr halved); the early-stop and plateau
+ * counters would likewise stop or decay on a loss that cannot go back to
+ * the old best. The current weights become the checkpoint a rollback goes
+ * to. */
+static void rebase(trainer *t, double loss)
+{
+    const optim_params *p = t->sg[t->stage].params;
+    optim_early_reset(&t->best);
+    optim_early_step(&t->best, p, loss);
+    t->best_at = t->steps;
+    if (t->early_on)
+        optim_early_reset(&t->early);
+    t->plateau.best = INFINITY;
+    t->plateau.num_bad = 0;
+    t->first_loss = loss;
+    t->loss_avg = t->avg_min = loss;
+    t->rebase = 0;
+}
+
 /* ---- public -------------------------------------------------------------- */
 
 trainer *trainer_alloc(const problem *p, innx_err *err)
@@ -930,11 +952,13 @@ trainer_state trainer_step(trainer *t)
     else if (t->p.batch == PROBLEM_BATCH_BRANCH && ps->kind == PROBLEM_STAGE_INVERSE)
         branch_fill_batch(t, s);   /* (a table's forward stage reads its rows) */
     set_lambdas(t);
-    if (ps->schedule == PROBLEM_LR_MULTISTEP && !t->trained_on) {
+    if (ps->schedule == PROBLEM_LR_MULTISTEP) {
+        /* milestones are fractions of the stage's steps: the plan's, or a
+         * train-on's (stage_end) */
         long ms[2] = {LONG_MAX, LONG_MAX};
         for (int i = 0; i < 2; i++)
             if (ps->milestones[i] > 0)
-                ms[i] = lround(ps->milestones[i] * (double)ps->steps);
+                ms[i] = lround(ps->milestones[i] * (double)t->stage_end);
         t->sched_lr = optim_multistep_lr(ps->lr, ps->gamma, ms, 2, t->stage_steps);
     }
     optim_adam_set_lr(s->adam, t->sched_lr * t->lr_scale);
@@ -946,6 +970,8 @@ trainer_state trainer_step(trainer *t)
         t->best_at = t->steps;
         t->first_loss = loss;
         t->loss_avg = t->avg_min = loss;
+    } else if (t->rebase && isfinite(loss) && t->best_on) {
+        rebase(t, loss);
     }
     /* A fresh batch each step makes the loss itself noisy (a batch of the
      * branch model at 1e-7 can cost 1e-5), and the best checkpoint's loss,
@@ -1034,13 +1060,13 @@ void trainer_train_on(trainer *t, long steps)
 {
     if (t->state == TRAINER_RUNNING || steps < 1)
         return;
-    double lr = t->sched_lr;
     /* Starts afresh from the answering weights: new counters, average and
-     * checkpoints, so the answer reflects what the new steps do; the lr
-     * goes on where the schedule left it. */
+     * checkpoints, and the stage's own lr and schedule over the new steps.
+     * Going on at the lr the schedule ended with did nothing visible: a
+     * plateau schedule ends three-roots at ~1e-8, where a changed lambda
+     * moved no centroid in a thousand steps. */
     if (stage_begin(t, t->stage, steps) != 0)
         return;
-    t->sched_lr = lr;
     t->trained_on = 1;
     t->state = TRAINER_RUNNING;
     t->n_rollbacks = 0;
@@ -1058,8 +1084,10 @@ void trainer_kick_lr(trainer *t, double f) { t->lr_scale *= f; }
 
 void trainer_set_lambda(trainer *t, problem_term k, double v)
 {
-    if (k >= 0 && k < TERM_N && isfinite(v) && v >= 0)
+    if (k >= 0 && k < TERM_N && isfinite(v) && v >= 0 && v != t->lambda[k]) {
         t->lambda[k] = v;
+        t->rebase = 1;   /* a new objective: judged from its own first loss */
+    }
 }
 
 double trainer_lambda(const trainer *t, problem_term k) { return k >= 0 && k < TERM_N ? t->lambda[k] : NAN; }
