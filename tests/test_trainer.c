@@ -686,6 +686,26 @@ static void test_lambda_is_not_blowup(void **state)
     trainer_free(t);
 }
 
+/* y's range of a formula in several variables is F's over the whole box:
+ * x1 + x2 on [1, 2] x [10, 20] spans [11, 22] (x1 alone with x2 at 0, as
+ * it was taken, gave [1, 2], outside every answer). */
+static void test_y_range_box(void **state)
+{
+    (void)state;
+    problem p = small_sinc();
+    snprintf(p.formula, sizeof p.formula, "x1 + x2");
+    snprintf(p.model, sizeof p.model, "mlp:1-8-2/tanh");
+    p.x_dim = 2;
+    p.x_lo[0] = 1, p.x_hi[0] = 2, p.x_lo[1] = 10, p.x_hi[1] = 20;
+    p.batch = PROBLEM_BATCH_GRID_Y;
+    p.y_given = 0;
+    trainer *t = make(&p);
+    const problem *q = trainer_problem(t);
+    assert_true(q->y_lo >= 11 && q->y_lo < 11.1);
+    assert_true(q->y_hi <= 22 && q->y_hi > 21.9);
+    trainer_free(t);
+}
+
 /* Bad problems are refused with a message naming the setting. */
 static void test_validation(void **state)
 {
@@ -699,6 +719,14 @@ static void test_validation(void **state)
     snprintf(p.formula, sizeof p.formula, "sin(x");
     assert_null(trainer_alloc(&p, &e));
     assert_non_null(strstr(e.msg, "formula:1:"));
+    /* a message prefixed with its setting says the setting once (it was
+     * formatted into the buffer it read: "data.x_columns: data.x_columns: d") */
+    p = builtin("spend");
+    snprintf(p.x_columns, sizeof p.x_columns, "age,,income");
+    assert_null(trainer_alloc(&p, &e));
+    assert_non_null(strstr(e.msg, "data.x_columns: "));
+    assert_null(strstr(e.msg, "data.x_columns: data.x_columns"));
+    assert_true(strlen(e.msg) > strlen("data.x_columns: ") + 4);
     p = builtin("three-roots");
     p.stages[0].steps = 0;
     assert_null(trainer_alloc(&p, &e));
@@ -730,6 +758,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_validation),
+        cmocka_unit_test(test_y_range_box),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_live_lambdas),
         cmocka_unit_test(test_term_gradients),

@@ -751,6 +751,37 @@ static void rebase(trainer *t, double loss)
     t->rebase = 0;
 }
 
+#define Y_RANGE_GRID 2000       /* intervals of the one-variable grid */
+#define Y_RANGE_SAMPLES 20000   /* points drawn in a box of several */
+
+static int y_range(trainer *t, innx_err *err)
+{
+    const problem *p = &t->p;
+    size_t d = p->x_dim, n = d == 1 ? Y_RANGE_GRID + 1 : Y_RANGE_SAMPLES;
+    gsl_rng *r = d > 1 ? gsl_rng_alloc(gsl_rng_mt19937) : NULL;
+    if (d > 1 && !r)
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    double lo = INFINITY, hi = -INFINITY, xv[PROBLEM_MAX_X];
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < d; j++)
+            xv[j] = r ? p->x_lo[j] + (p->x_hi[j] - p->x_lo[j]) * gsl_rng_uniform(r)
+                      : p->x_lo[j] + (p->x_hi[j] - p->x_lo[j]) * (double)i / Y_RANGE_GRID;
+        double y = expr_eval(t->f, xv, NULL);
+        if (isfinite(y)) {
+            lo = fmin(lo, y);
+            hi = fmax(hi, y);
+        }
+    }
+    if (r)
+        gsl_rng_free(r);
+    if (!isfinite(lo))
+        return innx_errf(err, INNX_EINVAL, "formula: %s is not defined anywhere on the domain [%g, %g]%s", p->formula,
+                         p->x_lo[0], p->x_hi[0], d > 1 ? " x ..." : "");
+    t->p.y_lo = lo;
+    t->p.y_hi = hi > lo ? hi : lo + 1;
+    return 0;
+}
+
 /* ---- public -------------------------------------------------------------- */
 
 trainer *trainer_alloc(const problem *p, innx_err *err)
@@ -787,25 +818,12 @@ trainer *trainer_alloc(const problem *p, innx_err *err)
         memcpy(t->box_hi, p->x_hi, d * sizeof *t->box_hi);
         t->rows = p->batch_n;
     }
-    /* y's range, when not given: F's over the domain (first component). */
-    if (!t->p.y_given && t->f) {
-        double lo = INFINITY, hi = -INFINITY, xv[PROBLEM_MAX_X] = {0};
-        for (int i = 0; i <= 2000; i++) {
-            xv[0] = p->x_lo[0] + (p->x_hi[0] - p->x_lo[0]) * i / 2000.0;
-            double y = expr_eval(t->f, xv, NULL);
-            if (isfinite(y)) {
-                lo = fmin(lo, y);
-                hi = fmax(hi, y);
-            }
-        }
-        if (!isfinite(lo)) {
-            innx_errf(err, INNX_EINVAL, "formula: %s is not defined anywhere on [%g, %g]", p->formula, p->x_lo[0],
-                      p->x_hi[0]);
-            goto fail;
-        }
-        t->p.y_lo = lo;
-        t->p.y_hi = hi > lo ? hi : lo + 1;
-    }
+    /* y's range, when not given: F's over the domain (a grid in one
+     * variable; in several, samples over the whole box from a generator of
+     * its own, so the run's stream is untouched). Varying x1 alone with the
+     * others at 0 looked outside the domain when 0 is not in it. */
+    if (!t->p.y_given && t->f && y_range(t, err) != 0)
+        goto fail;
     t->g_in = p->input == PROBLEM_IN_Y ? 1 : p->input == PROBLEM_IN_Z ? p->z_dim : 1 + p->z_dim;
     nn_spec spec;
     if (table) {
