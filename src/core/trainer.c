@@ -12,7 +12,6 @@
 #include "innx/expr.h"
 #include "innx/graph.h"
 #include "innx/optim.h"
-#include "innx/spend.h"
 #include "innx/trainer.h"
 #include "trainer_impl.h"
 
@@ -39,7 +38,7 @@ const char *trainer_state_name(trainer_state s)
 
 /* ---- data ---------------------------------------------------------------- */
 
-/* Reads the table (or generates the built-in one), splits it with the
+/* Reads the table (a CSV, or the built-in one), splits it with the
  * trainer's generator and scales both parts on the training part. */
 static int load_table(trainer *t, innx_err *err)
 {
@@ -49,7 +48,7 @@ static int load_table(trainer *t, innx_err *err)
     double *v = NULL;
     int st;
     if ((st = dataset_split_names(p->x_columns, &names, &d, err)) != 0)
-        return innx_errf(err, st, "data.x_columns: %s", err->msg);
+        return innx_errf(err, st, "data.x_columns: %s", err->msg);   /* (innx_errf reads before it writes) */
     if (d != p->x_dim) {
         dataset_free_names(names, d);
         return innx_errf(err, INNX_EINVAL, "data.x_columns: %zu columns but x_dim is %zu", d, p->x_dim);
@@ -65,31 +64,15 @@ static int load_table(trainer *t, innx_err *err)
         dataset_free_names(names, d);
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     }
-    if (p->table[0]) {
-        dataset *ds = dataset_read_csv(p->table, (const char *const *)names, d + 1, p->drop_bad_rows, err);
-        dataset_free_names(names, d + 1);
-        if (!ds)
-            return INNX_EINVAL;
-        n = ds->rows;
-        t->data.dropped = ds->dropped;
-        v = ds->v;
-        ds->v = NULL;
-        dataset_free(ds);
-    } else {
-        /* The built-in table: the generator's output, equal to data/spend.csv. */
-        int ok = d == 3 && !strcmp(names[0], "age") && !strcmp(names[1], "education") &&
-                 !strcmp(names[2], "income") && !strcmp(names[3], "spend");
-        dataset_free_names(names, d + 1);
-        if (!ok)
-            return innx_errf(err, INNX_EINVAL, "data.table: needed for columns other than the built-in table's");
-        n = SPEND_ROWS;
-        if (!(v = malloc(n * SPEND_COLS * sizeof *v)))
-            return innx_errf(err, INNX_ENOMEM, "out of memory");
-        if ((st = spend_generate(n, 1, v, err)) != 0) {
-            free(v);
-            return st;
-        }
-    }
+    dataset *ds = dataset_open(p->table, (const char *const *)names, d + 1, p->drop_bad_rows, err);
+    dataset_free_names(names, d + 1);
+    if (!ds)
+        return INNX_EINVAL;
+    n = ds->rows;
+    t->data.dropped = ds->dropped;
+    v = ds->v;
+    ds->v = NULL;
+    dataset_free(ds);
     t->data.n = n;
     t->data.d = d;
     size_t *idx = NULL, n_train;
