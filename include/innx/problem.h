@@ -145,6 +145,9 @@ int problem_auto(problem *p, innx_err *err);
 /* F is NN1 learned from a table: a table's batch, or the branch model
  * with no formula. */
 int problem_has_table(const problem *p);
+/* G's inputs per row: y, z's z_dim, or y then z (the branch model widens
+ * its own by f's piece count). */
+size_t problem_g_in(const problem *p);
 /* A table's x columns changed to d of them: x_dim = d, G's last width and
  * NN1's first become d (their hidden layers and activations stay), and the
  * domain becomes the data's own range. INNX_EINVAL if d is out of range or

@@ -362,6 +362,11 @@ int problem_term_applies(const problem *p, problem_term t)
     }
 }
 
+size_t problem_g_in(const problem *p)
+{
+    return p->input == PROBLEM_IN_Y ? 1 : p->input == PROBLEM_IN_Z ? p->z_dim : 1 + p->z_dim;
+}
+
 int problem_has_table(const problem *p)
 {
     return p->batch == PROBLEM_BATCH_TABLE || (p->batch == PROBLEM_BATCH_BRANCH && !p->formula[0]);
@@ -413,7 +418,7 @@ int problem_validate(const problem *p, innx_err *err)
     nn_spec spec;
     if (nn_spec_parse(p->model, &spec, err) != 0)
         return INNX_EINVAL;
-    size_t in = p->input == PROBLEM_IN_Y ? 1 : p->input == PROBLEM_IN_Z ? p->z_dim : 1 + p->z_dim;
+    size_t in = problem_g_in(p);
     /* the branch model's input width is set by f's piece count */
     if ((!branch && spec.widths[0] != in) || spec.widths[spec.n_widths - 1] != p->x_dim)
         return innx_errf(err, INNX_EINVAL, "inverse.model: '%s' must map %zu input%s to %zu output%s",

@@ -90,6 +90,8 @@ static size_t fields(struct trainer *t, field *f)
     n = add(f, n, "stop", 'i', &t->stop);
     n = add(f, n, "trained_on", 'i', &t->trained_on);
     n = add(f, n, "rebase", 'i', &t->rebase);
+    n = add(f, n, "joint_fwd0", 'd', &t->joint_fwd0);
+    n = add(f, n, "joint_undone", 'i', &t->joint_undone);
     n = add(f, n, "ck_every", 'l', &t->ck_every);
     n = add(f, n, "best_at", 'l', &t->best_at);
     n = add(f, n, "rolled_at", 'l', &t->rolled_at);
@@ -546,9 +548,11 @@ trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err
         s->lambda[k] = p->lambda[k];
         s->term[k] = NAN;
     }
+    s->joint_fwd0 = NAN;   /* a file older than the joint guard: none */
     for (size_t i = 0; i < n; i++) {
         int optional = !strncmp(fs[i].key, "lambda.", 7) || !strncmp(fs[i].key, "term.", 5) ||
-                       !strcmp(fs[i].key, "rebase") ||
+                       !strcmp(fs[i].key, "rebase") || !strcmp(fs[i].key, "joint_fwd0") ||
+                       !strcmp(fs[i].key, "joint_undone") ||
                        (!strncmp(fs[i].key, "history.acc.", 12) && strcmp(fs[i].key, "history.acc.total") != 0);
         if ((!optional || checkpoint_meta(c, fs[i].key)) && get_field(c, &fs[i], err) != 0)
             goto fail;
