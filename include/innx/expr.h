@@ -16,7 +16,9 @@ typedef struct expr expr;
 /* Grammar: numbers, x (and x1..x9), pi, e, + - * / ^ (right-associative),
  * unary minus, parentheses, sin cos tan asin acos atan sinh cosh tanh exp
  * log log10 sqrt abs pow(a,b) min(a,b) max(a,b). On error, NULL and a
- * message "formula:1:COL: what" followed by the formula and a caret line. */
+ * message "formula:1:COL: what" followed by the formula and a caret line.
+ * The noise calls normal(mu,sd) uniform(a,b) bernoulli(p) and the names
+ * x10..x16 and of earlier lines belong to systems (expr_parse_syms). */
 expr *expr_parse(const char *src, innx_err *err);
 void expr_free(expr *e);
 /* Number of input variables used (x = x1); 0 for a constant formula. */

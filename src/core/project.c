@@ -24,9 +24,10 @@ static double norm2(const double *r, size_t m)
     return v;
 }
 
-/* F(x) - y* into r (and J); 0 when every value is finite. */
-static int residual(project_fn f, void *ctx, size_t m, const double *ystar, const double *x, double *r,
-                    double *J)
+/* F(x) - y* into r (and J, m x n); 0 when every value is finite: a NaN
+ * in J would also keep the SVD from converging. */
+static int residual(project_fn f, void *ctx, size_t n, size_t m, const double *ystar, const double *x,
+                    double *r, double *J)
 {
     if (f(ctx, x, r, J) != 0)
         return -1;
@@ -35,6 +36,9 @@ static int residual(project_fn f, void *ctx, size_t m, const double *ystar, cons
         if (!isfinite(r[i]))
             return -1;
     }
+    for (size_t i = 0; J && i < m * n; i++)
+        if (!isfinite(J[i]))
+            return -1;
     return 0;
 }
 
@@ -101,10 +105,10 @@ int project_point(project_fn f, void *ctx, size_t n, size_t m, const double *yst
     double r[PROJECT_MAX], J[PROJECT_MAX * PROJECT_MAX], rt[PROJECT_MAX], Jt[PROJECT_MAX * PROJECT_MAX];
     double xt[PROJECT_MAX], step[PROJECT_MAX];
     unsigned char frozen[PROJECT_MAX];
-    if (residual(f, ctx, m, ystar, x, r, J) != 0) {
+    if (residual(f, ctx, n, m, ystar, x, r, J) != 0) {
         if (res)
             *res = rr;
-        return innx_errf(err, INNX_EFAIL, "project: F is undefined at the start");
+        return innx_errf(err, INNX_EFAIL, "project: F or its Jacobian is undefined at the start");
     }
     double nr = norm2(r, m), mu = 0;
     int it = 0;
@@ -137,7 +141,7 @@ int project_point(project_fn f, void *ctx, size_t n, size_t m, const double *yst
         }
         if (!moved)
             break;
-        if (residual(f, ctx, m, ystar, xt, rt, Jt) == 0 && norm2(rt, m) < nr) {
+        if (residual(f, ctx, n, m, ystar, xt, rt, Jt) == 0 && norm2(rt, m) < nr) {
             memcpy(x, xt, n * sizeof *x);
             memcpy(r, rt, m * sizeof *r);
             memcpy(J, Jt, m * n * sizeof *J);
@@ -240,7 +244,7 @@ int project_rejection(project_fn f, void *ctx, size_t n, size_t m, const double 
         if (project_prior_draw(prior, n, r, x) != 0)
             return innx_errf(err, INNX_EINVAL, "project: the prior needs mu and sd, or a box lo, hi");
         st->tried++;
-        if (residual(f, ctx, m, ystar, x, y, NULL) != 0 || norm2(y, m) >= eps * eps)
+        if (residual(f, ctx, n, m, ystar, x, y, NULL) != 0 || norm2(y, m) >= eps * eps)
             continue;
         memcpy(out + st->stored++ * n, x, n * sizeof *x);
         st->found++;
