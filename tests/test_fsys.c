@@ -255,6 +255,16 @@ static void test_shorthand(void **state)
         assert_true(y[i] == v[i] || (isnan(y[i]) && isnan(v[i])));
         assert_true(fabs(J[i] - d[i]) <= 1e-12 * (1 + fabs(d[i])) || (isnan(J[i]) && isnan(d[i])));
     }
+    fsys_free(s);
+    /* the same through the general n-tangent tape (two lines) */
+    fsys_line two[2] = {{"a", f, "t", 1}, {"y", "a", "t", 2}};
+    s = fsys_parse(two, 2, 1, &e);
+    assert_non_null(s);
+    assert_int_equal(fsys_eval(s, x, 300, y, J, NULL), 0);
+    for (int i = 0; i < 300; i++) {
+        assert_true(y[i] == v[i] || (isnan(y[i]) && isnan(v[i])));
+        assert_true(fabs(J[i] - d[i]) <= 1e-12 * (1 + fabs(d[i])) || (isnan(J[i]) && isnan(d[i])));
+    }
     expr_free(ex);
     fsys_free(s);
     assert_null(fsys_from_formula("sin(x", &e));

@@ -48,8 +48,9 @@ typedef struct expr_syms {
     int allow_random;           /* normal(mu, sd), uniform(a, b), bernoulli(p) */
 } expr_syms;
 
-/* As expr_parse, with the names of syms. Such an expr is evaluated only by
- * expr_eval_frame (expr_eval and expr_eval_array give NaN for it). */
+/* As expr_parse, with the names of syms. Such an expr is evaluated by
+ * expr_eval_frame; expr_eval and expr_eval_array take it only when it reads
+ * no slot but x1 (else NaN). */
 expr *expr_parse_syms(const char *src, const expr_syms *syms, innx_err *err);
 
 /* Random draws one evaluation of a point takes (one per noise call). Each is

@@ -223,8 +223,11 @@ static int sys_name(parser *ps, const char *at, const char *name)
         int ok = name[1] == 0 ? sy->n_x == 1 : name[1] != '0' && strlen(name) <= 3;
         for (const char *q = name + 1; ok && *q; q++)
             v = 10 * v + (size_t)(*q - '0');
-        if (ok && v >= 1 && v <= sy->n_x)
+        if (ok && v >= 1 && v <= sy->n_x) {
+            if (v > ps->e->n_vars)
+                ps->e->n_vars = v;
             return add_node(ps, E_VAR, 0, (int)v - 1, -1, -1);
+        }
         char what[160];
         if (sy->n_x == 1)
             snprintf(what, sizeof what, "unknown name '%s' (the input is x)", name);
@@ -235,8 +238,11 @@ static int sys_name(parser *ps, const char *at, const char *name)
     for (size_t k = 0; k < sy->n_names; k++) {
         if (!sy->names[k] || strcmp(sy->names[k], name) != 0)
             continue;
-        if (k < sy->self)
+        if (k < sy->self) {
+            if (sy->n_x + k + 1 > ps->e->n_vars)   /* beyond x[]: slots only */
+                ps->e->n_vars = sy->n_x + k + 1;
             return add_node(ps, E_VAR, 0, (int)(sy->n_x + k), -1, -1);
+        }
         if (k == sy->self)
             return fail_at(ps, at, "'%s' refers to itself", name);
         return fail_at(ps, at, "'%s' is used before it is defined", name);
@@ -492,7 +498,9 @@ static void run_chunk(const expr *e, const double *x1, size_t m, double *stack, 
 
 void expr_eval_array(const expr *e, const double *x, size_t n, double *f, double *df)
 {
-    if (e->sys) {   /* its variables are slots, not x[]: expr_eval_frame */
+    /* a system's formula reading slots past x1 needs expr_eval_frame; one
+     * in x1 alone is the 1-variable case and takes this fast path */
+    if (e->sys && e->n_vars > 1) {
         for (size_t i = 0; i < n; i++) {
             f[i] = NAN;
             if (df) df[i] = NAN;
@@ -521,7 +529,7 @@ double expr_eval(const expr *e, const double *x, double *df)
     /* one point, all variables: a scalar pass over the nodes */
     double stack_v[EXPR_MAX_LEN + 1], stack_d[EXPR_MAX_LEN + 1];
     double *sv = e->stack_max <= EXPR_MAX_LEN ? stack_v : NULL, *sd = stack_d;
-    if (!sv || e->sys)
+    if (!sv || (e->sys && e->n_vars > 1))
         return NAN;
     size_t sp = 0;
     for (size_t k = 0; k < e->len; k++) {

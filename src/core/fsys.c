@@ -263,6 +263,12 @@ int fsys_eval(const fsys *s, const double *x, size_t rows, double *y, double *J,
         return INNX_EINVAL;
     if (rows == 0)
         return 0;
+    if (s->n == 1 && s->n_lines == 1 && !s->n_draws) {
+        /* f(x): the 1-variable tape fuses value and derivative, ~1.5x the
+         * speed of the general n-tangent one */
+        expr_eval_array(s->e[0], x, rows, y, J);
+        return 0;
+    }
     const size_t n = s->n, m = s->m, T = J ? n : 0, C = rows < FSYS_CHUNK ? rows : FSYS_CHUNK;
     const size_t q = (1 + T) * C, n_slots = n + s->n_lines;
     /* slots, then the tape's stack (+2 arrays of partials), then the draws */
