@@ -727,8 +727,15 @@ void expr_eval_frame(const expr *e, const expr_frame *f, double *out)
             double *v = f->stack + sp++ * q;
             if (n->op == E_VAR) {
                 const double *src = f->slots + (size_t)n->var * q;
-                for (size_t j = 0; j <= T; j++)
-                    memcpy(v + j * st, src + j * st, m * sizeof *v);
+                if (m == st)   /* a full chunk, or one point: one block */
+                    memcpy(v, src, q * sizeof *v);
+                else
+                    for (size_t j = 0; j <= T; j++)
+                        memcpy(v + j * st, src + j * st, m * sizeof *v);
+            } else if (m == 1) {   /* one point (projection): no calls */
+                v[0] = n->v;
+                for (size_t j = 1; j <= T; j++)
+                    v[j * st] = 0.0;
             } else {
                 for (size_t i = 0; i < m; i++)
                     v[i] = n->v;
@@ -758,6 +765,9 @@ void expr_eval_frame(const expr *e, const expr_frame *f, double *out)
                         (tb && tb[i] != 0.0 ? pb[i] * tb[i] : 0.0);
         }
     }
-    for (size_t j = 0; j <= T; j++)
-        memcpy(out + j * st, f->stack + j * st, m * sizeof *out);
+    if (m == st)
+        memcpy(out, f->stack, q * sizeof *out);
+    else
+        for (size_t j = 0; j <= T; j++)
+            memcpy(out + j * st, f->stack + j * st, m * sizeof *out);
 }
