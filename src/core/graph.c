@@ -1488,4 +1488,7 @@ const graph_op_def *const graph_ops[GRAPH_N_OPS] = {
     [GRAPH_OP_KAN_TANGENT] = &graph_op_kan_tangent,
     [GRAPH_OP_VSTACK] = &op_vstack,
     [GRAPH_OP_LOGSOFTMAX] = &op_logsoftmax,
+    [GRAPH_OP_FLOW_COUPLING] = &graph_op_flow_coupling,
+    [GRAPH_OP_FLOW_GATHER] = &graph_op_flow_gather,
+    [GRAPH_OP_FLOW_NLL] = &graph_op_flow_nll,
 };
