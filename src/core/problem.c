@@ -9,7 +9,7 @@
 #include "innx/problem.h"
 
 static const char *const term_names[TERM_N] = {"fwd", "cyc", "recon", "xcyc", "box", "range",
-                                               "center", "norm", "smooth", "gp", "ent"};
+                                               "center", "norm", "smooth", "gp", "ent", "nll"};
 
 const char *problem_term_name(problem_term t)
 {
@@ -336,6 +336,8 @@ int problem_from_formula(const char *formula, double a, double b, problem *p, in
 int problem_term_applies(const problem *p, problem_term t)
 {
     int table = problem_has_table(p);
+    if (problem_is_flow(p))
+        return t == TERM_NLL;   /* a flow learns q(x | y) by likelihood alone */
     switch (t) {
     case TERM_FWD:
         return table;
@@ -361,6 +363,8 @@ int problem_term_applies(const problem *p, problem_term t)
         return 0;
     }
 }
+
+int problem_is_flow(const problem *p) { return !strncmp(p->model, "flow:", 5); }
 
 size_t problem_g_in(const problem *p)
 {
@@ -389,8 +393,8 @@ int problem_validate(const problem *p, innx_err *err)
                          "data.table: '%s' is given but inverse.batch is not table, so it would not be read; "
                          "set inverse.batch = table, or start the file from the table recipe: [problem] base = spend",
                          p->table);
-    if (!table && !p->formula[0])
-        return innx_errf(err, INNX_EINVAL, "problem.formula: needed unless the batch is a table");
+    if (!table && !p->formula[0] && !p->system[0])
+        return innx_errf(err, INNX_EINVAL, "problem.formula: needed unless the batch is a table or [forward] gives F");
     if (p->formula[0]) {
         expr *e = expr_parse(p->formula, err);
         if (!e)
@@ -418,9 +422,20 @@ int problem_validate(const problem *p, innx_err *err)
     nn_spec spec;
     if (nn_spec_parse(p->model, &spec, err) != 0)
         return INNX_EINVAL;
+    if (spec.kind == NN_FLOW) {
+        size_t m = p->y_dim ? p->y_dim : 1;
+        if (p->x_dim < 2 || m > p->x_dim)
+            return innx_errf(err, INNX_EINVAL,
+                             "inverse.model: a flow maps x in R^n given y in R^m with 2 <= n and m <= n (here n = %zu, m = %zu)",
+                             p->x_dim, m);
+        if (table || p->output != PROBLEM_OUT_IDENTITY || p->mixture > 1)
+            return innx_errf(err, INNX_EINVAL, "inverse.model: a flow trains on (x, y) drawn from the prior: no table, "
+                                               "output = identity, no mixture");
+    }
     size_t in = problem_g_in(p);
-    /* the branch model's input width is set by f's piece count */
-    if ((!branch && spec.widths[0] != in) || spec.widths[spec.n_widths - 1] != p->x_dim)
+    /* the branch model's input width is set by f's piece count; a flow's
+     * widths by the problem's n and m */
+    if (spec.kind != NN_FLOW && ((!branch && spec.widths[0] != in) || spec.widths[spec.n_widths - 1] != p->x_dim))
         return innx_errf(err, INNX_EINVAL, "inverse.model: '%s' must map %zu input%s to %zu output%s",
                          p->model, in, in == 1 ? "" : "s", p->x_dim, p->x_dim == 1 ? "" : "s");
     if (p->siamese && !table)

@@ -114,9 +114,10 @@ static const ini_key loss_keys[] = {
     {"smooth", T_DBL, LAMBDA(TERM_SMOOTH), 0, 0, HUGE_VAL, 0, NULL},
     {"gp", T_DBL, LAMBDA(TERM_GP), 0, 0, HUGE_VAL, 0, NULL},
     {"ent", T_DBL, LAMBDA(TERM_ENT), 0, 0, HUGE_VAL, 0, NULL},
+    {"nll", T_DBL, LAMBDA(TERM_NLL), 0, 0, HUGE_VAL, 0, NULL},
     {"box_form", T_ENUM, P(box_quadratic), 0, 0, 0, 0, box_names},
 };
-_Static_assert(TERM_N == 11, "a new loss term needs its key in loss_keys");
+_Static_assert(TERM_N == 12, "a new loss term needs its key in loss_keys");
 static const ini_key stage_keys[] = {
     {"kind", T_ENUM, ST(kind), 0, 0, 0, 0, kind_names},
     {"steps", T_LONG, ST(steps), 0, 1, BIG, 0, NULL},
@@ -132,7 +133,7 @@ static const ini_key stage_keys[] = {
     {"beta", T_DBL, ST(beta), 0, 0, HUGE_VAL, 0, NULL},
 };
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-#define MAX_KEYS 12
+#define MAX_KEYS 24
 _Static_assert(N_OF(problem_keys) <= MAX_KEYS && N_OF(data_keys) <= MAX_KEYS &&
                N_OF(inverse_keys) <= MAX_KEYS && N_OF(loss_keys) <= MAX_KEYS &&
                N_OF(stage_keys) <= MAX_KEYS, "MAX_KEYS sizes ctx.seen");

@@ -563,6 +563,9 @@ static int term_center(term_ctx *c)
     return c->s->zc < 0 ? -1 : graph_mse(c->g, c->x0, rep(c->t, c->g, c->s->zc));
 }
 
+/* nll = mean(0.5 ||z||^2 - log|det dz/dx|): a flow over (x, y) pairs */
+static int term_nll(term_ctx *c) { return tflow_build(c->t, c->s, c->g); }
+
 /* The catalogue's terms that are built on G's answer, in build order (the
  * order fixes how gradients sum, so a run's bits): problem_term_applies
  * says which a problem has. fwd is the forward stage's own; gp and ent are
@@ -575,7 +578,7 @@ typedef struct term_def {
 static const term_def catalogue[] = {
     {TERM_CYC, term_cyc},       {TERM_RECON, term_recon}, {TERM_XCYC, term_xcyc},
     {TERM_NORM, term_norm},     {TERM_SMOOTH, term_smooth}, {TERM_BOX, term_box},
-    {TERM_RANGE, term_range},   {TERM_CENTER, term_center},
+    {TERM_RANGE, term_range},   {TERM_CENTER, term_center}, {TERM_NLL, term_nll},
 };
 
 static int build_stage(trainer *t, size_t i, innx_err *err)
@@ -617,7 +620,9 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
     if (ps->kind != PROBLEM_STAGE_FORWARD) {
         int x, inv = -1;
         term_ctx c = {t, s, g, -1, -1, -1, -1, branch_table};
-        if (p->output == PROBLEM_OUT_BRANCH) {
+        if (problem_is_flow(p)) {
+            x = -1;   /* a flow answers by sampling; its one term is nll */
+        } else if (p->output == PROBLEM_OUT_BRANCH) {
             x = s->xhat = branch_build(t, s, g);
         } else {
             int y;
@@ -695,7 +700,7 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
         if (s->xs >= 0)
             fill(graph_value(g, s->xs), t->tx);
         fill(graph_value(g, s->y), t->ty);
-    } else if (!table && p->batch != PROBLEM_BATCH_UNIFORM && p->batch != PROBLEM_BATCH_BRANCH &&
+    } else if (!table && !problem_is_flow(p) && p->batch != PROBLEM_BATCH_UNIFORM && p->batch != PROBLEM_BATCH_BRANCH &&
                fill_fixed_batch(t, s, err) != 0) {
         return INNX_EINVAL;
     }
@@ -782,7 +787,7 @@ static void score_checkpoint(trainer *t)
     int swapped = answer_swap(t);
     double before = t->best.best, loss;
     set_lambdas(t);
-    loss = forward_loss(t);
+    loss = t->n_val > 0 ? tflow_val_nll(t) : forward_loss(t);   /* a budget: the held-out part judges */
     if (joint_guarded(t) && !(heldout_fwd(t) <= t->joint_fwd0))
         loss = INFINITY;   /* never the best */
     optim_early_step(&t->best, t->sg[t->stage].params, loss);
@@ -816,7 +821,7 @@ static int stage_begin(trainer *t, size_t i, long steps)
     optim_adam_set_lr(s->adam, ps->lr);
     if (ps->schedule == PROBLEM_LR_PLATEAU)
         optim_plateau_init(&t->plateau, ps->plateau_factor, ps->plateau_patience);
-    if (ps->patience > 0) {
+    if (ps->patience > 0 && t->n_val == 0) {   /* (a budget stops on its held-out part) */
         if (optim_early_init(&t->early, s->params, ps->patience) != 0)
             return INNX_ENOMEM;
         t->early_on = 1;
@@ -829,8 +834,10 @@ static int stage_begin(trainer *t, size_t i, long steps)
     if (optim_early_init(&t->best, s->params, INT_MAX) != 0)
         return INNX_ENOMEM;
     t->best_on = 1;
-    t->answers_by_best = ps->checkpoint > 0;
+    t->answers_by_best = ps->checkpoint > 0 || t->n_val > 0;
     t->ck_every = ps->checkpoint > 0 ? ps->checkpoint : SAFETY_INTERVAL;
+    if (t->n_val > 0 && ps->checkpoint <= 0)   /* a budget is judged once an epoch */
+        t->ck_every = (long)(t->n_sim / t->p.batch_n > 0 ? t->n_sim / t->p.batch_n : 1);
     t->best_at = 0;
     t->joint_fwd0 = ps->kind == PROBLEM_STAGE_JOINT ? heldout_fwd(t) : NAN;
     t->joint_undone = 0;
@@ -936,6 +943,8 @@ trainer *trainer_alloc(const problem *p, innx_err *err)
         return NULL;
     }
     t->p = *p;
+    if (!t->p.y_dim)
+        t->p.y_dim = 1;
     t->lr_scale = 1.0;
     memcpy(t->lambda, p->lambda, sizeof t->lambda);
     t->hist.stride = 1;
@@ -973,7 +982,8 @@ trainer *trainer_alloc(const problem *p, innx_err *err)
             goto fail;
     }
     if (nn_spec_parse(p->model, &spec, err) != 0 ||
-        (p->output == PROBLEM_OUT_BRANCH && branch_init(t, &spec, err) != 0))
+        (p->output == PROBLEM_OUT_BRANCH && branch_init(t, &spec, err) != 0) ||
+        (problem_is_flow(p) && tflow_init(t, &spec, err) != 0))
         goto fail;
     if (p->mixture > 1)   /* a mixture head: M candidates of x_dim values, then M logits */
         spec.widths[spec.n_widths - 1] = p->mixture * (d + 1);
@@ -1009,6 +1019,7 @@ void trainer_free(trainer *t)
     nn_free(t->G);
     nn_free(t->F);
     expr_free(t->f);
+    tflow_free(t);
     free(t->branch_piece);
     free(t->branch_buf);
     if (t->data.sx.mean)
@@ -1107,7 +1118,9 @@ trainer_state trainer_step(trainer *t)
     }
     const problem_stage *ps = &t->p.stages[t->stage];
     stage_graph *s = &t->sg[t->stage];
-    if (t->p.batch == PROBLEM_BATCH_UNIFORM)
+    if (problem_is_flow(&t->p))
+        tflow_fill_batch(t, s);
+    else if (t->p.batch == PROBLEM_BATCH_UNIFORM)
         fill_uniform_batch(t, s);
     else if (t->p.batch == PROBLEM_BATCH_BRANCH && ps->kind == PROBLEM_STAGE_INVERSE)
         branch_fill_batch(t, s);   /* (a table's forward stage reads its rows) */
@@ -1138,7 +1151,7 @@ trainer_state trainer_step(trainer *t)
      * a minimum over such batches, is biased low: a blow-up there is the
      * running mean over about LOSS_AVG_STEPS steps rising ten times above
      * its own lowest. */
-    int fresh = t->p.batch == PROBLEM_BATCH_UNIFORM ||
+    int fresh = t->p.batch == PROBLEM_BATCH_UNIFORM || problem_is_flow(&t->p) ||
                 (t->p.batch == PROBLEM_BATCH_BRANCH && ps->kind == PROBLEM_STAGE_INVERSE);
     if (isfinite(loss)) {
         t->loss_avg += (loss - t->loss_avg) / LOSS_AVG_STEPS;
@@ -1198,6 +1211,10 @@ trainer_state trainer_step(trainer *t)
             score_checkpoint(t);
         if (t->state != TRAINER_RUNNING)
             return t->state;
+        /* a budget stops when its held-out loss has not fallen for
+         * `patience` checkpoints (the best one answers) */
+        if (t->n_val > 0 && ps->patience > 0 && t->best.wait >= ps->patience)
+            t->stop = 1;
     }
     if (t->stop || t->stage_steps >= t->stage_end)
         end_stage(t, t->stop);
@@ -1302,6 +1319,8 @@ size_t trainer_g_candidates(const trainer *t) { return n_mix(t); }
 
 int trainer_eval_g(trainer *t, const double *in, size_t n, double *x, innx_err *err)
 {
+    if (problem_is_flow(&t->p))
+        return innx_errf(err, INNX_EINVAL, "a flow answers with samples of x for a y* (trainer_sample)");
     if (t->p.output == PROBLEM_OUT_BRANCH) {
         int swapped = answer_swap(t), st = branch_eval(t, in, n, x, err);
         if (swapped)
@@ -1349,9 +1368,23 @@ int trainer_eval_g(trainer *t, const double *in, size_t n, double *x, innx_err *
     return 0;
 }
 
+int trainer_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, innx_err *err)
+{
+    if (!problem_is_flow(&t->p))
+        return innx_errf(err, INNX_EINVAL, "samples: %s's G is not a flow", t->p.name);
+    int swapped = answer_swap(t), st = tflow_sample(t, ystar, rows, r, x, err);
+    if (swapped)
+        answer_swap(t);
+    return st;
+}
+
+const fsys *trainer_system(const trainer *t) { return t->sys; }
+
 int trainer_eval_f(trainer *t, const double *x, size_t n, double *y, innx_err *err)
 {
     size_t d = t->p.x_dim;
+    if (t->sys && !fsys_is_random(t->sys))
+        return fsys_eval(t->sys, x, n, y, NULL, NULL) == 0 ? 0 : innx_errf(err, INNX_ENOMEM, "out of memory");
     if (t->f) {
         for (size_t i = 0; i < n; i++)
             y[i] = expr_eval(t->f, x + i * d, NULL);
