@@ -36,6 +36,7 @@ typedef struct cli_opts {
     int constant_lr;         /* --constant-lr: no lr decay (the article's) */
     const char *metrics;     /* --metrics FILE.csv: every step's terms (metrics.c) */
     long rows;               /* --rows N (gen-spend) */
+    long samples;            /* --samples N: a vector problem's answers per y* */
     int profile;             /* --profile: bench prints time per graph node */
     int autom;               /* --auto: the branch model on the problem's formula */
     const char *domain;      /* --domain A:B (formula problems) */
@@ -85,6 +86,7 @@ int cli_bench(const cli_opts *o, const char *where, problem *p);
 
 /* The reports, by kind of problem: G(y) answering one y* (sinc, sinc-kan),
  * a latent G(z) with its clusters and roots (three-roots), a table (spend). */
+int case_vector_train(const cli_opts *o, problem *p);   /* case_vector.c */
 int case_point_train(const cli_opts *o, problem *p);
 /* x = G(y) for n targets; of a mixture head's candidates, each row's best. */
 int cli_eval_best(trainer *t, const double *y, size_t n, double *x, innx_err *err);

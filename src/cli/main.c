@@ -96,6 +96,8 @@ static int train_problem(const cli_opts *o, const char *where, problem *p)
         return case_sinc_kan_range(o, p);
     if (p->batch == PROBLEM_BATCH_TABLE)
         return case_spend_train(o, p);
+    if (problem_is_flow(p) || p->y_dim > 1)
+        return case_vector_train(o, p);   /* x in R^n, y in R^m: samples at y* */
     if (p->output == PROBLEM_OUT_BRANCH && !strcmp(p->name, "xsin") && !o->y_col)
         return case_xsin_train(o, p);
     if (p->output == PROBLEM_OUT_BRANCH)

@@ -10,7 +10,7 @@
 
 enum { OPT_STEPS = 256, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_THREADS, OPT_DATA, OPT_X, OPT_Y, OPT_AUTO, OPT_DOMAIN,
        OPT_OUT, OPT_DROP, OPT_JOINT, OPT_REPEATS, OPT_MODEL, OPT_RANGE, OPT_NO_BOX,
-       OPT_ROWS, OPT_PROFILE, OPT_CONSTANT_LR, OPT_NO_JOINT, OPT_SET,
+       OPT_ROWS, OPT_SAMPLES, OPT_PROFILE, OPT_CONSTANT_LR, OPT_NO_JOINT, OPT_SET,
        OPT_SAVE, OPT_STOP_AFTER, OPT_RESUME };
 enum { OPT_METRICS = 512 };   /* -- metrics -- */
 
@@ -51,6 +51,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         {"constant-lr", no_argument, 0, OPT_CONSTANT_LR},
         {"metrics", required_argument, 0, OPT_METRICS},
         {"rows", required_argument, 0, OPT_ROWS},
+        {"samples", required_argument, 0, OPT_SAMPLES},
         {"profile", no_argument, 0, OPT_PROFILE},
         {"save", required_argument, 0, OPT_SAVE},
         {"stop-after", required_argument, 0, OPT_STOP_AFTER},
@@ -63,6 +64,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
     o->threads = 0;
     o->repeats = -1;
     o->rows = -1;
+    o->samples = -1;
     optind = first;
     opterr = 0;
     long v = 0;
@@ -81,6 +83,9 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
             break;
         case OPT_REPEATS:
             if (parse_long(cmd, "repeats", optarg, 1, 1000000L, &o->repeats)) return CLI_EXIT_USAGE;
+            break;
+        case OPT_SAMPLES:
+            if (parse_long(cmd, "samples", optarg, 1, 10000000L, &o->samples)) return CLI_EXIT_USAGE;
             break;
         case OPT_ROWS:
             if (parse_long(cmd, "rows", optarg, 2, 100000000L, &o->rows)) return CLI_EXIT_USAGE;

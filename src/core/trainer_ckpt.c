@@ -23,7 +23,11 @@ static void param_name(const trainer *t, nn_model *m, const char *net, size_t i,
 {
     static const char *const kan[] = {"base", "bias", "coef"};
     const nn_spec *s = nn_get_spec(m);
-    if (s->kind == NN_MLP) {
+    if (s->kind == NN_FLOW) {
+        /* block b's subnets 1 and 2, three layers each, W then b */
+        size_t b = i / 12, k = i % 12;
+        snprintf(buf, len, "%s.%zu.%zu.%zu.%s", net, b, k / 6 + 1, (k % 6) / 2, k % 2 ? "bias" : "weight");
+    } else if (s->kind == NN_MLP) {
         size_t layer = i / 2;
         if (t->p.siamese && m == t->G && layer > 0)
             layer = s->n_widths - 2;
