@@ -91,8 +91,9 @@ typedef struct session_snapshot {
     int has_report;
     double y_star;
     report_latent report;
-    /* A vector problem's view (valid when has_vector). */
-    int has_vector;
+    /* A vector problem (F a formula system, G a flow): its view (valid
+     * when has_vector) stands where the one-variable panes are. */
+    int vector, has_vector;
     session_vector_view vec;
     /* A table problem's view (valid when has_data). */
     int has_data;

@@ -326,7 +326,8 @@ static void publish(session *s)
     w->has_report = 0;
     /* a vector problem: its samples about once a second, and at the end */
     w->has_vector = 0;
-    if (!(s->flags & SESSION_NO_REPORT) && trainer_system(t)) {
+    w->vector = trainer_system(t) != NULL;
+    if (!(s->flags & SESSION_NO_REPORT) && w->vector) {
         int due = now - s->last_vec >= VECTOR_EVERY || trainer_finished(t) != 0;
         if (due && s->vec_step != trainer_steps(t)) {
             w->has_vector = vector_view(s, &w->vec);
