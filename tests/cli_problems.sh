@@ -54,6 +54,13 @@ grep -q "bad.$$.inn:2: unknown key 'stps'" err.$$ || fail "file message: $(cat e
 rm -f bad.$$.inn err.$$
 json=$("$innx" bench three-roots --repeats 20 --json) || fail "bench exited $?"
 echo "$json" | grep -q '"ms_per_step":' || fail "bench json: $json"
+# options before the problem's name work as after it (as for roots and query)
+json=$("$innx" train --set stage1.steps=40 --json three-roots) || fail "train with options first exited $?"
+echo "$json" | grep -q '"problem":"three-roots".*"steps":40' || fail "train with options first: $json"
+json=$("$innx" bench --repeats 20 --json three-roots) || fail "bench with options first exited $?"
+echo "$json" | grep -q '"steps":20' || fail "bench with options first: $json"
+json=$("$innx" bench --repeats 2 seeds --json three-roots) || fail "bench seeds with options first exited $?"
+echo "$json" | grep -q '"problem":"three-roots"' || fail "bench seeds with options first: $json"
 # bench seeds: the whole recipe per seed, the same run as train's, each
 # seed its own run; every run's clusters polish to all three roots
 json=$("$innx" bench seeds three-roots --repeats 3 --seed 4 --json) || fail "bench seeds exited $?"

@@ -50,6 +50,9 @@ typedef struct cli_opts {
 /* Parse argv[first..argc) into o (defaults first). Prints
  * `innx: CMD: ...` and returns CLI_EXIT_USAGE on a bad option, else 0. */
 int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *o);
+/* The index of the first operand (not an option nor an option's value)
+ * in argv[first..argc), or argc. */
+int cli_first_operand(int argc, char **argv, int first);
 
 /* A built-in problem by name, or a problem file NAME.inn read over the
  * default problem. */

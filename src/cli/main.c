@@ -109,6 +109,19 @@ static int train_problem(const cli_opts *o, const char *where, problem *p)
     return case_point_train(o, p);
 }
 
+/* Options may come before the problem's name (train --quiet three-roots),
+ * as they may for roots and query: the name moves to argv[1] and the
+ * options keep their order behind it. */
+static void operand_first(int argc, char **argv)
+{
+    int i = cli_first_operand(argc, argv, 1);
+    if (i <= 1 || i >= argc)
+        return;
+    char *name = argv[i];
+    memmove(argv + 2, argv + 1, (size_t)(i - 1) * sizeof *argv);
+    argv[1] = name;
+}
+
 static int run_problem(int argc, char **argv, int bench)
 {
     const char *cmd = argv[0];
@@ -152,6 +165,8 @@ static int run_problem(int argc, char **argv, int bench)
         checkpoint_free(o.resume_ck);
         return st;
     }
+    if (argc >= 2 && strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0)
+        operand_first(argc, argv);
     if (argc < 2 || argv[1][0] == '-') {
         if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
             printf("usage: innx %s PROBLEM [options]\n", cmd);
@@ -170,6 +185,7 @@ static int run_problem(int argc, char **argv, int bench)
         int seeds = !strcmp(argv[1], "seeds");
         problem p;
         innx_err err;
+        operand_first(argc - 1, argv + 1);   /* bench seeds --repeats 3 NAME */
         if (argc < 3 || argv[2][0] == '-')
             return cli_error(CLI_EXIT_USAGE, where, "usage: innx bench %s PROBLEM|FILE.inn [options]", argv[1]);
         snprintf(where, sizeof where, "bench %s %s", argv[1], argv[2]);
