@@ -131,6 +131,11 @@ int cli_save(const cli_opts *o, const char *where, trainer *t);
 void cli_signals_catch(int on);
 int cli_signal_caught(void);
 void cli_autosave_and_die(const cli_opts *o, trainer *t, const char *where);
+/* FILE.safetensors names a checkpoint (innx FILE opens the explorer on it). */
+int cli_is_checkpoint_name(const char *name);
+/* FILE's problem into p and its trainer in the saved state, or NULL after
+ * printing why (a missing, broken or unfitting file: exit 2). */
+trainer *cli_checkpoint_open(const char *file, const char *where, problem *p);
 /* innx query FILE --y Y[,Y...] [--json]: a checkpoint's certified roots */
 int cmd_query(int argc, char **argv);
 /* innx problems [--show NAME] */

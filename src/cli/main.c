@@ -9,12 +9,14 @@
 #include "innx/problem_ini.h"
 
 static const char usage[] =
-    "usage: innx [PROBLEM | FILE.inn | --f 'FORMULA' --domain A:B] [--auto] [--ascii] [--no-color] [--fps N]\n"
+    "usage: innx [PROBLEM | FILE.inn | FILE.safetensors | --f 'FORMULA' --domain A:B] [--auto] [--ascii]\n"
+    "            [--no-color] [--fps N]\n"
     "       innx COMMAND [ARGS]\n"
     "\n"
     "innx trains inverse neural networks: given y = F(x), it learns G with\n"
     "F(G(y)) ~ y and turns what G proposes into polished, checked roots.\n"
-    "With no command it opens the explorer on the built-in three-roots problem.\n"
+    "With no command it opens the explorer on the built-in three-roots problem;\n"
+    "on a saved run (FILE.safetensors: the explorer's w, --save) it goes on from it.\n"
     "\n"
     "commands:\n"
     "  train --f 'F' --domain A:B [--y Y1,Y2,...] [options]\n"
@@ -280,7 +282,8 @@ int main(int argc, char **argv)
     problem p;
     innx_err err;
     size_t len = strlen(cmd);
-    if (problem_builtin(cmd, &p, &err) == 0 || (len > 4 && !strcmp(cmd + len - 4, ".inn")))
+    if (problem_builtin(cmd, &p, &err) == 0 || (len > 4 && !strcmp(cmd + len - 4, ".inn")) ||
+        cli_is_checkpoint_name(cmd))
         return cli_explore(argc, argv);
     cli_error(CLI_EXIT_USAGE, cmd, "unknown command or problem (see innx --help)");
     return CLI_EXIT_USAGE;
