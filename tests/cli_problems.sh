@@ -52,6 +52,15 @@ printf '[stage1]\nstps = 4\n' > bad.$$.inn
 [ $rc -eq 2 ] || fail "bad file exit $rc"
 grep -q "bad.$$.inn:2: unknown key 'stps'" err.$$ || fail "file message: $(cat err.$$)"
 rm -f bad.$$.inn err.$$
+# a problem file's table is beside the file, wherever innx runs from
+mkdir -p sub.$$
+awk 'BEGIN { print "x,y"; for (i = 0; i < 200; i++) { x = 6 * i / 199; printf "%.6f,%.6f\n", x, sin(2 * x) + 0.1 * x } }' \
+    > sub.$$/w.csv
+printf '[problem]\nbase = spend\nname = wave\n[data]\ntable = w.csv\nx_columns = x\ny_column = y\n' > sub.$$/w.inn
+json=$("$innx" train sub.$$/w.inn --set stage1.steps=5 --set stage2.steps=5 --no-joint --json 2>&1) ||
+    { rm -rf sub.$$; fail "a file's table beside it: $json"; }
+rm -rf sub.$$
+echo "$json" | grep -q "\"data\":\"sub.$$/w.csv\",\"rows\":200," || fail "a file's table beside it: $json"
 json=$("$innx" bench three-roots --repeats 20 --json) || fail "bench exited $?"
 echo "$json" | grep -q '"ms_per_step":' || fail "bench json: $json"
 # options before the problem's name work as after it (as for roots and query)

@@ -1117,7 +1117,25 @@ int problem_ini_load(const char *path, problem *p, innx_err *err)
         rc = innx_errf(err, INNX_EINVAL, "%s: has a NUL byte: not a problem file", path);
     else {
         buf[n] = '\0';
-        rc = problem_ini_parse(buf, path, p, err);
+        problem *q = malloc(sizeof *q);   /* an error leaves *p as it was */
+        if (q)
+            *q = *p;
+        rc = q ? problem_ini_parse(buf, path, q, err) : innx_errf(err, INNX_ENOMEM, "%s: out of memory", path);
+        /* a table the file names is found beside the file, not in the
+         * current directory, so a file and its data work from anywhere */
+        const char *slash = strrchr(path, '/');
+        if (rc == 0 && slash && q->table[0] && q->table[0] != '/' && strcmp(q->table, p->table) != 0) {
+            char full[sizeof q->table];
+            int len = snprintf(full, sizeof full, "%.*s/%s", (int)(slash - path), path, q->table);
+            if (len < 0 || (size_t)len >= sizeof full)
+                rc = innx_errf(err, INNX_EINVAL, "%s: table: '%s' beside the file is a path of more than %zu bytes",
+                               path, q->table, sizeof full - 1);
+            else
+                memcpy(q->table, full, sizeof full);
+        }
+        if (rc == 0)
+            *p = *q;
+        free(q);
     }
     free(buf);
     return rc;
