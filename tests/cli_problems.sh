@@ -81,4 +81,12 @@ one=$("$innx" train three-roots --seed 5 --json | grep -o '"top5":\[[^,]*' | cut
 echo "$json" | grep -q "\"seed\":5,[^}]*\"raw\":$one," || fail "bench seeds seed 5 is not train's run ($one): $json"
 echo "$json" | grep -q '"below":{"1e-02":3,' || fail "bench seeds below: $json"
 "$innx" bench seeds spend 2>/dev/null; [ $? -eq 2 ] || fail "bench seeds on a table must exit 2"
+# a refused run prints its error alone, on one pipe too: no banner that
+# promised a run (stdout is buffered there, so it came out after the error)
+for args in "spend --data nosuch.$$.csv" "sinc --steps 5 --save /nonexistent/x.safetensors" \
+    "xsin --save /nonexistent/x.safetensors"; do
+    out=$("$innx" train $args 2>&1 | cat)
+    [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q "^innx: train " ||
+        fail "train $args: want the error alone, got: $out"
+done
 echo "cli_problems: ok"

@@ -43,6 +43,19 @@ static size_t distinct_roots(const report_latent *r, const report_query *q, repo
     return n;
 }
 
+static void print_header(const char *where, const problem *p, const void *ctx)
+{
+    const problem_stage *s = &p->stages[0];
+    printf("%s: f(x) = %s on [%g, %g]\n", where, p->formula, p->x_lo[0], p->x_hi[0]);
+    printf("G %s, z ~ U[0,1]^%zu, batch %zu fresh each step, %zu partitions; Adam lr %g", p->model, p->z_dim,
+           p->batch_n, p->n_parts, s->lr);
+    if (s->schedule == PROBLEM_LR_PLATEAU)
+        printf(", plateau x%g after %d", s->plateau_factor, s->plateau_patience);
+    if (s->patience)
+        printf(", early stop %d", s->patience);
+    printf(", at most %ld steps, seed %lu\n", s->steps, p->seed);
+}
+
 int case_latent_train(const cli_opts *o, problem *p)
 {
     char where[64];
@@ -50,19 +63,9 @@ int case_latent_train(const cli_opts *o, problem *p)
     innx_err err;
     if (problem_validate(p, &err) != 0)
         return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
-    const problem_stage *s = &p->stages[0];
-    if (!o->json && !o->quiet) {
-        printf("%s: f(x) = %s on [%g, %g]\n", where, p->formula, p->x_lo[0], p->x_hi[0]);
-        printf("G %s, z ~ U[0,1]^%zu, batch %zu fresh each step, %zu partitions; Adam lr %g", p->model, p->z_dim,
-               p->batch_n, p->n_parts, s->lr);
-        if (s->schedule == PROBLEM_LR_PLATEAU)
-            printf(", plateau x%g after %d", s->plateau_factor, s->plateau_patience);
-        if (s->patience)
-            printf(", early stop %d", s->patience);
-        printf(", at most %ld steps, seed %lu\n", s->steps, p->seed);
-    }
     double secs;
-    trainer *t = cli_train(o, where, p, o->quiet || o->json ? 0 : LOG_EVERY, &secs, NULL);
+    trainer *t = cli_train_banner(o, where, p, o->quiet || o->json ? 0 : LOG_EVERY, &secs, NULL,
+                                  o->quiet || o->json ? NULL : print_header, NULL);
     if (!t)
         return CLI_EXIT_USAGE;
     report_latent *r = malloc(sizeof *r);

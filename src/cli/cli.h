@@ -67,6 +67,12 @@ int cli_apply_opts(const cli_opts *o, const char *where, problem *p);
  * (the caller frees it), or NULL after printing why. */
 trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long log_every, double *secs,
                    double *stage_secs);
+/* The same, calling banner(where, p, ctx) once the run is accepted (the
+ * trainer built, the table read, the session started), so that a refused
+ * run prints its error alone, never after a banner that promised a run. */
+typedef void (*cli_banner_fn)(const char *where, const problem *p, const void *ctx);
+trainer *cli_train_banner(const cli_opts *o, const char *where, const problem *p, long log_every, double *secs,
+                          double *stage_secs, cli_banner_fn banner, const void *ctx);
 /* -- metrics: train --metrics FILE.csv (metrics.c) -- */
 /* Refuse (print, CLI_EXIT_USAGE) --metrics with bench or --range, over an
  * input (the problem file, the table) or the --out file, or where it cannot
