@@ -14,6 +14,10 @@ for n in three-roots sinc sinc-kan spend xsin; do
     "$innx" problems --show "$n" | cmp -s - "$src/data/$n.inn" || fail "--show $n differs from data/$n.inn"
 done
 "$innx" problems --show nope 2>/dev/null; [ $? -eq 2 ] || fail "unknown problem must exit 2"
+# --show points to where the format is documented, and that section exists
+"$innx" problems --show sinc | head -n 1 | grep -q "the format: man innx, PROBLEM FILES" ||
+    fail "--show's first line: $("$innx" problems --show sinc | head -n 1)"
+grep -q '^\.SH PROBLEM FILES$' "$src/man/innx.1" || fail "man innx has no PROBLEM FILES section"
 
 # the article's latent case: three clusters, each polished to its root
 json=$("$innx" train three-roots --json) || fail "train three-roots exited $?"

@@ -1313,7 +1313,7 @@ static void write_key(FILE *f, const ini_key *k, const char *base, const problem
 int problem_ini_write(const problem *p, FILE *f)
 {
     c_numeric l = c_numeric_begin();
-    fputs("# innx problem file (every setting; see problem_ini.h for the format)\n", f);
+    fputs("# innx problem file (every setting; the format: man innx, PROBLEM FILES)\n", f);
     size_t n_st = stages_defined(p);
     for (int s = 0; s < S_N; s++) {
         if (s >= S_STAGE1 && (size_t)(s - S_STAGE1) >= n_st)
