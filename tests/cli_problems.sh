@@ -31,6 +31,13 @@ echo "$json" | grep -q '"stopped_early":true' || fail "no early stop: $json"
 out=$("$innx" train three-roots) || fail "text report exited $?"
 echo "$out" | grep -q "roots of f(x) = 0 (.*): 0.3970286 2.5952263 6.9076965$" || fail "text roots: $out"
 echo "$out" | grep -q "the classical scan finds 3; the network led to 3 of them" || fail "recall line: $out"
+# one raw residual per root: the text's raw res is the JSON's residual_raw
+pairs=$(echo "$json" | grep -o '"x":[^,]*,"residual":[^,]*,"residual_raw":[^,]*' |
+    awk -F'[:,]' '{ printf "%.10f %.2e\n", $2, $6 }')
+[ "$(echo "$pairs" | wc -l)" -eq 3 ] || fail "three roots with residual_raw: $json"
+echo "$pairs" | while read -r x raw; do
+    echo "$out" | grep -q " $x (res [^)]*)  *$raw  " || { echo "root $x: raw res is not residual_raw $raw" >&2; exit 1; }
+done || fail "text and JSON raw residuals differ: $out $json"
 
 # any formula: the branch model finds all six roots of sin(3x) = 0.2 on
 # [0, 6], each certified, none spurious
