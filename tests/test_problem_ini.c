@@ -553,7 +553,28 @@ static void test_files(void **state)
     fclose(f);
     memset(&p, 0, sizeof p);
     assert_int_equal(problem_ini_load(path, &p, &e), 0);
+    /* the file's relative table is beside the file, in /tmp */
+    assert_string_equal(p.table, "/tmp/data/odd name ;here.csv");
+    strcpy(p.table, before.table);
     assert_same(&before, &p);
+    /* a relative table is the file's directory's, an absolute one stays,
+     * and a table the file does not name is not moved */
+    f = fopen(path, "w");
+    fputs("[data]\ntable = sub/w.csv\n", f);
+    fclose(f);
+    assert_int_equal(problem_ini_load(path, &p, &e), 0);
+    assert_string_equal(p.table, "/tmp/sub/w.csv");
+    f = fopen(path, "w");
+    fputs("[data]\ntable = /abs/w.csv\n", f);
+    fclose(f);
+    assert_int_equal(problem_ini_load(path, &p, &e), 0);
+    assert_string_equal(p.table, "/abs/w.csv");
+    strcpy(p.table, "here.csv");
+    f = fopen(path, "w");
+    fputs("[problem]\nname = y\n", f);
+    fclose(f);
+    assert_int_equal(problem_ini_load(path, &p, &e), 0);
+    assert_string_equal(p.table, "here.csv");
     f = fopen(path, "w");
     fputs("[problem]\nname = x\n\n[stage1]\nkind = forward\nsteps = 1e4\n", f);
     fclose(f);

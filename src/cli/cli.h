@@ -51,6 +51,9 @@ typedef struct cli_opts {
 /* Parse argv[first..argc) into o (defaults first). Prints
  * `innx: CMD: ...` and returns CLI_EXIT_USAGE on a bad option, else 0. */
 int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *o);
+/* The index of the first operand (not an option nor an option's value)
+ * in argv[first..argc), or argc. */
+int cli_first_operand(int argc, char **argv, int first);
 
 /* A built-in problem by name, or a problem file NAME.inn read over the
  * default problem. */
@@ -65,6 +68,12 @@ int cli_apply_opts(const cli_opts *o, const char *where, problem *p);
  * (the caller frees it), or NULL after printing why. */
 trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long log_every, double *secs,
                    double *stage_secs);
+/* The same, calling banner(where, p, ctx) once the run is accepted (the
+ * trainer built, the table read, the session started), so that a refused
+ * run prints its error alone, never after a banner that promised a run. */
+typedef void (*cli_banner_fn)(const char *where, const problem *p, const void *ctx);
+trainer *cli_train_banner(const cli_opts *o, const char *where, const problem *p, long log_every, double *secs,
+                          double *stage_secs, cli_banner_fn banner, const void *ctx);
 /* -- metrics: train --metrics FILE.csv (metrics.c) -- */
 /* Refuse (print, CLI_EXIT_USAGE) --metrics with bench or --range, over an
  * input (the problem file, the table) or the --out file, or where it cannot
@@ -130,6 +139,11 @@ int cli_save(const cli_opts *o, const char *where, trainer *t);
 void cli_signals_catch(int on);
 int cli_signal_caught(void);
 void cli_autosave_and_die(const cli_opts *o, trainer *t, const char *where);
+/* FILE.safetensors names a checkpoint (innx FILE opens the explorer on it). */
+int cli_is_checkpoint_name(const char *name);
+/* FILE's problem into p and its trainer in the saved state, or NULL after
+ * printing why (a missing, broken or unfitting file: exit 2). */
+trainer *cli_checkpoint_open(const char *file, const char *where, problem *p);
 /* innx query FILE --y Y[,Y...] [--json]: a checkpoint's certified roots */
 int cmd_query(int argc, char **argv);
 /* innx problems [--show NAME] */

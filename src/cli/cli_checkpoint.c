@@ -116,6 +116,29 @@ int cli_resume_problem(cli_opts *o, problem *p)
     return 0;
 }
 
+int cli_is_checkpoint_name(const char *name)
+{
+    size_t n = strlen(name), k = strlen(".safetensors");
+    return n > k && !strcmp(name + n - k, ".safetensors");
+}
+
+trainer *cli_checkpoint_open(const char *file, const char *where, problem *p)
+{
+    innx_err err;
+    checkpoint *c = checkpoint_read(file, &err);
+    if (!c) {
+        cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+        return NULL;
+    }
+    trainer *t = NULL;
+    if (checkpoint_problem(c, p, &err) == 0)
+        t = checkpoint_load_trainer(c, p, &err);
+    checkpoint_free(c);
+    if (!t)
+        cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+    return t;
+}
+
 /* ---- innx query ---------------------------------------------------------- */
 
 static int parse_ys(const char *s, double *y, size_t max, size_t *n)
@@ -259,16 +282,10 @@ int cmd_query(int argc, char **argv)
         return cli_error(CLI_EXIT_USAGE, where, "--y: '%s' is not a list of at most %d finite numbers", ys,
                          QUERY_MAX_Y);
     innx_err err;
-    checkpoint *c = checkpoint_read(file, &err);
-    if (!c)
-        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
     problem p;
-    trainer *t = NULL;
-    if (checkpoint_problem(c, &p, &err) == 0)
-        t = checkpoint_load_trainer(c, &p, &err);
-    checkpoint_free(c);
+    trainer *t = cli_checkpoint_open(file, where, &p);
     if (!t)
-        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+        return CLI_EXIT_USAGE;
     /* the branch model on a table answers as on a formula, F being NN1 */
     int on_nn1 = trainer_get_data(t) && trainer_nn1(t);
     if (on_nn1 && trainer_problem(t)->output != PROBLEM_OUT_BRANCH) {

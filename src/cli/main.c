@@ -9,12 +9,14 @@
 #include "innx/problem_ini.h"
 
 static const char usage[] =
-    "usage: innx [PROBLEM | FILE.inn | --f 'FORMULA' --domain A:B] [--auto] [--ascii] [--no-color] [--fps N]\n"
+    "usage: innx [PROBLEM | FILE.inn | FILE.safetensors | --f 'FORMULA' --domain A:B] [--auto] [--ascii]\n"
+    "            [--no-color] [--fps N]\n"
     "       innx COMMAND [ARGS]\n"
     "\n"
     "innx trains inverse neural networks: given y = F(x), it learns G with\n"
     "F(G(y)) ~ y and turns what G proposes into polished, checked roots.\n"
-    "With no command it opens the explorer on the built-in three-roots problem.\n"
+    "With no command it opens the explorer on the built-in three-roots problem;\n"
+    "on a saved run (FILE.safetensors: the explorer's w, --save) it goes on from it.\n"
     "\n"
     "commands:\n"
     "  train --f 'F' --domain A:B [--y Y1,Y2,...] [options]\n"
@@ -111,6 +113,19 @@ static int train_problem(const cli_opts *o, const char *where, problem *p)
     return case_point_train(o, p);
 }
 
+/* Options may come before the problem's name (train --quiet three-roots),
+ * as they may for roots and query: the name moves to argv[1] and the
+ * options keep their order behind it. */
+static void operand_first(int argc, char **argv)
+{
+    int i = cli_first_operand(argc, argv, 1);
+    if (i <= 1 || i >= argc)
+        return;
+    char *name = argv[i];
+    memmove(argv + 2, argv + 1, (size_t)(i - 1) * sizeof *argv);
+    argv[1] = name;
+}
+
 static int run_problem(int argc, char **argv, int bench)
 {
     const char *cmd = argv[0];
@@ -154,6 +169,8 @@ static int run_problem(int argc, char **argv, int bench)
         checkpoint_free(o.resume_ck);
         return st;
     }
+    if (argc >= 2 && strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0)
+        operand_first(argc, argv);
     if (argc < 2 || argv[1][0] == '-') {
         if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
             printf("usage: innx %s PROBLEM [options]\n", cmd);
@@ -172,6 +189,7 @@ static int run_problem(int argc, char **argv, int bench)
         int seeds = !strcmp(argv[1], "seeds");
         problem p;
         innx_err err;
+        operand_first(argc - 1, argv + 1);   /* bench seeds --repeats 3 NAME */
         if (argc < 3 || argv[2][0] == '-')
             return cli_error(CLI_EXIT_USAGE, where, "usage: innx bench %s PROBLEM|FILE.inn [options]", argv[1]);
         snprintf(where, sizeof where, "bench %s %s", argv[1], argv[2]);
@@ -266,7 +284,8 @@ int main(int argc, char **argv)
     problem p;
     innx_err err;
     size_t len = strlen(cmd);
-    if (problem_builtin(cmd, &p, &err) == 0 || (len > 4 && !strcmp(cmd + len - 4, ".inn")))
+    if (problem_builtin(cmd, &p, &err) == 0 || (len > 4 && !strcmp(cmd + len - 4, ".inn")) ||
+        cli_is_checkpoint_name(cmd))
         return cli_explore(argc, argv);
     cli_error(CLI_EXIT_USAGE, cmd, "unknown command or problem (see innx --help)");
     return CLI_EXIT_USAGE;

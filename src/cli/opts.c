@@ -26,7 +26,8 @@ static int parse_long(const char *cmd, const char *name, const char *s, long lo,
     return 0;
 }
 
-int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *o)
+/* The table in one place: cli_parse_opts and cli_first_operand read it. */
+static const struct option *opts_table(void)
 {
     static const struct option longopts[] = {
         {"steps", required_argument, 0, OPT_STEPS},
@@ -58,6 +59,23 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         {"resume", required_argument, 0, OPT_RESUME},
         {0, 0, 0, 0},
     };
+    return longopts;
+}
+
+int cli_first_operand(int argc, char **argv, int first)
+{
+    /* getopt itself, stopping at the first operand ("+"): it knows which
+     * options take a value (--steps 5), --opt=value and abbreviations */
+    optind = first;
+    opterr = 0;
+    while (getopt_long(argc, argv, "+:", opts_table(), NULL) != -1)
+        ;
+    return optind;
+}
+
+int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *o)
+{
+    const struct option *longopts = opts_table();
     memset(o, 0, sizeof *o);
     o->steps = -1;
     o->seed = -1;

@@ -135,6 +135,12 @@ static void report_rollbacks(const cli_opts *o, const session_snapshot *s, size_
 trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long log_every, double *secs,
                    double *stage_secs)
 {
+    return cli_train_banner(o, where, p, log_every, secs, stage_secs, NULL, NULL);
+}
+
+trainer *cli_train_banner(const cli_opts *o, const char *where, const problem *p, long log_every, double *secs,
+                          double *stage_secs, cli_banner_fn banner, const void *ctx)
+{
     innx_err err;
     double t0 = cli_now();
     if (cli_save_check(o, where) != 0)
@@ -158,6 +164,10 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
         cli_metrics_close(m, 0, where);
         cli_error(CLI_EXIT_FAIL, where, "out of memory");
         return NULL;
+    }
+    if (banner) {
+        banner(where, p, ctx);
+        fflush(stdout);   /* before any progress line on stderr */
     }
     size_t seen = 0, stage = 0;
     long next_log = 0;

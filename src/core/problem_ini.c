@@ -1118,7 +1118,25 @@ int problem_ini_load(const char *path, problem *p, innx_err *err)
         rc = innx_errf(err, INNX_EINVAL, "%s: has a NUL byte: not a problem file", path);
     else {
         buf[n] = '\0';
-        rc = problem_ini_parse(buf, path, p, err);
+        problem *q = malloc(sizeof *q);   /* an error leaves *p as it was */
+        if (q)
+            *q = *p;
+        rc = q ? problem_ini_parse(buf, path, q, err) : innx_errf(err, INNX_ENOMEM, "%s: out of memory", path);
+        /* a table the file names is found beside the file, not in the
+         * current directory, so a file and its data work from anywhere */
+        const char *slash = strrchr(path, '/');
+        if (rc == 0 && slash && q->table[0] && q->table[0] != '/' && strcmp(q->table, p->table) != 0) {
+            char full[sizeof q->table];
+            int len = snprintf(full, sizeof full, "%.*s/%s", (int)(slash - path), path, q->table);
+            if (len < 0 || (size_t)len >= sizeof full)
+                rc = innx_errf(err, INNX_EINVAL, "%s: table: '%s' beside the file is a path of more than %zu bytes",
+                               path, q->table, sizeof full - 1);
+            else
+                memcpy(q->table, full, sizeof full);
+        }
+        if (rc == 0)
+            *p = *q;
+        free(q);
     }
     free(buf);
     return rc;
@@ -1296,7 +1314,7 @@ static void write_key(FILE *f, const ini_key *k, const char *base, const problem
 int problem_ini_write(const problem *p, FILE *f)
 {
     c_numeric l = c_numeric_begin();
-    fputs("# innx problem file (every setting; see problem_ini.h for the format)\n", f);
+    fputs("# innx problem file (every setting; the format: man innx, PROBLEM FILES)\n", f);
     size_t n_st = stages_defined(p);
     for (int s = 0; s < S_N; s++) {
         if (s >= S_STAGE1 && (size_t)(s - S_STAGE1) >= n_st)

@@ -397,7 +397,7 @@ int tui_run(const problem *p, const tui_opts *o)
     sigaction(SIGPIPE, &sa, &old_pipe);
 
     innx_err err;
-    t->s = session_start(p, 0, &err);
+    t->s = o->restored ? session_start_trainer(o->restored, 0, 0, &err) : session_start(p, 0, &err);
     SCREEN *scr = NULL;
     if (!t->s) {
         fprintf(stderr, "innx: %s\n", err.msg);
