@@ -159,6 +159,8 @@ wait_gone "not accepted" || fail "k: Esc did not cancel"
 # ? shows the help, any key closes it
 keys ?
 wait_for "innx keys" 20 || fail "?: no help"
+# the help is the key table itself (keymap.c): Ctrl-L repaints and is listed
+cap | grep -q "Ctrl-L *repaint" || fail "?: the help does not list Ctrl-L"
 keys Escape
 wait_gone "innx keys" || fail "help did not close"
 

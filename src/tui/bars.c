@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bars.h"
+#include "keymap.h"
 #include "innx/problem.h"
 
 static const char *const stage_names[] = {"forward", "inverse", "joint"};
@@ -104,23 +105,6 @@ void bars_prompt(WINDOW *w, const term_caps *c, const prompt *p)
     (void)c;
 }
 
-const char *const bars_help_lines[] = {
-    "space   pause / resume           n   one step while paused",
-    "r       reset (fresh weights)    t   train on after the end",
-    "<- ->   select a loss term       +/- double / halve its lambda",
-    "0       switch the term off/on   e   type its exact lambda",
-    "[ ]     halve / double the lr    k   number of clusters",
-    "y       roots of F(x) = y*       f   edit the formula",
-    "p       choose a problem         l   linear / log loss axis",
-    "1-4     zoom a pane, Esc back    ?   this help (F1 too)",
-    "w       save a checkpoint (cwd)  x   the zoomed pane as CSV",
-    "q       quit (Ctrl-C too)",
-    "",
-    "Prompts: <- ->, Backspace, Delete, Ctrl-A/Ctrl-E, Ctrl-U clears,",
-    "up/down recall earlier entries, Enter accepts, Esc cancels.",
-    NULL,
-};
-
 /* A boxed window of h x w centred, or NULL when the screen is smaller. */
 static WINDOW *centred(int h, int w, int y)
 {
@@ -131,18 +115,20 @@ static WINDOW *centred(int h, int w, int y)
 
 WINDOW *bars_help(const term_caps *c)
 {
+    /* the key table's own text (keymap.c): the keys that act are the keys listed */
+    char line[160];
     int n = 0, wid = 0;
-    for (; bars_help_lines[n]; n++)
-        if ((int)strlen(bars_help_lines[n]) > wid)
-            wid = (int)strlen(bars_help_lines[n]);
+    for (; keymap_help_line((size_t)n, line, sizeof line); n++)
+        if ((int)strlen(line) > wid)
+            wid = (int)strlen(line);
     /* on a small screen the help is cut rather than not shown at all */
     int h = n + 4 < LINES ? n + 4 : LINES, W = wid + 4 < COLS ? wid + 4 : COLS;
     WINDOW *w = h >= 3 && W >= 10 ? centred(h, W, -1) : NULL;
     if (!w)
         return NULL;
     term_box(w, c, "innx keys (any key closes)", 1);
-    for (int i = 0; i < n && 2 + i < h - 1; i++)
-        mvwaddnstr(w, 2 + i, 2, bars_help_lines[i], W - 4);
+    for (int i = 0; i < n && 2 + i < h - 1 && keymap_help_line((size_t)i, line, sizeof line); i++)
+        mvwaddnstr(w, 2 + i, 2, line, W - 4);
     return w;
 }
 

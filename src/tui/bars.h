@@ -26,7 +26,4 @@ WINDOW *bars_chooser(const term_caps *c, size_t sel);
 /* The whole screen says how large it must be (keys still work). */
 void bars_too_small(WINDOW *w, const term_caps *c, int cols, int rows, int need_w, int need_h);
 
-/* The help text, one key a line (also what the man page lists). */
-extern const char *const bars_help_lines[];
-
 #endif
