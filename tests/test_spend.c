@@ -14,6 +14,7 @@
 
 #include "innx/dataset.h"
 #include "innx/report.h"
+#include "innx/report_table.h"
 #include "innx/spend.h"
 #include "innx/stats.h"
 #include "innx/trainer.h"
@@ -141,6 +142,32 @@ static trainer *trainer_on(size_t n, problem *p, char *dir)
  * far better than guessing the mean (RMSE 1 in scaled units), the cycle
  * closes, G stays in the box, and the segments are a partition of the test
  * part paired one to one. Full-length figures are `innx train spend`'s. */
+/* The built-in table is a data source like a CSV: any of its columns by
+ * name, in any order, the same values as the generator's; a name it lacks
+ * is refused with the names it has. */
+static void test_builtin_source(void **state)
+{
+    (void)state;
+    const char *names[] = {"income", "age"};
+    innx_err e;
+    dataset *d = dataset_open("", names, 2, 0, &e);
+    assert_non_null(d);
+    assert_int_equal(d->rows, SPEND_ROWS);
+    assert_int_equal(d->cols, 2);
+    assert_string_equal(d->names[0], "income");
+    double *v = table(SPEND_ROWS, 1);
+    for (size_t i = 0; i < SPEND_ROWS; i += 97) {
+        assert_true(d->v[i * 2] == v[i * SPEND_COLS + 2]);
+        assert_true(d->v[i * 2 + 1] == v[i * SPEND_COLS]);
+    }
+    free(v);
+    dataset_free(d);
+    const char *bad[] = {"age", "height"};
+    assert_null(dataset_open("", bad, 2, 0, &e));
+    assert_non_null(strstr(e.msg, "'height'"));
+    assert_non_null(strstr(e.msg, "age, education, income, spend"));
+}
+
 static void test_short_run(void **state)
 {
     (void)state;
@@ -176,8 +203,8 @@ static void test_short_run(void **state)
     /* the joint fine-tune keeps the loss finite and does not undo the fit */
     assert_true(isfinite(j) && j <= j0 * 1.05);
     assert_int_equal(trainer_n_rollbacks(t), 0);
-    spend_report r;
-    assert_int_equal(spend_evaluate(t, &r, &e), 0);
+    report_table r;
+    assert_int_equal(report_table_evaluate(t, &r, &e), 0);
     assert_int_equal(r.n_test, 1307);
     assert_true(r.r2 > 0.72);
     assert_true(r.inverse_rmse < 0.65);
@@ -202,7 +229,7 @@ static void test_short_run(void **state)
         assert_true(r.x_pred[3 * i + 2] >= -5000);
     }
     assert_true(r.pca_explained[0] > 0.8 && r.pca_explained[0] + r.pca_explained[1] <= 1 + 1e-12);
-    spend_report_free(&r);
+    report_table_free(&r);
     /* a query on the learned map: G's traits for a typical spend, polished
      * on NN1 in double to 1e-12 relative, inside the plausible box */
     report_point q;
@@ -257,6 +284,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generator_character),
         cmocka_unit_test(test_shipped_csv_is_the_generator),
+        cmocka_unit_test(test_builtin_source),
         cmocka_unit_test(test_short_run),
         cmocka_unit_test(test_determinism_and_errors),
     };

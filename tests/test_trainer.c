@@ -645,12 +645,64 @@ static void test_three_roots(void **state)
     assert_int_equal(q.n_ref, 3);
     for (int i = 0; i < 3; i++)
         assert_true(fabs(q.roots[i].x - q.ref[i]) < 1e-9);
+    /* A lambda changed after the end acts: the run trains on at the
+     * stage's own lr (the plateau schedule had ended it near 1e-5, where
+     * the centroids did not move in a thousand steps) and the centroids
+     * move towards the roots once center no longer pulls them. */
     trainer_set_lambda(t, TERM_CENTER, 0);
-    trainer_train_on(t, 100);
+    trainer_train_on(t, 1000);
     assert_false(trainer_finished(t));
+    assert_true(trainer_lr(t) == p.stages[0].lr);
     while (!trainer_finished(t))
         trainer_step(t);
     assert_true(trainer_steps(t) > steps);
+    report_latent r2;
+    assert_int_equal(report_latent_compute(t, 0, 3, &r2, &e), 0);
+    double moved = 0;
+    for (int c = 0; c < 3; c++)
+        moved = fmax(moved, fabs(r2.c[c].centroid - r.c[c].centroid));
+    assert_true(moved > 0.1);
+    trainer_free(t);
+}
+
+/* A lambda raised on purpose is a new objective, not a blow-up: sinc with
+ * gp switched on mid-run jumped from ~1e-3 to ~1e1 and was rolled back
+ * (lr halved) against the old objective's best. */
+static void test_lambda_is_not_blowup(void **state)
+{
+    (void)state;
+    problem p = small_sinc();
+    p.stages[0].steps = 1000;
+    trainer *t = make(&p);
+    for (int s = 0; s < 250; s++)
+        trainer_step(t);
+    double before = trainer_loss(t);
+    trainer_set_lambda(t, TERM_GP, 10);
+    for (int s = 0; s < 60; s++)
+        trainer_step(t);
+    assert_true(trainer_term_active(t, TERM_GP));
+    assert_true(trainer_loss(t) > 10 * before);   /* the objective did rise */
+    assert_int_equal(trainer_n_rollbacks(t), 0);
+    trainer_free(t);
+}
+
+/* y's range of a formula in several variables is F's over the whole box:
+ * x1 + x2 on [1, 2] x [10, 20] spans [11, 22] (x1 alone with x2 at 0, as
+ * it was taken, gave [1, 2], outside every answer). */
+static void test_y_range_box(void **state)
+{
+    (void)state;
+    problem p = small_sinc();
+    snprintf(p.formula, sizeof p.formula, "x1 + x2");
+    snprintf(p.model, sizeof p.model, "mlp:1-8-2/tanh");
+    p.x_dim = 2;
+    p.x_lo[0] = 1, p.x_hi[0] = 2, p.x_lo[1] = 10, p.x_hi[1] = 20;
+    p.batch = PROBLEM_BATCH_GRID_Y;
+    p.y_given = 0;
+    trainer *t = make(&p);
+    const problem *q = trainer_problem(t);
+    assert_true(q->y_lo >= 11 && q->y_lo < 11.1);
+    assert_true(q->y_hi <= 22 && q->y_hi > 21.9);
     trainer_free(t);
 }
 
@@ -667,6 +719,14 @@ static void test_validation(void **state)
     snprintf(p.formula, sizeof p.formula, "sin(x");
     assert_null(trainer_alloc(&p, &e));
     assert_non_null(strstr(e.msg, "formula:1:"));
+    /* a message prefixed with its setting says the setting once (it was
+     * formatted into the buffer it read: "data.x_columns: data.x_columns: d") */
+    p = builtin("spend");
+    snprintf(p.x_columns, sizeof p.x_columns, "age,,income");
+    assert_null(trainer_alloc(&p, &e));
+    assert_non_null(strstr(e.msg, "data.x_columns: "));
+    assert_null(strstr(e.msg, "data.x_columns: data.x_columns"));
+    assert_true(strlen(e.msg) > strlen("data.x_columns: ") + 4);
     p = builtin("three-roots");
     p.stages[0].steps = 0;
     assert_null(trainer_alloc(&p, &e));
@@ -698,6 +758,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_validation),
+        cmocka_unit_test(test_y_range_box),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_live_lambdas),
         cmocka_unit_test(test_term_gradients),
@@ -712,6 +773,7 @@ int main(void)
         cmocka_unit_test(test_schedule),
         cmocka_unit_test(test_checkpoints_answer),
         cmocka_unit_test(test_blowup_rolls_back),
+        cmocka_unit_test(test_lambda_is_not_blowup),
         cmocka_unit_test(test_history_bounded),
         cmocka_unit_test(test_sinc_short),
         cmocka_unit_test(test_three_roots),

@@ -33,6 +33,10 @@ typedef struct dataset {
 dataset *dataset_read_csv(const char *path, const char *const *names, size_t n,
                           int drop_bad_rows, innx_err *err);
 void dataset_free(dataset *d);
+/* A table by its source: a CSV's path, or "" for the built-in table (the
+ * article's synthetic customers, = data/spend.csv), read alike. */
+dataset *dataset_open(const char *source, const char *const *names, size_t n, int drop_bad_rows,
+                      innx_err *err);
 
 /* Split a comma-separated list "age,education,income" into *n names
  * (malloc'd array of malloc'd strings, free with dataset_free_names).

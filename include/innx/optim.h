@@ -72,6 +72,9 @@ void optim_early_free(optim_early *s);
 /* Returns 1 when training should stop. Snapshots p when metric improves. */
 int optim_early_step(optim_early *s, const optim_params *p, double metric);
 void optim_early_restore(const optim_early *s, const optim_params *p);
+/* Count afresh (a new objective): the next metric is the best; the kept
+ * copy stays until it is replaced. */
+void optim_early_reset(optim_early *s);
 
 /* Exponential moving average of the weights (Polyak averaging):
  * avg <- decay avg + (1 - decay) p after each step. Adam at a fixed rate

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "innx/safefile.h"
 #include "innx/dataset.h"
+#include "innx/report_table.h"
 #include "innx/spend.h"
 
 #define SPEND_GEN_SEED 1        /* data/spend.csv = innx gen-spend --seed 1 */
@@ -58,7 +59,7 @@ static void json_means(json_out *j, const char *key, const double *m, const size
     json_arr_end(j);
 }
 
-static void print_report(const spend_report *r, const table *t, const char *y_name)
+static void print_report(const report_table *r, const table *t, const char *y_name)
 {
     size_t d = t->d;
     printf("segments: k-means (k = %zu) on the test part in scaled units, means in original units\n",
@@ -89,7 +90,7 @@ static void print_report(const spend_report *r, const table *t, const char *y_na
 }
 
 /* --out: the test part with both sets of traits and segments. */
-static int write_out(const cli_opts *o, const spend_report *r, const table *t, innx_err *err)
+static int write_out(const cli_opts *o, const report_table *r, const table *t, innx_err *err)
 {
     size_t d = t->d, cols = 2 * d + 3, n = r->n_test;
     char **names = calloc(cols, sizeof *names);
@@ -192,8 +193,8 @@ int case_spend_train(const cli_opts *o, problem *p)
         table_free(&t);
         return cli_error(CLI_EXIT_FAIL, name, "training diverged");
     }
-    spend_report r;
-    if (spend_evaluate(tr, &r, &err) != 0) {
+    report_table r;
+    if (report_table_evaluate(tr, &r, &err) != 0) {
         trainer_free(tr);
         table_free(&t);
         return cli_error(CLI_EXIT_FAIL, name, "%s", err.msg);
@@ -202,7 +203,7 @@ int case_spend_train(const cli_opts *o, problem *p)
     long steps = trainer_steps(tr), rollbacks = (long)trainer_n_rollbacks(tr);
     trainer_free(tr);
     if (o->out && write_out(o, &r, &t, &err) != 0) {
-        spend_report_free(&r);
+        report_table_free(&r);
         table_free(&t);
         return cli_error(CLI_EXIT_FAIL, name, "--out: %s", err.msg);
     }
@@ -250,7 +251,7 @@ int case_spend_train(const cli_opts *o, problem *p)
         if (o->out)
             printf("wrote %zu rows to %s\n", r.n_test, o->out);
     }
-    spend_report_free(&r);
+    report_table_free(&r);
     table_free(&t);
     return CLI_EXIT_OK;
 }

@@ -19,6 +19,7 @@
 
 #include "innx/dataset.h"
 #include "innx/safefile.h"
+#include "innx/spend.h"
 
 /* The read size. A fuzz build may make it tiny (-DDATASET_CHUNK=5) so that
  * records, quoted fields and line ends cross the chunk boundaries too. */
@@ -505,6 +506,13 @@ dataset *dataset_read_csv(const char *path, const char *const *names, size_t n,
     free(r.row);
     free(r.v);
     return d;
+}
+
+dataset *dataset_open(const char *source, const char *const *names, size_t n, int drop_bad_rows,
+                      innx_err *err)
+{
+    return source && source[0] ? dataset_read_csv(source, names, n, drop_bad_rows, err)
+                               : spend_dataset(names, n, err);
 }
 
 void dataset_free(dataset *d)

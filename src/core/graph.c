@@ -13,6 +13,7 @@
 
 #include <gsl/gsl_blas.h>
 
+#include "act.h"
 #include "graph_impl.h"
 
 /* Hot element-wise loops get an AVX2+FMA clone picked at load time; the
@@ -722,34 +723,8 @@ double graph_check_grad(graph *g, const int *wrt, size_t n_wrt, double eps)
 
 /* ---- element-wise kernels ---------------------------------------------- */
 
-/* Eigen's rational minimax tanh: within a few float ulp, and it vectorises
- * where tanhf() does not (the MLP's hidden layers are most of a step). */
-static inline float fast_tanh(float x)
-{
-    const float clamp = 7.90531110763549805f;
-    float xc = x > clamp ? clamp : (x < -clamp ? -clamp : x);
-    float x2 = xc * xc;
-    float p = -2.76076847742355e-16f;
-    p = p * x2 + 2.00018790482477e-13f;
-    p = p * x2 + -8.60467152213735e-11f;
-    p = p * x2 + 5.12229709037114e-08f;
-    p = p * x2 + 1.48572235717979e-05f;
-    p = p * x2 + 6.37261928875436e-04f;
-    p = p * x2 + 4.89352455891786e-03f;
-    p = xc * p;
-    float q = 1.19825839466702e-06f;
-    q = q * x2 + 1.18534705686654e-04f;
-    q = q * x2 + 2.26843463243900e-03f;
-    q = q * x2 + 4.89352518554385e-03f;
-    float r = p / q;
-    return fabsf(x) < 0.0004f ? x : r;
-}
 
-float graph_fast_tanh(float x) { return fast_tanh(x); }
-
-static inline float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
-/* softplus as torch (threshold 20): log1p(exp(x)), x beyond 20 kept as is */
-static inline float softplusf(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
+float graph_fast_tanh(float x) { return act_tanh_f(x); }
 
 HOT static void add_row(float *restrict y, const float *restrict b, size_t n)
 {
@@ -766,7 +741,7 @@ HOT static void act_forward(graph_act act, float *restrict y, float *restrict pr
         break;
     case GRAPH_ACT_TANH:
         for (size_t i = 0; i < n; i++)
-            y[i] = fast_tanh(y[i]);
+            y[i] = act_tanh_f(y[i]);
         break;
     case GRAPH_ACT_RELU:
         for (size_t i = 0; i < n; i++)
@@ -774,16 +749,16 @@ HOT static void act_forward(graph_act act, float *restrict y, float *restrict pr
         break;
     case GRAPH_ACT_SOFTPLUS:
         for (size_t i = 0; i < n; i++)
-            y[i] = softplusf(y[i]);
+            y[i] = act_softplus_f(y[i]);
         break;
     case GRAPH_ACT_SIGMOID:
         for (size_t i = 0; i < n; i++)
-            y[i] = sigmoidf(y[i]);
+            y[i] = act_sigmoid_f(y[i]);
         break;
     case GRAPH_ACT_SILU:
         for (size_t i = 0; i < n; i++) {
             pre[i] = y[i];
-            y[i] = y[i] * sigmoidf(y[i]);
+            y[i] = y[i] * act_sigmoid_f(y[i]);
         }
         break;
     }
@@ -817,7 +792,7 @@ HOT static void act_backward(graph_act act, const float *restrict y, const float
         break;
     case GRAPH_ACT_SILU:       /* s (1 + x (1 - s)), s = sigmoid(x) */
         for (size_t i = 0; i < n; i++) {
-            float s = sigmoidf(pre[i]);
+            float s = act_sigmoid_f(pre[i]);
             d[i] = dy[i] * s * (1.0f + pre[i] * (1.0f - s));
         }
         break;
@@ -1312,45 +1287,6 @@ HOT static void act_bwd(graph *g, graph_node *n)
 }
 static const graph_op_def op_act = {"act", act_work, act_fwd, act_bwd, NULL};
 
-/* act' and act'' at x (s = sigmoid x), for tangent passes (gp):
- * tanh 1 - th^2, -2 th (1 - th^2); relu [x > 0], 0; softplus s, s (1 - s);
- * sigmoid s (1 - s), s (1 - s)(1 - 2 s); silu s (1 + x (1 - s)),
- * s (1 - s)(2 + x (1 - 2 s)); identity 1, 0. tanh is the forward's own
- * fast_tanh, so the tangent is the derivative of what the forward computes. */
-static inline void act_d12(graph_act act, float x, float *d1, float *d2)
-{
-    float s, th;
-    switch (act) {
-    case GRAPH_ACT_TANH:
-        th = fast_tanh(x);
-        *d1 = 1.0f - th * th;
-        *d2 = -2.0f * th * *d1;
-        return;
-    case GRAPH_ACT_RELU:
-        *d1 = x > 0.0f ? 1.0f : 0.0f;
-        *d2 = 0.0f;
-        return;
-    case GRAPH_ACT_SOFTPLUS:
-        s = sigmoidf(x);
-        *d1 = x > 20.0f ? 1.0f : s;   /* softplusf's threshold */
-        *d2 = x > 20.0f ? 0.0f : s * (1.0f - s);
-        return;
-    case GRAPH_ACT_SIGMOID:
-        s = sigmoidf(x);
-        *d1 = s * (1.0f - s);
-        *d2 = *d1 * (1.0f - 2.0f * s);
-        return;
-    case GRAPH_ACT_SILU:
-        s = sigmoidf(x);
-        *d1 = s * (1.0f + x * (1.0f - s));
-        *d2 = s * (1.0f - s) * (2.0f + x * (1.0f - 2.0f * s));
-        return;
-    default:
-        *d1 = 1.0f;
-        *d2 = 0.0f;
-        return;
-    }
-}
 
 /* y = act'(x);  dx += dy act''(x) */
 static void act_d_fwd(graph *g, graph_node *n)
@@ -1358,7 +1294,7 @@ static void act_d_fwd(graph *g, graph_node *n)
     const float *x = IN(g, n, 0)->val->data;
     float *y = n->val->data, d2;
     for (size_t i = 0; i < n->rows * n->cols; i++)
-        act_d12((graph_act)n->ia[0], x[i], &y[i], &d2);
+        act_d12_f((graph_act)n->ia[0], x[i], &y[i], &d2);
 }
 
 static void act_d_bwd(graph *g, graph_node *n)
@@ -1369,7 +1305,7 @@ static void act_d_bwd(graph *g, graph_node *n)
     const float *x = NX->val->data, *dy = n->grad->data;
     float *gx = NX->grad->data, d1, d2;
     for (size_t i = 0; i < n->rows * n->cols; i++) {
-        act_d12((graph_act)n->ia[0], x[i], &d1, &d2);
+        act_d12_f((graph_act)n->ia[0], x[i], &d1, &d2);
         gx[i] += dy[i] * d2;
     }
 }

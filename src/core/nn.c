@@ -10,6 +10,7 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_randist.h>
 
+#include "act.h"
 #include "graph_impl.h"
 #include "innx/kan.h"
 #include "innx/nn.h"
@@ -401,37 +402,9 @@ int nn_eval(nn_model *m, const double *x, size_t n, double *out, innx_err *err)
     return st;
 }
 
-/* act(a) and act'(a) in double */
-static double act64(graph_act k, double a, double *d)
-{
-    double s, v;
-    switch (k) {
-    case GRAPH_ACT_TANH:
-        v = tanh(a);
-        *d = 1 - v * v;
-        return v;
-    case GRAPH_ACT_RELU:
-        *d = a > 0;
-        return a > 0 ? a : 0;
-    case GRAPH_ACT_SOFTPLUS:
-        *d = 1 / (1 + exp(-a));
-        return a > 20 ? a : log1p(exp(a));
-    case GRAPH_ACT_SIGMOID:
-        v = 1 / (1 + exp(-a));
-        *d = v * (1 - v);
-        return v;
-    case GRAPH_ACT_SILU:
-        s = 1 / (1 + exp(-a));
-        *d = s * (1 + a * (1 - s));
-        return a * s;
-    default:
-        *d = 1;
-        return a;
-    }
-}
-
 /* Batched, in double through BLAS: a table's branch model asks for f and
- * f' of 256 rows a step, where a row at a time cost most of the step. */
+ * f' of 256 rows a step, where a row at a time cost most of the step. The
+ * activations are the graph's own in double (act.h), tanh included. */
 int nn_eval_f64(const nn_model *m, const double *x, size_t n, double *out, double *dx, innx_err *err)
 {
     if (m->spec.kind != NN_MLP)
@@ -474,7 +447,7 @@ int nn_eval_f64(const nn_model *m, const double *x, size_t n, double *out, doubl
         gsl_matrix_view C = gsl_matrix_view_array(H[l + 1], n, b);
         gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &A.matrix, &B.matrix, 1.0, &C.matrix);
         for (size_t e = 0; e < n * b; e++)
-            H[l + 1][e] = act64(k, H[l + 1][e], &D[l][e]);
+            H[l + 1][e] = act_eval_d(k, H[l + 1][e], &D[l][e]);
     }
     memcpy(out, H[L], n * no * sizeof *out);
     if (dx) {

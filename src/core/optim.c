@@ -210,6 +210,12 @@ int optim_early_step(optim_early *s, const optim_params *p, double metric)
     return ++s->wait >= s->patience;
 }
 
+void optim_early_reset(optim_early *s)
+{
+    s->best = INFINITY;
+    s->wait = 0;
+}
+
 void optim_early_restore(const optim_early *s, const optim_params *p)
 {
     if (s->best_step == 0)

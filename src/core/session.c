@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "innx/checkpoint.h"
-#include "innx/spend.h"
+#include "innx/report_table.h"
 #include "innx/session.h"
 
 #define PUBLISH_EVERY 0.05        /* seconds between two snapshots */
@@ -132,13 +132,13 @@ static void query_table(session *s, double y)
 
 /* ---- publishing ---------------------------------------------------------- */
 
-/* The spend report squeezed into the snapshot: an even sample of the test
+/* The table report squeezed into the snapshot: an even sample of the test
  * rows, the segment table. */
 static int data_view(session *s, session_data_view *v)
 {
-    spend_report r;
+    report_table r;
     innx_err err;
-    if (spend_evaluate(s->t, &r, &err) != 0)
+    if (report_table_evaluate(s->t, &r, &err) != 0)
         return 0;
     const problem *p = trainer_problem(s->t);
     memset(v, 0, sizeof *v);
@@ -181,7 +181,7 @@ static int data_view(session *s, session_data_view *v)
     }
     v->silhouette_pred = r.silhouette_pred;
     v->silhouette_real = r.silhouette_real;
-    spend_report_free(&r);
+    report_table_free(&r);
     return 1;
 }
 

@@ -6,6 +6,8 @@
  * with each other and with spend, which is what lets spend alone point back
  * to plausible traits and lets k-means find the segments again. */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -70,4 +72,63 @@ int spend_generate(size_t n, unsigned long seed, double *out, innx_err *err)
     gsl_ran_discrete_free(pick);
     gsl_rng_free(r);
     return 0;
+}
+
+/* The generator's seed for the built-in table: data/spend.csv is
+ * `innx gen-spend --seed 1`, and a test checks the two are equal. */
+#define SPEND_BUILTIN_SEED 1
+
+dataset *spend_dataset(const char *const *names, size_t n, innx_err *err)
+{
+    size_t col[SPEND_COLS];
+    if (n == 0 || n > SPEND_COLS) {
+        innx_errf(err, INNX_EINVAL, "built-in table: %zu columns asked for; it has %d (age, education, income, spend)",
+                  n, SPEND_COLS);
+        return NULL;
+    }
+    for (size_t j = 0; j < n; j++) {
+        size_t c = 0;
+        while (c < SPEND_COLS && strcmp(names[j], spend_columns[c]) != 0)
+            c++;
+        if (c == SPEND_COLS) {
+            innx_errf(err, INNX_EINVAL,
+                      "built-in table: no column '%.64s' (it has age, education, income, spend; "
+                      "name a CSV with data.table for others)",
+                      names[j]);
+            return NULL;
+        }
+        col[j] = c;
+    }
+    dataset *d = calloc(1, sizeof *d);
+    double *all = malloc(SPEND_ROWS * SPEND_COLS * sizeof *all);
+    if (d)
+        d->names = calloc(n, sizeof *d->names);
+    if (d && d->names)
+        d->v = malloc(SPEND_ROWS * n * sizeof *d->v);
+    if (!d || !all || !d->names || !d->v) {
+        free(all);
+        dataset_free(d);
+        innx_errf(err, INNX_ENOMEM, "out of memory");
+        return NULL;
+    }
+    d->cols = n;
+    for (size_t j = 0; j < n; j++)
+        if (!(d->names[j] = strdup(spend_columns[col[j]]))) {
+            free(all);
+            dataset_free(d);
+            innx_errf(err, INNX_ENOMEM, "out of memory");
+            return NULL;
+        }
+    int st = spend_generate(SPEND_ROWS, SPEND_BUILTIN_SEED, all, err);
+    if (st != 0) {
+        free(all);
+        dataset_free(d);
+        return NULL;
+    }
+    for (size_t i = 0; i < SPEND_ROWS; i++)
+        for (size_t j = 0; j < n; j++)
+            d->v[i * n + j] = all[i * SPEND_COLS + col[j]];
+    d->rows = SPEND_ROWS;
+    free(all);
+    return d;
 }

@@ -12,7 +12,6 @@
 #include "innx/expr.h"
 #include "innx/graph.h"
 #include "innx/optim.h"
-#include "innx/spend.h"
 #include "innx/trainer.h"
 #include "trainer_impl.h"
 
@@ -39,7 +38,7 @@ const char *trainer_state_name(trainer_state s)
 
 /* ---- data ---------------------------------------------------------------- */
 
-/* Reads the table (or generates the built-in one), splits it with the
+/* Reads the table (a CSV, or the built-in one), splits it with the
  * trainer's generator and scales both parts on the training part. */
 static int load_table(trainer *t, innx_err *err)
 {
@@ -49,7 +48,7 @@ static int load_table(trainer *t, innx_err *err)
     double *v = NULL;
     int st;
     if ((st = dataset_split_names(p->x_columns, &names, &d, err)) != 0)
-        return innx_errf(err, st, "data.x_columns: %s", err->msg);
+        return innx_errf(err, st, "data.x_columns: %s", err->msg);   /* (innx_errf reads before it writes) */
     if (d != p->x_dim) {
         dataset_free_names(names, d);
         return innx_errf(err, INNX_EINVAL, "data.x_columns: %zu columns but x_dim is %zu", d, p->x_dim);
@@ -65,31 +64,15 @@ static int load_table(trainer *t, innx_err *err)
         dataset_free_names(names, d);
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     }
-    if (p->table[0]) {
-        dataset *ds = dataset_read_csv(p->table, (const char *const *)names, d + 1, p->drop_bad_rows, err);
-        dataset_free_names(names, d + 1);
-        if (!ds)
-            return INNX_EINVAL;
-        n = ds->rows;
-        t->data.dropped = ds->dropped;
-        v = ds->v;
-        ds->v = NULL;
-        dataset_free(ds);
-    } else {
-        /* The built-in table: the generator's output, equal to data/spend.csv. */
-        int ok = d == 3 && !strcmp(names[0], "age") && !strcmp(names[1], "education") &&
-                 !strcmp(names[2], "income") && !strcmp(names[3], "spend");
-        dataset_free_names(names, d + 1);
-        if (!ok)
-            return innx_errf(err, INNX_EINVAL, "data.table: needed for columns other than the built-in table's");
-        n = SPEND_ROWS;
-        if (!(v = malloc(n * SPEND_COLS * sizeof *v)))
-            return innx_errf(err, INNX_ENOMEM, "out of memory");
-        if ((st = spend_generate(n, 1, v, err)) != 0) {
-            free(v);
-            return st;
-        }
-    }
+    dataset *ds = dataset_open(p->table, (const char *const *)names, d + 1, p->drop_bad_rows, err);
+    dataset_free_names(names, d + 1);
+    if (!ds)
+        return INNX_EINVAL;
+    n = ds->rows;
+    t->data.dropped = ds->dropped;
+    v = ds->v;
+    ds->v = NULL;
+    dataset_free(ds);
     t->data.n = n;
     t->data.d = d;
     size_t *idx = NULL, n_train;
@@ -267,49 +250,85 @@ static int weighted(graph *g, stage_graph *s, problem_term k, int total)
     return total < 0 ? w : graph_add(g, total, w);
 }
 
+/* ---- G's output transform ------------------------------------------------ */
+
+/* One entry per kind of x = T(u): in the graph (and, when du >= 0, its
+ * tangent *dx = T'(u) du), in double for answers, and the u that puts x at
+ * a fraction a of the domain (where a mixture's candidates start). The
+ * branch model's transform is its own (trainer_branch.c). */
+typedef struct out_def {
+    int (*node)(trainer *t, stage_graph *s, graph *g, int u, int du, int *dx);
+    double (*f64)(const trainer *t, size_t j, double u);
+    double (*from_frac)(const trainer *t, size_t j, double a);
+} out_def;
+
+/* x = u */
+static int out_identity(trainer *t, stage_graph *s, graph *g, int u, int du, int *dx)
+{
+    (void)t, (void)s, (void)g;
+    *dx = du;
+    return u;
+}
+static double out_identity64(const trainer *t, size_t j, double u) { (void)t, (void)j; return u; }
+static double out_identity_frac(const trainer *t, size_t j, double a)
+{
+    return t->p.x_lo[j] + (t->p.x_hi[j] - t->p.x_lo[j]) * a;
+}
+
+/* x = softplus(u) > 0;  softplus' = sigmoid */
+static int out_softplus(trainer *t, stage_graph *s, graph *g, int u, int du, int *dx)
+{
+    (void)t, (void)s;
+    *dx = du >= 0 ? graph_mul(g, du, graph_sigmoid(g, u)) : -1;
+    return graph_softplus(g, u);
+}
+static double out_softplus64(const trainer *t, size_t j, double u)
+{
+    (void)t, (void)j;
+    return u > 20 ? u : log1p(exp(u));   /* torch's threshold, as graph.c */
+}
+static double out_softplus_frac(const trainer *t, size_t j, double a)
+{
+    double x = out_identity_frac(t, j, a);
+    return x > 1e-3 ? log(expm1(x)) : log(expm1(1e-3));
+}
+
+/* x = lo + (hi - lo) sigmoid(u);  squash' = (hi - lo) s (1 - s) */
+static int out_squash(trainer *t, stage_graph *s, graph *g, int u, int du, int *dx)
+{
+    if (s->sq_lo < 0) {
+        s->sq_lo = graph_feed(g, 1, t->p.x_dim);
+        s->sq_span = graph_feed(g, 1, t->p.x_dim);
+    }
+    int sg = graph_sigmoid(g, u);
+    *dx = du >= 0 ? graph_mul(g, graph_mul(g, du, graph_sub(g, sg, graph_square(g, sg))), s->sq_span) : -1;
+    return graph_add(g, graph_mul(g, sg, s->sq_span), s->sq_lo);
+}
+static double out_squash64(const trainer *t, size_t j, double u)
+{
+    return t->box_lo[j] + (t->box_hi[j] - t->box_lo[j]) / (1 + exp(-u));
+}
+static double out_squash_frac(const trainer *t, size_t j, double a) { (void)t, (void)j; return log(a / (1 - a)); }
+
+static const out_def outputs[] = {
+    [PROBLEM_OUT_IDENTITY] = {out_identity, out_identity64, out_identity_frac},
+    [PROBLEM_OUT_SOFTPLUS] = {out_softplus, out_softplus64, out_softplus_frac},
+    [PROBLEM_OUT_SQUASH] = {out_squash, out_squash64, out_squash_frac},
+    [PROBLEM_OUT_BRANCH] = {out_identity, out_identity64, out_identity_frac},   /* (not used) */
+};
+
+static int transform(trainer *t, stage_graph *s, graph *g, int u, int tan, int *dx)
+{
+    return outputs[t->p.output].node(t, s, g, u, tan, dx);
+}
+
 /* x = G(in) through the output transform. */
 static int build_g(trainer *t, stage_graph *s, graph *g, int in)
 {
     /* a siamese G trains NN1's shared layers only where NN1 trains */
     nn_set_train_shared(t->G, t->p.stages[s - t->sg].kind == PROBLEM_STAGE_JOINT);
-    int u = nn_build(t->G, g, in, 1);
-    switch (t->p.output) {
-    case PROBLEM_OUT_SOFTPLUS:
-        return graph_softplus(g, u);
-    case PROBLEM_OUT_SQUASH:
-        if (s->sq_lo < 0) {
-            s->sq_lo = graph_feed(g, 1, t->p.x_dim);
-            s->sq_span = graph_feed(g, 1, t->p.x_dim);
-        }
-        return graph_add(g, graph_mul(g, graph_sigmoid(g, u), s->sq_span), s->sq_lo);
-    default:
-        return u;
-    }
-}
-
-/* The output transform on u and, when tan >= 0, on its tangent (*dx):
- * softplus' = sigmoid, squash' = (b - a) s (1 - s). */
-static int transform(trainer *t, stage_graph *s, graph *g, int u, int tan, int *dx)
-{
-    *dx = tan;
-    switch (t->p.output) {
-    case PROBLEM_OUT_SOFTPLUS:
-        if (tan >= 0)
-            *dx = graph_mul(g, tan, graph_sigmoid(g, u));
-        return graph_softplus(g, u);
-    case PROBLEM_OUT_SQUASH: {
-        if (s->sq_lo < 0) {
-            s->sq_lo = graph_feed(g, 1, t->p.x_dim);
-            s->sq_span = graph_feed(g, 1, t->p.x_dim);
-        }
-        int sg = graph_sigmoid(g, u);
-        if (tan >= 0)
-            *dx = graph_mul(g, graph_mul(g, tan, graph_sub(g, sg, graph_square(g, sg))), s->sq_span);
-        return graph_add(g, graph_mul(g, sg, s->sq_span), s->sq_lo);
-    }
-    default:
-        return u;
-    }
+    int dx;
+    return transform(t, s, g, nn_build(t->G, g, in, 1), -1, &dx);
 }
 
 /* mean over rows of the sum over x's components of dx^2 */
@@ -366,14 +385,8 @@ static void mix_spread(trainer *t)
     size_t M = n_mix(t), d = t->p.x_dim;
     gsl_matrix_float *b = nn_output_bias(t->G);
     for (size_t j = 0; j < M; j++)
-        for (size_t c = 0; c < d; c++) {
-            double a = ((double)j + 0.5) / (double)M, x = t->p.x_lo[c] + (t->p.x_hi[c] - t->p.x_lo[c]) * a, u = x;
-            if (t->p.output == PROBLEM_OUT_SOFTPLUS)
-                u = x > 1e-3 ? log(expm1(x)) : log(expm1(1e-3));
-            else if (t->p.output == PROBLEM_OUT_SQUASH)
-                u = log(a / (1 - a));
-            gsl_matrix_float_set(b, 0, j * d + c, (float)u);
-        }
+        for (size_t c = 0; c < d; c++)
+            gsl_matrix_float_set(b, 0, j * d + c, (float)outputs[t->p.output].from_frac(t, c, ((double)j + 0.5) / (double)M));
     for (size_t j = 0; j < M; j++)
         gsl_matrix_float_set(b, 0, M * d + j, 0.0f);
 }
@@ -435,6 +448,136 @@ static int want_xcyc(const trainer *t) { return problem_term_applies(&t->p, TERM
  * lambda 0 too). */
 static int want_gp(const trainer *t) { return problem_term_applies(&t->p, TERM_GP) && t->lambda[TERM_GP] > 0; }
 
+/* ---- the loss catalogue --------------------------------------------------- */
+
+/* What a term's builder reads: the stage's nodes so far. x is G's answer
+ * (n rows, or nM stacked candidates), y the target, fx = F(x). */
+typedef struct term_ctx {
+    trainer *t;
+    stage_graph *s;
+    graph *g;
+    int x, y, fx;
+    int x0;            /* x's first component (range, then center) */
+    int branch_table;  /* the branch model on a table: x in the table's units */
+} term_ctx;
+
+/* cyc = mean (F(x) - y)^2; a mixture's mean_rows sum_j p_j (F(x_j) - y)^2.
+ * Fused for tables; the formula path keeps sinc's own ops (mean of
+ * squares) so its runs reproduce bit for bit. */
+static int term_cyc(term_ctx *c)
+{
+    graph *g = c->g;
+    if (n_mix(c->t) > 1)
+        return mix_mean(c->t, c->s, g, graph_square(g, graph_sub(g, c->fx, rep(c->t, g, c->y))));
+    if (problem_has_table(&c->t->p))
+        return graph_mse(g, c->fx, c->y);
+    return graph_mean(g, graph_square(g, graph_sub(g, c->fx, c->y)));
+}
+
+/* recon = mean ||x - x_known||^2 / d (known pairs: a grid or a table) */
+static int term_recon(term_ctx *c)
+{
+    graph *g = c->g;
+    stage_graph *s = c->s;
+    if (s->xs < 0)
+        return -1;
+    if (n_mix(c->t) > 1)
+        return mix_mean(c->t, s, g, row_mean(c->t, g, graph_square(g, graph_sub(g, c->x, rep(c->t, g, s->xs)))));
+    return graph_mse(g, c->x, s->xs);
+}
+
+/* xcyc = mean ||G(F(x_known)) - x_known||^2: a second pass of G, so only
+ * while its lambda is not 0 (want_xcyc) */
+static int term_xcyc(term_ctx *c)
+{
+    if (!want_xcyc(c->t) || c->s->xs < 0)
+        return -1;
+    int back = build_g(c->t, c->s, c->g, build_f(c->t, c->g, c->s->xs, 0));
+    return graph_mse(c->g, back, c->s->xs);
+}
+
+/* norm = mean ||x||^2 (the mean over entries times d); built before box
+ * so that gradients sum in sinc's original order (its runs reproduce) */
+static int term_norm(term_ctx *c)
+{
+    size_t d = c->t->p.x_dim;
+    int v = graph_mean(c->g, graph_square(c->g, c->x));
+    return d > 1 ? graph_scale(c->g, v, (float)d) : v;
+}
+
+/* smooth = mean sum_i (x_{i+1} - x_i)^2 */
+static int term_smooth(term_ctx *c)
+{
+    graph *g = c->g;
+    size_t d = c->t->p.x_dim;
+    int diff = graph_sub(g, graph_slice(g, c->x, 1, d - 1), graph_slice(g, c->x, 0, d - 1));
+    return graph_scale(g, graph_mean(g, graph_square(g, diff)), (float)(d - 1));
+}
+
+/* box: mean(relu(lo - x) + relu(x - hi)) (L1), or the squared walls, on
+ * the domain in G's units */
+static int term_box(term_ctx *c)
+{
+    trainer *t = c->t;
+    stage_graph *s = c->s;
+    graph *g = c->g;
+    size_t d = t->p.x_dim;
+    if (t->p.box_quadratic || d > 1) {
+        s->lo = graph_feed(g, 1, d);
+        s->hi = graph_feed(g, 1, d);
+        if (t->p.box_quadratic)
+            return graph_box(g, c->x, s->lo, s->hi);
+        int below = graph_relu(g, graph_sub(g, s->lo, c->x)), above = graph_relu(g, graph_sub(g, c->x, s->hi));
+        return graph_mean(g, graph_add(g, below, above));
+    }
+    /* one x: sinc's own ops, the bounds as constants; the branch model on
+     * a table works in the table's units, not NN1's */
+    double blo = t->box_lo[0], bhi = t->box_hi[0];
+    if (c->branch_table)
+        trainer_domain(t, &blo, &bhi);
+    int below = graph_relu(g, graph_scale(g, graph_offset(g, c->x, (float)-blo), -1.0f));
+    int above = graph_relu(g, graph_offset(g, c->x, (float)-bhi));
+    return graph_mean(g, graph_add(g, below, above));
+}
+
+/* range = mean relu(lo_z - x0)^2 + relu(x0 - hi_z)^2, the walls of each
+ * row's latent partition (per-row feeds) */
+static int term_range(term_ctx *c)
+{
+    trainer *t = c->t;
+    stage_graph *s = c->s;
+    graph *g = c->g;
+    size_t n = s->rows;
+    c->x0 = t->p.x_dim > 1 ? graph_slice(g, c->x, 0, 1) : c->x;
+    s->zlo = graph_feed(g, n, 1);
+    s->zhi = graph_feed(g, n, 1);
+    s->zc = graph_feed(g, n, 1);
+    int below = graph_relu(g, graph_sub(g, rep(t, g, s->zlo), c->x0)),
+        above = graph_relu(g, graph_sub(g, c->x0, rep(t, g, s->zhi)));
+    return graph_mean(g, graph_add(g, graph_square(g, below), graph_square(g, above)));
+}
+
+/* center = mean (x0 - the centre of the row's partition)^2 */
+static int term_center(term_ctx *c)
+{
+    return c->s->zc < 0 ? -1 : graph_mse(c->g, c->x0, rep(c->t, c->g, c->s->zc));
+}
+
+/* The catalogue's terms that are built on G's answer, in build order (the
+ * order fixes how gradients sum, so a run's bits): problem_term_applies
+ * says which a problem has. fwd is the forward stage's own; gp and ent are
+ * built with G (a tangent pass, a mixture head). A new term is one entry. */
+typedef struct term_def {
+    problem_term term;
+    int (*build)(term_ctx *c);   /* the term's node, or -1 when it cannot be had */
+} term_def;
+
+static const term_def catalogue[] = {
+    {TERM_CYC, term_cyc},       {TERM_RECON, term_recon}, {TERM_XCYC, term_xcyc},
+    {TERM_NORM, term_norm},     {TERM_SMOOTH, term_smooth}, {TERM_BOX, term_box},
+    {TERM_RANGE, term_range},   {TERM_CENTER, term_center},
+};
+
 static int build_stage(trainer *t, size_t i, innx_err *err)
 {
     const problem *p = &t->p;
@@ -473,6 +616,7 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
     }
     if (ps->kind != PROBLEM_STAGE_FORWARD) {
         int x, inv = -1;
+        term_ctx c = {t, s, g, -1, -1, -1, -1, branch_table};
         if (p->output == PROBLEM_OUT_BRANCH) {
             x = s->xhat = branch_build(t, s, g);
         } else {
@@ -495,58 +639,17 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
                                                 : build_g(t, s, g, s->gin);
             s->term[TERM_GP] = gp;
             s->gp_built = gp >= 0;
-            int fx = build_f(t, g, x, ps->kind == PROBLEM_STAGE_JOINT);
-            /* cyc: fused for tables; the formula path keeps sinc's own ops
-             * (mean of squares) so its runs reproduce bit for bit. */
-            s->term[TERM_CYC] = n_mix(t) > 1 ? mix_mean(t, s, g, graph_square(g, graph_sub(g, fx, rep(t, g, y))))
-                                : table      ? graph_mse(g, fx, y)
-                                             : graph_mean(g, graph_square(g, graph_sub(g, fx, y)));
-            if (problem_term_applies(p, TERM_RECON) && s->xs >= 0)
-                s->term[TERM_RECON] =
-                    n_mix(t) > 1 ? mix_mean(t, s, g, row_mean(t, g, graph_square(g, graph_sub(g, x, rep(t, g, s->xs)))))
-                                 : graph_mse(g, x, s->xs);
-            if (want_xcyc(t) && s->xs >= 0) {
-                int back = build_g(t, s, g, build_f(t, g, s->xs, 0));
-                s->term[TERM_XCYC] = graph_mse(g, back, s->xs);
-            }
+            c.fx = build_f(t, g, x, ps->kind == PROBLEM_STAGE_JOINT);
+            c.y = y;
         }
-        /* norm = mean ||x||^2 (the mean over entries times d); built before box
-         * so that gradients sum in sinc's original order (its runs reproduce) */
-        s->term[TERM_NORM] = graph_mean(g, graph_square(g, x));
-        if (d > 1) {
-            s->term[TERM_NORM] = graph_scale(g, s->term[TERM_NORM], (float)d);
-            int diff = graph_sub(g, graph_slice(g, x, 1, d - 1), graph_slice(g, x, 0, d - 1));
-            s->term[TERM_SMOOTH] = graph_scale(g, graph_mean(g, graph_square(g, diff)), (float)(d - 1));
-        }
-        /* box, on the domain in G's units */
-        if (p->box_quadratic || d > 1) {
-            s->lo = graph_feed(g, 1, d);
-            s->hi = graph_feed(g, 1, d);
-            if (p->box_quadratic) {
-                s->term[TERM_BOX] = graph_box(g, x, s->lo, s->hi);
-            } else {
-                int below = graph_relu(g, graph_sub(g, s->lo, x)), above = graph_relu(g, graph_sub(g, x, s->hi));
-                s->term[TERM_BOX] = graph_mean(g, graph_add(g, below, above));
-            }
-        } else {
-            /* mean(relu(lo - x) + relu(x - hi)), sinc's own ops; the branch
-             * model on a table works in the table's units, not NN1's */
-            double blo = t->box_lo[0], bhi = t->box_hi[0];
-            if (branch_table)
-                trainer_domain(t, &blo, &bhi);
-            int below = graph_relu(g, graph_scale(g, graph_offset(g, x, (float)-blo), -1.0f));
-            int above = graph_relu(g, graph_offset(g, x, (float)-bhi));
-            s->term[TERM_BOX] = graph_mean(g, graph_add(g, below, above));
-        }
-        if (problem_term_applies(p, TERM_RANGE)) {
-            int x0 = d > 1 ? graph_slice(g, x, 0, 1) : x;
-            s->zlo = graph_feed(g, n, 1);
-            s->zhi = graph_feed(g, n, 1);
-            s->zc = graph_feed(g, n, 1);
-            int below = graph_relu(g, graph_sub(g, rep(t, g, s->zlo), x0)),
-                above = graph_relu(g, graph_sub(g, x0, rep(t, g, s->zhi)));
-            s->term[TERM_RANGE] = graph_mean(g, graph_add(g, graph_square(g, below), graph_square(g, above)));
-            s->term[TERM_CENTER] = graph_mse(g, x0, rep(t, g, s->zc));
+        c.x = x;
+        /* every term of the catalogue the problem has and G's build did
+         * not already make (gp and ent come with G, the branch model's cyc
+         * and recon with it) */
+        for (size_t k = 0; k < sizeof catalogue / sizeof *catalogue; k++) {
+            const term_def *def = &catalogue[k];
+            if (s->term[def->term] < 0 && problem_term_applies(p, def->term))
+                s->term[def->term] = def->build(&c);
         }
         for (int k = TERM_CYC; k < TERM_N; k++)
             inv = weighted(g, s, (problem_term)k, inv);
@@ -729,6 +832,59 @@ static void end_stage(trainer *t, int early)
     t->state = early ? TRAINER_EARLY_STOPPED : TRAINER_DONE;
 }
 
+/* The objective changed (a lambda the user set): the loss of the next
+ * step is the new baseline. Judged against the old objective's best, a
+ * lambda raised on purpose looked like a blow-up (sinc with gp switched on:
+ * loss 2.4e-4 -> 12, rolled back, lr halved); the early-stop and plateau
+ * counters would likewise stop or decay on a loss that cannot go back to
+ * the old best. The current weights become the checkpoint a rollback goes
+ * to. */
+static void rebase(trainer *t, double loss)
+{
+    const optim_params *p = t->sg[t->stage].params;
+    optim_early_reset(&t->best);
+    optim_early_step(&t->best, p, loss);
+    t->best_at = t->steps;
+    if (t->early_on)
+        optim_early_reset(&t->early);
+    t->plateau.best = INFINITY;
+    t->plateau.num_bad = 0;
+    t->first_loss = loss;
+    t->loss_avg = t->avg_min = loss;
+    t->rebase = 0;
+}
+
+#define Y_RANGE_GRID 2000       /* intervals of the one-variable grid */
+#define Y_RANGE_SAMPLES 20000   /* points drawn in a box of several */
+
+static int y_range(trainer *t, innx_err *err)
+{
+    const problem *p = &t->p;
+    size_t d = p->x_dim, n = d == 1 ? Y_RANGE_GRID + 1 : Y_RANGE_SAMPLES;
+    gsl_rng *r = d > 1 ? gsl_rng_alloc(gsl_rng_mt19937) : NULL;
+    if (d > 1 && !r)
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    double lo = INFINITY, hi = -INFINITY, xv[PROBLEM_MAX_X];
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < d; j++)
+            xv[j] = r ? p->x_lo[j] + (p->x_hi[j] - p->x_lo[j]) * gsl_rng_uniform(r)
+                      : p->x_lo[j] + (p->x_hi[j] - p->x_lo[j]) * (double)i / Y_RANGE_GRID;
+        double y = expr_eval(t->f, xv, NULL);
+        if (isfinite(y)) {
+            lo = fmin(lo, y);
+            hi = fmax(hi, y);
+        }
+    }
+    if (r)
+        gsl_rng_free(r);
+    if (!isfinite(lo))
+        return innx_errf(err, INNX_EINVAL, "formula: %s is not defined anywhere on the domain [%g, %g]%s", p->formula,
+                         p->x_lo[0], p->x_hi[0], d > 1 ? " x ..." : "");
+    t->p.y_lo = lo;
+    t->p.y_hi = hi > lo ? hi : lo + 1;
+    return 0;
+}
+
 /* ---- public -------------------------------------------------------------- */
 
 trainer *trainer_alloc(const problem *p, innx_err *err)
@@ -765,25 +921,12 @@ trainer *trainer_alloc(const problem *p, innx_err *err)
         memcpy(t->box_hi, p->x_hi, d * sizeof *t->box_hi);
         t->rows = p->batch_n;
     }
-    /* y's range, when not given: F's over the domain (first component). */
-    if (!t->p.y_given && t->f) {
-        double lo = INFINITY, hi = -INFINITY, xv[PROBLEM_MAX_X] = {0};
-        for (int i = 0; i <= 2000; i++) {
-            xv[0] = p->x_lo[0] + (p->x_hi[0] - p->x_lo[0]) * i / 2000.0;
-            double y = expr_eval(t->f, xv, NULL);
-            if (isfinite(y)) {
-                lo = fmin(lo, y);
-                hi = fmax(hi, y);
-            }
-        }
-        if (!isfinite(lo)) {
-            innx_errf(err, INNX_EINVAL, "formula: %s is not defined anywhere on [%g, %g]", p->formula, p->x_lo[0],
-                      p->x_hi[0]);
-            goto fail;
-        }
-        t->p.y_lo = lo;
-        t->p.y_hi = hi > lo ? hi : lo + 1;
-    }
+    /* y's range, when not given: F's over the domain (a grid in one
+     * variable; in several, samples over the whole box from a generator of
+     * its own, so the run's stream is untouched). Varying x1 alone with the
+     * others at 0 looked outside the domain when 0 is not in it. */
+    if (!t->p.y_given && t->f && y_range(t, err) != 0)
+        goto fail;
     t->g_in = p->input == PROBLEM_IN_Y ? 1 : p->input == PROBLEM_IN_Z ? p->z_dim : 1 + p->z_dim;
     nn_spec spec;
     if (table) {
@@ -930,11 +1073,13 @@ trainer_state trainer_step(trainer *t)
     else if (t->p.batch == PROBLEM_BATCH_BRANCH && ps->kind == PROBLEM_STAGE_INVERSE)
         branch_fill_batch(t, s);   /* (a table's forward stage reads its rows) */
     set_lambdas(t);
-    if (ps->schedule == PROBLEM_LR_MULTISTEP && !t->trained_on) {
+    if (ps->schedule == PROBLEM_LR_MULTISTEP) {
+        /* milestones are fractions of the stage's steps: the plan's, or a
+         * train-on's (stage_end) */
         long ms[2] = {LONG_MAX, LONG_MAX};
         for (int i = 0; i < 2; i++)
             if (ps->milestones[i] > 0)
-                ms[i] = lround(ps->milestones[i] * (double)ps->steps);
+                ms[i] = lround(ps->milestones[i] * (double)t->stage_end);
         t->sched_lr = optim_multistep_lr(ps->lr, ps->gamma, ms, 2, t->stage_steps);
     }
     optim_adam_set_lr(s->adam, t->sched_lr * t->lr_scale);
@@ -946,6 +1091,8 @@ trainer_state trainer_step(trainer *t)
         t->best_at = t->steps;
         t->first_loss = loss;
         t->loss_avg = t->avg_min = loss;
+    } else if (t->rebase && isfinite(loss) && t->best_on) {
+        rebase(t, loss);
     }
     /* A fresh batch each step makes the loss itself noisy (a batch of the
      * branch model at 1e-7 can cost 1e-5), and the best checkpoint's loss,
@@ -1034,13 +1181,13 @@ void trainer_train_on(trainer *t, long steps)
 {
     if (t->state == TRAINER_RUNNING || steps < 1)
         return;
-    double lr = t->sched_lr;
     /* Starts afresh from the answering weights: new counters, average and
-     * checkpoints, so the answer reflects what the new steps do; the lr
-     * goes on where the schedule left it. */
+     * checkpoints, and the stage's own lr and schedule over the new steps.
+     * Going on at the lr the schedule ended with did nothing visible: a
+     * plateau schedule ends three-roots at ~1e-8, where a changed lambda
+     * moved no centroid in a thousand steps. */
     if (stage_begin(t, t->stage, steps) != 0)
         return;
-    t->sched_lr = lr;
     t->trained_on = 1;
     t->state = TRAINER_RUNNING;
     t->n_rollbacks = 0;
@@ -1058,8 +1205,10 @@ void trainer_kick_lr(trainer *t, double f) { t->lr_scale *= f; }
 
 void trainer_set_lambda(trainer *t, problem_term k, double v)
 {
-    if (k >= 0 && k < TERM_N && isfinite(v) && v >= 0)
+    if (k >= 0 && k < TERM_N && isfinite(v) && v >= 0 && v != t->lambda[k]) {
         t->lambda[k] = v;
+        t->rebase = 1;   /* a new objective: judged from its own first loss */
+    }
 }
 
 double trainer_lambda(const trainer *t, problem_term k) { return k >= 0 && k < TERM_N ? t->lambda[k] : NAN; }
@@ -1109,8 +1258,6 @@ const trainer_data *trainer_get_data(const trainer *t)
     return problem_has_table(&t->p) ? &t->data : NULL;
 }
 
-static double softplus(double u) { return u > 20 ? u : log1p(exp(u)); }
-
 size_t trainer_g_candidates(const trainer *t) { return n_mix(t); }
 
 int trainer_eval_g(trainer *t, const double *in, size_t n, double *x, innx_err *err)
@@ -1155,13 +1302,8 @@ int trainer_eval_g(trainer *t, const double *in, size_t n, double *x, innx_err *
     if (st != 0)
         return st;
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < d; j++) {
-            double *u = &x[i * d + j];
-            if (t->p.output == PROBLEM_OUT_SOFTPLUS)
-                *u = softplus(*u);
-            else if (t->p.output == PROBLEM_OUT_SQUASH)
-                *u = t->box_lo[j] + (t->box_hi[j] - t->box_lo[j]) / (1 + exp(-*u));
-        }
+        for (size_t j = 0; j < d; j++)
+            x[i * d + j] = outputs[t->p.output].f64(t, j, x[i * d + j]);
     if (table)
         stats_scaler_inverse(&t->data.sx, x, n);
     return 0;

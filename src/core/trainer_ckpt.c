@@ -89,6 +89,7 @@ static size_t fields(struct trainer *t, field *f)
     n = add(f, n, "finished_stage", 'i', &t->finished_stage);
     n = add(f, n, "stop", 'i', &t->stop);
     n = add(f, n, "trained_on", 'i', &t->trained_on);
+    n = add(f, n, "rebase", 'i', &t->rebase);
     n = add(f, n, "ck_every", 'l', &t->ck_every);
     n = add(f, n, "best_at", 'l', &t->best_at);
     n = add(f, n, "rolled_at", 'l', &t->rolled_at);
@@ -547,6 +548,7 @@ trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err
     }
     for (size_t i = 0; i < n; i++) {
         int optional = !strncmp(fs[i].key, "lambda.", 7) || !strncmp(fs[i].key, "term.", 5) ||
+                       !strcmp(fs[i].key, "rebase") ||
                        (!strncmp(fs[i].key, "history.acc.", 12) && strcmp(fs[i].key, "history.acc.total") != 0);
         if ((!optional || checkpoint_meta(c, fs[i].key)) && get_field(c, &fs[i], err) != 0)
             goto fail;
@@ -650,8 +652,10 @@ trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err
     problem saved;
     if (checkpoint_problem(c, &saved, err) == 0) {
         for (int k = 0; k < TERM_N; k++)
-            if (p->lambda[k] != saved.lambda[k])
+            if (p->lambda[k] != saved.lambda[k]) {
                 t->lambda[k] = p->lambda[k];
+                t->rebase = 1;
+            }
         const problem_stage *ps = &p->stages[t->stage];
         if (ps->schedule == PROBLEM_LR_CONSTANT && !t->trained_on &&
             (saved.stages[t->stage].lr != ps->lr || saved.stages[t->stage].schedule != ps->schedule))

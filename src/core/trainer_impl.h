@@ -54,7 +54,8 @@ struct trainer {
     optim_early early, best;
     optim_ema ema;
     int early_on, ema_on, best_on, answers_by_best, finished_stage, stop;
-    int trained_on;       /* past the plan: the last lr holds */
+    int trained_on;       /* past the plan (train on after the end) */
+    int rebase;           /* a lambda changed: the next loss is the new baseline */
     long ck_every, best_at, rolled_at;
     double term[TERM_N], loss, first_loss, loss_avg, avg_min;   /* running mean (fresh batches), its lowest */
     double lambda[TERM_N];

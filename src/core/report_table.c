@@ -1,5 +1,5 @@
-/* spend.c: the data case's report over a trained table problem: scores on
- * the held-out part, segments of the predicted and real traits, PCA. */
+/* report_table.c: the report of any trained table problem: scores on the
+ * held-out part, segments of the predicted and real traits, PCA. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,21 +12,21 @@
 #include "innx/graph.h"
 #include "innx/nn.h"
 #include "innx/optim.h"
-#include "innx/spend.h"
+#include "innx/report_table.h"
 #include "innx/stats.h"
 #include "innx/trainer.h"
 
-/* The silhouette costs O(n^2 d): above SPEND_SILHOUETTE_MAX points it is
+/* The silhouette costs O(n^2 d): above REPORT_SILHOUETTE_MAX points it is
  * computed on that many, drawn without replacement from a seeded stream
  * (sklearn's sample_size); 2000 points give it to about +-0.01. */
-#define SPEND_SILHOUETTE_MAX 2000
+#define REPORT_SILHOUETTE_MAX 2000
 
 static double silhouette_sampled(size_t d, size_t k, unsigned long seed, const double *xs, size_t n,
                                  const size_t *labels)
 {
-    if (n <= SPEND_SILHOUETTE_MAX)
+    if (n <= REPORT_SILHOUETTE_MAX)
         return cluster_silhouette(xs, n, d, labels, k);
-    size_t m = SPEND_SILHOUETTE_MAX, *all = malloc(n * sizeof *all), *pick = malloc(m * sizeof *pick);
+    size_t m = REPORT_SILHOUETTE_MAX, *all = malloc(n * sizeof *all), *pick = malloc(m * sizeof *pick);
     size_t *lab = malloc(m * sizeof *lab);
     double *sub = malloc(m * d * sizeof *sub), sil = NAN;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
@@ -58,7 +58,7 @@ static int segments(const trainer_data *td, size_t k, unsigned long seed, const 
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r)
-        return innx_errf(err, INNX_ENOMEM, "spend: out of memory");
+        return innx_errf(err, INNX_ENOMEM, "table report: out of memory");
     /* Its own stream: the segments do not depend on how many steps ran. */
     gsl_rng_set(r, seed);
     kmeans_conf kc = KMEANS_DEFAULTS(k);
@@ -78,12 +78,12 @@ static int segments(const trainer_data *td, size_t k, unsigned long seed, const 
     return 0;
 }
 
-int spend_evaluate(trainer *t, spend_report *r, innx_err *err)
+int report_table_evaluate(trainer *t, report_table *r, innx_err *err)
 {
     memset(r, 0, sizeof *r);
     const trainer_data *td = trainer_get_data(t);
     if (!td)
-        return innx_errf(err, INNX_EINVAL, "spend: not a table problem");
+        return innx_errf(err, INNX_EINVAL, "table report: not a table problem");
     const problem *p = trainer_problem(t);
     size_t n = td->n_test, d = td->d, k = p->k;
     unsigned long seed = p->seed;
@@ -109,7 +109,7 @@ int spend_evaluate(trainer *t, spend_report *r, innx_err *err)
     if (!fx || !xp || !cp || !cr || !r->seg_pred || !r->seg_real || !r->count_pred ||
         !r->count_real || !r->match || !r->x_pred || !r->x_real || !r->y || !r->label_pred ||
         !r->label_real || !r->pca_pred || !r->pca_real) {
-        st = innx_errf(err, INNX_ENOMEM, "spend: out of memory");
+        st = innx_errf(err, INNX_ENOMEM, "table report: out of memory");
         goto done;
     }
     /* Scores in scaled units, as the article reports them. */
@@ -122,7 +122,7 @@ int spend_evaluate(trainer *t, spend_report *r, innx_err *err)
     r->cycle_rmse = stats_rmse(fx, td->y_test, n);
     for (size_t i = 0; i < n * d; i++)
         if (!isfinite(xp[i])) {
-            st = innx_errf(err, INNX_EFAIL, "spend: the inverse network gives non-finite traits");
+            st = innx_errf(err, INNX_EFAIL, "table report: the inverse network gives non-finite traits");
             goto done;
         }
     /* Segments are found in scaled units (income's dollars would outweigh
@@ -156,11 +156,11 @@ done:
     free(cp);
     free(cr);
     if (st != 0)
-        spend_report_free(r);
+        report_table_free(r);
     return st;
 }
 
-void spend_report_free(spend_report *r)
+void report_table_free(report_table *r)
 {
     free(r->seg_pred);
     free(r->seg_real);
