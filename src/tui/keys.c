@@ -86,7 +86,10 @@ static int accept(tui *t)
     case ASK_Y:
         if (!parse_number(text, &v)) {
             char m[300];
-            snprintf(m, sizeof m, "y*: '%.200s' is not a number", text);
+            if (!text[0])
+                snprintf(m, sizeof m, "y*: type a number, e.g. 0.2 or -1e-3");
+            else
+                snprintf(m, sizeof m, "y*: '%.200s' is not a number (e.g. 0.2 or -1e-3)", text);
             refuse(t, m);
             return 0;
         }
@@ -105,8 +108,14 @@ static int accept(tui *t)
         return 1;
     case ASK_E:
         if (!parse_number(text, &v) || v < 0) {
+            /* what is wrong, not only what is right: a word, or a sign */
             char m[300];
-            snprintf(m, sizeof m, "lambda: '%.200s' is not a number >= 0", text);
+            if (!text[0])
+                snprintf(m, sizeof m, "lambda: type a number >= 0 (0 switches the term off)");
+            else if (v < 0 && parse_number(text, &v))
+                snprintf(m, sizeof m, "lambda: %.200s is negative: a weight is 0 (off) or more", text);
+            else
+                snprintf(m, sizeof m, "lambda: '%.200s' is not a number (a weight >= 0, e.g. 10)", text);
             refuse(t, m);
             return 0;
         }
