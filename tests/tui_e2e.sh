@@ -319,6 +319,14 @@ keys ] ] ] ] ] ] ] ] ] ] ] ] ] ]
 wait_title "rollback" || fail "lr x 16384: no rollback in the title: $(title)"
 title | grep -Eq "rollback at [0-9]+: (.*: )?back to step [0-9]+(, lr halved)? *$" ||
     fail "the rollback's step is cut: $(title)"
+# at 80 columns, over (the longest state), the title keeps the lr and the
+# state whole and the rollback whole or not at all ("early-stopped" was cut)
+wait_title "early-stopped|done|diverged" 600 || fail "no end after the rollbacks: $(title)"
+$T resize-window -t e2e -x 80 -y 24
+n=0
+while ! cap | sed -n 2p | grep -q "1 loss" && [ "$n" -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+title | grep -Eq " lr [0-9]\.[0-9][0-9]e[-+][0-9][0-9]  (early-stopped|done|diverged)( +rollback [0-9]+->[0-9]+)? *$" ||
+    fail "80x24: the title lost the lr, the state or half a rollback: $(title)"
 keys q
 wait_exit
 
