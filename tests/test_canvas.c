@@ -282,6 +282,46 @@ static void test_ticks(void **state)
     assert_int_equal(strlen(s), 3);
 }
 
+/* The loss axis of xsin on a linear scale: ticks 1e-4, 1.2e-4, ... whose
+ * "%.3g" ("0.00012") is wider than the 6 columns of a y label: cut to
+ * "0.0001" twice. Every label must be whole and distinct, and read back
+ * as its tick. */
+static void test_tick_labels_distinct(void **state)
+{
+    (void)state;
+    char s[16], labs[16][16];
+    double t[16];
+    assert_int_equal(canvas_tick_label(1.2e-4, s, 7), 1);
+    assert_string_equal(s, "1.2e-4");
+    assert_int_equal(canvas_tick_label(0.00012, s, 16), 1);
+    assert_string_equal(s, "0.00012");   /* room enough: the plain form */
+    canvas_axis xsin = {0.95e-4, 2.05e-4, 0};
+    size_t n = canvas_tick_labels(&xsin, 6, 7, t, labs);
+    assert_true(n >= 2);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(labs[i], labs[j]))
+                fail_msg("label %s twice", labs[i]);
+    /* a sweep of spans and offsets at every label width a plot uses */
+    for (int e = -9; e <= 9; e++)
+        for (int k = 1; k < 40; k++)
+            for (size_t width = 7; width <= 16; width += 9) {   /* a y label's, an x label's */
+                double lo = pow(10, e) * (1 + 0.37 * k), hi = lo * (1 + 0.05 * k);
+                canvas_axis a = {lo, hi, 0};
+                n = canvas_tick_labels(&a, 6, width, t, labs);
+                assert_true(n >= 1);
+                for (size_t i = 0; i < n; i++) {
+                    assert_true(strlen(labs[i]) < width);
+                    double back = strtod(labs[i], NULL);   /* it reads as its tick */
+                    if (!(fabs(back - t[i]) <= 1e-6 * fabs(t[i])))
+                        fail_msg("tick %.17g labelled %s (width %zu)", t[i], labs[i], width);
+                    for (size_t j = 0; j < i; j++)
+                        if (!strcmp(labs[i], labs[j]))
+                            fail_msg("axis [%g, %g]: label %s twice", lo, hi, labs[i]);
+                }
+            }
+}
+
 static void test_empty_canvas(void **state)
 {
     (void)state;
@@ -373,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_data_space),
         cmocka_unit_test(test_log_axis),
         cmocka_unit_test(test_ticks),
+        cmocka_unit_test(test_tick_labels_distinct),
         cmocka_unit_test(test_empty_canvas),
         cmocka_unit_test(test_decimate),
     };

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -163,12 +164,115 @@ static void test_known_sizes(void **state)
     assert_true(L.too_small);
 }
 
+/* The rollback line of the title at 120 columns: cut at a space with an
+ * ellipsis, never inside a number. */
+static void test_fit(void **state)
+{
+    (void)state;
+    char out[256];
+    const char *t = "rollback at 759: blow-up (loss 12): back to step 512, lr halved";
+    assert_int_equal(layout_fit(t, 200, "...", out, sizeof out), (int)strlen(t));
+    assert_string_equal(out, t);
+    /* every width: the result fits, is a prefix of whole words, ends in
+     * the ellipsis when cut */
+    for (int w = 0; w <= (int)strlen(t) + 2; w++) {
+        int used = layout_fit(t, w, "\u2026", out, sizeof out);
+        assert_true(used <= w);
+        if ((size_t)w >= strlen(t)) {
+            assert_string_equal(out, t);
+            continue;
+        }
+        size_t len = strlen(out);
+        if (len == 0)
+            continue;
+        assert_true(len >= 3 && !strcmp(out + len - 3, "\u2026"));
+        size_t kept = len - 3;
+        if (kept == 0)
+            continue;   /* the ellipsis alone: no whole word fits */
+        assert_true(out[kept - 1] == ' ');
+        kept--;
+        assert_memory_equal(out, t, kept);
+        /* the kept text ends a word of t: t has a space right after it */
+        assert_true(t[kept] == ' ');
+        assert_true(out[kept - 1] != ' ');
+    }
+    layout_fit(t, 50, "...", out, sizeof out);
+    assert_string_equal(out, "rollback at 759: blow-up (loss 12): back to ...");
+    /* the 120-column case: "back to step 5" must not be shown as a step */
+    char line[512];
+    snprintf(line, sizeof line, "y* = 0: 12 roots (the scan finds 12): 0.3970 2.5952 6.9077 10.1234 12.1212");
+    layout_fit(line, 60, "...", out, sizeof out);
+    assert_string_equal(out, "y* = 0: 12 roots (the scan finds 12): 0.3970 2.5952 ...");
+}
+
+static void test_wrap(void **state)
+{
+    (void)state;
+    const char *t = "G's answer -0.5519 lies outside the domain [0.001, 10]", *next;
+    size_t n = layout_wrap(t, 30, &next);
+    assert_int_equal(n, strlen("G's answer -0.5519 lies"));
+    assert_string_equal(next, "outside the domain [0.001, 10]");
+    n = layout_wrap(next, 30, &next);
+    assert_int_equal(n, strlen("outside the domain [0.001, 10]"));
+    assert_string_equal(next, "");
+    /* a word longer than the line is cut: there is nothing else to do */
+    n = layout_wrap("abcdefghij", 4, &next);
+    assert_int_equal(n, 4);
+    assert_string_equal(next, "efghij");
+    assert_int_equal(layout_wrap("", 10, &next), 0);
+}
+
+/* Overlays keep their edges off every pane border, at every size. */
+static void test_overlay(void **state)
+{
+    (void)state;
+    int all[PANE_N] = {1, 1, 1, 1};
+    layout L;
+    for (int cols = LAYOUT_MIN_W; cols <= 200; cols += 7)
+        for (int rows = LAYOUT_MIN_H; rows <= 60; rows += 3)
+            for (int zoom = -1; zoom < PANE_N; zoom += 2) {
+                layout_compute(cols, rows, all, zoom, &L);
+                for (int h = 3; h <= rows; h += 2)
+                    for (int w = 8; w <= cols; w += 13)
+                        for (int y = -1; y <= rows; y += rows + 1) {   /* centred, and at the bottom */
+                            layout_rect r = layout_overlay(&L, w, h, y);
+                            assert_int_equal(r.w, w);
+                            assert_int_equal(r.h, h);
+                            assert_true(r.x >= 0 && r.y >= 0 && r.x + r.w <= cols && r.y + r.h <= rows);
+                            if (h <= L.body.h - 2)   /* room to move: inside the body */
+                                assert_true(r.y >= L.body.y && r.y + r.h <= L.body.y + L.body.h);
+                            int moved_ok = 1;
+                            for (int i = 0; i < PANE_N; i++) {
+                                layout_rect p = L.pane[i];
+                                if (!L.shown[i])
+                                    continue;
+                                int top = p.y, bot = p.y + p.h - 1;
+                                if (r.y == top || r.y == bot || r.y + r.h - 1 == top || r.y + r.h - 1 == bot)
+                                    moved_ok = 0;
+                            }
+                            /* a popup as tall as the body cannot avoid them */
+                            if (h <= L.body.h - 4 && !moved_ok)
+                                fail_msg("%dx%d zoom %d: overlay %dx%d at y %d lies on a pane border", cols,
+                                         rows, zoom, w, h, r.y);
+                        }
+            }
+    /* 120x40, the k prompt's message box (3 rows): it was drawn over the
+     * panes' bottom border row (37, above the lambda bar), now just above it */
+    layout_compute(120, 40, all, -1, &L);
+    assert_int_equal(L.body.y + L.body.h - 1, 37);
+    layout_rect r = layout_overlay(&L, 36, 3, 40);
+    assert_int_equal(r.y + r.h - 1, 36);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_size),
         cmocka_unit_test(test_every_pane_set),
         cmocka_unit_test(test_known_sizes),
+        cmocka_unit_test(test_fit),
+        cmocka_unit_test(test_wrap),
+        cmocka_unit_test(test_overlay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,6 +50,11 @@ typedef struct report_query {
     size_t n_roots;                  /* distinct certified roots, sorted */
     report_root roots[REPORT_MAX_ROOTS];
     size_t n_candidates, n_failed;   /* G's candidates, those that did not polish */
+    /* Why: the failed ones that lie, or polish to a root, outside the
+     * domain (a root of f, not of the problem), and the first of them:
+     * G's answer and its root (NaN when polishing found none). */
+    size_t n_outside;
+    double outside_raw, outside_x;
     size_t n_ref;                    /* the classical scan's roots */
     double ref[REPORT_MAX_ROOTS];
 } report_query;

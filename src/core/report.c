@@ -286,7 +286,8 @@ int report_query_candidates(trainer *t, double y, size_t K, report_query *q, inn
         return st;
     }
     qsort(c, m, sizeof *c, cmp_cand);
-    double tol = 1e-7 * width(t);
+    double tol = 1e-7 * width(t), da, db;
+    trainer_domain(t, &da, &db);
     q->n_candidates = m;
     for (size_t i = 0; i < m; i++) {
         if (i > 0 && c[i].x == c[i - 1].x)
@@ -295,6 +296,14 @@ int report_query_candidates(trainer *t, double y, size_t K, report_query *q, inn
         double br[2] = {c[i].lo, c[i].hi};
         if (polish(t, y, c[i].x, c[i].bracketed ? br : NULL, &r) != 0) {
             q->n_failed++;
+            /* say why when it is the domain: G's answer or its root outside */
+            int root = r.residual <= REPORT_CERTIFY;
+            if (!(c[i].x >= da && c[i].x <= db) || (root && !(r.x >= da && r.x <= db))) {
+                if (q->n_outside++ == 0) {
+                    q->outside_raw = c[i].x;
+                    q->outside_x = root ? r.x : NAN;
+                }
+            }
             continue;
         }
         size_t j;

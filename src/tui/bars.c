@@ -1,9 +1,11 @@
 /* bars.c: title, lambda and status bars, and the overlays. Every string is
  * cut to its window's width: curses would wrap the rest onto the next row. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bars.h"
+#include "keymap.h"
 #include "innx/problem.h"
 
 static const char *const stage_names[] = {"forward", "inverse", "joint"};
@@ -16,6 +18,25 @@ static void put(WINDOW *w, const char *s)
         waddnstr(w, s, room);
 }
 
+/* A rollback said in `form` 0 (all: "rollback at 759: blow-up (loss 12):
+ * back to step 512, lr halved"), 1 (its outcome: "rollback at 759: back
+ * to step 512, lr halved") or 2 ("rollback 759->512"); "" when the why has
+ * no step to go back to and the form is short. */
+static void rollback_text(const trainer_rollback *r, int form, char *buf, size_t n)
+{
+    const char *back = strstr(r->why, "back to step ");
+    long to = back ? strtol(back + 13, NULL, 10) : -1;
+    int halved = strstr(r->why, "lr halved") != NULL;
+    if (form == 0)
+        snprintf(buf, n, "  rollback at %ld: %s", r->step, r->why);
+    else if (!back)
+        snprintf(buf, n, "%s", form == 1 ? "  rollback" : "");
+    else if (form == 1)
+        snprintf(buf, n, "  rollback at %ld: back to step %ld%s", r->step, to, halved ? ", lr halved" : "");
+    else
+        snprintf(buf, n, "  rollback %ld->%ld", r->step, to);
+}
+
 void bars_title(WINDOW *w, const tui_view *v)
 {
     const session_snapshot *s = v->snap;
@@ -23,23 +44,55 @@ void bars_title(WINDOW *w, const tui_view *v)
     wbkgdset(w, ' ' | bar);
     werase(w);
     wattron(w, bar);
-    char buf[512];
     const char *stage = s->stage_kind <= PROBLEM_STAGE_JOINT ? stage_names[s->stage_kind] : "?";
-    snprintf(buf, sizeof buf, " innx  %s  %s %zu/%zu  step %ld  %.0f steps/s  lr %.2e  ",
-             s->problem, stage, s->stage + 1, s->n_stages, s->step, s->steps_per_s, s->lr);
-    mvwaddnstr(w, 0, 0, buf, getmaxx(w));
+    char head[200], rate[48], lr[48], rb[3][200];
+    snprintf(head, sizeof head, " innx  %s  %s %zu/%zu  step %ld  ", s->problem, stage, s->stage + 1, s->n_stages,
+             s->step);
+    snprintf(rate, sizeof rate, "%.0f steps/s  ", s->steps_per_s);
+    snprintf(lr, sizeof lr, "lr %.2e  ", s->lr);
+    const char *state = session_state_name(s->state);
+    int has_rb = s->n_rollbacks > 0 && s->n_rollbacks <= TRAINER_MAX_ROLLBACKS;
+    for (int f = 0; f < 3; f++) {
+        rb[f][0] = 0;
+        if (has_rb)
+            rollback_text(&s->rollbacks[s->n_rollbacks - 1], f, rb[f], sizeof rb[f]);
+    }
+    /* Never a number cut in half: the longest whole form that fits,
+     * giving up first the rate, then the rollback's cause, then the lr
+     * (each part is whole or absent); the state always. */
+    static const struct { int rate, lr, rb; } tier[] = {
+        {1, 1, 0}, {1, 1, 1}, {0, 1, 0}, {0, 1, 1}, {0, 1, 2}, {0, 1, 3}, {0, 0, 2}, {0, 0, 3},
+    };
+    int W = getmaxx(w), pick = -1;
+    size_t fixed = strlen(head) + strlen(state);
+    for (size_t i = 0; i < sizeof tier / sizeof tier[0] && pick < 0; i++) {
+        size_t len = fixed + (tier[i].rate ? strlen(rate) : 0) + (tier[i].lr ? strlen(lr) : 0) +
+                     (tier[i].rb < 3 ? strlen(rb[tier[i].rb]) : 0);
+        if ((int)len <= W)
+            pick = (int)i;
+    }
+    char fit[200];
+    if (pick < 0) {   /* a long problem name: it loses whole words */
+        int room = W - (int)strlen(state) - 2;
+        layout_fit(head, room, v->caps->utf8 ? "\u2026" : "...", fit, sizeof fit);
+        mvwaddstr(w, 0, 0, fit);
+        waddstr(w, "  ");
+    } else {
+        mvwaddstr(w, 0, 0, head);
+        if (tier[pick].rate)
+            waddstr(w, rate);
+        if (tier[pick].lr)
+            waddstr(w, lr);
+    }
     attr_t st = s->state == SESSION_DIVERGED ? term_role_attr(v->caps, ROLE_ERROR)
                 : s->state == SESSION_RUNNING ? A_BOLD
                                               : term_role_attr(v->caps, ROLE_SELECTED);
     wattron(w, st);
-    put(w, session_state_name(s->state));
+    put(w, state);
     wattroff(w, st);
     wattron(w, bar);
-    if (s->n_rollbacks > 0 && s->n_rollbacks <= TRAINER_MAX_ROLLBACKS) {
-        const trainer_rollback *r = &s->rollbacks[s->n_rollbacks - 1];
-        snprintf(buf, sizeof buf, "  rollback at %ld: %s", r->step, r->why);
-        put(w, buf);
-    }
+    if (pick >= 0 && tier[pick].rb < 3)
+        put(w, rb[tier[pick].rb]);
     wattroff(w, bar);
 }
 
@@ -82,10 +135,13 @@ void bars_lambda(WINDOW *w, const tui_view *v)
 void bars_status(WINDOW *w, const term_caps *c, const char *text, term_role role)
 {
     attr_t a = term_role_attr(c, role);
+    char fit[1024];
+    /* a line longer than the screen loses whole words from its end, and
+     * says so: never half a number */
+    layout_fit(text, getmaxx(w) - 2, c->utf8 ? "\u2026" : "...", fit, sizeof fit);
     wattron(w, a);
-    wmove(w, 0, 0);
-    put(w, " ");
-    put(w, text);
+    mvwaddstr(w, 0, 0, " ");
+    waddstr(w, fit);   /* fitted in columns: put()'s byte count could split the ellipsis */
     wattroff(w, a);
 }
 
@@ -104,50 +160,35 @@ void bars_prompt(WINDOW *w, const term_caps *c, const prompt *p)
     (void)c;
 }
 
-const char *const bars_help_lines[] = {
-    "space   pause / resume           n   one step while paused",
-    "r       reset (fresh weights)    t   train on after the end",
-    "<- ->   select a loss term       +/- double / halve its lambda",
-    "0       switch the term off/on   e   type its exact lambda",
-    "[ ]     halve / double the lr    k   number of clusters",
-    "y       roots of F(x) = y*       f   edit the formula",
-    "p       choose a problem         l   linear / log loss axis",
-    "1-4     zoom a pane, Esc back    ?   this help (F1 too)",
-    "w       save a checkpoint (cwd)  x   the zoomed pane as CSV",
-    "q       quit (Ctrl-C too)",
-    "",
-    "Prompts: <- ->, Backspace, Delete, Ctrl-A/Ctrl-E, Ctrl-U clears,",
-    "up/down recall earlier entries, Enter accepts, Esc cancels.",
-    NULL,
-};
-
-/* A boxed window of h x w centred, or NULL when the screen is smaller. */
-static WINDOW *centred(int h, int w, int y)
+/* A window of h x w placed by the layout (centred, or at row y; off the
+ * panes' borders), or NULL when the screen is smaller. */
+static WINDOW *placed(const layout *L, int h, int w, int y)
 {
-    if (h > LINES || w > COLS)
-        return NULL;
-    return newwin(h, w, y >= 0 ? y : (LINES - h) / 2, (COLS - w) / 2);
+    layout_rect r = layout_overlay(L, w, h, y);
+    return r.w > 0 && r.h > 0 ? newwin(r.h, r.w, r.y, r.x) : NULL;
 }
 
-WINDOW *bars_help(const term_caps *c)
+WINDOW *bars_help(const term_caps *c, const layout *L)
 {
+    /* the key table's own text (keymap.c): the keys that act are the keys listed */
+    char line[160];
     int n = 0, wid = 0;
-    for (; bars_help_lines[n]; n++)
-        if ((int)strlen(bars_help_lines[n]) > wid)
-            wid = (int)strlen(bars_help_lines[n]);
+    for (; keymap_help_line((size_t)n, line, sizeof line); n++)
+        if ((int)strlen(line) > wid)
+            wid = (int)strlen(line);
     /* on a small screen the help is cut rather than not shown at all */
     int h = n + 4 < LINES ? n + 4 : LINES, W = wid + 4 < COLS ? wid + 4 : COLS;
-    WINDOW *w = h >= 3 && W >= 10 ? centred(h, W, -1) : NULL;
+    WINDOW *w = h >= 3 && W >= 10 ? placed(L, h, W, -1) : NULL;
     if (!w)
         return NULL;
     term_box(w, c, "innx keys (any key closes)", 1);
-    for (int i = 0; i < n && 2 + i < h - 1; i++)
-        mvwaddnstr(w, 2 + i, 2, bars_help_lines[i], W - 4);
+    for (int i = 0; i < n && 2 + i < h - 1 && keymap_help_line((size_t)i, line, sizeof line); i++)
+        mvwaddnstr(w, 2 + i, 2, line, W - 4);
     return w;
 }
 
-WINDOW *bars_message(const term_caps *c, const char *title, const char *text, term_role role,
-                     int bottom)
+WINDOW *bars_message(const term_caps *c, const layout *L, const char *title, const char *text,
+                     term_role role)
 {
     int n = 1, wid = (int)strlen(title) + 6, len = 0;
     for (const char *p = text; *p; p++, len++) {
@@ -160,10 +201,11 @@ WINDOW *bars_message(const term_caps *c, const char *title, const char *text, te
     }
     if (wid > COLS)
         wid = COLS;
-    int h = n + 2, y = LINES - bottom - h;
-    if (y < 0 || wid < 8)
+    int h = n + 2;
+    if (h > LINES || wid < 8)
         return NULL;
-    WINDOW *w = newwin(h, wid, y, (COLS - wid) / 2);
+    /* at the bottom of the panes, just above the prompt it is about */
+    WINDOW *w = placed(L, h, wid, LINES);
     if (!w)
         return NULL;
     term_box(w, c, title, 1);
@@ -180,7 +222,7 @@ WINDOW *bars_message(const term_caps *c, const char *title, const char *text, te
     return w;
 }
 
-WINDOW *bars_chooser(const term_caps *c, size_t sel)
+WINDOW *bars_chooser(const term_caps *c, const layout *L, size_t sel)
 {
     size_t n = problem_n_builtins();
     int wid = 40;
@@ -192,7 +234,7 @@ WINDOW *bars_chooser(const term_caps *c, size_t sel)
     }
     if (wid > COLS - 2)
         wid = COLS - 2;
-    WINDOW *w = centred((int)n + 4, wid, -1);
+    WINDOW *w = placed(L, (int)n + 4, wid, -1);
     if (!w)
         return NULL;
     term_box(w, c, "choose a problem (Enter, Esc)", 1);

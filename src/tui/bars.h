@@ -5,6 +5,7 @@
 
 #include <curses.h>
 
+#include "layout.h"
 #include "prompt.h"
 #include "view.h"
 
@@ -15,18 +16,16 @@ void bars_status(WINDOW *w, const term_caps *c, const char *text, term_role role
 void bars_prompt(WINDOW *w, const term_caps *c, const prompt *p);
 
 /* Overlays: each makes its own window (freed by the caller with delwin)
- * centred on the screen; NULL when the screen is too small for it. */
-WINDOW *bars_help(const term_caps *c);
-/* A message (several lines) boxed just above the last `bottom` rows. */
-WINDOW *bars_message(const term_caps *c, const char *title, const char *text, term_role role,
-                     int bottom);
+ * centred on the screen, its edges off the panes' borders (layout_overlay);
+ * NULL when the screen is too small for it. */
+WINDOW *bars_help(const term_caps *c, const layout *L);
+/* A message (several lines) boxed at the bottom of the panes. */
+WINDOW *bars_message(const term_caps *c, const layout *L, const char *title, const char *text,
+                     term_role role);
 /* The built-in problems, `sel` highlighted. */
-WINDOW *bars_chooser(const term_caps *c, size_t sel);
+WINDOW *bars_chooser(const term_caps *c, const layout *L, size_t sel);
 
 /* The whole screen says how large it must be (keys still work). */
 void bars_too_small(WINDOW *w, const term_caps *c, int cols, int rows, int need_w, int need_h);
-
-/* The help text, one key a line (also what the man page lists). */
-extern const char *const bars_help_lines[];
 
 #endif

@@ -362,18 +362,19 @@ size_t canvas_ticks(const canvas_axis *a, size_t max, double *t)
     return n;
 }
 
-void canvas_tick_label(double v, char *buf, size_t n)
+/* printf's number made short: 1e+04 -> 1e4, 1e-05 -> 1e-5 (exponents
+ * cost width the axis lacks), 1.20e-4 -> 1.2e-4. */
+static void shorten(const char *in, char *out)
 {
-    if (n == 0)
-        return;
-    char tmp[32];
-    snprintf(tmp, sizeof tmp, "%.3g", v);
-    /* 1e+04 -> 1e4, 1e-05 -> 1e-5: exponents cost width the axis lacks */
-    char out[32], *o = out;
-    for (const char *p = tmp; *p; p++) {
-        *o++ = *p;
+    char *o = out;
+    for (const char *p = in; *p; p++) {
         if (*p == 'e') {
-            p++;
+            /* no trailing zeros (nor point) in the mantissa */
+            while (o > out && o[-1] == '0' && memchr(out, '.', (size_t)(o - out)))
+                o--;
+            if (o > out && o[-1] == '.')
+                o--;
+            *o++ = *p++;
             if (*p == '-')
                 *o++ = *p++;
             else if (*p == '+')
@@ -381,8 +382,50 @@ void canvas_tick_label(double v, char *buf, size_t n)
             while (*p == '0' && p[1])
                 p++;
             p--;
+            continue;
         }
+        *o++ = *p;
     }
     *o = 0;
-    snprintf(buf, n, "%s", out);
+}
+
+int canvas_tick_label(double v, char *buf, size_t n)
+{
+    if (n == 0)
+        return 0;
+    char tmp[48], out[48];
+    snprintf(tmp, sizeof tmp, "%.3g", v);
+    shorten(tmp, out);
+    /* too wide: fewer digits in exponent form ("0.00012" -> "1.2e-4"),
+     * never a cut that would read as another number */
+    for (int p = 2; strlen(out) >= n && p >= 0; p--) {
+        snprintf(tmp, sizeof tmp, "%.*e", p, v);
+        shorten(tmp, out);
+    }
+    size_t len = strlen(out), keep = len < n ? len : n - 1;
+    memcpy(buf, out, keep);
+    buf[keep] = 0;
+    /* whole, and it reads as the tick: "1e-9" for 1.4e-9 would be a lie */
+    double back = strtod(out, NULL);
+    return len < n && fabs(back - v) <= 1e-6 * fabs(v);
+}
+
+size_t canvas_tick_labels(const canvas_axis *a, size_t max, size_t n, double *t, char (*labels)[16])
+{
+    if (n > 16)
+        n = 16;
+    /* fewer ticks (a coarser step) until every label fits and no two read
+     * the same: a repeated label would tell two heights apart as one */
+    for (size_t m = max; m >= 1; m--) {
+        size_t k = canvas_ticks(a, m, t);
+        int ok = k > 0;   /* a coarse step may leave no tick inside: try on */
+        for (size_t i = 0; i < k && ok; i++) {
+            ok = canvas_tick_label(t[i], labels[i], n);
+            for (size_t j = 0; j < i && ok; j++)
+                ok = strcmp(labels[i], labels[j]) != 0;
+        }
+        if (ok)
+            return k;
+    }
+    return 0;
 }

@@ -68,7 +68,13 @@ int canvas_cell(const canvas *c, int cx, int cy, char out[8]);
 /* Tick values for an axis: up to max "nice" values inside [lo, hi] (steps
  * of 1, 2, 5 x 10^k; powers of ten on a log axis). Returns the count. */
 size_t canvas_ticks(const canvas_axis *a, size_t max, double *ticks);
-/* A short label for a tick ("0.5", "1e-03", "2500"), at most n - 1 chars. */
-void canvas_tick_label(double v, char *buf, size_t n);
+/* A short label for a tick ("0.5", "1e-3", "2500", "1.2e-4"), at most n - 1
+ * chars, with fewer digits when it must; 1, or 0 when even that did not
+ * fit (then buf holds a cut one). */
+int canvas_tick_label(double v, char *buf, size_t n);
+/* Ticks with labels of at most n - 1 chars (n <= 16), all distinct and
+ * whole: canvas_ticks with up to max, fewer until that holds (0 when not
+ * even one does). */
+size_t canvas_tick_labels(const canvas_axis *a, size_t max, size_t n, double *t, char (*labels)[16]);
 
 #endif

@@ -13,7 +13,7 @@
 #include "export.h"
 
 #define FX_POINTS 1001
-#define MAX_COLS (TERM_N + 2 + 2 * PROBLEM_MAX_X)
+#define MAX_COLS (TERM_N + 3 + 2 * PROBLEM_MAX_X)
 
 static const char *const pane_names[PANE_N] = {"loss", "latent", "fx", "clusters"};
 
@@ -101,8 +101,9 @@ static int fx_table(const tui *t, table *tb, innx_err *err)
             return INNX_ENOMEM;
         for (size_t i = 0; i < d->n; i++) {
             double *r = tb->v + i * tb->cols;
-            r[0] = d->pca_pred[i][0], r[1] = d->pca_pred[i][1], r[2] = d->label_pred[i];
-            r[3] = d->pca_real[i][0], r[4] = d->pca_real[i][1], r[5] = d->label_real[i];
+            /* segments from 1, as on screen ("seg 1" ...) */
+            r[0] = d->pca_pred[i][0], r[1] = d->pca_pred[i][1], r[2] = d->label_pred[i] + 1;
+            r[3] = d->pca_real[i][0], r[4] = d->pca_real[i][1], r[5] = d->label_real[i] + 1;
         }
         return 0;
     }
@@ -128,6 +129,7 @@ static int clusters_table(const session_snapshot *s, table *tb, innx_err *err)
         name(tb, "%s", "count_pred");
         for (size_t j = 0; j < d->d; j++)
             name(tb, "pred_%s", d->names[j]);
+        name(tb, "%s", "segment_real");
         name(tb, "%s", "count_real");
         for (size_t j = 0; j < d->d; j++)
             name(tb, "real_%s", d->names[j]);
@@ -136,16 +138,20 @@ static int clusters_table(const session_snapshot *s, table *tb, innx_err *err)
         for (size_t c = 0; c < d->k; c++) {
             double *r = tb->v + c * tb->cols;
             size_t m = d->match[c] < REPORT_MAX_K ? d->match[c] : 0;
-            r[0] = (double)c, r[1] = (double)d->count_pred[c];
+            /* segments count from 1, as the table and the legend say */
+            r[0] = (double)(c + 1), r[1] = (double)d->count_pred[c];
             for (size_t j = 0; j < d->d; j++)
                 r[2 + j] = d->seg_pred[c][j];
-            r[2 + d->d] = (double)d->count_real[m];
+            r[2 + d->d] = (double)(m + 1), r[3 + d->d] = (double)d->count_real[m];
             for (size_t j = 0; j < d->d; j++)
-                r[3 + d->d + j] = d->seg_real[m][j];
+                r[4 + d->d + j] = d->seg_real[m][j];
         }
         return 0;
     }
-    if (s->query_id > 0) {   /* the last query's roots, as the pane lists them */
+    /* the last query's roots, as the pane lists them: only while the pane
+     * shows them (a new formula or problem zeroes the query but keeps its
+     * count, and the pane then shows the clusters: so must the file) */
+    if (view_has_query(s)) {
         const report_query *q = &s->query;
         const char *n[5] = {"y", "x", "residual", "residual_raw", "bracketed"};
         for (int j = 0; j < 5; j++)

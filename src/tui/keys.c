@@ -86,7 +86,10 @@ static int accept(tui *t)
     case ASK_Y:
         if (!parse_number(text, &v)) {
             char m[300];
-            snprintf(m, sizeof m, "y*: '%.200s' is not a number", text);
+            if (!text[0])
+                snprintf(m, sizeof m, "y*: type a number, e.g. 0.2 or -1e-3");
+            else
+                snprintf(m, sizeof m, "y*: '%.200s' is not a number (e.g. 0.2 or -1e-3)", text);
             refuse(t, m);
             return 0;
         }
@@ -105,8 +108,14 @@ static int accept(tui *t)
         return 1;
     case ASK_E:
         if (!parse_number(text, &v) || v < 0) {
+            /* what is wrong, not only what is right: a word, or a sign */
             char m[300];
-            snprintf(m, sizeof m, "lambda: '%.200s' is not a number >= 0", text);
+            if (!text[0])
+                snprintf(m, sizeof m, "lambda: type a number >= 0 (0 switches the term off)");
+            else if (v < 0 && parse_number(text, &v))
+                snprintf(m, sizeof m, "lambda: %.200s is negative: a weight is 0 (off) or more", text);
+            else
+                snprintf(m, sizeof m, "lambda: '%.200s' is not a number (a weight >= 0, e.g. 10)", text);
             refuse(t, m);
             return 0;
         }
@@ -188,46 +197,51 @@ void tui_key(tui *t, int key)
         if (key != 'q')
             return;
     }
+    const keymap_entry *e;
+    int at = 0;
+    /* keys reach an action only through the table (keymap.c), the one
+     * the help screen prints */
+    if (!(e = keymap_lookup(key, &at)))
+        return;
     char init[64];
     int k = t->sel >= 0 && t->sel < TERM_N ? t->sel : -1;
-    switch (key) {
-    case 'q':
+    switch (e->action) {
+    case ACT_QUIT:
         t->quit = 1;
         break;
-    case ' ':
+    case ACT_PAUSE:
         session_toggle_pause(t->s);
         break;
-    case 'n':
+    case ACT_STEP:
         session_step_once(t->s);
         break;
-    case 'r':
+    case ACT_RESET:
         session_reset(t->s);
         tui_set_status(t, ROLE_NORMAL, "reset: fresh weights, next seed");
         break;
-    case 't':
+    case ACT_TRAIN_ON:
         session_train_on(t->s);
         break;
-    case PROMPT_KEY_LEFT:
+    case ACT_TERM_PREV:
         select_term(t, -1);
         break;
-    case PROMPT_KEY_RIGHT:
+    case ACT_TERM_NEXT:
         select_term(t, +1);
         break;
-    case '+':
-    case '=':   /* + without shift on most layouts */
+    case ACT_LAMBDA_UP:
         if (k >= 0) {
             double cur = tui_lambda(t, k);
             set_lambda(t, k, cur > 0 ? cur * 2 : t->saved[k] > 0 ? t->saved[k] : 1);
         }
         break;
-    case '-':
+    case ACT_LAMBDA_DOWN:
         if (k >= 0)
             set_lambda(t, k, tui_lambda(t, k) / 2);
         break;
-    case '0':
+    case ACT_TERM_TOGGLE:
         toggle_term(t);
         break;
-    case 'e':
+    case ACT_LAMBDA_EDIT:
         if (k >= 0) {
             char label[64];
             snprintf(label, sizeof label, "lambda %s = ", problem_term_name(k));
@@ -236,47 +250,44 @@ void tui_key(tui *t, int key)
             ask(t, ASK_E, label, init);
         }
         break;
-    case '[':
+    case ACT_LR_DOWN:
         session_scale_lr(t->s, 0.5);
         break;
-    case ']':
+    case ACT_LR_UP:
         session_scale_lr(t->s, 2);
         break;
-    case 'y':
+    case ACT_QUERY:
         ask(t, ASK_Y, "roots of F(x) = y*, y* = ", NULL);
         break;
-    case 'f':
+    case ACT_FORMULA:
         ask(t, ASK_F, "f(x) = ", t->snap.formula);
         break;
-    case 'k':
+    case ACT_CLUSTERS:
         snprintf(init, sizeof init, "%zu", t->snap.report.k);
         ask(t, ASK_K, "clusters k = ", t->snap.has_report ? init : NULL);
         break;
-    case 'p':
+    case ACT_PROBLEM:
         t->chooser = 1;
         for (size_t i = 0; problem_builtin_name(i); i++)
             if (!strcmp(problem_builtin_name(i), t->snap.problem))
                 t->chooser_sel = i;
         break;
-    case '1':
-    case '2':
-    case '3':
-    case '4':
-        t->zoom = t->zoom == key - '1' ? -1 : key - '1';
+    case ACT_ZOOM:   /* the key's place in its entry is the pane: 1-4 */
+        t->zoom = t->zoom == at ? -1 : at;
         break;
-    case PROMPT_ESC:
+    case ACT_UNZOOM:
         t->zoom = -1;
         break;
-    case 'l':
+    case ACT_LOSS_AXIS:
         t->loss_log = !t->loss_log;
         break;
-    case 'w':
+    case ACT_SAVE:
         /* saved in the trainer's thread between two steps; its message
          * (the file's name, or why not) comes back in the status line */
         session_save(t->s, NULL);
         tui_set_status(t, ROLE_NORMAL, "saving...");
         break;
-    case 'x': {
+    case ACT_EXPORT: {
         char path[256];
         innx_err err;
         if (tui_export(t, path, sizeof path, &err) == 0)
@@ -285,14 +296,14 @@ void tui_key(tui *t, int key)
             tui_set_status(t, ROLE_ERROR, "export: %s", err.msg);
         break;
     }
-    case '?':
-    case TUI_KEY_F1:
+    case ACT_HELP:
         t->help = 1;
         break;
-    case PROMPT_CTRL('L'):
+    case ACT_REPAINT:
         clearok(curscr, TRUE);   /* repaint everything: a garbled screen */
         break;
-    default:
+    case ACT_NONE:
+    case ACT_N:
         break;
     }
 }

@@ -17,6 +17,28 @@ static double nearest(const double *ref, size_t n, double x)
     return best;
 }
 
+int view_query_reason(const session_snapshot *s, char *buf, size_t n)
+{
+    const report_query *q = &s->query;
+    buf[0] = 0;
+    if (q->n_failed == 0 || q->n_outside == 0)
+        return 0;
+    char many[48] = "";
+    if (q->n_outside > 1)
+        snprintf(many, sizeof many, "%zu of them; the first: ", q->n_outside);
+    int out_raw = !(q->outside_raw >= s->x_lo && q->outside_raw <= s->x_hi);
+    if (out_raw && isfinite(q->outside_x) && fabs(q->outside_x - q->outside_raw) > 1e-4 * (1 + fabs(q->outside_x)))
+        snprintf(buf, n, "%sG's answer %.4f lies outside the domain [%g, %g] (f's root there: %.4f)", many,
+                 q->outside_raw, s->x_lo, s->x_hi, q->outside_x);
+    else if (out_raw)
+        snprintf(buf, n, "%sG's answer %.4f lies outside the domain [%g, %g]", many, q->outside_raw, s->x_lo,
+                 s->x_hi);
+    else
+        snprintf(buf, n, "%sG's answer %.4f polishes to %.4f, outside the domain [%g, %g]", many, q->outside_raw,
+                 q->outside_x, s->x_lo, s->x_hi);
+    return 1;
+}
+
 /* The query table's columns, dropped from the right when the pane is too
  * narrow (as the cluster table's): widths with the two leading spaces. */
 #define Q_X 16       /* number, x */
@@ -35,6 +57,13 @@ static void query_rows(WINDOW *w, int *y, const tui_view *v)
     snprintf(line, sizeof line, "y* = %g: %zu root%s (scan %zu), %zu candidates, %zu failed", q->y, nr,
              nr == 1 ? "" : "s", nref, q->n_candidates, q->n_failed);
     plot_row(w, y, A_BOLD, line);
+    /* a failure with a reason says it at once: a user sees 0 roots and
+     * must know whether G, the polish or the domain is at fault */
+    char why[200], text[220];
+    if (view_query_reason(v->snap, why, sizeof why)) {
+        snprintf(text, sizeof text, "failed: %s", why);
+        plot_text(w, y, term_role_attr(v->caps, ROLE_ERROR), text);
+    }
     snprintf(line, sizeof line, " #             x%s%s%s%s", res ? "  residual" : "", raw ? "   raw res" : "",
              br ? "  br " : "", scan ? "   vs scan" : "");
     plot_row(w, y, term_role_attr(v->caps, ROLE_DIM), line);
@@ -102,6 +131,23 @@ static void cluster_rows(WINDOW *w, int *y, const tui_view *v)
         if (ci)
             snprintf(line + n, sizeof line - (size_t)n, "  [%.2e, %.2e]", c->ci_lo, c->ci_hi);
         plot_row(w, y, term_series(v->caps, (int)(i % SERIES_N_CURVES)), line);
+    }
+    /* a "-" root says nothing of why: G's answers there lie off the domain */
+    char ids[64] = "";
+    size_t n_out = 0, at = 0;
+    for (size_t i = 0; i < k; i++) {
+        const report_cluster *c = &r->c[i];
+        if (!c->polished && !(c->centroid >= v->snap->x_lo && c->centroid <= v->snap->x_hi) &&
+            at + 8 < sizeof ids) {
+            at += (size_t)snprintf(ids + at, sizeof ids - at, "%s%zu", n_out ? ", " : "", i);
+            n_out++;
+        }
+    }
+    if (n_out) {
+        char text[200];
+        snprintf(text, sizeof text, "no root for cluster%s %s: %s outside the domain [%g, %g]", n_out > 1 ? "s" : "",
+                 ids, n_out > 1 ? "their centroids lie" : "its centroid lies", v->snap->x_lo, v->snap->x_hi);
+        plot_text(w, y, term_role_attr(v->caps, ROLE_ERROR), text);
     }
 }
 

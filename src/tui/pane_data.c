@@ -7,6 +7,17 @@
 #include "plot.h"
 #include "view.h"
 
+/* A figure for a title: the number, or a dash while it is not known yet
+ * (the forward stage has no G to score; PCA of one trait has no PC2). */
+static const char *known(char *buf, size_t n, const char *fmt, double v, const term_caps *c)
+{
+    if (isfinite(v))
+        snprintf(buf, n, fmt, v);
+    else
+        snprintf(buf, n, "%s", c->utf8 ? "\u2014" : "-");
+    return buf;
+}
+
 static int waiting(pane *p, WINDOW *w, const tui_view *v, const char *title, plot_box *b)
 {
     term_box(w, v->caps, title, 0);
@@ -33,9 +44,9 @@ static void span(canvas_axis *a, float v)
 static void draw_traits(pane *p, WINDOW *w, const tui_view *v)
 {
     const session_data_view *d = &v->snap->data;
-    char title[96];
-    snprintf(title, sizeof title, "2 predicted vs real traits (test part, RMSE %.3g)",
-             v->snap->has_data ? d->inverse_rmse : NAN);
+    char title[96], a[32];
+    snprintf(title, sizeof title, "2 predicted vs real traits (test part, RMSE %s)",
+             known(a, sizeof a, "%.3g", v->snap->has_data ? d->inverse_rmse : NAN, v->caps));
     plot_box b;
     if (waiting(p, w, v, title, &b))
         return;
@@ -66,10 +77,10 @@ static void draw_traits(pane *p, WINDOW *w, const tui_view *v)
 static void draw_pca(pane *p, WINDOW *w, const tui_view *v)
 {
     const session_data_view *d = &v->snap->data;
-    char title[96];
-    snprintf(title, sizeof title, "3 PCA of the traits (PC1 %.0f%%, PC2 %.0f%%)",
-             v->snap->has_data ? 100 * d->pca_explained[0] : NAN,
-             v->snap->has_data ? 100 * d->pca_explained[1] : NAN);
+    char title[96], pc1[32], pc2[32];
+    snprintf(title, sizeof title, "3 PCA of the traits (PC1 %s, PC2 %s)",
+             known(pc1, sizeof pc1, "%.0f%%", v->snap->has_data ? 100 * d->pca_explained[0] : NAN, v->caps),
+             known(pc2, sizeof pc2, "%.0f%%", v->snap->has_data ? 100 * d->pca_explained[1] : NAN, v->caps));
     plot_box b;
     if (waiting(p, w, v, title, &b))
         return;
@@ -114,8 +125,10 @@ static void draw_segments(pane *p, WINDOW *w, const tui_view *v)
         return;
     }
     char line[256];
-    snprintf(line, sizeof line, "R^2 of F %.3f  traits RMSE %.3f  cycle RMSE %.4f  (test part, %zu rows)",
-             d->r2, d->inverse_rmse, d->cycle_rmse, d->n_test);
+    char r2[32], rm[32], cy[32];
+    snprintf(line, sizeof line, "R^2 of F %s  traits RMSE %s  cycle RMSE %s  (test part, %zu rows)",
+             known(r2, sizeof r2, "%.3f", d->r2, v->caps), known(rm, sizeof rm, "%.3f", d->inverse_rmse, v->caps),
+             known(cy, sizeof cy, "%.4f", d->cycle_rmse, v->caps), d->n_test);
     plot_row(w, &y, A_BOLD, line);
     int n = snprintf(line, sizeof line, "seg count");
     for (size_t j = 0; j < d->d && n < (int)sizeof line - 12; j++)
@@ -132,7 +145,9 @@ static void draw_segments(pane *p, WINDOW *w, const tui_view *v)
             n += snprintf(line + n, sizeof line - (size_t)n, " %10.2f", d->seg_real[m][j]);
         plot_row(w, &y, term_series(v->caps, (int)(k % SERIES_N_CURVES)), line);
     }
-    snprintf(line, sizeof line, "silhouette: predicted %.3f, real %.3f", d->silhouette_pred, d->silhouette_real);
+    snprintf(line, sizeof line, "silhouette: predicted %s, real %s",
+             known(r2, sizeof r2, "%.3f", d->silhouette_pred, v->caps),
+             known(rm, sizeof rm, "%.3f", d->silhouette_real, v->caps));
     plot_row(w, &y, 0, line);
 }
 

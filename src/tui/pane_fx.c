@@ -111,11 +111,21 @@ static void draw(pane *p, WINDOW *w, const tui_view *v)
         for (size_t i = 0; i < s->query.n_roots && i < REPORT_MAX_ROOTS; i++, n_roots++)
             cross(&p->cv, s->query.roots[i].x, ystar, S_ROOT);
     } else if (s->has_report) {
-        for (size_t c = 0; c < r->k && c < REPORT_MAX_K; c++)
-            if (r->c[c].polished) {
+        /* distinct roots: clusters that polish to the same root are one
+         * root, as a query counts them (report.c merges within 1e-7 of
+         * the domain's width) */
+        double seen[REPORT_MAX_K], tol = 1e-7 * (s->x_hi - s->x_lo);
+        for (size_t c = 0; c < r->k && c < REPORT_MAX_K; c++) {
+            if (!r->c[c].polished)
+                continue;
+            size_t j = 0;
+            while (j < n_roots && !(fabs(seen[j] - r->c[c].root.x) <= tol))
+                j++;
+            if (j == n_roots) {
+                seen[n_roots++] = r->c[c].root.x;
                 cross(&p->cv, r->c[c].root.x, ystar, S_ROOT);
-                n_roots++;
             }
+        }
     }
     char txt[64];
     wmove(w, 1, 2);

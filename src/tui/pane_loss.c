@@ -20,12 +20,13 @@ static int series_shown(const session_snapshot *s, int k, int log)
     return 0;
 }
 
-/* A term's share of the total: lambda x its value; -1 at lambda 0 or with
- * no value now, so those come last (in term order: the sort is stable). */
-static double legend_weight(const session_snapshot *s, int k)
+/* A term's share of the total: lambda x its value (>= 0); -1 with no value
+ * now, -2 at lambda 0, so a weighed term (range at 0 still weighs) comes
+ * before one switched off, whatever their values (the sort is stable). */
+static double legend_weight(const session_snapshot *s, const double *lambda, int k)
 {
-    double w = s->lambda[k] * s->term[k];
-    return s->lambda[k] > 0 && isfinite(w) ? w : -1;
+    double w = lambda[k] * s->term[k];
+    return !(lambda[k] > 0) ? -2 : isfinite(w) ? w : -1;
 }
 
 static void draw(pane *p, WINDOW *w, const tui_view *v)
@@ -35,9 +36,14 @@ static void draw(pane *p, WINDOW *w, const tui_view *v)
     plot_box b;
     if (plot_fit(w, &p->cv, v->caps, 1, &b))
         return;
-    int shown[TERM_N + 1];
-    for (int k = 0; k <= TERM_N; k++)
+    /* listed: a curve to draw, or a term the stage weighs now (at 0 on a
+     * log axis it has no curve, but a user must see that it is there and
+     * met); drawn: only the former, and only with its name listed */
+    int shown[TERM_N + 1], listed[TERM_N + 1];
+    for (int k = 0; k <= TERM_N; k++) {
         shown[k] = series_shown(s, k, v->loss_log);
+        listed[k] = shown[k] || (k < TERM_N && s->active[k] && v->lambda[k] > 0);
+    }
     /* The legend in order of what the total is made of: the total, then the
      * terms by weighted share (lambda x value), then those at lambda 0. A
      * narrow pane keeps the front of it; an entry that does not fit is left
@@ -45,26 +51,36 @@ static void draw(pane *p, WINDOW *w, const tui_view *v)
     int order[TERM_N + 1], n_ord = 0;
     order[n_ord++] = TERM_N;
     for (int k = 0; k < TERM_N; k++)
-        if (shown[k])
+        if (listed[k])
             order[n_ord++] = k;
     for (int i = 2; i < n_ord; i++)
-        for (int j = i; j > 1 && legend_weight(s, order[j]) > legend_weight(s, order[j - 1]); j--) {
+        for (int j = i; j > 1 && legend_weight(s, v->lambda, order[j]) > legend_weight(s, v->lambda, order[j - 1]);
+             j--) {
             int tmp = order[j];
             order[j] = order[j - 1];
             order[j - 1] = tmp;
         }
     char txt[64];
     wmove(w, 1, 2);
+    int full = 0;
     for (int i = 0; i < n_ord; i++) {
         int k = order[i];
+        if (full) {   /* a later entry never takes an earlier one's place */
+            shown[k] = k == TERM_N;
+            continue;
+        }
         double cur = k == TERM_N ? s->loss : s->term[k];
+        char num[16];
+        canvas_tick_label(cur, num, sizeof num);   /* "1.2e-4": exponents short, the legend is narrow */
         if (isfinite(cur))
-            snprintf(txt, sizeof txt, "%s %.3g", k == TERM_N ? "total" : problem_term_name(k), cur);
+            snprintf(txt, sizeof txt, "%s %s", k == TERM_N ? "total" : problem_term_name(k), num);
         else   /* a term of an earlier stage: its curve stays, it has no value now */
             snprintf(txt, sizeof txt, "%s -", problem_term_name(k));
         /* a curve without its name in the legend would be a riddle */
-        if (plot_legend(w, v->caps, k, txt) != 0 && k != TERM_N)
-            shown[k] = 0;
+        if (plot_legend(w, v->caps, k, txt) != 0) {
+            full = 1;
+            shown[k] = k == TERM_N;
+        }
     }
     if (s->hist_n == 0) {
         plot_note(w, v->caps, "waiting for the first step");

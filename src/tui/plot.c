@@ -2,6 +2,7 @@
  * mapping, so a label sits on the row or column its value is drawn at. */
 #include <string.h>
 
+#include "layout.h"
 #include "plot.h"
 
 int plot_fit(WINDOW *w, canvas *cv, const term_caps *c, int legend, plot_box *b)
@@ -42,27 +43,27 @@ void plot_canvas(WINDOW *w, const term_caps *c, const canvas *cv, const plot_box
 void plot_ticks(WINDOW *w, const term_caps *c, const canvas *cv, const plot_box *b)
 {
     double t[16];
-    char lab[16];
+    char labs[16][16];
     attr_t dim = term_role_attr(c, ROLE_DIM);
     wattron(w, dim);
     size_t max = (size_t)(b->h / 2 + 1);
-    size_t n = canvas_ticks(&cv->y, max > 6 ? 6 : max, t);
+    /* labels whole and distinct (canvas_tick_labels), or fewer of them */
+    size_t n = canvas_tick_labels(&cv->y, max > 6 ? 6 : max, PLOT_LABEL_W, t, labs);
     int last = -2;
     for (size_t i = 0; i < n; i++) {
         int row = canvas_map_y(cv, t[i]) / 4;
         if (row < 0 || row >= b->h || row == last)
             continue;
         last = row;
-        canvas_tick_label(t[i], lab, PLOT_LABEL_W);
-        mvwprintw(w, b->top + row, 1, "%*s", PLOT_LABEL_W - 1, lab);
+        mvwprintw(w, b->top + row, 1, "%*s", PLOT_LABEL_W - 1, labs[i]);
         mvwaddch(w, b->top + row, PLOT_LABEL_W, c->utf8 ? ' ' : '-');
     }
     max = (size_t)(b->w / 10);
-    n = canvas_ticks(&cv->x, max > 8 ? 8 : max ? max : 1, t);
+    n = canvas_tick_labels(&cv->x, max > 8 ? 8 : max ? max : 1, 16, t, labs);
     int end = 0;
     for (size_t i = 0; i < n; i++) {
         int col = canvas_map_x(cv, t[i]) / 2;
-        canvas_tick_label(t[i], lab, sizeof lab);
+        const char *lab = labs[i];
         int len = (int)strlen(lab), at = col - len / 2;
         if (at < 0)
             at = 0;
@@ -80,7 +81,7 @@ int plot_legend(WINDOW *w, const term_caps *c, int series, const char *text)
 {
     /* curses wraps text at the edge: an entry that does not fit is left out */
     int room = getmaxx(w) - 1 - getcurx(w);
-    if ((int)strlen(text) + 4 > room)
+    if ((int)strlen(text) + 2 > room)   /* glyph, space, text; the gap after only if room */
         return -1;
     attr_t a = term_series(c, series);
     wattron(w, a);
@@ -91,7 +92,8 @@ int plot_legend(WINDOW *w, const term_caps *c, int series, const char *text)
     waddch(w, ' ');
     waddstr(w, text);
     wattroff(w, a);
-    waddstr(w, "  ");
+    int left = getmaxx(w) - 1 - getcurx(w);
+    waddnstr(w, "  ", left < 2 ? (left > 0 ? left : 0) : 2);
     return 0;
 }
 
@@ -114,4 +116,20 @@ void plot_row(WINDOW *w, int *y, attr_t a, const char *text)
     mvwaddnstr(w, *y, 2, text, W - 4);
     wattroff(w, a);
     (*y)++;
+}
+
+void plot_text(WINDOW *w, int *y, attr_t a, const char *text)
+{
+    int H = getmaxy(w), W = getmaxx(w);
+    if (W < 8)
+        return;
+    wattron(w, a);
+    /* wrapped at spaces (a number is never cut), the lines after the
+     * first indented by two more */
+    for (int x = 2; *text && *y < H - 1; x = 4, (*y)++) {
+        const char *line = text;
+        size_t len = layout_wrap(line, W - 2 - x, &text);
+        mvwaddnstr(w, *y, x, line, (int)len);
+    }
+    wattroff(w, a);
 }

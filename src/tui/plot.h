@@ -27,6 +27,9 @@ int plot_legend(WINDOW *w, const term_caps *c, int series, const char *text);
 /* A text row at *y (then *y + 1) from column 2, cut at the border (curses
  * would wrap it onto the next line); nothing once the box is full. */
 void plot_row(WINDOW *w, int *y, attr_t a, const char *text);
+/* The same for a text that may be longer than a row: wrapped at spaces
+ * onto as many rows as it needs (and the box has). */
+void plot_text(WINDOW *w, int *y, attr_t a, const char *text);
 /* A one-line note centred in the pane (nothing to plot yet, no formula...). */
 void plot_note(WINDOW *w, const term_caps *c, const char *text);
 

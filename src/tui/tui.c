@@ -112,16 +112,19 @@ static void absorb(tui *t)
     if (s->query_id != t->seen_query) {
         t->seen_query = s->query_id;
         const report_query *q = &s->query;
-        char buf[400];
-        int n = snprintf(buf, sizeof buf, "y* = %g: ", q->y);
+        /* the counts first, then the roots: a narrow status line loses
+         * roots from the end (whole ones), never the counts */
+        char buf[400], why[200];
+        size_t n = (size_t)snprintf(buf, sizeof buf, "y* = %g: ", q->y);
         if (q->n_roots == 0)
-            n += snprintf(buf + n, sizeof buf - n, "no root found");
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "no root found (the scan finds %zu)", q->n_ref);
         else
-            n += snprintf(buf + n, sizeof buf - n, "%zu root%s", q->n_roots,
-                          q->n_roots == 1 ? "" : "s");
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%zu root%s (the scan finds %zu):", q->n_roots,
+                                  q->n_roots == 1 ? "" : "s", q->n_ref);
         for (size_t i = 0; i < q->n_roots && i < REPORT_MAX_ROOTS && n < 300; i++)
-            n += snprintf(buf + n, sizeof buf - n, " %.4f", q->roots[i].x);
-        snprintf(buf + n, sizeof buf - n, "  (the scan finds %zu)", q->n_ref);
+            n += (size_t)snprintf(buf + n, sizeof buf - n, " %.4f", q->roots[i].x);
+        if (view_query_reason(s, why, sizeof why) && n < 300)
+            snprintf(buf + n, sizeof buf - n, "; failed: %s", why);
         tui_set_status(t, q->n_roots == q->n_ref ? ROLE_OK : ROLE_ERROR, "%s", buf);
     }
     if (strcmp(s->formula, t->f_src)) {
@@ -192,11 +195,11 @@ static void frame(tui *t)
         wnoutrefresh(t->lambda);
     }
     if (t->help)
-        show_overlay(bars_help(&t->caps));
+        show_overlay(bars_help(&t->caps, &t->L));
     if (t->chooser)
-        show_overlay(bars_chooser(&t->caps, t->chooser_sel));
+        show_overlay(bars_chooser(&t->caps, &t->L, t->chooser_sel));
     if (t->ask && t->popup[0])
-        show_overlay(bars_message(&t->caps, t->popup_title, t->popup, ROLE_ERROR, 2));
+        show_overlay(bars_message(&t->caps, &t->L, t->popup_title, t->popup, ROLE_ERROR));
     if (t->status) {
         /* last, so the terminal's cursor ends where the prompt types */
         werase(t->status);

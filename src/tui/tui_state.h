@@ -7,14 +7,12 @@
 
 #include "innx/expr.h"
 #include "innx/session.h"
+#include "keymap.h"
 #include "layout.h"
 #include "prompt.h"
 #include "term.h"
 #include "tui.h"
 #include "view.h"
-
-/* Keys beyond the prompt's own (see prompt.h). */
-enum { TUI_KEY_F1 = PROMPT_KEY_ENTER + 16, TUI_KEY_RESIZE, TUI_KEY_OTHER };
 
 typedef enum { ASK_NONE = 0, ASK_Y, ASK_F, ASK_E, ASK_K, ASK_N } tui_ask;
 
@@ -56,7 +54,7 @@ typedef struct tui {
 double tui_now(void);
 /* The lambda to show and to scale from for term k. */
 double tui_lambda(const tui *t, int k);
-/* One key (curses' codes already mapped onto prompt.h's and the above). */
+/* One key (curses' codes already mapped onto prompt.h's and keymap.h's). */
 void tui_key(tui *t, int key);
 void tui_set_status(tui *t, term_role role, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -39,6 +39,10 @@ static inline int view_has_query(const session_snapshot *s)
     return s->query_id > 0 && (q->n_roots || q->n_ref || q->n_candidates);
 }
 
+/* Why the query's failed candidates failed, when the session knows
+ * (outside the domain); 0 and buf empty when it does not. */
+int view_query_reason(const session_snapshot *s, char *buf, size_t n);
+
 extern const pane_ops pane_loss_ops, pane_latent_ops, pane_fx_ops, pane_clusters_ops;
 /* a table problem's panes in the latent, f(x) and clusters places (pane_data.c) */
 extern const pane_ops pane_data_traits_ops, pane_data_pca_ops, pane_data_segments_ops;
