@@ -20,6 +20,15 @@
  * open_memstream) fail too, though they were linked long before. The next
  * definition (dlsym RTLD_NEXT) is libc's, or ASan's interceptor under
  * --enable-sanitizers, which then still sees (and leak-checks) every block. */
+/* Not instrumented (--enable-sanitizers): the dynamic loader calls this
+ * malloc while ASan initialises its interceptors, before its shadow memory
+ * exists, and an instrumented prologue faulted there. */
+#if defined(__GNUC__) && (__GNUC__ >= 8 || defined(__clang__))
+#define NO_SAN __attribute__((no_sanitize("address", "undefined")))
+#else
+#define NO_SAN
+#endif
+
 static void *(*next_malloc)(size_t);
 static void *(*next_calloc)(size_t, size_t);
 static void *(*next_realloc)(void *, size_t);
@@ -33,12 +42,17 @@ static alignas(max_align_t) unsigned char early[4096];
 static size_t early_used;
 static _Thread_local int resolving;
 
+/* Only the thread that armed the counter counts and fails: the others'
+ * allocations would make the Nth one depend on timing, and ASan starts
+ * each new thread with pthread_getattr_np, which mallocs and aborts the
+ * program (a CHECK) when that fails. */
+static _Thread_local int owner;
 static atomic_int armed;
 static atomic_long target;       /* 0: nothing fails */
 static atomic_int persist;
 static atomic_long counted, failed, live, gsl_leaks;
 
-static void *early_alloc(size_t n)
+NO_SAN static void *early_alloc(size_t n)
 {
     n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
     if (n > sizeof early - early_used)
@@ -48,12 +62,12 @@ static void *early_alloc(size_t n)
     return p;   /* static storage: already zero, as calloc's must be */
 }
 
-static int is_early(const void *p)
+NO_SAN static int is_early(const void *p)
 {
     return (const unsigned char *)p >= early && (const unsigned char *)p < early + sizeof early;
 }
 
-static void resolve(void)
+NO_SAN static void resolve(void)
 {
     resolving = 1;
     next_malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
@@ -71,7 +85,7 @@ static void resolve(void)
  * addresses for addr2line -f -e tests/test_oom. backtrace() allocates the
  * first time (it loads libgcc_s): nothing fails meanwhile. */
 static _Thread_local int tracing;
-static void trace(void)
+NO_SAN static void trace(void)
 {
     static int on = -1;
     if (on < 0)
@@ -91,7 +105,7 @@ static void trace(void)
  * the struct when that fails: a leak inside libgsl that innx cannot free.
  * A failure injected into gsl_block_*alloc (the caller of this malloc) is
  * counted, so that the tests can tell that leak from one of innx's. */
-static void note_gsl(void *caller)
+NO_SAN static void note_gsl(void *caller)
 {
     Dl_info info;
     if (dladdr(caller, &info) && info.dli_sname && !strncmp(info.dli_sname, "gsl_block", 9) &&
@@ -101,9 +115,9 @@ static void note_gsl(void *caller)
 
 /* Counts one allocation while armed; 1 if it is to fail. caller: the
  * address malloc returns to. */
-static int inject(void *caller)
+NO_SAN static int inject(void *caller)
 {
-    if (!atomic_load(&armed) || tracing)
+    if (!owner || !atomic_load(&armed) || tracing)
         return 0;
     long c = atomic_fetch_add(&counted, 1) + 1, n = atomic_load(&target);
     if (n > 0 && (c == n || (c > n && atomic_load(&persist)))) {
@@ -118,14 +132,14 @@ static int inject(void *caller)
     return 0;
 }
 
-static void *born(void *p)
+NO_SAN static void *born(void *p)
 {
     if (p)
         atomic_fetch_add(&live, 1);
     return p;
 }
 
-void *malloc(size_t n)
+NO_SAN void *malloc(size_t n)
 {
     if (resolving)
         return early_alloc(n);
@@ -134,7 +148,7 @@ void *malloc(size_t n)
     return inject(__builtin_return_address(0)) ? NULL : born(next_malloc(n));
 }
 
-void *calloc(size_t m, size_t n)
+NO_SAN void *calloc(size_t m, size_t n)
 {
     if (resolving)
         return n && m > SIZE_MAX / n ? NULL : early_alloc(m * n);
@@ -143,7 +157,7 @@ void *calloc(size_t m, size_t n)
     return inject(__builtin_return_address(0)) ? NULL : born(next_calloc(m, n));
 }
 
-void *realloc(void *p, size_t n)
+NO_SAN void *realloc(void *p, size_t n)
 {
     if (resolving || is_early(p))
         return NULL;   /* not needed while resolving; an early block never grows */
@@ -160,7 +174,7 @@ void *realloc(void *p, size_t n)
     return q;
 }
 
-void free(void *p)
+NO_SAN void free(void *p)
 {
     if (!p || is_early(p))
         return;
@@ -170,7 +184,7 @@ void free(void *p)
     next_free(p);
 }
 
-int posix_memalign(void **out, size_t align, size_t n)
+NO_SAN int posix_memalign(void **out, size_t align, size_t n)
 {
     if (!next_posix_memalign)
         resolve();
@@ -182,35 +196,37 @@ int posix_memalign(void **out, size_t align, size_t n)
     return st;
 }
 
-void *aligned_alloc(size_t align, size_t n)
+NO_SAN void *aligned_alloc(size_t align, size_t n)
 {
     if (!next_aligned_alloc)
         resolve();
     return inject(__builtin_return_address(0)) ? NULL : born(next_aligned_alloc(align, n));
 }
 
-void oom_arm(long n, int persistent)
+NO_SAN void oom_arm(long n, int persistent)
 {
     atomic_store(&failed, 0);
     atomic_store(&counted, 0);
     atomic_store(&gsl_leaks, 0);
     atomic_store(&persist, persistent);
     atomic_store(&target, n);
+    owner = 1;
     atomic_store(&armed, 1);
 }
 
-long oom_disarm(void)
+NO_SAN long oom_disarm(void)
 {
     atomic_store(&armed, 0);
+    owner = 0;
     atomic_store(&target, 0);
     return atomic_load(&failed);
 }
 
-long oom_count(void) { return atomic_load(&counted); }
-long oom_live(void) { return atomic_load(&live); }
-long oom_gsl_leaks(void) { return atomic_load(&gsl_leaks); }
+NO_SAN long oom_count(void) { return atomic_load(&counted); }
+NO_SAN long oom_live(void) { return atomic_load(&live); }
+NO_SAN long oom_gsl_leaks(void) { return atomic_load(&gsl_leaks); }
 
-int oom_installed(void)
+NO_SAN int oom_installed(void)
 {
     oom_arm(0, 0);
     /* volatile: the compiler may drop a malloc whose block is only freed */

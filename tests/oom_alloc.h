@@ -9,7 +9,8 @@
  * interceptors (strdup, ...) allocate without malloc, so they are not. */
 
 /* From now: the nth allocation (n >= 1) returns NULL with errno ENOMEM;
- * persistent, every allocation from the nth on does (SQLite's two modes). */
+ * persistent, every allocation from the nth on does (SQLite's two modes).
+ * Only the calling thread's allocations count and fail (oom_alloc.c). */
 void oom_arm(long n, int persistent);
 /* Stop failing; returns how many allocations failed since oom_arm (0: the
  * operation finished before the nth allocation). */
