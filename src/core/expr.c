@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "innx/expr.h"
+#include "graph_impl.h"
 
 typedef enum {
     E_NUM, E_VAR, E_NEG, E_ADD, E_SUB, E_MUL, E_DIV, E_POW, E_MIN, E_MAX,
@@ -582,8 +583,8 @@ int expr_build_graph_slots(const expr *e, graph *g, int x_node, int *slot_node)
 static int build(const expr *e, graph *g, int x_node, int *slot_node)
 {
     int *id = malloc(e->len * sizeof *id);
-    if (!id)
-        return -1;
+    if (!id)   /* on the graph, so that it does not compile (a bare -1 did: test_oom) */
+        return graph_fail(g, "graph: out of memory");
     for (size_t k = 0; k < e->len; k++) {
         const expr_node *n = &e->n[k];
         int a = n->a >= 0 ? id[n->a] : -1, b = n->b >= 0 ? id[n->b] : -1;

@@ -871,7 +871,16 @@ static void end_stage(trainer *t, int early)
 {
     stage_finish(t);
     if (t->stage + 1 < t->p.n_stages) {
-        if (stage_begin(t, t->stage + 1, t->p.stages[t->stage + 1].steps) != 0)
+        size_t next = t->stage + 1;
+        int st = stage_begin(t, next, t->p.stages[next].steps);
+        if (st == INNX_ENOMEM) {
+            /* stopped with its reason, as a rollback's (stage_begin gives
+             * its own when the pieces cannot be cut) */
+            trainer_rollback *r = &t->rollbacks[t->n_rollbacks < TRAINER_MAX_ROLLBACKS ? t->n_rollbacks++ : 0];
+            r->step = t->steps;
+            snprintf(r->why, sizeof r->why, "out of memory starting stage %zu of %zu", next + 1, t->p.n_stages);
+        }
+        if (st != 0)
             t->state = TRAINER_DIVERGED;
         return;
     }
@@ -1110,10 +1119,24 @@ trainer_state trainer_step(trainer *t)
     if (((want_xcyc(t) && t->sg[t->stage].term[TERM_XCYC] < 0) ||
          (want_gp(t) && t->sg[t->stage].term[TERM_GP] < 0)) &&
         t->p.stages[t->stage].kind != PROBLEM_STAGE_FORWARD) {
+        /* The graph it has stays until the new one is built: if that fails
+         * (out of memory), the stage goes on without them on the old one.
+         * (Building again without them could fail too, and would leave
+         * no compiled graph to step.) */
+        stage_graph *s = &t->sg[t->stage], old = *s;
+        s->g = NULL;
+        s->joint.val = s->joint.grad = NULL;
         innx_err err;
         if (build_stage(t, t->stage, &err) != 0) {
-            t->lambda[TERM_XCYC] = t->lambda[TERM_GP] = 0;   /* out of memory: go on without them */
-            build_stage(t, t->stage, &err);
+            graph_free(s->g);
+            free(s->joint.val);
+            free(s->joint.grad);
+            *s = old;
+            t->lambda[TERM_XCYC] = t->lambda[TERM_GP] = 0;
+        } else {
+            graph_free(old.g);
+            free(old.joint.val);
+            free(old.joint.grad);
         }
     }
     const problem_stage *ps = &t->p.stages[t->stage];
