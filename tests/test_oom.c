@@ -18,6 +18,7 @@
 #include "test_helpers.h"
 
 #include "innx/checkpoint.h"
+#include "innx/trainer_ckpt.h"
 #include "innx/problem_ini.h"
 #include "innx/session.h"
 #include "innx/trainer.h"
@@ -338,13 +339,13 @@ static int op_ckpt(void *ctx, long n, innx_err *e)
     if (!c)
         return e->msg[0] ? INNX_ENOMEM : broken(e, "checkpoint_read: NULL with no message");
     problem q;
-    int st = checkpoint_problem(c, &q, e);
-    trainer *t = st == 0 ? checkpoint_load_trainer(c, &q, e) : NULL;
+    int st = trainer_checkpoint_problem(c, &q, e);
+    trainer *t = st == 0 ? trainer_load(c, &q, e) : NULL;
     checkpoint_free(c);
     if (st != 0)
         return st;
     if (!t)
-        return e->msg[0] ? INNX_ENOMEM : broken(e, "checkpoint_load_trainer: NULL with no message");
+        return e->msg[0] ? INNX_ENOMEM : broken(e, "trainer_load: NULL with no message");
     st = steps_or_refuses(t, e);
     trainer_free(t);
     return st;
@@ -369,7 +370,7 @@ static void test_checkpoint_load(void **state)
         char path[600], what[64];
         snprintf(path, sizeof path, "%s", in_dir(names[i]));
         innx_err e;
-        if (checkpoint_save_trainer(t, path, 0, &e) != 0)
+        if (trainer_save(t, path, 0, &e) != 0)
             fail_msg("%s", e.msg);
         trainer_free(t);
         snprintf(what, sizeof what, "checkpoint load %s", names[i]);

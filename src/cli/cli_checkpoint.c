@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "innx/checkpoint.h"
+#include "innx/trainer_ckpt.h"
 #include "innx/report.h"
 
 #define QUERY_K 256   /* codes a query draws, as the latent report's */
@@ -52,8 +53,8 @@ void cli_autosave_and_die(const cli_opts *o, trainer *t, const char *where)
     char dir[4096], path[4200];
     innx_err err;
     cli_progress(o, "", -1, 0, 0);
-    if (checkpoint_autosave_dir(dir, sizeof dir, &err) != 0 ||
-        checkpoint_save_trainer_auto(t, dir, path, sizeof path, &err) != 0)
+    if (trainer_autosave_dir(dir, sizeof dir, &err) != 0 ||
+        trainer_save_auto(t, dir, path, sizeof path, &err) != 0)
         cli_error(CLI_EXIT_FAIL, where, "%s: %s", sig_name(sig), err.msg);
     else
         cli_error(CLI_EXIT_FAIL, where, "%s: step %ld saved to %s (innx train --resume %s goes on)", sig_name(sig),
@@ -83,7 +84,7 @@ int cli_save(const cli_opts *o, const char *where, trainer *t)
     innx_err err;
     if (!o->save)
         return 0;
-    if (checkpoint_save_trainer(t, o->save, 0, &err) != 0)
+    if (trainer_save(t, o->save, 0, &err) != 0)
         return cli_error(CLI_EXIT_FAIL, where, "--save: %s", err.msg);
     if (!o->json && !o->quiet)
         printf("saved step %ld to %s\n", trainer_steps(t), o->save);
@@ -94,7 +95,7 @@ trainer *cli_trainer_new(const cli_opts *o, const problem *p, innx_err *err)
 {
     if (!o->resume_ck)
         return trainer_alloc(p, err);
-    trainer *t = checkpoint_load_trainer(o->resume_ck, p, err);
+    trainer *t = trainer_load(o->resume_ck, p, err);
     if (t && !o->json && !o->quiet)
         printf("resumed %s at step %ld (%s)\n", o->resume, trainer_steps(t), trainer_state_name(trainer_get_state(t)));
     return t;
@@ -106,7 +107,7 @@ int cli_resume_problem(cli_opts *o, problem *p)
     const char *where = "train";
     if (!(o->resume_ck = checkpoint_read(o->resume, &err)))
         return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
-    int st = checkpoint_problem(o->resume_ck, p, &err) != 0 ? cli_error(CLI_EXIT_USAGE, where, "%s", err.msg)
+    int st = trainer_checkpoint_problem(o->resume_ck, p, &err) != 0 ? cli_error(CLI_EXIT_USAGE, where, "%s", err.msg)
                                                              : cli_apply_opts(o, where, p);
     if (st != 0) {
         checkpoint_free(o->resume_ck);
@@ -131,8 +132,8 @@ trainer *cli_checkpoint_open(const char *file, const char *where, problem *p)
         return NULL;
     }
     trainer *t = NULL;
-    if (checkpoint_problem(c, p, &err) == 0)
-        t = checkpoint_load_trainer(c, p, &err);
+    if (trainer_checkpoint_problem(c, p, &err) == 0)
+        t = trainer_load(c, p, &err);
     checkpoint_free(c);
     if (!t)
         cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);

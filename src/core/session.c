@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "innx/checkpoint.h"
+#include "innx/trainer_ckpt.h"
 #include "innx/report_table.h"
 #include "innx/report_vector.h"
 #include "innx/session.h"
@@ -500,8 +501,8 @@ static void apply(session *s, cmd *c)
         break;
     case CMD_SAVE: {
         char path[4096], msg[sizeof s->message];
-        int st = c->path ? checkpoint_save_trainer(s->t, c->path, 0, &err)
-                         : checkpoint_save_trainer_auto(s->t, ".", path, sizeof path, &err);
+        int st = c->path ? trainer_save(s->t, c->path, 0, &err)
+                         : trainer_save_auto(s->t, ".", path, sizeof path, &err);
         const char *name = c->path ? c->path : path;
         if (st == 0)
             snprintf(msg, sizeof msg, "saved step %ld to %.900s", trainer_steps(s->t),

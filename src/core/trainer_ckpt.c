@@ -11,6 +11,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "innx/checkpoint.h"
+#include "innx/trainer_ckpt.h"
 #include "innx/problem_ini.h"
 #include "trainer_impl.h"
 
@@ -416,7 +417,7 @@ static checkpoint *build(trainer *t, innx_err *err)
     return c;
 }
 
-int checkpoint_save_trainer(trainer *t, const char *path, int flags, innx_err *err)
+int trainer_save(trainer *t, const char *path, int flags, innx_err *err)
 {
     checkpoint *c = build(t, err);
     if (!c)
@@ -426,7 +427,7 @@ int checkpoint_save_trainer(trainer *t, const char *path, int flags, innx_err *e
     return st;
 }
 
-int checkpoint_save_trainer_auto(trainer *t, const char *dir, char *path, size_t len, innx_err *err)
+int trainer_save_auto(trainer *t, const char *dir, char *path, size_t len, innx_err *err)
 {
     char name[PROBLEM_NAME_LEN];
     size_t i;
@@ -458,7 +459,7 @@ int checkpoint_save_trainer_auto(trainer *t, const char *dir, char *path, size_t
     return st;
 }
 
-int checkpoint_autosave_dir(char *dir, size_t len, innx_err *err)
+int trainer_autosave_dir(char *dir, size_t len, innx_err *err)
 {
     const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     size_t n;
@@ -492,7 +493,7 @@ int checkpoint_autosave_dir(char *dir, size_t len, innx_err *err)
 
 /* ---- loading ------------------------------------------------------------- */
 
-int checkpoint_problem(const checkpoint *c, problem *p, innx_err *err)
+int trainer_checkpoint_problem(const checkpoint *c, problem *p, innx_err *err)
 {
     const char *text = checkpoint_meta(c, "problem");
     if (!text)
@@ -518,7 +519,7 @@ static double spec_weights(const char *model)
     return w;
 }
 
-trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err *err)
+trainer *trainer_load(const checkpoint *c, const problem *p, innx_err *err)
 {
     const char *f = checkpoint_path(c);
     const char *rt = checkpoint_meta(c, "rng.type");
@@ -658,7 +659,7 @@ trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err
      * (--set loss.norm=0) replaces the live one saved, and so does a
      * constant schedule's lr; everything else stays as saved. */
     problem saved;
-    if (checkpoint_problem(c, &saved, err) == 0) {
+    if (trainer_checkpoint_problem(c, &saved, err) == 0) {
         for (int k = 0; k < TERM_N; k++)
             if (p->lambda[k] != saved.lambda[k]) {
                 t->lambda[k] = p->lambda[k];
