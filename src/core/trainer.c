@@ -423,14 +423,6 @@ static int build_g_mix(trainer *t, stage_graph *s, graph *g, int in, int want, i
     return X;
 }
 
-int trainer_build_f_units(trainer *t, graph *g, int x)
-{
-    if (t->f)
-        return expr_build_graph(t->f, g, x);
-    const stats_scaler *sx = &t->data.sx, *sy = &t->data.sy;
-    int xs = graph_scale(g, graph_offset(g, x, (float)-sx->mean[0]), (float)(1 / sx->scale[0]));
-    return graph_offset(g, graph_scale(g, nn_build(t->F, g, xs, 0), (float)sy->scale[0]), (float)sy->mean[0]);
-}
 
 /* F at node x: the formula, or NN1 (trainable in a joint stage). */
 static int build_f(trainer *t, graph *g, int x, int nn1_trainable)
@@ -1322,16 +1314,6 @@ int trainer_has_formula(const trainer *t) { return t->f != NULL; }
 nn_model *trainer_g(trainer *t) { return t->G; }
 nn_model *trainer_nn1(trainer *t) { return t->F; }
 
-void trainer_domain(const trainer *t, double *lo, double *hi)
-{
-    size_t d = t->p.x_dim;
-    memcpy(lo, t->box_lo, d * sizeof *lo);
-    memcpy(hi, t->box_hi, d * sizeof *hi);
-    if (problem_has_table(&t->p)) {
-        stats_scaler_inverse(&t->data.sx, lo, 1);
-        stats_scaler_inverse(&t->data.sx, hi, 1);
-    }
-}
 
 const trainer_data *trainer_get_data(const trainer *t)
 {
@@ -1425,31 +1407,6 @@ int trainer_eval_f(trainer *t, const double *x, size_t n, double *y, innx_err *e
     return st;
 }
 
-void trainer_roots_fn(void *ctx, const double *x, size_t n, double *f, double *df)
-{
-    trainer *t = ctx;
-    if (t->f) {
-        expr_eval_array(t->f, x, n, f, df);
-        return;
-    }
-    /* NN1 in double, in the table's units (one x column): x scaled as NN1
-     * reads it, the answer and its slope unscaled; NaN where it fails */
-    const trainer_data *d = &t->data;
-    double *xs = t->p.x_dim == 1 ? malloc(2 * n * sizeof *xs) : NULL;
-    innx_err err;
-    int st = xs ? 0 : INNX_ENOMEM;
-    if (st == 0) {
-        memcpy(xs, x, n * sizeof *xs);
-        stats_scaler_transform(&d->sx, xs, n);
-        st = nn_eval_f64(t->F, xs, n, f, df ? xs + n : NULL, &err);
-    }
-    for (size_t i = 0; i < n; i++) {
-        f[i] = st == 0 ? f[i] * d->sy.scale[0] + d->sy.mean[0] : NAN;
-        if (df)
-            df[i] = st == 0 ? xs[n + i] * d->sy.scale[0] / d->sx.scale[0] : NAN;
-    }
-    free(xs);
-}
 
 /* Central differences of the loss on the current batch against one
  * backward pass, over every stride-th entry of each trainable parameter;
