@@ -91,7 +91,8 @@ static void print_json(const cli_opts *o, const report_vector *r, const problem 
     json_str(&j, "problem", p->name);
     json_str(&j, "model", p->model);
     json_int(&j, "seed", (long)p->seed);
-    json_overrides(&j, o);
+    if (o)
+        json_overrides(&j, o);
     json_int(&j, "x_dim", (long)r->n);
     json_int(&j, "y_dim", (long)r->m);
     json_bool(&j, "simulator", r->random);
@@ -154,7 +155,7 @@ static void print_json(const cli_opts *o, const report_vector *r, const problem 
 }
 
 /* Every sample: raw x, its residual, polished x, its residual, certified. */
-static int write_samples(const cli_opts *o, const char *where, const report_vector *r)
+static int write_samples(const char *out, const char *where, const report_vector *r)
 {
     size_t n = r->n, cols = r->random ? n + 1 : 2 * n + 3;
     char(*names)[32] = calloc(cols, sizeof *names);
@@ -188,7 +189,7 @@ static int write_samples(const cli_opts *o, const char *where, const report_vect
             row[2 * n + 2] = r->certified[i];
         }
     }
-    if (dataset_write_csv(o->out, nm, cols, v, r->samples, NULL, SAFEFILE_REPLACE, &err) != 0) {
+    if (dataset_write_csv(out, nm, cols, v, r->samples, NULL, SAFEFILE_REPLACE, &err) != 0) {
         cli_error(CLI_EXIT_FAIL, where, "%s", err.msg);
         goto out;
     }
@@ -217,17 +218,24 @@ int case_vector_train(const cli_opts *o, problem *p)
     trainer *t = cli_train(o, where, p, LOG_EVERY, &secs, NULL);
     if (!t)
         return CLI_EXIT_FAIL;
-    report_vector r;
-    if (report_vector_compute(t, ys, samples, p->seed ^ REPORT_SEED_MIX, &r, &err) != 0) {
-        trainer_free(t);
-        return cli_error(CLI_EXIT_FAIL, where, "%s", err.msg);
-    }
-    if (o->json)
-        print_json(o, &r, trainer_problem(t), trainer_steps(t), secs);
-    else
-        print_report(&r, trainer_problem(t), trainer_steps(t), secs);
-    int st = o->out ? write_samples(o, where, &r) : 0;
-    report_vector_free(&r);
+    int st = cli_vector_answer(t, ys, samples, o->json, o->out, o, secs, where);
     trainer_free(t);
+    return st;
+}
+
+int cli_vector_answer(trainer *t, const double *ys, size_t samples, int json, const char *out, const cli_opts *o,
+                      double secs, const char *where)
+{
+    report_vector r;
+    innx_err err;
+    const problem *p = trainer_problem(t);
+    if (report_vector_compute(t, ys, samples, p->seed ^ REPORT_SEED_MIX, &r, &err) != 0)
+        return cli_error(CLI_EXIT_FAIL, where, "%s", err.msg);
+    if (json)
+        print_json(o, &r, p, trainer_steps(t), secs);
+    else
+        print_report(&r, p, trainer_steps(t), secs);
+    int st = out ? write_samples(out, where, &r) : 0;
+    report_vector_free(&r);
     return st;
 }

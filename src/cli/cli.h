@@ -96,6 +96,11 @@ int cli_bench(const cli_opts *o, const char *where, problem *p);
 /* The reports, by kind of problem: G(y) answering one y* (sinc, sinc-kan),
  * a latent G(z) with its clusters and roots (three-roots), a table (spend). */
 int case_vector_train(const cli_opts *o, problem *p);   /* case_vector.c */
+/* A trained vector problem's answers at y* (samples of its flow, projected
+ * and certified, or a posterior): text or JSON, the samples to out's CSV
+ * (may be NULL); o (may be NULL) names the overrides in JSON. */
+int cli_vector_answer(trainer *t, const double *ys, size_t samples, int json, const char *out, const cli_opts *o,
+                      double secs, const char *where);
 int case_point_train(const cli_opts *o, problem *p);
 /* x = G(y) for n targets; of a mixture head's candidates, each row's best. */
 int cli_eval_best(trainer *t, const double *y, size_t n, double *x, innx_err *err);

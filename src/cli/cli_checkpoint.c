@@ -253,8 +253,9 @@ static int query_table(trainer *t, const char *file, const double *y, size_t n, 
 
 int cmd_query(int argc, char **argv)
 {
-    const char *where = "query", *file = NULL, *ys = NULL;
+    const char *where = "query", *file = NULL, *ys = NULL, *out = NULL;
     int json = 0;
+    long samples = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--json")) {
@@ -263,9 +264,19 @@ int cmd_query(int argc, char **argv)
             if (i + 1 >= argc)
                 return cli_error(CLI_EXIT_USAGE, where, "--y needs a value");
             ys = argv[++i];
+        } else if (!strcmp(a, "--samples") || !strcmp(a, "--out")) {
+            if (i + 1 >= argc)
+                return cli_error(CLI_EXIT_USAGE, where, "%s needs a value", a);
+            char *end;
+            if (a[2] == 'o')
+                out = argv[++i];
+            else if ((samples = strtol(argv[++i], &end, 10)) < 1 || *end || samples > 10000000)
+                return cli_error(CLI_EXIT_USAGE, where, "--samples: '%s' is not an integer in [1, 10000000]", argv[i]);
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             printf("usage: innx query FILE --y Y[,Y...] [--json]\n"
-                   "the certified roots of F(x) = Y that a saved model's G finds, beside the classical scan's\n");
+                   "the certified roots of F(x) = Y that a saved model's G finds, beside the classical scan's;\n"
+                   "a vector problem: innx query FILE --y Y1,...,Ym [--samples N] [--out FILE.csv] [--json],\n"
+                   "N samples of x for the one y* (projected and certified where F is deterministic)\n");
             return CLI_EXIT_OK;
         } else if (a[0] == '-') {
             return cli_error(CLI_EXIT_USAGE, where, "unknown option '%s' (innx query FILE --y Y[,Y...] [--json])", a);
@@ -287,6 +298,17 @@ int cmd_query(int argc, char **argv)
     trainer *t = cli_checkpoint_open(file, where, &p);
     if (!t)
         return CLI_EXIT_USAGE;
+    if (trainer_system(t)) {
+        /* a vector problem: y* is one vector of y's m components */
+        int st = CLI_EXIT_USAGE;
+        if (n != trainer_problem(t)->y_dim)
+            cli_error(CLI_EXIT_USAGE, where, "--y: %zu values for y in R^%zu; give %zu, comma-separated", n,
+                      trainer_problem(t)->y_dim, trainer_problem(t)->y_dim);
+        else
+            st = cli_vector_answer(t, y, samples > 0 ? (size_t)samples : 1000, json, out, NULL, 0, where);
+        trainer_free(t);
+        return st;
+    }
     /* the branch model on a table answers as on a formula, F being NN1 */
     int on_nn1 = trainer_get_data(t) && trainer_nn1(t);
     if (on_nn1 && trainer_problem(t)->output != PROBLEM_OUT_BRANCH) {
