@@ -313,7 +313,7 @@ static void test_errors(void **state)
     fails_with("[stage1]\nsteps = abc\n", "t.inn:2: steps: 'abc' is not a whole number");
     fails_with("[stage1]\nsteps = 1.5\n", "t.inn:2: steps: '1.5' is not a whole number");
     fails_with("[stage1]\nsteps = -5\n", "t.inn:2: steps: -5 is out of range (1 to 1000000000000)");
-    fails_with("[problem]\nx_dim = 9\n", "t.inn:2: x_dim: 9 is out of range (0 to 8)");
+    fails_with("[problem]\nx_dim = 17\n", "t.inn:2: x_dim: 17 is out of range (0 to 16)");
     fails_with("[stage1]\nlr = 0\n", "t.inn:2: lr: 0 is out of range (> 0)");
     fails_with("[data]\ntest_frac = 1\n", "t.inn:2: test_frac: 1 is out of range ([0, 1))");
     fails_with("[loss]\nbox = -1\n", "t.inn:2: box: -1 is out of range (>= 0)");

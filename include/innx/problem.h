@@ -162,6 +162,9 @@ int problem_has_table(const problem *p);
 /* G's inputs per row: y, z's z_dim, or y then z (the branch model widens
  * its own by f's piece count). */
 size_t problem_g_in(const problem *p);
+/* F of a vector problem as a formula system: [forward]'s lines, or the
+ * one-line formula as y = formula; the parser's message (file:line) else. */
+struct fsys *problem_system(const problem *p, innx_err *err);
 /* G is a conditional coupling flow (model flow:BLOCKS-HIDDEN). */
 int problem_is_flow(const problem *p);
 /* A table's x columns changed to d of them: x_dim = d, G's last width and

@@ -10,7 +10,7 @@
 #include "innx/problem.h"
 #include "innx/trainer.h"
 
-#define REPORT_VECTOR_MAX_K 8
+#define REPORT_VECTOR_MAX_K 16
 #define REPORT_VECTOR_MAX_ROOTS 64
 #define REPORT_VECTOR_CERTIFY 1e-12   /* max_i |F_i(x) - y*_i| of a certified sample */
 
@@ -24,8 +24,9 @@ typedef struct report_vector {
     size_t n_certified;
     double resim_raw;           /* mean ||F(x) - y*||^2 over the raw samples (F re-simulated) */
     double resim_polished;      /* ...over the polished ones (NaN for a simulator) */
-    /* families: k-means on the answers (polished, else raw), k chosen by
-     * the silhouette among 1..REPORT_VECTOR_MAX_K */
+    /* families: m = n, one a root (its certified samples); else k-means
+     * on the answers (polished, else raw), k chosen by the silhouette
+     * among 1..8 */
     size_t k;
     double centroid[REPORT_VECTOR_MAX_K][PROBLEM_MAX_X];
     size_t count[REPORT_VECTOR_MAX_K];

@@ -53,8 +53,8 @@ typedef struct session_vector_view {
     double ystar[PROBLEM_MAX_Y];
     double resim_raw, resim_polished;
     double mean[PROBLEM_MAX_X], sd[PROBLEM_MAX_X], q05[PROBLEM_MAX_X], q50[PROBLEM_MAX_X], q95[PROBLEM_MAX_X];
-    double centroid[8][PROBLEM_MAX_X];
-    size_t count[8];
+    double centroid[16][PROBLEM_MAX_X];
+    size_t count[16];
     float x[SESSION_VECTOR_N][PROBLEM_MAX_X];    /* the answers (polished where F allows) */
     long step;                                   /* the weights' step */
 } session_vector_view;

@@ -52,7 +52,7 @@ static int families(report_vector *r, const double *x, size_t n, gsl_rng *rng, i
     r->silhouette = NAN;
     double best = 0.5;
     kmeans_result keep = {0};
-    for (size_t k = 1; k <= REPORT_VECTOR_MAX_K && k < n; k++) {
+    for (size_t k = 1; k <= 8 && k < n; k++) {
         kmeans_result km;
         kmeans_conf c = KMEANS_DEFAULTS(k);
         c.n_init = 4;
@@ -202,7 +202,26 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
         }
     }
     marginals(r, answers, N);
-    st = families(r, answers, N, rng, err);
+    if (!r->random && m == n && r->n_roots > 0) {
+        /* isolated roots: a family is a root and the samples polished to it */
+        r->k = r->n_roots < REPORT_VECTOR_MAX_K ? r->n_roots : REPORT_VECTOR_MAX_K;
+        r->silhouette = NAN;
+        for (size_t c = 0; c < r->k; c++)
+            memcpy(r->centroid[c], r->roots[c], n * sizeof(double));
+        for (size_t i = 0; i < N; i++)
+            for (size_t c = 0; r->certified[i] && c < r->k; c++) {
+                int same = 1;
+                for (size_t j = 0; j < n && same; j++)
+                    same = fabs(r->roots[c][j] - r->x_pol[i * n + j]) <= 1e-7 * (1 + fabs(r->x_pol[i * n + j]));
+                if (same) {
+                    r->count[c]++;
+                    break;
+                }
+            }
+        st = 0;
+    } else {
+        st = families(r, answers, N, rng, err);
+    }
 out:
     if (st == INNX_ENOMEM)
         innx_errf(err, st, "out of memory");

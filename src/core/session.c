@@ -262,7 +262,7 @@ static int vector_view(session *s, session_vector_view *v)
         return 0;
     memset(v, 0, sizeof *v);
     v->n = r.n, v->m = r.m, v->samples = r.samples, v->n_certified = r.n_certified, v->random = r.random;
-    v->k = r.k < 8 ? r.k : 8;
+    v->k = r.k < 16 ? r.k : 16;
     memcpy(v->ystar, r.ystar, sizeof v->ystar);
     v->resim_raw = r.resim_raw, v->resim_polished = r.resim_polished;
     memcpy(v->mean, r.mean, sizeof v->mean), memcpy(v->sd, r.sd, sizeof v->sd);

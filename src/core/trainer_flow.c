@@ -68,47 +68,11 @@ static void standardise(const trainer *t, size_t rows, double *x, double *y)
     }
 }
 
-/* The system of p: its lines, or the one-line formula as `y = formula`. */
-static fsys *parse_system(const problem *p, innx_err *err)
-{
-    fsys_line lines[FSYS_MAX_LINES];
-    char *text = strdup(p->system[0] ? p->system : "");
-    if (!text) {
-        innx_errf(err, INNX_ENOMEM, "out of memory");
-        return NULL;
-    }
-    size_t n = 0;
-    if (!p->system[0]) {
-        lines[n++] = (fsys_line){"y", p->formula, "problem", 0};
-    } else {
-        int no = 0;
-        for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-            no++;
-            char *eq = strchr(l, '=');
-            if (!eq || n == FSYS_MAX_LINES) {
-                free(text);
-                innx_errf(err, INNX_EINVAL, "forward: line %d: '%.60s' is not NAME = FORMULA", no, l);
-                return NULL;
-            }
-            char *name = l, *end = eq;
-            *eq = 0;
-            while (*name == ' ' || *name == '\t')
-                name++;
-            while (end > name && (end[-1] == ' ' || end[-1] == '\t'))
-                *--end = 0;
-            lines[n++] = (fsys_line){name, eq + 1, "forward", no};
-        }
-    }
-    fsys *s = fsys_parse(lines, n, p->x_dim, err);
-    free(text);
-    return s;
-}
-
 int tflow_init(trainer *t, nn_spec *spec, innx_err *err)
 {
     const problem *p = &t->p;
     size_t n = p->x_dim, m = p->y_dim ? p->y_dim : 1;
-    if (!(t->sys = parse_system(p, err)))
+    if (!(t->sys = problem_system(p, err)))
         return INNX_EINVAL;
     if (fsys_n_out(t->sys) != m || fsys_n_in(t->sys) > n)
         return innx_errf(err, INNX_EINVAL, "forward: the system gives %zu outputs of %zu inputs; the problem has y_dim %zu, x_dim %zu",
