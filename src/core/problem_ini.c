@@ -91,7 +91,7 @@ static const ini_key data_keys[] = {
     {"drop_bad_rows", T_BOOL, P(drop_bad_rows), 0, 0, 0, 0, NULL},
     {"forward_model", T_STR, STR(forward_model), 0, 0, 0, NULL},
     {"simulations", T_SIZE, P(simulations), 0, 0, 1e9, 0, NULL},
-    {"val_frac", T_DBL, P(val_frac), 0, 0, 1, LO_OPEN | HI_OPEN, NULL},
+    {"val_frac", T_DBL, P(val_frac), 0, 0, 1, HI_OPEN, NULL},
 };
 static const ini_key inverse_keys[] = {
     {"model", T_STR, STR(model), 0, 0, 0, NULL},
