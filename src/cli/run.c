@@ -38,8 +38,12 @@ int cli_apply_opts(const cli_opts *o, const char *where, problem *p)
         p->x_hi[0] = b;
     }
     /* a table's columns before --auto (which needs its one x) */
-    if (!problem_has_table(p) && (o->data || o->x_cols || o->drop_bad_rows || o->out || o->no_joint))
-        return cli_error(CLI_EXIT_USAGE, where, "--data, --x, --drop-bad-rows, --out and --no-joint are for table problems");
+    int vec = problem_is_flow(p) || p->y_dim > 1;
+    if (!problem_has_table(p) && (o->data || o->x_cols || o->drop_bad_rows || (o->out && !vec) || o->no_joint))
+        return cli_error(CLI_EXIT_USAGE, where,
+                         "--data, --x, --drop-bad-rows and --no-joint are for table problems, --out for tables and vector problems");
+    if (o->samples > 0 && !vec)
+        return cli_error(CLI_EXIT_USAGE, where, "--samples: for a vector problem (its answers per y*)");
     if (problem_has_table(p)) {
         if (!o->data && (o->x_cols || o->y_col || o->drop_bad_rows))
             return cli_error(CLI_EXIT_USAGE, where, "--x, --y and --drop-bad-rows need --data FILE.csv");
