@@ -8,8 +8,8 @@ src="${top_srcdir:-.}"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 list=$("$innx" problems) || fail "problems exited $?"
-[ "$(echo "$list" | wc -l)" -eq 5 ] || fail "want 5 problems: $list"
-for n in three-roots sinc sinc-kan spend xsin; do
+[ "$(echo "$list" | wc -l)" -eq 8 ] || fail "want 8 problems: $list"
+for n in three-roots sinc sinc-kan spend xsin ik two-moons square; do
     echo "$list" | grep -q "^$n " || fail "$n not listed: $list"
     "$innx" problems --show "$n" | cmp -s - "$src/data/$n.inn" || fail "--show $n differs from data/$n.inn"
 done
