@@ -390,6 +390,52 @@ static void test_identity_start(void **state)
     }
 }
 
+/* The ik shape on the graph's thread pool (its dense layers split rows over
+ * two threads) gives the single-threaded loss and gradients. */
+static void test_threads(void **state)
+{
+    (void)state;
+    const size_t rows = 512;
+    flow *f = make(4, 2, 2, 128);
+    perturb(f, 0.3);
+    const optim_params *p = flow_params(f);
+    double loss[2];
+    float *grads[2];
+    size_t total = 0;
+    for (size_t i = 0; i < p->n; i++)
+        total += p->grad[i]->size1 * p->grad[i]->size2;
+    for (int t = 0; t < 2; t++) {
+        gsl_rng_set(rng, 7);
+        graph *g = graph_alloc();
+        graph_set_threads(g, t + 1);
+        int x = graph_feed(g, rows, 4), c = graph_feed(g, rows, 2);
+        int l = flow_build_nll(f, g, x, c);
+        compile(g, l);
+        fill(graph_value(g, x), -1, 1);
+        fill(graph_value(g, c), -1, 1);
+        graph_forward(g);
+        graph_backward(g);
+        loss[t] = graph_scalar(g, l);
+        grads[t] = malloc(total * sizeof(float));
+        size_t o = 0;
+        for (size_t i = 0; i < p->n; i++)
+            for (size_t j = 0; j < p->grad[i]->size1 * p->grad[i]->size2; j++)
+                grads[t][o++] = p->grad[i]->data[j];
+        graph_free(g);
+    }
+    assert_true(fabs(loss[0] - loss[1]) < 1e-5 * (1 + fabs(loss[0])));
+    double worst = 0, big = 0;
+    for (size_t i = 0; i < total; i++) {
+        worst = fmax(worst, fabs(grads[0][i] - grads[1][i]));
+        big = fmax(big, fabs(grads[0][i]));
+    }
+    assert_true(big > 1e-3);
+    assert_true(worst < 1e-4 * big);
+    free(grads[0]);
+    free(grads[1]);
+    flow_free(f);
+}
+
 /* Same rng, same flow; the seed alone regenerates the permutations. */
 static void test_seed(void **state)
 {
@@ -509,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_graph_matches_double),
         cmocka_unit_test(test_inverse),
         cmocka_unit_test(test_identity_start),
+        cmocka_unit_test(test_threads),
         cmocka_unit_test(test_seed),
         cmocka_unit_test(test_training),
     };
