@@ -6,6 +6,7 @@
 #include "config.h"
 #include "cli.h"
 #include "innx/checkpoint.h"
+#include "innx/graph.h"
 #include "innx/problem_ini.h"
 
 static const char usage[] =
@@ -258,7 +259,9 @@ int main(int argc, char **argv)
             return CLI_EXIT_OK;
         }
         if (argc >= 2 && !strcmp(argv[1], "--version")) {
-            printf("innx %s (BLAS: %s)\n", PACKAGE_VERSION, INNX_BLAS_NAME);
+            printf("innx %s (BLAS: %s, kernels %s)\n", PACKAGE_VERSION, INNX_BLAS_NAME, graph_blas_core());
+            if (graph_blas_hint())
+                printf("note: %s\n", graph_blas_hint());
             return CLI_EXIT_OK;
         }
         return cli_explore(argc, argv);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "innx/graph.h"
 #include "innx/problem_ini.h"
 #include "innx/session.h"
 
@@ -240,13 +241,17 @@ int cli_bench(const cli_opts *o, const char *where, problem *p)
         trainer_free(t);
         return cli_error(CLI_EXIT_FAIL, where, "out of memory");
     }
-    if (!o->json)
-        printf("%s: G %s, batch %zu, %ld timed steps per stage\n", where, p->model,
-               p->batch == PROBLEM_BATCH_TABLE ? trainer_get_data(t)->n_train : p->batch_n, reps);
+    if (!o->json) {
+        printf("%s: G %s, batch %zu, %ld timed steps per stage, BLAS kernels %s\n", where, p->model,
+               p->batch == PROBLEM_BATCH_TABLE ? trainer_get_data(t)->n_train : p->batch_n, reps, graph_blas_core());
+        if (graph_blas_hint())
+            printf("note: %s\n", graph_blas_hint());
+    }
     json_out j;
     if (o->json) {
         json_begin(&j, stdout);
         json_str(&j, "workload", p->name);
+        json_str(&j, "blas_kernels", graph_blas_core());
         json_str(&j, "problem", p->name);
         json_int(&j, "seed", (long)p->seed);
         json_overrides(&j, o);
