@@ -21,6 +21,7 @@
  * thread: 8.8e-4 to 0.17 within ten steps at step 8025). */
 #define BLOWUP 10.0
 #define BLOWUP_FLOOR 1e-4
+#define BLOWUP_NATS 10.0
 /* Without checkpoints that answer, the weights are still scored this often
  * so that a rollback has somewhere to go. */
 #define SAFETY_INTERVAL 100
@@ -1180,6 +1181,10 @@ trainer_state trainer_step(trainer *t)
      * blow-up: it must also be large against the stage's first loss. */
     int large = fresh ? t->loss_avg > BLOWUP * t->avg_min && t->loss_avg > BLOWUP_FLOOR * t->first_loss
                       : loss > BLOWUP * t->best.best && loss > BLOWUP_FLOOR * t->first_loss;
+    /* a flow's nll is a log-density, below 0 as often as not: ratios mean
+     * nothing there, a rise of BLOWUP_NATS per sample does */
+    if (problem_is_flow(&t->p))
+        large = t->loss_avg > t->avg_min + BLOWUP_NATS;
     if (t->best.best_step == 0 && !isfinite(loss)) {
         /* nothing to go back to: the first weights already fail */
         trainer_rollback *r = &t->rollbacks[t->n_rollbacks < TRAINER_MAX_ROLLBACKS ? t->n_rollbacks++ : 0];

@@ -18,12 +18,13 @@ static int waiting(WINDOW *w, const tui_view *v, const char *title)
     return 0;
 }
 
-static int ystar_text(char *buf, size_t len, const session_vector_view *d)
+static void ystar_text(char *buf, size_t len, const session_vector_view *d)
 {
     int n = snprintf(buf, len, "y* = (");
     for (size_t j = 0; j < d->m && n < (int)len; j++)
         n += snprintf(buf + n, len - (size_t)n, j ? ", %.4g" : "%.4g", d->ystar[j]);
-    return n + snprintf(buf + n, len - (size_t)n, ")");
+    if (n < (int)len)
+        snprintf(buf + n, len - (size_t)n, ")");
 }
 
 /* The samples now: per component mean, sd, 5/50/95 % quantiles; how many
@@ -35,19 +36,33 @@ static void draw_samples(pane *p, WINDOW *w, const tui_view *v)
     if (waiting(w, v, "2 samples of x at y*"))
         return;
     char line[256];
-    int y = 1, n = ystar_text(line, sizeof line, d);
-    snprintf(line + n, sizeof line - (size_t)n, "  %zu samples, step %ld", d->samples, d->step);
+    int y = 1;
+    ystar_text(line, sizeof line, d);
     plot_row(w, &y, A_BOLD, line);
-    if (d->random)
-        snprintf(line, sizeof line, "a simulator: a posterior (resim %.3g, noise included)", d->resim_raw);
-    else
-        snprintf(line, sizeof line, "certified %zu/%zu  resim raw %.3g  projected %.2g", d->n_certified, d->samples,
-                 d->resim_raw, d->resim_polished);
+    snprintf(line, sizeof line, "%zu samples, weights of step %ld", d->samples, d->step);
     plot_row(w, &y, 0, line);
-    plot_row(w, &y, term_role_attr(v->caps, ROLE_DIM), "  x      mean        sd        5%       50%       95%");
+    if (d->random)
+        snprintf(line, sizeof line, "a simulator: a posterior (resim %.3g)", d->resim_raw);
+    else
+        snprintf(line, sizeof line, "certified %zu of %zu", d->n_certified, d->samples);
+    plot_row(w, &y, 0, line);
+    if (!d->random) {
+        snprintf(line, sizeof line, "resim %.3g raw, %.2g projected", d->resim_raw, d->resim_polished);
+        plot_row(w, &y, 0, line);
+    }
+    /* as many statistics as fit whole, from the left (never a cut number) */
+    static const char *const head[5] = {"mean", "sd", "5%", "50%", "95%"};
+    int cols = (getmaxx(w) - 2 - 6) / 10;
+    cols = cols < 0 ? 0 : cols > 5 ? 5 : cols;
+    int o = snprintf(line, sizeof line, "  x  ");
+    for (int c = 0; c < cols; c++)
+        o += snprintf(line + o, sizeof line - (size_t)o, " %9s", head[c]);
+    plot_row(w, &y, term_role_attr(v->caps, ROLE_DIM), line);
     for (size_t j = 0; j < d->n; j++) {
-        snprintf(line, sizeof line, "  x%-2zu %9.4g %9.4g %9.4g %9.4g %9.4g", j + 1, d->mean[j], d->sd[j], d->q05[j],
-                 d->q50[j], d->q95[j]);
+        const double val[5] = {d->mean[j], d->sd[j], d->q05[j], d->q50[j], d->q95[j]};
+        o = snprintf(line, sizeof line, "  x%-3zu", j + 1);
+        for (int c = 0; c < cols; c++)
+            o += snprintf(line + o, sizeof line - (size_t)o, " %9.3g", val[c]);
         plot_row(w, &y, 0, line);
     }
 }
