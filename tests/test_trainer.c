@@ -710,9 +710,9 @@ static void test_y_range_box(void **state)
 
 /* spend's recipe on a wave (y = sin 2x + 0.1 x, which G cannot invert
  * well): the joint stage pulled NN1 towards G and its held-out fit fell
- * (R^2 0.9999 -> 0.9921). Its answer is now never worse on the held-out
- * part than its start, so F's R^2 with the joint stage is at least the
- * R^2 without it. */
+ * (R^2 0.9999 -> 0.9921). Its answer is now at most 5 % worse on the
+ * held-out MSE than its start, so 1 - R^2 with the joint stage is at most
+ * 1.05 times 1 - R^2 without it. */
 static double wave_r2(const char *path, size_t stages, int *undone)
 {
     problem p = builtin("spend");
@@ -752,7 +752,7 @@ static void test_joint_keeps_forward(void **state)
     fclose(f);
     int undone, u2;
     double joint = wave_r2(path, 3, &undone), two = wave_r2(path, 2, &u2);
-    assert_true(joint >= two - 1e-12);
+    assert_true(1 - joint <= 1.05 * (1 - two) + 1e-12);
     assert_true(undone);   /* here the joint stage did raise the held-out loss */
     assert_int_equal(u2, 0);
     unlink(path);

@@ -765,11 +765,15 @@ static double heldout_fwd(trainer *t)
 }
 
 /* A joint stage moves NN1 for G's sake; on a table whose map G cannot
- * invert well it made F worse (R^2 0.9998 -> 0.9375 on y = sin 2x + 0.1 x).
- * So its weights answer only where NN1's held-out loss is no higher than
- * at the stage's start (joint_fwd0): checkpoints that raise it are not
- * kept, and at the end the answer falls back to the best kept one (the
- * stage's first weights at worst). */
+ * invert well it made F worse (R^2 0.9998 -> 0.9375 on y = sin 2x + 0.1 x:
+ * NN1's held-out MSE 80 times its start). So its weights answer only where
+ * NN1's held-out loss is at most JOINT_FWD_SLACK times its value at the
+ * stage's start (joint_fwd0): checkpoints above it are not kept, and at
+ * the end the answer falls back to the best kept one (the stage's first
+ * weights at worst). The slack is the trade the stage exists for: on
+ * data/spend.csv it costs 1.4 % of the held-out MSE (R^2 0.853 -> 0.851)
+ * and halves the cycle's RMSE (0.0885 -> 0.0432). */
+#define JOINT_FWD_SLACK 1.05
 static int joint_guarded(const trainer *t)
 {
     return t->p.stages[t->stage].kind == PROBLEM_STAGE_JOINT && isfinite(t->joint_fwd0);
@@ -781,7 +785,7 @@ static void score_checkpoint(trainer *t)
     double before = t->best.best, loss;
     set_lambdas(t);
     loss = t->n_val > 0 ? tflow_val_nll(t) : forward_loss(t);   /* a budget: the held-out part judges */
-    if (joint_guarded(t) && !(heldout_fwd(t) <= t->joint_fwd0))
+    if (joint_guarded(t) && !(heldout_fwd(t) <= JOINT_FWD_SLACK * t->joint_fwd0))
         loss = INFINITY;   /* never the best */
     optim_early_step(&t->best, t->sg[t->stage].params, loss);
     if (swapped)
@@ -852,7 +856,7 @@ static void stage_finish(trainer *t)
         optim_ema_swap(&t->ema, p);
     if (t->answers_by_best)
         optim_early_restore(&t->best, p);
-    if (joint_guarded(t) && !(heldout_fwd(t) <= t->joint_fwd0)) {
+    if (joint_guarded(t) && !(heldout_fwd(t) <= JOINT_FWD_SLACK * t->joint_fwd0)) {
         optim_early_restore(&t->best, p);
         t->answers_by_best = 1;   /* trainer_answer_step says which */
         t->joint_undone = 1;

@@ -58,7 +58,7 @@ struct trainer {
     int trained_on;       /* past the plan (train on after the end) */
     int rebase;           /* a lambda changed: the next loss is the new baseline */
     double joint_fwd0;    /* a joint stage: NN1's held-out loss at its start (NaN: none) */
-    int joint_undone;     /* ...which its last weights raised: an earlier checkpoint answers */
+    int joint_undone;     /* ...which its last weights raised past the slack: an earlier checkpoint answers */
     long ck_every, best_at, rolled_at;
     double term[TERM_N], loss, first_loss, loss_avg, avg_min;   /* running mean (fresh batches), its lowest */
     double lambda[TERM_N];
