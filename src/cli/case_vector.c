@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "cli.h"
 #include "innx/dataset.h"
 #include "innx/report_vector.h"
@@ -46,8 +48,13 @@ static void print_report(const report_vector *r, const problem *p, long steps, d
     printf("trained %ld steps in %.2f s; %zu samples at y* = ", steps, secs, r->samples);
     print_vec(r->ystar, r->m);
     printf(" in %.1f ms\n", 1e3 * r->seconds_sample);
-    printf("re-simulation error mean ||F(x) - y*||^2: raw %.4g", r->resim_raw);
-    if (r->random) {
+    if (isnan(r->resim_raw)) {
+        printf("no F to re-simulate (a flow on a table's rows): the samples are a posterior\n");
+    } else {
+        printf("re-simulation error mean ||F(x) - y*||^2: raw %.4g", r->resim_raw);
+    }
+    if (isnan(r->resim_raw)) {
+    } else if (r->random) {
         printf(" (F's noise included)\n%s is a simulator: the samples are a posterior, not polished\n", p->name);
     } else {
         printf(", projected %.3g\n", r->resim_polished);
@@ -58,7 +65,7 @@ static void print_report(const report_vector *r, const problem *p, long steps, d
     for (size_t j = 0; j < r->n; j++)
         printf("  x%-2zu %-11.5g %-11.5g %-11.5g %-11.5g %-11.5g\n", j + 1, r->mean[j], r->sd[j], r->q05[j], r->q50[j],
                r->q95[j]);
-    if (r->random) {
+    if (r->random && !isnan(r->resim_raw)) {
         printf("posterior predictive (y simulated from the samples):\n");
         for (size_t j = 0; j < r->m; j++)
             printf("  y%zu  mean %.5g sd %.5g; y* %.5g is %.2f sd from it\n", j + 1, r->pred_mean[j], r->pred_sd[j],
@@ -237,5 +244,71 @@ int cli_vector_answer(trainer *t, const double *ys, size_t samples, int json, co
         print_report(&r, p, trainer_steps(t), secs);
     int st = out ? write_samples(out, where, &r) : 0;
     report_vector_free(&r);
+    return st;
+}
+
+/* innx draw PROBLEM [--n N] [--seed S] [--out FILE.csv]: x drawn from the
+ * problem's prior (x1..xn), the rows a simulator of one's own runs over. */
+int cmd_draw(int argc, char **argv)
+{
+    const char *where = "draw";
+    if (argc < 2 || argv[1][0] == '-')
+        return cli_error(CLI_EXIT_USAGE, where, "usage: innx draw PROBLEM|FILE.inn [--n N] [--seed S] [--out FILE.csv]");
+    problem p;
+    innx_err err;
+    if (cli_load_problem(argv[1], &p, &err) != 0)
+        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+    cli_opts o;
+    long n = 1000;
+    for (int i = 2; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--n")) {
+            char *end;
+            n = strtol(argv[i + 1], &end, 10);
+            if (*end || n < 1 || n > 100000000)
+                return cli_error(CLI_EXIT_USAGE, where, "--n: '%s' is not an integer in [1, 1e8]", argv[i + 1]);
+            memmove(argv + i, argv + i + 2, (size_t)(argc - i - 2) * sizeof *argv);
+            argc -= 2;
+            break;
+        }
+    if (cli_parse_opts(where, argc, argv, 2, &o) != 0 || cli_apply_opts(&o, where, &p) != 0)
+        return CLI_EXIT_USAGE;
+    if (problem_validate(&p, &err) != 0)
+        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+    size_t d = p.x_dim;
+    double *v = malloc((size_t)n * d * sizeof *v);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    char names[PROBLEM_MAX_X][8];
+    const char *nm[PROBLEM_MAX_X];
+    int st = CLI_EXIT_OK;
+    if (!v || !r) {
+        st = cli_error(CLI_EXIT_FAIL, where, "out of memory");
+        goto out;
+    }
+    gsl_rng_set(r, p.seed);
+    for (long i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            v[(size_t)i * d + j] = trainer_prior_draw(&p, j, r);
+    for (size_t j = 0; j < d; j++) {
+        snprintf(names[j], sizeof names[j], "x%zu", j + 1);
+        nm[j] = names[j];
+    }
+    if (o.out) {
+        if (dataset_write_csv(o.out, nm, d, v, (size_t)n, NULL, SAFEFILE_REPLACE, &err) != 0)
+            st = cli_error(CLI_EXIT_FAIL, where, "%s", err.msg);
+    } else {
+        /* stdout: a pipe into the simulator */
+        for (size_t j = 0; j < d; j++)
+            printf(j ? ",%s" : "%s", nm[j]);
+        printf("\n");
+        for (long i = 0; i < n; i++)
+            for (size_t j = 0; j < d; j++)
+                printf(j + 1 < d ? "%.10g," : "%.10g\n", v[(size_t)i * d + j]);
+        if (fflush(stdout) != 0)
+            st = cli_error(CLI_EXIT_FAIL, where, "stdout: write failed");
+    }
+out:
+    free(v);
+    if (r)
+        gsl_rng_free(r);
     return st;
 }

@@ -96,6 +96,7 @@ int cli_bench(const cli_opts *o, const char *where, problem *p);
 /* The reports, by kind of problem: G(y) answering one y* (sinc, sinc-kan),
  * a latent G(z) with its clusters and roots (three-roots), a table (spend). */
 int case_vector_train(const cli_opts *o, problem *p);   /* case_vector.c */
+int cmd_draw(int argc, char **argv);                    /* innx draw: x from a problem's prior */
 /* A trained vector problem's answers at y* (samples of its flow, projected
  * and certified, or a posterior): text or JSON, the samples to out's CSV
  * (may be NULL); o (may be NULL) names the overrides in JSON. */

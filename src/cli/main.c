@@ -34,6 +34,9 @@ static const char usage[] =
     "                          [forward]): N samples of x for y* from its flow, each\n"
     "                          projected onto F(x) = y* and certified (a simulator:\n"
     "                          a posterior), their statistics and families or roots\n"
+    "  draw PROBLEM [--n N] [--seed S] [--out F.csv]\n"
+    "                          N draws of x from a problem's prior (x1..xn as CSV):\n"
+    "                          the rows to run a simulator of one's own over\n"
     "  query FILE --y Y[,Y...] [--json]\n"
     "                          a checkpoint's certified roots of F(x) = Y (a vector\n"
     "                          problem: --y Y1,...,Ym [--samples N] [--out F.csv])\n"
@@ -286,6 +289,8 @@ int main(int argc, char **argv)
         return cmd_problems(argc - 1, argv + 1);
     if (!strcmp(cmd, "query"))
         return cmd_query(argc - 1, argv + 1);
+    if (!strcmp(cmd, "draw"))
+        return cmd_draw(argc - 1, argv + 1);
     if (!strcmp(cmd, "train"))
         return run_problem(argc - 1, argv + 1, 0);
     if (!strcmp(cmd, "bench"))

@@ -516,12 +516,12 @@ int problem_validate(const problem *p, innx_err *err)
                              p->x_lo[i], p->x_hi[i]);
     /* a table that the batch never reads would train on something else
      * without a word (a file that sets only [data] over three-roots) */
-    if (!table && p->table[0])
+    if (!table && p->table[0] && !problem_is_flow(p))   /* (a flow's table is its budget) */
         return innx_errf(err, INNX_EINVAL,
                          "data.table: '%s' is given but inverse.batch is not table, so it would not be read; "
                          "set inverse.batch = table, or start the file from the table recipe: [problem] base = spend",
                          p->table);
-    if (!table && !p->formula[0] && !p->system[0])
+    if (!table && !p->formula[0] && !p->system[0] && !(problem_is_flow(p) && p->table[0]))
         return innx_errf(err, INNX_EINVAL, "problem.formula: needed unless the batch is a table or [forward] gives F");
     if (p->formula[0]) {
         expr *e = expr_parse(p->formula, err);
@@ -565,7 +565,7 @@ int problem_validate(const problem *p, innx_err *err)
             return innx_errf(err, INNX_EINVAL, "prior.x%zu: %s the domain %g:%g", j + 1, what, p->x_lo[j], p->x_hi[j]);
     }
     size_t m = p->y_dim ? p->y_dim : 1;
-    if (p->system[0] || m > 1) {
+    if (p->system[0] || (m > 1 && !(problem_is_flow(p) && p->table[0]))) {
         fsys *sys = problem_system(p, err);
         if (!sys)
             return INNX_EINVAL;
@@ -592,8 +592,13 @@ int problem_validate(const problem *p, innx_err *err)
                              "inverse.model: a flow maps x in R^n given y in R^m with 2 <= n and m <= n (here n = %zu, m = %zu)",
                              p->x_dim, m);
         if (table || p->output != PROBLEM_OUT_IDENTITY || p->mixture > 1)
-            return innx_errf(err, INNX_EINVAL, "inverse.model: a flow trains on (x, y) drawn from the prior: no table, "
-                                               "output = identity, no mixture");
+            return innx_errf(err, INNX_EINVAL, "inverse.model: a flow trains on (x, y) pairs (prior draws, or a "
+                                               "table's rows): batch uniform, output identity, no mixture");
+        if (p->table[0] && (!p->x_columns[0] || !p->y_column[0]))
+            return innx_errf(err, INNX_EINVAL, "data.x_columns and data.y_column: a flow on a table needs both "
+                                               "(y_column lists y's m columns, comma-separated)");
+        if (p->table[0] && !(p->val_frac > 0 && p->val_frac < 1))
+            return innx_errf(err, INNX_EINVAL, "data.val_frac: %g is not in (0, 1)", p->val_frac);
     }
     size_t in = problem_g_in(p);
     /* the branch model's input width is set by f's piece count; a flow's

@@ -109,11 +109,13 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
     const problem *p = trainer_problem(t);
     const fsys *sys = trainer_system(t);
     memset(r, 0, sizeof *r);
-    if (!sys)
-        return innx_errf(err, INNX_EINVAL, "%s is not a vector problem", p->name);
+    if (!problem_is_flow(p))
+        return innx_errf(err, INNX_EINVAL, "%s's G is not a flow: it has no samples to give", p->name);
     size_t n = p->x_dim, m = p->y_dim, N = samples;
     r->n = n, r->m = m, r->samples = N;
-    r->random = fsys_is_random(sys);
+    /* no F (a flow trained on a table's rows) is answered as a simulator's
+     * posterior, without re-simulation */
+    r->random = !sys || fsys_is_random(sys);
     memcpy(r->ystar, ystar, m * sizeof *ystar);
     r->x_raw = malloc(N * n * sizeof *r->x_raw);
     r->res_raw = malloc(N * sizeof *r->res_raw);
@@ -128,18 +130,24 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
         goto out;
     r->seconds_sample = now() - t0;
     /* re-simulate: F with its noise for a simulator (a predictive draw) */
-    if ((st = fsys_eval(sys, r->x_raw, N, y, NULL, r->random ? rng : NULL)) != 0)
+    if (sys && (st = fsys_eval(sys, r->x_raw, N, y, NULL, r->random ? rng : NULL)) != 0)
         goto out;
     double sum = 0;
     for (size_t i = 0; i < N; i++) {
-        double sq;
-        miss(y + i * m, ystar, m, &r->res_raw[i], &sq);
+        double sq = NAN;
+        if (sys)
+            miss(y + i * m, ystar, m, &r->res_raw[i], &sq);
+        else
+            r->res_raw[i] = NAN;
         sum += sq;
     }
     r->resim_raw = sum / (double)N;
     r->resim_polished = NAN;
     const double *answers = r->x_raw;
-    if (r->random) {
+    if (!sys) {
+        for (size_t j = 0; j < m; j++)
+            r->pred_mean[j] = r->pred_sd[j] = r->pred_z[j] = NAN;
+    } else if (r->random) {
         /* the posterior predictive: mean and sd of y simulated from the samples */
         for (size_t j = 0; j < m; j++) {
             double s1 = 0, s2 = 0;

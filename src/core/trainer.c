@@ -1399,6 +1399,8 @@ int trainer_eval_f(trainer *t, const double *x, size_t n, double *y, innx_err *e
     size_t d = t->p.x_dim;
     if (t->sys && !fsys_is_random(t->sys))
         return fsys_eval(t->sys, x, n, y, NULL, NULL) == 0 ? 0 : innx_errf(err, INNX_ENOMEM, "out of memory");
+    if (!t->f && !t->F)
+        return innx_errf(err, INNX_EINVAL, "%s has no F to evaluate (a simulator, or a flow on a table)", t->p.name);
     if (t->f) {
         for (size_t i = 0; i < n; i++)
             y[i] = expr_eval(t->f, x + i * d, NULL);

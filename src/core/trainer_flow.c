@@ -8,6 +8,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "innx/dataset.h"
 #include "innx/flow.h"
 #include "trainer_impl.h"
 
@@ -68,24 +69,103 @@ static void standardise(const trainer *t, size_t rows, double *x, double *y)
     }
 }
 
+/* A table's rows as the budget: x's and y's columns by name (y_column
+ * lists m of them), the x and y scales from the rows themselves. */
+static int table_budget(trainer *t, innx_err *err)
+{
+    const problem *p = &t->p;
+    size_t n = p->x_dim, m = p->y_dim, nx = 0, ny = 0;
+    char **xs = NULL, **ys = NULL;
+    int st;
+    if ((st = dataset_split_names(p->x_columns, &xs, &nx, err)) != 0)
+        return innx_errf(err, st, "data.x_columns: %s", err->msg);
+    if ((st = dataset_split_names(p->y_column, &ys, &ny, err)) != 0) {
+        dataset_free_names(xs, nx);
+        return innx_errf(err, st, "data.y_column: %s", err->msg);
+    }
+    const char *names[PROBLEM_MAX_X + PROBLEM_MAX_Y];
+    if (nx != n || ny != m) {
+        dataset_free_names(xs, nx);
+        dataset_free_names(ys, ny);
+        return innx_errf(err, INNX_EINVAL, "data: %zu x columns and %zu y columns for x_dim %zu, y_dim %zu", nx, ny, n, m);
+    }
+    for (size_t j = 0; j < n; j++)
+        names[j] = xs[j];
+    for (size_t j = 0; j < m; j++)
+        names[n + j] = ys[j];
+    dataset *ds = dataset_open(p->table, names, n + m, p->drop_bad_rows, err);
+    dataset_free_names(xs, nx);
+    dataset_free_names(ys, ny);
+    if (!ds)
+        return INNX_EINVAL;
+    size_t N = ds->rows, nv = (size_t)floor(p->val_frac * (double)N);
+    if (nv < 1 || N - nv < 1) {
+        dataset_free(ds);
+        return innx_errf(err, INNX_EINVAL, "data.table: %zu rows with val_frac %g leave no training or held-out rows", N,
+                         p->val_frac);
+    }
+    t->sim_x = malloc(N * n * sizeof *t->sim_x);
+    t->sim_y = malloc(N * m * sizeof *t->sim_y);
+    if (!t->sim_x || !t->sim_y) {
+        dataset_free(ds);
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < N; i++) {
+        memcpy(t->sim_x + i * n, ds->v + i * (n + m), n * sizeof *t->sim_x);
+        memcpy(t->sim_y + i * m, ds->v + i * (n + m) + n, m * sizeof *t->sim_y);
+    }
+    dataset_free(ds);
+    /* x's scale: the prior's where one is given, else the rows'; y's the rows' */
+    for (size_t j = 0; j < n + m; j++) {
+        const double *v = j < n ? t->sim_x + j : t->sim_y + (j - n);
+        size_t stride = j < n ? n : m;
+        double s1 = 0, s2 = 0;
+        for (size_t i = 0; i < N; i++)
+            s1 += v[i * stride], s2 += v[i * stride] * v[i * stride];
+        double mu = s1 / (double)N, sd = sqrt(fmax(s2 / (double)N - mu * mu, 0));
+        sd = sd > 1e-12 ? sd : 1;
+        if (j >= n)
+            t->yloc[j - n] = mu, t->yscale[j - n] = sd;
+        else if (p->prior[j].kind == PROBLEM_PRIOR_DOMAIN)
+            t->xloc[j] = mu, t->xscale[j] = sd;
+    }
+    standardise(t, N, t->sim_x, t->sim_y);
+    t->n_sim = N - nv;
+    t->n_val = nv;
+    return 0;
+}
+
 int tflow_init(trainer *t, nn_spec *spec, innx_err *err)
 {
     const problem *p = &t->p;
     size_t n = p->x_dim, m = p->y_dim ? p->y_dim : 1;
+    for (size_t j = 0; j < n; j++)
+        trainer_prior_loc_scale(p, j, &t->xloc[j], &t->xscale[j]);
+    spec->n_widths = 2;
+    spec->widths[0] = m;
+    spec->widths[1] = n;
+    int st;
+    if (p->table[0]) {
+        /* a simulator innx cannot run: its rows are the budget; F, when
+         * given too, serves the projection */
+        if ((p->system[0] || p->formula[0]) && !(t->sys = problem_system(p, err)))
+            return INNX_EINVAL;
+        if ((st = table_budget(t, err)) != 0)
+            return st;
+        if (!(t->fbuf = malloc(p->batch_n * (n + m) * sizeof *t->fbuf)))
+            return innx_errf(err, INNX_ENOMEM, "out of memory");
+        return 0;
+    }
     if (!(t->sys = problem_system(p, err)))
         return INNX_EINVAL;
     if (fsys_n_out(t->sys) != m || fsys_n_in(t->sys) > n)
         return innx_errf(err, INNX_EINVAL, "forward: the system gives %zu outputs of %zu inputs; the problem has y_dim %zu, x_dim %zu",
                          fsys_n_out(t->sys), fsys_n_in(t->sys), m, n);
-    spec->n_widths = 2;
-    spec->widths[0] = m;
-    spec->widths[1] = n;
-    for (size_t j = 0; j < n; j++)
-        trainer_prior_loc_scale(p, j, &t->xloc[j], &t->xscale[j]);
     /* y's location and scale from prior draws, on a generator of their own */
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    st = 0;
     double *x = malloc(YSTAT_DRAWS * n * sizeof *x), *y = malloc(YSTAT_DRAWS * m * sizeof *y);
-    int st = r && x && y ? 0 : INNX_ENOMEM;
+    st = r && x && y ? 0 : INNX_ENOMEM;
     if (st == 0) {
         gsl_rng_set(r, p->seed ^ YSTAT_SEED_MIX);
         st = simulate(t, YSTAT_DRAWS, r, x, y);
