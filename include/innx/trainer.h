@@ -91,8 +91,9 @@ const trainer_history *trainer_get_history(const trainer *t);
 size_t trainer_n_rollbacks(const trainer *t);
 const trainer_rollback *trainer_rollback_at(const trainer *t, size_t i);
 long trainer_answer_step(const trainer *t);    /* step of the answering checkpoint, 0 = none */
-/* The joint stage's last weights raised NN1's held-out loss, so the best
- * checkpoint that did not (its first weights at worst) answers. */
+/* The joint stage's last weights raised NN1's held-out loss more than 5 %
+ * above its start, so the best checkpoint that did not (its first weights
+ * at worst) answers. */
 int trainer_joint_undone(const trainer *t);
 double trainer_flops(const trainer *t);        /* of one step of the current stage */
 /* The loss of the answering weights on the current batch (no update). */
