@@ -35,6 +35,29 @@ echo "$json" | grep -q '"simulator":true' || fail "two-moons: simulator: $json"
 echo "$json" | grep -q '"predictive":{"mean":\[' || fail "two-moons: predictive: $json"
 echo "$json" | grep -q '"resim_polished":null' || fail "two-moons: polished: $json"
 
+# a simulator innx cannot run: x drawn from the prior, the simulator run
+# over the rows with GNU parallel, the CSV gathered, a flow trained on it
+# (F kept for the projection), a query from its checkpoint
+"$innx" draw ik --n 1200 --seed 5 --out "$dir/x.csv" || fail "draw exited $?"
+[ "$(wc -l <"$dir/x.csv")" -eq 1201 ] || fail "draw rows: $(wc -l <"$dir/x.csv")"
+cat >"$dir/arm.sh" <<'SIM'
+#!/bin/sh
+awk -v a="$1" -v b="$2" -v c="$3" -v d="$4" 'BEGIN { p = b + c; q = p + d;
+  printf "%s,%s,%s,%s,%.10g,%.10g\n", a, b, c, d, 0.5*cos(b) + 0.5*cos(p) + cos(q), a + 0.5*sin(b) + 0.5*sin(p) + sin(q) }'
+SIM
+chmod +x "$dir/arm.sh"
+if command -v parallel >/dev/null 2>&1; then
+    (echo "x1,x2,x3,x4,y1,y2"; tail -n +2 "$dir/x.csv" | parallel -k --colsep , "$dir/arm.sh" {1} {2} {3} {4}) >"$dir/sims.csv"
+else
+    (echo "x1,x2,x3,x4,y1,y2"; tail -n +2 "$dir/x.csv" | tr , ' ' | while read -r a b c d; do "$dir/arm.sh" "$a" "$b" "$c" "$d"; done) >"$dir/sims.csv"
+fi
+[ "$(wc -l <"$dir/sims.csv")" -eq 1201 ] || fail "simulations: $(wc -l <"$dir/sims.csv")"
+printf '[problem]\nbase = ik\nname = arm-table\n[data]\ntable = sims.csv\nx_columns = x1,x2,x3,x4\ny_column = y1,y2\n' >"$dir/t.inn"
+out=$("$innx" train "$dir/t.inn" --steps 150 --samples 200 --save "$dir/t.safetensors") || fail "table flow exited $?"
+echo "$out" | grep -q "certified |F(x) - y\*| <= 1e-12: 200 of 200" || fail "table flow: $out"
+out=$("$innx" query "$dir/t.safetensors" --y 1.2,0.3 --samples 100) || fail "table query exited $?"
+echo "$out" | grep -q "a flow saved at step 150; 100 samples at y\* = (1.2, 0.3)" || fail "table query: $out"
+
 # refusals name the setting and exit 2
 "$innx" train ik --y 1,2,3 2>"$dir/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "3 values for y in R^2" "$dir/err" || fail "--y count: $rc $(cat "$dir/err")"
