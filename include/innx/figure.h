@@ -39,6 +39,7 @@ typedef struct figure_series {
     double size;               /* line width, or marker radius (px at 1x); 0 = default */
     double alpha;              /* 0 = opaque */
     char label[64];            /* in the legend unless empty */
+    int rank;                  /* legend order (lower first; ties keep series order) */
     size_t n;
     double *x, *y;             /* owned by the figure; NaN breaks a line */
 } figure_series;

@@ -660,6 +660,14 @@ static size_t legend_entries(const figure *f, entry *e)
         if (!dup)
             e[n++] = (entry){f->marks[i].label, NULL, &f->marks[i]};
     }
+    /* series by rank (a stable insertion sort: drawing order need not be
+     * legend order, as the total is drawn last but listed first) */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && e[j].s && e[j - 1].s && e[j].s->rank < e[j - 1].s->rank; j--) {
+            entry t = e[j];
+            e[j] = e[j - 1];
+            e[j - 1] = t;
+        }
     return n;
 }
 

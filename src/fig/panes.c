@@ -69,6 +69,11 @@ static int fig_loss(const session_snapshot *s, figure *f, innx_err *err)
         if (!se)
             return oom(err);
         se->size = k == TERM_N ? 2.2 : 1.6;
+        /* the pane's legend order: the total, then terms by their share
+         * of it (lambda x value), then those at lambda 0 */
+        double w = k < TERM_N ? s->lambda[k] * s->term[k] : 0;
+        int sharing = k < TERM_N && s->lambda[k] > 0 && isfinite(w);
+        se->rank = k == TERM_N ? -1000000000 : sharing ? -(int)fmin(1e8, fmax(1, w * 1e6 / (fabs(s->loss) + 1e-300))) : k;
     }
     if (n == 1)   /* one point: no line to draw, so a dot */
         for (size_t i = 0; i < f->n_series; i++)
@@ -261,21 +266,25 @@ static int fig_fx(const session_snapshot *s, figure *f, innx_err *err)
     snprintf(label, sizeof label, "y* = %g", ystar);
     if (!figure_add_mark(f, FIGURE_HLINE, NAN, ystar, FIGURE_RULE, label))
         goto fail;
-    if (!figure_add_series(f, FIGURE_LINE, 0, s->formula[0] ? "f" : "NN1", x, y, FX_POINTS))
-        goto fail;
     const report_latent *r = &s->report;
-    if (s->has_report) {   /* G's raw answers sit on the curve at F(x) */
+    if (s->has_report) {
+        /* G's raw answers sit on the curve at F(x): drawn under it, wide
+         * and pale, they show as a band along the part G covers */
+        double gx[REPORT_MAP_N], gy[REPORT_MAP_N];
         size_t n = r->n > REPORT_MAP_N ? REPORT_MAP_N : r->n;
         for (size_t i = 0; i < n; i++) {
-            x[i] = r->x[i];
-            y[i] = map_F(s, i);
+            gx[i] = r->x[i];
+            gy[i] = map_F(s, i);
         }
-        figure_series *se = figure_add_series(f, FIGURE_POINTS, 1, "G's raw answers", x, y, n);
+        figure_series *se = figure_add_series(f, FIGURE_POINTS, 1, "G's raw answers", gx, gy, n);
         if (!se)
             goto fail;
-        se->size = 2.2;
-        se->alpha = 0.6;
+        se->size = 4;
+        se->alpha = 0.35;
+        se->rank = 1;
     }
+    if (!figure_add_series(f, FIGURE_LINE, 0, s->formula[0] ? "f" : "NN1", x, y, FX_POINTS))
+        goto fail;
     size_t m = 0;
     if (q) {
         for (size_t i = 0; i < s->query.n_roots && i < REPORT_MAX_ROOTS; i++)
@@ -339,7 +348,7 @@ static int fig_clusters(const session_snapshot *s, figure *f, innx_err *err)
         se->size = 3;
     }
     for (size_t c = 0; c < k; c++)
-        if (r->c[c].polished && !figure_add_mark(f, FIGURE_VLINE, r->c[c].root.x, NAN, 2, "polished roots"))
+        if (r->c[c].polished && !figure_add_mark(f, FIGURE_VLINE, r->c[c].root.x, NAN, FIGURE_TOTAL, "polished roots"))
             return oom(err);
     figure_autorange(f);
     return 0;
