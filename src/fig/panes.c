@@ -320,8 +320,12 @@ static int fig_clusters(const session_snapshot *s, figure *f, innx_err *err)
         return innx_errf(err, INNX_EINVAL, "no clusters yet");
     size_t n = r->n > REPORT_MAP_N ? REPORT_MAP_N : r->n;
     size_t k = r->k > REPORT_MAX_K ? REPORT_MAX_K : r->k;
-    snprintf(f->title, sizeof f->title, "%s: G's answers by cluster, residual at y* = %g (k = %zu)", s->problem, r->y,
-             k);
+    if (s->latent)
+        snprintf(f->title, sizeof f->title, "%s: G's answers by cluster, residual at y* = %g (k = %zu)", s->problem,
+                 r->y, k);
+    else   /* G reads y: the map runs over y, each answer checked against its own y */
+        snprintf(f->title, sizeof f->title, "%s: G(y) over y by cluster, round-trip residual (k = %zu)", s->problem,
+                 k);
     snprintf(f->x.label, sizeof f->x.label, "x (G's answer)");
     snprintf(f->y.label, sizeof f->y.label, s->latent ? "|F(x) - y*|" : "|F(G(y)) - y|");
     f->y.log = 1;
