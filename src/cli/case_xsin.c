@@ -66,6 +66,7 @@ int case_xsin_train(const cli_opts *o, problem *p)
     if (!t)
         return CLI_EXIT_USAGE;
     quiet.save = NULL;   /* --save keeps the branch model */
+    quiet.figures = NULL;   /* and so do the figures */
     quiet.stop_after = 0;
     quiet.resume_ck = NULL;   /* and --resume restores it: the regressor starts afresh */
     trainer *r = cli_train(&quiet, where, &rp, 0, &s_reg, NULL);

@@ -46,6 +46,8 @@ typedef struct cli_opts {
     long stop_after;         /* --stop-after M: stop at step M (0 = not given) */
     const char *resume;      /* --resume FILE (train with no problem) */
     struct checkpoint *resume_ck;   /* that file, read and checked (cli_train restores it) */
+    const char *figures;     /* --figures DIR: every pane's figure at the end (cmd_plot.c) */
+    unsigned figure_formats; /* --figure-formats svg,png,pdf as FIGURE_* bits; 0 = SVG and PNG */
 } cli_opts;
 
 /* Parse argv[first..argc) into o (defaults first). Prints
@@ -152,6 +154,16 @@ int cli_is_checkpoint_name(const char *name);
 trainer *cli_checkpoint_open(const char *file, const char *where, problem *p);
 /* innx query FILE --y Y[,Y...] [--json]: a checkpoint's certified roots */
 int cmd_query(int argc, char **argv);
+/* -- figures (cmd_plot.c) -- */
+/* --figures DIR: refuse (print, CLI_EXIT_USAGE) a DIR that is not a
+ * writable directory; 0 when fine or not asked for. */
+int cli_figures_check(const cli_opts *o, const char *where);
+/* Every pane of *t as a figure under o->figures (nothing without it),
+ * through a paused session on *t, which comes back in *t (NULL when the
+ * session could not start). 0, or an exit code after printing why. */
+int cli_figures_write(const cli_opts *o, const char *where, trainer **t);
+/* innx plot CHECKPOINT [--figures DIR] [--figure-formats LIST] */
+int cmd_plot(int argc, char **argv);
 /* innx problems [--show NAME] */
 int cmd_problems(int argc, char **argv);
 

@@ -47,6 +47,8 @@ static const char usage[] =
     "                          `bench seeds PROBLEM` (the whole recipe on --repeats\n"
     "                          seeds, default 6: each run's raw residual)\n"
     "  problems [--show NAME]  list the built-in problems, or every setting of one\n"
+    "  plot FILE [--figures DIR] [--figure-formats svg,png,pdf]\n"
+    "                          every pane of a checkpoint as a figure (SVG and PNG)\n"
     "  roots 'F' --domain A:B [--y Y] [--json]\n"
     "                          every root of F(x) = Y on [A, B], polished, checked\n"
     "  gen-spend [--seed S] [--rows N] [--out FILE.csv]\n"
@@ -78,6 +80,8 @@ static const char usage[] =
     "  --no-box         drop the box term (lambda 0)\n"
     "  --constant-lr    keep Adam's lr fixed (sinc: the article's schedule)\n"
     "  --metrics F.csv  train: every step's unweighted terms, total and lr as CSV\n"
+    "  --figures DIR    train: every pane as a figure at the end (innx-PROBLEM-PANE-STEP\n"
+    "                   .svg and .png; --figure-formats svg,png,pdf chooses)\n"
     "  --data FILE.csv  spend: the table (default: the built-in data/spend.csv)\n"
     "  --x A,B,C        spend: trait columns (default age,education,income)\n"
     "  --y NAME         spend: target column (default spend)\n"
@@ -291,6 +295,8 @@ int main(int argc, char **argv)
         return cmd_query(argc - 1, argv + 1);
     if (!strcmp(cmd, "draw"))
         return cmd_draw(argc - 1, argv + 1);
+    if (!strcmp(cmd, "plot"))
+        return cmd_plot(argc - 1, argv + 1);
     if (!strcmp(cmd, "train"))
         return run_problem(argc - 1, argv + 1, 0);
     if (!strcmp(cmd, "bench"))

@@ -148,7 +148,7 @@ trainer *cli_train_banner(const cli_opts *o, const char *where, const problem *p
 {
     innx_err err;
     double t0 = cli_now();
-    if (cli_save_check(o, where) != 0)
+    if (cli_save_check(o, where) != 0 || cli_figures_check(o, where) != 0)
         return NULL;
     /* -- metrics: a row every step, from the session thread -- */
     cli_metrics *m = NULL;
@@ -216,7 +216,7 @@ trainer *cli_train_banner(const cli_opts *o, const char *where, const problem *p
         cli_autosave_and_die(o, t, where);
     cli_signals_catch(0);
     *secs = cli_now() - t0;
-    if (metrics_rc != 0 || cli_save(o, where, t) != 0) {
+    if (metrics_rc != 0 || cli_save(o, where, t) != 0 || cli_figures_write(o, where, &t) != 0) {
         trainer_free(t);
         return NULL;
     }
