@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "innx/checkpoint.h"
+#include "innx/trainer_ckpt.h"
 #include "innx/figure.h"
 #include "innx/session.h"
 
@@ -125,8 +126,8 @@ int cmd_plot(int argc, char **argv)
         return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
     problem p;
     trainer *t = NULL;
-    if (checkpoint_problem(c, &p, &err) == 0)
-        t = checkpoint_load_trainer(c, &p, &err);
+    if (trainer_checkpoint_problem(c, &p, &err) == 0)
+        t = trainer_load(c, &p, &err);
     checkpoint_free(c);
     if (!t)
         return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
