@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "export.h"
+#include "innx/figure.h"
+#include "layout.h"
 #include "tui_state.h"
 
 #define LAMBDA_HOLD 1.0   /* seconds a set lambda is shown before the snapshot's */
@@ -320,6 +322,19 @@ void tui_key(tui *t, int key)
             tui_set_status(t, ROLE_OK, "wrote %s", path);
         else
             tui_set_status(t, ROLE_ERROR, "export: %s", err.msg);
+        break;
+    }
+    case ACT_FIGURE: {
+        /* drawn from the copied snapshot, in this thread (cairo is not
+         * curses), beside the CSV export's name: innx-PROBLEM-PANE-STEP */
+        char written[1024];
+        innx_err err;
+        if (t->zoom < 0 || t->zoom >= PANE_N)
+            tui_set_status(t, ROLE_ERROR, "zoom a pane first (1-4), then g writes its figure");
+        else if (figure_write_pane(&t->snap, t->zoom, ".", FIGURE_DEFAULT_FORMATS, written, sizeof written, &err) == 0)
+            tui_set_status(t, ROLE_OK, "wrote %s", written);
+        else
+            tui_set_status(t, ROLE_ERROR, "figure: %s", err.msg);
         break;
     }
     case ACT_HELP:
