@@ -25,12 +25,12 @@ static int oom(innx_err *err) { return innx_errf(err, INNX_ENOMEM, "out of memor
 
 /* A term with a positive value somewhere (the log axis shows only those),
  * as the pane decides; the total always. */
-static int term_shown(const session_snapshot *s, int k, size_t n)
+static int term_shown(const session_snapshot *s, int k, size_t n, int log)
 {
     if (k == TERM_N)
         return 1;
     for (size_t i = 0; i < n; i++)
-        if (isfinite(s->hist[k][i]) && s->hist[k][i] > 0)
+        if (isfinite(s->hist[k][i]) && (log ? s->hist[k][i] > 0 : s->hist[k][i] != 0))
             return 1;
     return 0;
 }
@@ -43,7 +43,10 @@ static int fig_loss(const session_snapshot *s, figure *f, innx_err *err)
     snprintf(f->title, sizeof f->title, "%s: loss terms (unweighted) and total, step %ld", s->problem, s->step);
     snprintf(f->x.label, sizeof f->x.label, "step");
     snprintf(f->y.label, sizeof f->y.label, "loss");
+    /* a loss below 0 (a flow's nll) has no log axis: linear, as the pane */
     f->y.log = 1;
+    for (size_t i = 0; i < n && f->y.log; i++)
+        f->y.log = !(isfinite(s->hist[TERM_N][i]) && s->hist[TERM_N][i] <= 0);
     double x[SESSION_HIST_MAX], y[SESSION_HIST_MAX];
     for (size_t i = 0; i < n; i++)
         x[i] = (double)s->hist_step[i];
@@ -53,7 +56,7 @@ static int fig_loss(const session_snapshot *s, figure *f, innx_err *err)
     /* the total last, so that it is on top where curves cross (as in the
      * pane); each term in its pane colour */
     for (int k = 0; k <= TERM_N; k++) {
-        if (!term_shown(s, k, n))
+        if (!term_shown(s, k, n, f->y.log))
             continue;
         for (size_t i = 0; i < n; i++)
             y[i] = s->hist[k][i];
