@@ -17,13 +17,6 @@
 #define BENCH_QUERIES 10000
 #define BENCH_K 32
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int cli_parse_ys(const char *where, const char *s, double *ys, size_t cap, size_t *n)
 {
     *n = 0;
@@ -151,11 +144,11 @@ int case_auto_train(const cli_opts *o, problem *p)
         trainer_free(t);
         return cli_error(CLI_EXIT_FAIL, where, "out of memory");
     }
-    double t0 = now();
+    double t0 = cli_now();
     int st = 0;
     for (size_t i = 0; st == 0 && i < n_y; i++)
         st = report_query_roots(t, ys[i], query_k(t), &q[i], &err);
-    double answer = now() - t0;
+    double answer = cli_now() - t0;
     long steps = trainer_steps(t);
     trainer_state state = trainer_get_state(t);
     size_t P = trainer_n_pieces(t);
@@ -252,19 +245,19 @@ int bench_query(const cli_opts *o, problem *p)
     gsl_rng_free(rng);
     /* the scan, timed on the same y* (and kept as the reference) */
     int st = 0;
-    double t0 = now();
+    double t0 = cli_now();
     for (size_t i = 0; st == 0 && i < n; i++)
         st = report_reference(t, ys[i], ref + i * REPORT_MAX_ROOTS, &n_ref[i], &err);
-    double scan = now() - t0;
+    double scan = cli_now() - t0;
     double dlo, dhi;
     trainer_domain(t, &dlo, &dhi);   /* a table's own, in its units */
     double w = dhi - dlo;
     size_t all = 0, hit = 0, extra = 0;
     double query = 0;
     for (size_t i = 0; st == 0 && i < n; i++) {
-        double t1 = now();
+        double t1 = cli_now();
         st = report_query_candidates(t, ys[i], K, q, &err);
-        query += now() - t1;
+        query += cli_now() - t1;
         q->n_ref = n_ref[i];
         memcpy(q->ref, ref + i * REPORT_MAX_ROOTS, n_ref[i] * sizeof *ref);
         size_t f, fr;
@@ -360,7 +353,7 @@ int bench_auto(const cli_opts *o)
         trainer *t = cli_train(&quiet, where, &p, 0, &secs, NULL);
         if (!t)
             return CLI_EXIT_FAIL;
-        double w = p.x_hi[0] - p.x_lo[0], t0 = now();
+        double w = p.x_hi[0] - p.x_lo[0], t0 = cli_now();
         size_t f_all = 0, f_hit = 0, f_raw = 0, f_extra = 0;
         report_query q;
         for (int k = 0; k < 10; k++) {
@@ -378,7 +371,7 @@ int bench_auto(const cli_opts *o)
             f_raw += fr;
             f_extra += q.n_roots > f ? q.n_roots - f : 0;
         }
-        double answer = now() - t0;
+        double answer = cli_now() - t0;
         size_t P = trainer_n_pieces(t);
         trainer_free(t);
         all += f_all, hit += f_hit, raw += f_raw, extra += f_extra;

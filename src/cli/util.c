@@ -3,11 +3,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "cli.h"
+#include "innx/clock.h"
 
 
 int cli_error(int code, const char *where, const char *fmt, ...)
@@ -21,12 +21,7 @@ int cli_error(int code, const char *where, const char *fmt, ...)
     return code;
 }
 
-double cli_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+double cli_now(void) { return clock_now(); }
 
 static int cmp_double(const void *a, const void *b)
 {

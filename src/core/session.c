@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "innx/checkpoint.h"
+#include "innx/clock.h"
 #include "innx/spend.h"
 #include "innx/session.h"
 
@@ -74,12 +75,7 @@ const char *session_state_name(session_state s)
     return s >= 0 && s <= SESSION_DIVERGED ? n[s] : "?";
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+static double now_s(void) { return clock_now(); }
 
 /* Held at --stop-after's step: the run is over for session_wait. */
 static int stopped(const session *s) { return s->stop_at > 0 && trainer_steps(s->t) >= s->stop_at; }
