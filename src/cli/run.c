@@ -250,7 +250,6 @@ int cli_bench(const cli_opts *o, const char *where, problem *p)
         json_int(&j, "batch", (long)(p->batch == PROBLEM_BATCH_TABLE ? trainer_get_data(t)->n_train : p->batch_n));
         json_int(&j, "steps", reps);
     }
-    static const char *const kinds[] = {"forward", "inverse", "joint"};
     for (size_t st = 0; st < p->n_stages; st++) {
         /* warm-up: first-touch page faults and BLAS buffers */
         for (int w = 0; w < 5; w++)
@@ -262,7 +261,7 @@ int cli_bench(const cli_opts *o, const char *where, problem *p)
         }
         double med = cli_median(ms, (size_t)reps), p10 = ms[reps / 10], p90 = ms[(reps * 9) / 10];
         double gflops = trainer_flops(t) / (med * 1e-3) / 1e9;
-        const char *kind = kinds[p->stages[st].kind];
+        const char *kind = problem_stage_kind_name(p->stages[st].kind);
         if (o->json) {
             char key[64];
             if (p->n_stages == 1) {

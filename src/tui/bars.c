@@ -6,8 +6,6 @@
 #include "bars.h"
 #include "innx/problem.h"
 
-static const char *const stage_names[] = {"forward", "inverse", "joint"};
-
 /* Text at the cursor, cut before the window's last column. */
 static void put(WINDOW *w, const char *s)
 {
@@ -24,7 +22,7 @@ void bars_title(WINDOW *w, const tui_view *v)
     werase(w);
     wattron(w, bar);
     char buf[512];
-    const char *stage = s->stage_kind <= PROBLEM_STAGE_JOINT ? stage_names[s->stage_kind] : "?";
+    const char *stage = problem_stage_kind_name(s->stage_kind);
     snprintf(buf, sizeof buf, " innx  %s  %s %zu/%zu  step %ld  %.0f steps/s  lr %.2e  ",
              s->problem, stage, s->stage + 1, s->n_stages, s->step, s->steps_per_s, s->lr);
     mvwaddnstr(w, 0, 0, buf, getmaxx(w));
