@@ -28,7 +28,7 @@ static size_t clusters_found(const report_latent *r, const double *ref, size_t n
     for (size_t i = 0; i < n_ref; i++) {
         int hit = 0;
         for (size_t c = 0; c < r->k; c++)
-            hit |= r->c[c].polished && fabs(r->c[c].root.x - ref[i]) <= 1e-7 * w;
+            hit |= r->c[c].polished && cli_found(r->c[c].root.x, ref[i], w);
         found += hit;
     }
     return found;

@@ -45,16 +45,16 @@ static size_t query_k(trainer *t)
     return P > BENCH_K ? P : BENCH_K;
 }
 
-/* How many of the reference roots the query found: polished within
- * 1e-7 of the domain's width, and G's raw candidate within 1e-3. */
+/* How many of the reference roots the query found, polished and raw
+ * (cli_found, cli_found_raw). */
 void cli_query_recall(const report_query *q, double w, size_t *found, size_t *found_raw)
 {
     *found = *found_raw = 0;
     for (size_t i = 0; i < q->n_ref; i++) {
         int hit = 0, hit_raw = 0;
         for (size_t j = 0; j < q->n_roots; j++) {
-            hit |= fabs(q->roots[j].x - q->ref[i]) <= 1e-7 * w;
-            hit_raw |= fabs(q->roots[j].x_raw - q->ref[i]) <= 1e-3 * w;
+            hit |= cli_found(q->roots[j].x, q->ref[i], w);
+            hit_raw |= cli_found_raw(q->roots[j].x_raw, q->ref[i], w);
         }
         *found += hit;
         *found_raw += hit_raw;

@@ -107,8 +107,13 @@ int case_spend_train(const cli_opts *o, problem *p);
 int case_auto_train(const cli_opts *o, problem *p);
 int bench_query(const cli_opts *o, problem *p);
 int bench_auto(const cli_opts *o);
-/* How many of a query's scan roots it found: polished within 1e-7 of the
- * domain's width w, and G's raw candidate within 1e-3 of it. */
+/* Recall against the classical scan, one definition for every report: a
+ * scan root ref is found when a polished root x is within 1e-7 of the
+ * domain's width w of it, and found raw when G's unpolished answer is
+ * within 1e-3 of w (util.c). */
+int cli_found(double x, double ref, double w);
+int cli_found_raw(double x_raw, double ref, double w);
+/* How many of a query's scan roots it found, polished and raw. */
 struct report_query;
 void cli_query_recall(const struct report_query *q, double w, size_t *found, size_t *found_raw);
 /* innx train xsin: the regressor beside the branch model (case_xsin.c) */

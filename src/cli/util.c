@@ -1,5 +1,6 @@
 /* util.c: small things every headless command shares: error lines, clocks,
  * medians and the progress line. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,14 @@ int cli_error(int code, const char *where, const char *fmt, ...)
 }
 
 double cli_now(void) { return clock_now(); }
+
+/* the tolerances of cli.h's recall: its only copy */
+#define RECALL_TOL 1e-7
+#define RECALL_TOL_RAW 1e-3
+
+int cli_found(double x, double ref, double w) { return fabs(x - ref) <= RECALL_TOL * w; }
+
+int cli_found_raw(double x_raw, double ref, double w) { return fabs(x_raw - ref) <= RECALL_TOL_RAW * w; }
 
 static int cmp_double(const void *a, const void *b)
 {
