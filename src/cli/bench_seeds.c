@@ -123,8 +123,7 @@ int bench_seeds(const cli_opts *o, problem *p)
     if (o->json) {
         json_out j;
         json_begin(&j, stdout);
-        json_str(&j, "problem", p->name);
-        json_overrides(&j, o);
+        json_run_header(&j, NULL, NULL, p, o);
         json_arr_begin(&j, "runs");
         for (long i = 0; i < n; i++) {
             json_obj_begin(&j, NULL);

@@ -169,8 +169,7 @@ int case_auto_train(const cli_opts *o, problem *p)
     if (o->json) {
         json_out j;
         json_begin(&j, stdout);
-        json_str(&j, "case", "auto");
-        json_str(&j, "problem", p->name);
+        json_run_header(&j, "case", "auto", p, o);
         if (table) {
             json_str(&j, "forward", "nn1");
             json_str(&j, "table", p->table);
@@ -179,8 +178,6 @@ int case_auto_train(const cli_opts *o, problem *p)
         }
         json_num(&j, "domain_lo", dom_lo);
         json_num(&j, "domain_hi", dom_hi);
-        json_int(&j, "seed", (long)p->seed);
-        json_overrides(&j, o);
         json_int(&j, "pieces", (long)P);
         json_int(&j, "steps", steps);
         json_str(&j, "state", trainer_state_name(state));
@@ -275,11 +272,8 @@ int bench_query(const cli_opts *o, problem *p)
     if (o->json) {
         json_out j;
         json_begin(&j, stdout);
-        json_str(&j, "bench", "query");
-        json_str(&j, "problem", p->name);
+        json_run_header(&j, "bench", "query", p, o);
         json_str(&j, "formula", p->formula);
-        json_int(&j, "seed", (long)p->seed);
-        json_overrides(&j, o);
         json_int(&j, "pieces", (long)P);
         json_int(&j, "k", (long)K);
         json_int(&j, "queries", (long)n);
@@ -381,13 +375,10 @@ int bench_auto(const cli_opts *o)
         if (json) {
             json_out j;
             json_begin(&j, stdout);
-            json_str(&j, "bench", "auto");
-            json_str(&j, "problem", p.name);
+            json_run_header(&j, "bench", "auto", &p, o);
             json_str(&j, "formula", auto_table[i].f);
             json_num(&j, "domain_lo", auto_table[i].a);
             json_num(&j, "domain_hi", auto_table[i].b);
-            json_int(&j, "seed", (long)p.seed);
-            json_overrides(&j, o);
             json_int(&j, "pieces", (long)P);
             json_int(&j, "reference_roots", (long)f_all);
             json_num(&j, "recall", rec);

@@ -125,11 +125,8 @@ int case_latent_train(const cli_opts *o, problem *p)
     if (o->json) {
         json_out j;
         json_begin(&j, stdout);
-        json_str(&j, "case", p->name);
-        json_str(&j, "problem", p->name);
+        json_run_header(&j, "case", p->name, p, o);
         json_str(&j, "formula", p->formula);
-        json_int(&j, "seed", (long)p->seed);
-        json_overrides(&j, o);
         json_int(&j, "steps", steps);
         json_bool(&j, "stopped_early", early);
         json_str(&j, "state", trainer_state_name(state));

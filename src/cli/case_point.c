@@ -85,11 +85,8 @@ int case_point_train(const cli_opts *o, problem *p)
     if (o->json) {
         json_out j;
         json_begin(&j, stdout);
-        json_str(&j, "case", p->name);
-        json_str(&j, "problem", p->name);
+        json_run_header(&j, "case", p->name, p, o);
         json_str(&j, "model", p->model);
-        json_int(&j, "seed", (long)p->seed);
-        json_overrides(&j, o);
         json_int(&j, "steps", steps);
         json_str(&j, "state", trainer_state_name(state));
         json_num(&j, "seconds", secs);
@@ -192,10 +189,7 @@ int case_sinc_kan_range(const cli_opts *o, problem *k)
     if (o->json) {
         json_out j;
         json_begin(&j, stdout);
-        json_str(&j, "case", "sinc-kan-range");
-        json_str(&j, "problem", k->name);
-        json_int(&j, "seed", (long)k->seed);
-        json_overrides(&j, o);
+        json_run_header(&j, "case", "sinc-kan-range", k, o);
         json_num(&j, "y_lo", RANGE_LO);
         json_num(&j, "y_hi", RANGE_HI);
         json_int(&j, "points", RANGE_POINTS);

@@ -192,5 +192,9 @@ void json_arr_num(json_out *j, double v);
  * option given (steps, seed, model, ...)}: with "problem" and "seed" it
  * makes a report self-describing (a sweep's lines tell their runs apart). */
 void json_overrides(json_out *j, const cli_opts *o);
+/* The head of every run's JSON, its one home: key: value first when key is
+ * not NULL ("case": "spend", "bench": "query", "file": FILE), then
+ * "problem", "seed" and, when o is not NULL, "overrides". */
+void json_run_header(json_out *j, const char *key, const char *value, const problem *p, const cli_opts *o);
 
 #endif

@@ -242,10 +242,7 @@ int cli_bench(const cli_opts *o, const char *where, problem *p)
     json_out j;
     if (o->json) {
         json_begin(&j, stdout);
-        json_str(&j, "workload", p->name);
-        json_str(&j, "problem", p->name);
-        json_int(&j, "seed", (long)p->seed);
-        json_overrides(&j, o);
+        json_run_header(&j, "workload", p->name, p, o);
         json_str(&j, "model", p->model);
         json_int(&j, "batch", (long)(p->batch == PROBLEM_BATCH_TABLE ? trainer_get_data(t)->n_train : p->batch_n));
         json_int(&j, "steps", reps);
