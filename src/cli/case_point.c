@@ -169,7 +169,8 @@ static int range_worst(const cli_opts *o, const char *where, problem *p, size_t 
  * where both nets miss most; the y of the worst point is reported. */
 int case_sinc_kan_range(const cli_opts *o, problem *k)
 {
-    const char *where = "train sinc-kan";
+    char where[80];
+    snprintf(where, sizeof where, "train %s", k->name);
     k->batch = PROBLEM_BATCH_GRID_Y;
     k->y_given = 1;
     k->y_lo = RANGE_LO;
