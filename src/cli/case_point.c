@@ -54,11 +54,8 @@ int case_point_train(const cli_opts *o, problem *p)
     char where[64];
     snprintf(where, sizeof where, "train %s", p->name);
     innx_err err;
-    if (problem_validate(p, &err) != 0)
-        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
     double secs;
-    trainer *t = cli_train_banner(o, where, p, o->quiet || o->json ? 0 : LOG_EVERY, &secs, NULL,
-                                  o->quiet || o->json ? NULL : print_header, NULL);
+    trainer *t = cli_report_train(o, where, p, LOG_EVERY, print_header, &secs);
     if (!t)
         return CLI_EXIT_USAGE;
     long steps = trainer_steps(t);

@@ -73,6 +73,11 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
 typedef void (*cli_banner_fn)(const char *where, const problem *p, const void *ctx);
 trainer *cli_train_banner(const cli_opts *o, const char *where, const problem *p, long log_every, double *secs,
                           double *stage_secs, cli_banner_fn banner, const void *ctx);
+/* A report's run: p validated, then trained with a loss line every
+ * log_every steps and banner(where, p, NULL) in text mode (neither with
+ * --json or --quiet). NULL after printing why (exit CLI_EXIT_USAGE). */
+trainer *cli_report_train(const cli_opts *o, const char *where, problem *p, long log_every, cli_banner_fn banner,
+                          double *secs);
 /* -- metrics: train --metrics FILE.csv (metrics.c) -- */
 /* Refuse (print, CLI_EXIT_USAGE) --metrics with bench or --range, over an
  * input (the problem file, the table) or the --out file, or where it cannot

@@ -218,6 +218,18 @@ trainer *cli_train_banner(const cli_opts *o, const char *where, const problem *p
     return t;
 }
 
+trainer *cli_report_train(const cli_opts *o, const char *where, problem *p, long log_every, cli_banner_fn banner,
+                          double *secs)
+{
+    innx_err err;
+    if (problem_validate(p, &err) != 0) {
+        cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+        return NULL;
+    }
+    int text = !o->quiet && !o->json;
+    return cli_train_banner(o, where, p, text ? log_every : 0, secs, NULL, text ? banner : NULL, NULL);
+}
+
 int cli_bench(const cli_opts *o, const char *where, problem *p)
 {
     innx_err err;
