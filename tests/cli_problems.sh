@@ -100,4 +100,12 @@ for args in "spend --data nosuch.$$.csv" "sinc --steps 5 --save /nonexistent/x.s
     [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q "^innx: train " ||
         fail "train $args: want the error alone, got: $out"
 done
+# reports go by a problem's traits, not its name: a file with sinc-kan's
+# recipe under another name takes --range as sinc-kan does
+printf '[problem]\nbase = sinc-kan\nname = my-kan\n' > kan.$$.inn
+json=$("$innx" train kan.$$.inn --range --set stage1.steps=30 --json 2>&1); rc=$?
+rm -f kan.$$.inn
+[ "$rc" -eq 0 ] && echo "$json" | grep -q '"case":"sinc-kan-range","problem":"my-kan"' ||
+    fail "--range on sinc-kan's recipe named my-kan: exit $rc, $json"
+"$innx" train three-roots --range 2>/dev/null; [ $? -eq 2 ] || fail "--range on a G(z) must exit 2"
 echo "cli_problems: ok"

@@ -643,22 +643,19 @@ static void test_files(void **state)
     assert_same(&before, &p);
     /* a relative table is the file's directory's, an absolute one stays,
      * and a table the file does not name is not moved */
-    f = fopen(path, "w");
-    fputs("[data]\ntable = sub/w.csv\n", f);
-    fclose(f);
-    assert_int_equal(problem_ini_load(path, &p, &e), 0);
-    assert_string_equal(p.table, "/tmp/sub/w.csv");
-    f = fopen(path, "w");
-    fputs("[data]\ntable = /abs/w.csv\n", f);
-    fclose(f);
-    assert_int_equal(problem_ini_load(path, &p, &e), 0);
-    assert_string_equal(p.table, "/abs/w.csv");
-    strcpy(p.table, "here.csv");
-    f = fopen(path, "w");
-    fputs("[problem]\nname = y\n", f);
-    fclose(f);
-    assert_int_equal(problem_ini_load(path, &p, &e), 0);
-    assert_string_equal(p.table, "here.csv");
+    static const struct { const char *text, *before, *table; } tables[] = {
+        {"[data]\ntable = sub/w.csv\n", "", "/tmp/sub/w.csv"},
+        {"[data]\ntable = /abs/w.csv\n", "", "/abs/w.csv"},
+        {"[problem]\nname = y\n", "here.csv", "here.csv"},
+    };
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+        strcpy(p.table, tables[i].before);
+        f = fopen(path, "w");
+        fputs(tables[i].text, f);
+        fclose(f);
+        assert_int_equal(problem_ini_load(path, &p, &e), 0);
+        assert_string_equal(p.table, tables[i].table);
+    }
     f = fopen(path, "w");
     fputs("[problem]\nname = x\n\n[stage1]\nkind = forward\nsteps = 1e4\n", f);
     fclose(f);

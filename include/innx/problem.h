@@ -141,6 +141,8 @@ enum { PROBLEM_PRIOR_DOMAIN = 0, PROBLEM_PRIOR_UNIFORM, PROBLEM_PRIOR_NORMAL };
 
 /* A stage with PyTorch's defaults: constant lr, no early stop, no EMA. */
 problem_stage problem_stage_default(problem_stage_kind kind, long steps, double lr);
+/* "forward", "inverse", "joint" (the problem file's kind values), "?" else */
+const char *problem_stage_kind_name(problem_stage_kind kind);
 
 /* Built-in problems, by name; three-roots is the default. */
 int problem_builtin(const char *name, problem *p, innx_err *err);

@@ -28,7 +28,7 @@ static size_t clusters_found(const report_latent *r, const double *ref, size_t n
     for (size_t i = 0; i < n_ref; i++) {
         int hit = 0;
         for (size_t c = 0; c < r->k; c++)
-            hit |= r->c[c].polished && fabs(r->c[c].root.x - ref[i]) <= 1e-7 * w;
+            hit |= r->c[c].polished && cli_found(r->c[c].root.x, ref[i], w);
         found += hit;
     }
     return found;
@@ -123,8 +123,7 @@ int bench_seeds(const cli_opts *o, problem *p)
     if (o->json) {
         json_out j;
         json_begin(&j, stdout);
-        json_str(&j, "problem", p->name);
-        json_overrides(&j, o);
+        json_run_header(&j, NULL, NULL, p, o);
         json_arr_begin(&j, "runs");
         for (long i = 0; i < n; i++) {
             json_obj_begin(&j, NULL);

@@ -17,13 +17,6 @@
 #define BENCH_QUERIES 10000
 #define BENCH_K 32
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int cli_parse_ys(const char *where, const char *s, double *ys, size_t cap, size_t *n)
 {
     *n = 0;
@@ -52,16 +45,16 @@ static size_t query_k(trainer *t)
     return P > BENCH_K ? P : BENCH_K;
 }
 
-/* How many of the reference roots the query found: polished within
- * 1e-7 of the domain's width, and G's raw candidate within 1e-3. */
+/* How many of the reference roots the query found, polished and raw
+ * (cli_found, cli_found_raw). */
 void cli_query_recall(const report_query *q, double w, size_t *found, size_t *found_raw)
 {
     *found = *found_raw = 0;
     for (size_t i = 0; i < q->n_ref; i++) {
         int hit = 0, hit_raw = 0;
         for (size_t j = 0; j < q->n_roots; j++) {
-            hit |= fabs(q->roots[j].x - q->ref[i]) <= 1e-7 * w;
-            hit_raw |= fabs(q->roots[j].x_raw - q->ref[i]) <= 1e-3 * w;
+            hit |= cli_found(q->roots[j].x, q->ref[i], w);
+            hit_raw |= cli_found_raw(q->roots[j].x_raw, q->ref[i], w);
         }
         *found += hit;
         *found_raw += hit_raw;
@@ -132,11 +125,8 @@ int case_auto_train(const cli_opts *o, problem *p)
         return CLI_EXIT_USAGE;
     if (n_y == 0 && !table)
         ys[n_y++] = p->y_star;
-    if (problem_validate(p, &err) != 0)
-        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
     double secs;
-    trainer *t = cli_train_banner(o, where, p, o->quiet || o->json ? 0 : LOG_EVERY, &secs, NULL,
-                                  o->quiet || o->json ? NULL : print_header, NULL);
+    trainer *t = cli_report_train(o, where, p, LOG_EVERY, print_header, &secs);
     if (!t)
         return CLI_EXIT_USAGE;
     double dom_lo, dom_hi;
@@ -151,11 +141,11 @@ int case_auto_train(const cli_opts *o, problem *p)
         trainer_free(t);
         return cli_error(CLI_EXIT_FAIL, where, "out of memory");
     }
-    double t0 = now();
+    double t0 = cli_now();
     int st = 0;
     for (size_t i = 0; st == 0 && i < n_y; i++)
         st = report_query_roots(t, ys[i], query_k(t), &q[i], &err);
-    double answer = now() - t0;
+    double answer = cli_now() - t0;
     long steps = trainer_steps(t);
     trainer_state state = trainer_get_state(t);
     size_t P = trainer_n_pieces(t);
@@ -176,8 +166,7 @@ int case_auto_train(const cli_opts *o, problem *p)
     if (o->json) {
         json_out j;
         json_begin(&j, stdout);
-        json_str(&j, "case", "auto");
-        json_str(&j, "problem", p->name);
+        json_run_header(&j, "case", "auto", p, o);
         if (table) {
             json_str(&j, "forward", "nn1");
             json_str(&j, "table", p->table);
@@ -186,8 +175,6 @@ int case_auto_train(const cli_opts *o, problem *p)
         }
         json_num(&j, "domain_lo", dom_lo);
         json_num(&j, "domain_hi", dom_hi);
-        json_int(&j, "seed", (long)p->seed);
-        json_overrides(&j, o);
         json_int(&j, "pieces", (long)P);
         json_int(&j, "steps", steps);
         json_str(&j, "state", trainer_state_name(state));
@@ -252,19 +239,19 @@ int bench_query(const cli_opts *o, problem *p)
     gsl_rng_free(rng);
     /* the scan, timed on the same y* (and kept as the reference) */
     int st = 0;
-    double t0 = now();
+    double t0 = cli_now();
     for (size_t i = 0; st == 0 && i < n; i++)
         st = report_reference(t, ys[i], ref + i * REPORT_MAX_ROOTS, &n_ref[i], &err);
-    double scan = now() - t0;
+    double scan = cli_now() - t0;
     double dlo, dhi;
     trainer_domain(t, &dlo, &dhi);   /* a table's own, in its units */
     double w = dhi - dlo;
     size_t all = 0, hit = 0, extra = 0;
     double query = 0;
     for (size_t i = 0; st == 0 && i < n; i++) {
-        double t1 = now();
+        double t1 = cli_now();
         st = report_query_candidates(t, ys[i], K, q, &err);
-        query += now() - t1;
+        query += cli_now() - t1;
         q->n_ref = n_ref[i];
         memcpy(q->ref, ref + i * REPORT_MAX_ROOTS, n_ref[i] * sizeof *ref);
         size_t f, fr;
@@ -282,11 +269,8 @@ int bench_query(const cli_opts *o, problem *p)
     if (o->json) {
         json_out j;
         json_begin(&j, stdout);
-        json_str(&j, "bench", "query");
-        json_str(&j, "problem", p->name);
+        json_run_header(&j, "bench", "query", p, o);
         json_str(&j, "formula", p->formula);
-        json_int(&j, "seed", (long)p->seed);
-        json_overrides(&j, o);
         json_int(&j, "pieces", (long)P);
         json_int(&j, "k", (long)K);
         json_int(&j, "queries", (long)n);
@@ -360,7 +344,7 @@ int bench_auto(const cli_opts *o)
         trainer *t = cli_train(&quiet, where, &p, 0, &secs, NULL);
         if (!t)
             return CLI_EXIT_FAIL;
-        double w = p.x_hi[0] - p.x_lo[0], t0 = now();
+        double w = p.x_hi[0] - p.x_lo[0], t0 = cli_now();
         size_t f_all = 0, f_hit = 0, f_raw = 0, f_extra = 0;
         report_query q;
         for (int k = 0; k < 10; k++) {
@@ -378,7 +362,7 @@ int bench_auto(const cli_opts *o)
             f_raw += fr;
             f_extra += q.n_roots > f ? q.n_roots - f : 0;
         }
-        double answer = now() - t0;
+        double answer = cli_now() - t0;
         size_t P = trainer_n_pieces(t);
         trainer_free(t);
         all += f_all, hit += f_hit, raw += f_raw, extra += f_extra;
@@ -388,13 +372,10 @@ int bench_auto(const cli_opts *o)
         if (json) {
             json_out j;
             json_begin(&j, stdout);
-            json_str(&j, "bench", "auto");
-            json_str(&j, "problem", p.name);
+            json_run_header(&j, "bench", "auto", &p, o);
             json_str(&j, "formula", auto_table[i].f);
             json_num(&j, "domain_lo", auto_table[i].a);
             json_num(&j, "domain_hi", auto_table[i].b);
-            json_int(&j, "seed", (long)p.seed);
-            json_overrides(&j, o);
             json_int(&j, "pieces", (long)P);
             json_int(&j, "reference_roots", (long)f_all);
             json_num(&j, "recall", rec);

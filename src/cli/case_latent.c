@@ -13,10 +13,13 @@
 
 #define QUERY_K 256   /* codes the query draws */
 
+/* Two polished roots are one when they agree to 1e-9 relative. */
+static int same_root(double a, double b) { return fabs(a - b) <= 1e-9 * fmax(1, fabs(a)); }
+
 static size_t add_root(report_root *out, size_t n, const report_root *r)
 {
     for (size_t j = 0; j < n; j++)
-        if (fabs(out[j].x - r->x) <= 1e-9 * fmax(1, fabs(out[j].x))) {
+        if (same_root(out[j].x, r->x)) {
             if (r->residual_raw < out[j].residual_raw)
                 out[j].residual_raw = r->residual_raw;
             return n;
@@ -63,7 +66,7 @@ static void print_header(const char *where, const problem *p, const void *ctx)
 static double root_raw(const report_root *roots, size_t n, const report_root *r)
 {
     for (size_t j = 0; j < n; j++)
-        if (fabs(roots[j].x - r->x) <= 1e-9 * fmax(1, fabs(roots[j].x)))
+        if (same_root(roots[j].x, r->x))
             return roots[j].residual_raw;
     return r->residual_raw;
 }
@@ -73,11 +76,8 @@ int case_latent_train(const cli_opts *o, problem *p)
     char where[64];
     snprintf(where, sizeof where, "train %s", p->name);
     innx_err err;
-    if (problem_validate(p, &err) != 0)
-        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
     double secs;
-    trainer *t = cli_train_banner(o, where, p, o->quiet || o->json ? 0 : LOG_EVERY, &secs, NULL,
-                                  o->quiet || o->json ? NULL : print_header, NULL);
+    trainer *t = cli_report_train(o, where, p, LOG_EVERY, print_header, &secs);
     if (!t)
         return CLI_EXIT_USAGE;
     report_latent *r = malloc(sizeof *r);
@@ -103,8 +103,8 @@ int case_latent_train(const cli_opts *o, problem *p)
     report_root roots[REPORT_MAX_K + REPORT_MAX_ROOTS];
     size_t n_roots = distinct_roots(r, q, roots);
     /* the classical scan's roots (the query's reference), and how many of
-     * them the network led to: within 1e-7 of the domain's width after
-     * polishing, 1e-3 before */
+     * them the network led to (cli_found: polished; cli_found_raw: the
+     * 300-code map's unpolished answers) */
     double ref[REPORT_MAX_ROOTS];
     size_t n_ref = q->n_ref, found = 0, found_raw = 0;
     memcpy(ref, q->ref, n_ref * sizeof *ref);
@@ -113,20 +113,17 @@ int case_latent_train(const cli_opts *o, problem *p)
     for (size_t i = 0; i < n_ref; i++) {
         int hit = 0, hit_raw = 0;
         for (size_t j = 0; j < n_roots; j++)
-            hit |= fabs(roots[j].x - ref[i]) <= 1e-7 * w;
+            hit |= cli_found(roots[j].x, ref[i], w);
         for (size_t j = 0; j < r->n; j++)
-            hit_raw |= fabs(r->x[j] - ref[i]) <= 1e-3 * w;
+            hit_raw |= cli_found_raw(r->x[j], ref[i], w);
         found += hit;
         found_raw += hit_raw;
     }
     if (o->json) {
         json_out j;
         json_begin(&j, stdout);
-        json_str(&j, "case", p->name);
-        json_str(&j, "problem", p->name);
+        json_run_header(&j, "case", p->name, p, o);
         json_str(&j, "formula", p->formula);
-        json_int(&j, "seed", (long)p->seed);
-        json_overrides(&j, o);
         json_int(&j, "steps", steps);
         json_bool(&j, "stopped_early", early);
         json_str(&j, "state", trainer_state_name(state));

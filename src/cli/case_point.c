@@ -54,11 +54,8 @@ int case_point_train(const cli_opts *o, problem *p)
     char where[64];
     snprintf(where, sizeof where, "train %s", p->name);
     innx_err err;
-    if (problem_validate(p, &err) != 0)
-        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
     double secs;
-    trainer *t = cli_train_banner(o, where, p, o->quiet || o->json ? 0 : LOG_EVERY, &secs, NULL,
-                                  o->quiet || o->json ? NULL : print_header, NULL);
+    trainer *t = cli_report_train(o, where, p, LOG_EVERY, print_header, &secs);
     if (!t)
         return CLI_EXIT_USAGE;
     long steps = trainer_steps(t);
@@ -85,11 +82,8 @@ int case_point_train(const cli_opts *o, problem *p)
     if (o->json) {
         json_out j;
         json_begin(&j, stdout);
-        json_str(&j, "case", p->name);
-        json_str(&j, "problem", p->name);
+        json_run_header(&j, "case", p->name, p, o);
         json_str(&j, "model", p->model);
-        json_int(&j, "seed", (long)p->seed);
-        json_overrides(&j, o);
         json_int(&j, "steps", steps);
         json_str(&j, "state", trainer_state_name(state));
         json_num(&j, "seconds", secs);
@@ -172,7 +166,8 @@ static int range_worst(const cli_opts *o, const char *where, problem *p, size_t 
  * where both nets miss most; the y of the worst point is reported. */
 int case_sinc_kan_range(const cli_opts *o, problem *k)
 {
-    const char *where = "train sinc-kan";
+    char where[80];
+    snprintf(where, sizeof where, "train %s", k->name);
     k->batch = PROBLEM_BATCH_GRID_Y;
     k->y_given = 1;
     k->y_lo = RANGE_LO;
@@ -192,10 +187,7 @@ int case_sinc_kan_range(const cli_opts *o, problem *k)
     if (o->json) {
         json_out j;
         json_begin(&j, stdout);
-        json_str(&j, "case", "sinc-kan-range");
-        json_str(&j, "problem", k->name);
-        json_int(&j, "seed", (long)k->seed);
-        json_overrides(&j, o);
+        json_run_header(&j, "case", "sinc-kan-range", k, o);
         json_num(&j, "y_lo", RANGE_LO);
         json_num(&j, "y_hi", RANGE_HI);
         json_int(&j, "points", RANGE_POINTS);

@@ -215,13 +215,10 @@ int case_spend_train(const cli_opts *o, problem *p)
     if (o->json) {
         json_out j;
         json_begin(&j, stdout);
-        json_str(&j, "case", "spend");
-        json_str(&j, "problem", p->name);
+        json_run_header(&j, "case", "spend", p, o);
         json_str(&j, "data", source);
         json_int(&j, "rows", (long)n);
         json_int(&j, "dropped", (long)dropped);
-        json_int(&j, "seed", (long)p->seed);
-        json_overrides(&j, o);
         json_int(&j, "steps_forward", sf);
         json_int(&j, "steps_inverse", sg);
         json_int(&j, "steps_joint", sj);

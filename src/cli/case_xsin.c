@@ -138,11 +138,8 @@ int case_xsin_train(const cli_opts *o, problem *p)
     if (o->json) {
         json_out j;
         json_begin(&j, stdout);
-        json_str(&j, "case", "xsin");
-        json_str(&j, "problem", p->name);
+        json_run_header(&j, "case", "xsin", p, o);
         json_str(&j, "formula", p->formula);
-        json_int(&j, "seed", (long)p->seed);
-        json_overrides(&j, o);
         json_num(&j, "rmse_regressor", rmse_reg);
         json_num(&j, "rmse_regressor_to_x", rmse_reg_x);
         json_num(&j, "rmse_inverse", rmse_inv);

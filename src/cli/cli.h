@@ -76,6 +76,11 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
 typedef void (*cli_banner_fn)(const char *where, const problem *p, const void *ctx);
 trainer *cli_train_banner(const cli_opts *o, const char *where, const problem *p, long log_every, double *secs,
                           double *stage_secs, cli_banner_fn banner, const void *ctx);
+/* A report's run: p validated, then trained with a loss line every
+ * log_every steps and banner(where, p, NULL) in text mode (neither with
+ * --json or --quiet). NULL after printing why (exit CLI_EXIT_USAGE). */
+trainer *cli_report_train(const cli_opts *o, const char *where, problem *p, long log_every, cli_banner_fn banner,
+                          double *secs);
 /* -- metrics: train --metrics FILE.csv (metrics.c) -- */
 /* Refuse (print, CLI_EXIT_USAGE) --metrics with bench or --range, over an
  * input (the problem file, the table) or the --out file, or where it cannot
@@ -117,8 +122,13 @@ int case_spend_train(const cli_opts *o, problem *p);
 int case_auto_train(const cli_opts *o, problem *p);
 int bench_query(const cli_opts *o, problem *p);
 int bench_auto(const cli_opts *o);
-/* How many of a query's scan roots it found: polished within 1e-7 of the
- * domain's width w, and G's raw candidate within 1e-3 of it. */
+/* Recall against the classical scan, one definition for every report: a
+ * scan root ref is found when a polished root x is within 1e-7 of the
+ * domain's width w of it, and found raw when G's unpolished answer is
+ * within 1e-3 of w (util.c). */
+int cli_found(double x, double ref, double w);
+int cli_found_raw(double x_raw, double ref, double w);
+/* How many of a query's scan roots it found, polished and raw. */
 struct report_query;
 void cli_query_recall(const struct report_query *q, double w, size_t *found, size_t *found_raw);
 /* innx train xsin: the regressor beside the branch model (case_xsin.c) */
@@ -207,5 +217,9 @@ void json_arr_num(json_out *j, double v);
  * option given (steps, seed, model, ...)}: with "problem" and "seed" it
  * makes a report self-describing (a sweep's lines tell their runs apart). */
 void json_overrides(json_out *j, const cli_opts *o);
+/* The head of every run's JSON, its one home: key: value first when key is
+ * not NULL ("case": "spend", "bench": "query", "file": FILE), then
+ * "problem", "seed" and, when o is not NULL, "overrides". */
+void json_run_header(json_out *j, const char *key, const char *value, const problem *p, const cli_opts *o);
 
 #endif

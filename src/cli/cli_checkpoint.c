@@ -189,8 +189,7 @@ static int query_table(trainer *t, const char *file, const double *y, size_t n, 
     if (json) {
         json_out j;
         json_begin(&j, stdout);
-        json_str(&j, "file", file);
-        json_str(&j, "problem", tp->name);
+        json_run_header(&j, "file", file, tp, NULL);
         json_str(&j, "forward", "nn1");
         json_str(&j, "x_columns", tp->x_columns);
         json_str(&j, "model", tp->model);
@@ -335,8 +334,7 @@ int cmd_query(int argc, char **argv)
     if (json) {
         json_out j;
         json_begin(&j, stdout);
-        json_str(&j, "file", file);
-        json_str(&j, "problem", tp->name);
+        json_run_header(&j, "file", file, tp, NULL);
         if (on_nn1) {
             json_str(&j, "forward", "nn1");
             json_str(&j, "table", tp->table);
@@ -344,7 +342,6 @@ int cmd_query(int argc, char **argv)
             json_str(&j, "formula", tp->formula);
         }
         json_str(&j, "model", tp->model);
-        json_int(&j, "seed", (long)tp->seed);
         json_int(&j, "step", trainer_steps(t));
         json_int(&j, "candidates", QUERY_K);
         json_arr_begin(&j, "queries");

@@ -229,3 +229,13 @@ void json_overrides(json_out *j, const cli_opts *o)
         json_str(j, "resume", o->resume);
     json_obj_end(j);
 }
+
+void json_run_header(json_out *j, const char *key, const char *value, const problem *p, const cli_opts *o)
+{
+    if (key)
+        json_str(j, key, value);
+    json_str(j, "problem", p->name);
+    json_int(j, "seed", (long)p->seed);
+    if (o)
+        json_overrides(j, o);
+}

@@ -101,11 +101,28 @@ static void list_problems(FILE *f)
         fprintf(f, "  %-14s %s\n", problem_builtin_name(i), problem_builtin_summary(i));
 }
 
-/* The report by kind of problem. */
+/* The reports go by what a problem is, not by its name, so that a problem
+ * file with a built-in's recipe gets that built-in's report. */
+/* --range solves G: y -> x over a range of y: a G of y alone on a formula
+ * in one x, one candidate (sinc-kan, sinc) */
+static int fits_range(const problem *p)
+{
+    return p->input == PROBLEM_IN_Y && p->output != PROBLEM_OUT_BRANCH && p->formula[0] && p->x_dim == 1 &&
+           p->mixture <= 1 && !problem_has_table(p);
+}
+
+/* xsin's report (a plain regressor beside the branch model, over F's whole
+ * range) has no trait of its own yet: the problem has no way to say "no
+ * single y*" (its y_star is 0 as a formula's is), so it goes by name. */
+static int fits_xsin(const cli_opts *o, const problem *p)
+{
+    return p->output == PROBLEM_OUT_BRANCH && p->formula[0] && !o->y_col && !strcmp(p->name, "xsin");
+}
+
 static int train_problem(const cli_opts *o, const char *where, problem *p)
 {
-    if (o->range && strcmp(p->name, "sinc-kan") != 0)
-        return cli_error(CLI_EXIT_USAGE, where, "--range is for sinc-kan");
+    if (o->range && !fits_range(p))
+        return cli_error(CLI_EXIT_USAGE, where, "--range is for a G of y alone on a formula in one x (sinc-kan, sinc)");
     if (o->range && (o->save || o->stop_after || o->resume))
         return cli_error(CLI_EXIT_USAGE, where, "--range trains two nets: no --save, --stop-after or --resume");
     if (o->range)
@@ -114,7 +131,7 @@ static int train_problem(const cli_opts *o, const char *where, problem *p)
         return case_spend_train(o, p);
     if (problem_is_flow(p) || p->y_dim > 1)
         return case_vector_train(o, p);   /* x in R^n, y in R^m: samples at y* */
-    if (p->output == PROBLEM_OUT_BRANCH && !strcmp(p->name, "xsin") && !o->y_col)
+    if (fits_xsin(o, p))
         return case_xsin_train(o, p);
     if (p->output == PROBLEM_OUT_BRANCH)
         return case_auto_train(o, p);
@@ -235,8 +252,6 @@ static int run_problem(int argc, char **argv, int bench)
     if (cli_parse_opts(where, argc, argv, 2, &o) != 0 || cli_apply_opts(&o, where, &p) != 0 ||
         cli_metrics_check(&o, where, bench, argv[1], &p) != 0)
         return CLI_EXIT_USAGE;
-    if (o.range && strcmp(p.name, "sinc-kan") != 0)
-        return cli_error(CLI_EXIT_USAGE, where, "--range is for sinc-kan");
     if (o.resume)
         return cli_error(CLI_EXIT_USAGE, where, "--resume takes no problem: innx %s --resume FILE", cmd);
     if (bench && (o.save || o.stop_after))

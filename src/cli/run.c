@@ -223,6 +223,18 @@ trainer *cli_train_banner(const cli_opts *o, const char *where, const problem *p
     return t;
 }
 
+trainer *cli_report_train(const cli_opts *o, const char *where, problem *p, long log_every, cli_banner_fn banner,
+                          double *secs)
+{
+    innx_err err;
+    if (problem_validate(p, &err) != 0) {
+        cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+        return NULL;
+    }
+    int text = !o->quiet && !o->json;
+    return cli_train_banner(o, where, p, text ? log_every : 0, secs, NULL, text ? banner : NULL, NULL);
+}
+
 int cli_bench(const cli_opts *o, const char *where, problem *p)
 {
     innx_err err;
@@ -250,16 +262,12 @@ int cli_bench(const cli_opts *o, const char *where, problem *p)
     json_out j;
     if (o->json) {
         json_begin(&j, stdout);
-        json_str(&j, "workload", p->name);
+        json_run_header(&j, "workload", p->name, p, o);
         json_str(&j, "blas_kernels", graph_blas_core());
-        json_str(&j, "problem", p->name);
-        json_int(&j, "seed", (long)p->seed);
-        json_overrides(&j, o);
         json_str(&j, "model", p->model);
         json_int(&j, "batch", (long)(p->batch == PROBLEM_BATCH_TABLE ? trainer_get_data(t)->n_train : p->batch_n));
         json_int(&j, "steps", reps);
     }
-    static const char *const kinds[] = {"forward", "inverse", "joint"};
     for (size_t st = 0; st < p->n_stages; st++) {
         /* warm-up: first-touch page faults and BLAS buffers */
         for (int w = 0; w < 5; w++)
@@ -271,7 +279,7 @@ int cli_bench(const cli_opts *o, const char *where, problem *p)
         }
         double med = cli_median(ms, (size_t)reps), p10 = ms[reps / 10], p90 = ms[(reps * 9) / 10];
         double gflops = trainer_flops(t) / (med * 1e-3) / 1e9;
-        const char *kind = kinds[p->stages[st].kind];
+        const char *kind = problem_stage_kind_name(p->stages[st].kind);
         if (o->json) {
             char key[64];
             if (p->n_stages == 1) {

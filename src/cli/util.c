@@ -1,13 +1,14 @@
 /* util.c: small things every headless command shares: error lines, clocks,
  * medians and the progress line. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "cli.h"
+#include "innx/clock.h"
 
 
 int cli_error(int code, const char *where, const char *fmt, ...)
@@ -21,12 +22,15 @@ int cli_error(int code, const char *where, const char *fmt, ...)
     return code;
 }
 
-double cli_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+double cli_now(void) { return clock_now(); }
+
+/* the tolerances of cli.h's recall: its only copy */
+#define RECALL_TOL 1e-7
+#define RECALL_TOL_RAW 1e-3
+
+int cli_found(double x, double ref, double w) { return fabs(x - ref) <= RECALL_TOL * w; }
+
+int cli_found_raw(double x_raw, double ref, double w) { return fabs(x_raw - ref) <= RECALL_TOL_RAW * w; }
 
 static int cmp_double(const void *a, const void *b)
 {

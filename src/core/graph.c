@@ -15,6 +15,7 @@
 
 #include "act.h"
 #include "graph_impl.h"
+#include "innx/clock.h"
 
 /* Hot element-wise loops get an AVX2+FMA clone picked at load time; the
  * default clone keeps the binary portable. Not under gcc's ThreadSanitizer:
@@ -610,12 +611,7 @@ int graph_compile(graph *g, int loss, innx_err *err)
     return 0;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+static double now_s(void) { return clock_now(); }
 
 void graph_forward(graph *g)
 {

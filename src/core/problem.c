@@ -25,6 +25,12 @@ int problem_term_parse(const char *s)
     return -1;
 }
 
+const char *problem_stage_kind_name(problem_stage_kind kind)
+{
+    static const char *const names[] = {"forward", "inverse", "joint"};
+    return kind >= PROBLEM_STAGE_FORWARD && kind <= PROBLEM_STAGE_JOINT ? names[kind] : "?";
+}
+
 problem_stage problem_stage_default(problem_stage_kind kind, long steps, double lr)
 {
     return (problem_stage){.kind = kind, .steps = steps, .lr = lr, .schedule = PROBLEM_LR_CONSTANT,

@@ -13,6 +13,7 @@
 #include "innx/trainer_ckpt.h"
 #include "innx/report_table.h"
 #include "innx/report_vector.h"
+#include "innx/clock.h"
 #include "innx/session.h"
 
 #define PUBLISH_EVERY 0.05        /* seconds between two snapshots */
@@ -81,12 +82,7 @@ const char *session_state_name(session_state s)
     return s >= 0 && s <= SESSION_DIVERGED ? n[s] : "?";
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+static double now_s(void) { return clock_now(); }
 
 /* Held at --stop-after's step: the run is over for session_wait. */
 static int stopped(const session *s) { return s->stop_at > 0 && trainer_steps(s->t) >= s->stop_at; }

@@ -1471,9 +1471,8 @@ int trainer_profile(trainer *t, int on)
 
 void trainer_profile_print(const trainer *t, FILE *f)
 {
-    static const char *const kinds[] = {"forward fit", "inverse fit", "joint fine-tune"};
     for (size_t i = 0; i < t->p.n_stages; i++)
-        graph_profile_print(t->sg[i].g, f, kinds[t->p.stages[i].kind]);
+        graph_profile_print(t->sg[i].g, f, problem_stage_kind_name(t->p.stages[i].kind));
 }
 
 /* trainer_ckpt.c: stage i's graph built again as the lambdas and gp_built

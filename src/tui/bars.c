@@ -8,8 +8,6 @@
 #include "keymap.h"
 #include "innx/problem.h"
 
-static const char *const stage_names[] = {"forward", "inverse", "joint"};
-
 /* Text at the cursor, cut before the window's last column. */
 static void put(WINDOW *w, const char *s)
 {
@@ -44,7 +42,7 @@ void bars_title(WINDOW *w, const tui_view *v)
     wbkgdset(w, ' ' | bar);
     werase(w);
     wattron(w, bar);
-    const char *stage = s->stage_kind <= PROBLEM_STAGE_JOINT ? stage_names[s->stage_kind] : "?";
+    const char *stage = problem_stage_kind_name(s->stage_kind);
     char head[200], rate[48], lr[48], rb[3][200];
     snprintf(head, sizeof head, " innx  %s  %s %zu/%zu  step %ld  ", s->problem, stage, s->stage + 1, s->n_stages,
              s->step);

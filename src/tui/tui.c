@@ -15,6 +15,7 @@
 
 #include "innx/checkpoint.h"
 #include "innx/trainer_ckpt.h"
+#include "innx/clock.h"
 
 #include "bars.h"
 #include "tui_state.h"
@@ -39,12 +40,7 @@ static void on_signal(int sig)
     errno = saved;
 }
 
-double tui_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+double tui_now(void) { return clock_now(); }
 
 static const pane_ops *const pane_table[PANE_N] = {&pane_loss_ops, &pane_latent_ops,
                                                    &pane_fx_ops, &pane_clusters_ops};
