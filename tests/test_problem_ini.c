@@ -105,7 +105,7 @@ static void assert_same(const problem *a, const problem *b)
         SAME(stages[i].beta);
     }
     SAME(y_star); SAME(k); SAME(seed); SAME(threads);
-    SAME(y_dim); SAME_TEXT(system); SAME(simulations); SAME(val_frac); SAME(samples);
+    SAME(y_dim); SAME_TEXT(system); SAME(simulations); SAME(val_frac); SAME(samples); SAME(report_range);
     for (size_t i = 0; i < PROBLEM_MAX_X; i++) {
         SAME(prior[i].kind); SAME(prior[i].a); SAME(prior[i].b);
     }

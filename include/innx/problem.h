@@ -129,6 +129,9 @@ typedef struct problem {
     /* Vector problems: y in R^y_dim given by `system` (lines `name = expr`
      * separated by newlines; outputs y1..ym), x drawn from a prior per
      * component, a simulation budget, the vector y* and the answers. */
+    /* What a headless run reports: the answers at y* (0), or over F's whole
+     * range beside a plain regressor (1: the article's xsin report). */
+    int report_range;
     size_t y_dim;
     char system[PROBLEM_SYSTEM_LEN];
     struct { int kind; double a, b; } prior[PROBLEM_MAX_X];   /* PROBLEM_PRIOR_* */

@@ -111,12 +111,11 @@ static int fits_range(const problem *p)
            p->mixture <= 1 && !problem_has_table(p);
 }
 
-/* xsin's report (a plain regressor beside the branch model, over F's whole
- * range) has no trait of its own yet: the problem has no way to say "no
- * single y*" (its y_star is 0 as a formula's is), so it goes by name. */
+/* The report over F's whole range beside a plain regressor (xsin's): the
+ * branch model on a formula whose problem asks for it (report = range). */
 static int fits_xsin(const cli_opts *o, const problem *p)
 {
-    return p->output == PROBLEM_OUT_BRANCH && p->formula[0] && !o->y_col && !strcmp(p->name, "xsin");
+    return p->output == PROBLEM_OUT_BRANCH && p->formula[0] && !o->y_col && p->report_range;
 }
 
 static int train_problem(const cli_opts *o, const char *where, problem *p)

@@ -271,6 +271,7 @@ static void xsin(problem *p)
     problem_auto(p, &err);
     set_text(p->summary, sizeof p->summary,
              "every root of x sin(x + e^x) on [-3, 3]: the branch model beside a plain regressor (article)");
+    p->report_range = 1;
 }
 
 static const struct builtin {

@@ -60,6 +60,7 @@ static const char *const batch_names[] = {"grid-x", "grid-y", "const", "uniform"
 static const char *const box_names[] = {"l1", "quadratic", NULL};
 static const char *const kind_names[] = {"forward", "inverse", "joint", NULL};
 static const char *const lr_names[] = {"constant", "multistep", "plateau", NULL};
+static const char *const report_names[] = {"y_star", "range", NULL};
 
 #define P(f) offsetof(problem, f)
 #define ST(f) offsetof(problem_stage, f)
@@ -80,6 +81,7 @@ static const ini_key problem_keys[] = {
     {"y_dim", T_SIZE, P(y_dim), 0, 0, PROBLEM_MAX_Y, 0, NULL},
     {"y_star", T_YSTAR, 0, 0, ANY, 0, NULL},
     {"samples", T_SIZE, P(samples), 0, 0, 1e8, 0, NULL},
+    {"report", T_ENUM, P(report_range), 0, 0, 0, 0, report_names},
     {"k", T_SIZE, P(k), 0, 0, 1000, 0, NULL},
     {"stages", T_STAGES, 0, 0, 0, PROBLEM_MAX_STAGES, 0, NULL},
 };
