@@ -116,7 +116,7 @@ int cli_eval_best(trainer *t, const double *y, size_t n, double *x, innx_err *er
 int bench_seeds(const cli_opts *o, problem *p);
 int case_sinc_kan_range(const cli_opts *o, problem *p);
 int case_latent_train(const cli_opts *o, problem *p);
-int case_spend_train(const cli_opts *o, problem *p);
+int case_table_train(const cli_opts *o, problem *p);
 /* The branch model (case_auto.c): every root of F = y* for each --y,
  * beside the scan; innx bench query. */
 int case_auto_train(const cli_opts *o, problem *p);

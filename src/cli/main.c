@@ -58,7 +58,7 @@ static const char usage[] =
     "  --version               version and BLAS in use\n"
     "\n"
     "options of train and bench:\n"
-    "  --steps N        train: steps of every stage (spend: forward N, inverse 2N,\n"
+    "  --steps N        train: steps of every stage (a table: forward N, inverse 2N,\n"
     "                   the joint stage keeps its 500)\n"
     "  --set S.K=V      override any setting of the problem (repeatable), e.g.\n"
     "                   --set stage1.steps=50 --set loss.box=10 (innx problems --show)\n"
@@ -82,13 +82,13 @@ static const char usage[] =
     "  --metrics F.csv  train: every step's unweighted terms, total and lr as CSV\n"
     "  --figures DIR    train: every pane as a figure at the end (innx-PROBLEM-PANE-STEP\n"
     "                   .svg and .png; --figure-formats svg,png,pdf chooses)\n"
-    "  --data FILE.csv  spend: the table (default: the built-in data/spend.csv)\n"
-    "  --x A,B,C        spend: trait columns (default age,education,income)\n"
-    "  --y NAME         spend: target column (default spend)\n"
-    "  --drop-bad-rows  spend: skip rows with NaN/Inf or non-numbers, and say how many\n"
-    "  --no-joint       spend: stop after the inverse fit (no joint fine-tune)\n"
-    "  --joint          spend: the joint fine-tune (the default; accepted for old scripts)\n"
-    "  --out FILE.csv   spend: write the test part's predicted and real traits\n"
+    "  --data FILE.csv  a table: the CSV (default: the built-in data/spend.csv)\n"
+    "  --x A,B,C        a table: x's columns (spend: age,education,income)\n"
+    "  --y NAME         a table: y's column (spend: spend)\n"
+    "  --drop-bad-rows  a table: skip rows with NaN/Inf or non-numbers, and say how many\n"
+    "  --no-joint       a table: stop after the inverse fit (no joint fine-tune)\n"
+    "  --joint          a table: the joint fine-tune (the default; accepted for old scripts)\n"
+    "  --out FILE.csv   a table: write the test part's predicted and real traits\n"
     "                   and segments (never over the --data file)\n"
     "\n"
     "exit status: 0 ok, 1 failure while running, 2 bad input.\n"
@@ -127,7 +127,7 @@ static int train_problem(const cli_opts *o, const char *where, problem *p)
     if (o->range)
         return case_sinc_kan_range(o, p);
     if (p->batch == PROBLEM_BATCH_TABLE)
-        return case_spend_train(o, p);
+        return case_table_train(o, p);
     if (problem_is_flow(p) || p->y_dim > 1)
         return case_vector_train(o, p);   /* x in R^n, y in R^m: samples at y* */
     if (fits_xsin(o, p))

@@ -1,4 +1,4 @@
-/* case_spend.c: the report of a table problem (`innx train spend`) and
+/* case_table.c: the report of a table problem (`innx train spend`) and
  * `innx gen-spend`: the article's data case on data/spend.csv or any CSV. */
 #include <math.h>
 #include <stdio.h>
@@ -156,7 +156,7 @@ static void print_header(const char *where, const problem *p, const void *ctx)
            p->forward_model, sf, p->model, sg, sj, sj ? p->stages[2].lr : 0.0);
 }
 
-int case_spend_train(const cli_opts *o, problem *p)
+int case_table_train(const cli_opts *o, problem *p)
 {
     char name[80];
     snprintf(name, sizeof name, "train %s", p->name);
