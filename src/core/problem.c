@@ -456,8 +456,10 @@ int problem_term_applies(const problem *p, problem_term t)
     }
 }
 
-/* The system of p: its lines, or the one-line formula as `y = formula`. */
-fsys *problem_system(const problem *p, innx_err *err)
+/* The system of p over n_x inputs: its lines, or the one-line formula as
+ * `y = formula`. Lines are named FILE:LINE by their file lines when file
+ * is given, else [forward]:I by their place in the system. */
+static fsys *parse_system(const problem *p, const char *file, size_t n_x, innx_err *err)
 {
     fsys_line lines[FSYS_MAX_LINES];
     char *text = strdup(p->system[0] ? p->system : "");
@@ -484,12 +486,28 @@ fsys *problem_system(const problem *p, innx_err *err)
                 name++;
             while (end > name && (end[-1] == ' ' || end[-1] == '\t'))
                 *--end = 0;
-            lines[n++] = (fsys_line){name, eq + 1, "[forward]", no};
+            int at = no <= PROBLEM_SYSTEM_LINES ? p->system_line[no - 1] : 0;
+            lines[n++] = file && at > 0 ? (fsys_line){name, eq + 1, file, at} : (fsys_line){name, eq + 1, "[forward]", no};
         }
     }
-    fsys *s = fsys_parse(lines, n, p->x_dim, err);
+    fsys *s = fsys_parse(lines, n, n_x, err);
     free(text);
     return s;
+}
+
+fsys *problem_system(const problem *p, innx_err *err) { return parse_system(p, NULL, p->x_dim, err); }
+
+int problem_validate_system(const problem *p, const char *file, innx_err *err)
+{
+    if (!p->system[0])
+        return 0;
+    /* every input name is allowed here: whether the system reads x5 is a
+     * question for x_dim, which problem_validate asks */
+    fsys *s = parse_system(p, file, PROBLEM_MAX_X, err);
+    if (!s)   /* the parser's two failures: bad input, or no memory */
+        return err && strstr(err->msg, "out of memory") ? INNX_ENOMEM : INNX_EINVAL;
+    fsys_free(s);
+    return 0;
 }
 
 int problem_is_flow(const problem *p) { return !strncmp(p->model, "flow:", 5); }
