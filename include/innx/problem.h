@@ -184,6 +184,10 @@ struct fsys *problem_system(const problem *p, innx_err *err);
  * [forward]:I (the system's I-th line) where file is NULL or a line has
  * none. 0 when there is no system. */
 int problem_validate_system(const problem *p, const char *file, innx_err *err);
+/* Prior j (0-based) against the domain: uniform(A, B) inside it, normal's
+ * mean inside it (and sd > 0); the domain default always fits. The message
+ * names prior.xJ and the domain; a problem file adds its line. */
+int problem_validate_prior(const problem *p, size_t j, innx_err *err);
 /* G is a conditional coupling flow (model flow:BLOCKS-HIDDEN). */
 int problem_is_flow(const problem *p);
 /* A table's x columns changed to d of them: x_dim = d, G's last width and

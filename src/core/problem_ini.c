@@ -276,6 +276,7 @@ typedef struct ctx {
     size_t stages;              /* the stages key's value */
     int parts_given;
     int forward_given;          /* the text's first [forward] line replaces the base's system */
+    int prior_at[PROBLEM_MAX_X]; /* the line that gave prior xJ (-1: --set) */
     size_t domain_n;
     double dlo[PROBLEM_MAX_X], dhi[PROBLEM_MAX_X];
     /* the pre-pass that finds [problem] base */
@@ -732,6 +733,29 @@ static void stage_header(ctx *c, int s, int line)
 }
 
 /* What needs the whole text: the domain against x_dim, the stage count. */
+/* Each prior inside the domain, judged once x_dim and the domain are
+ * settled. A prior this text gave is named at its line; one it kept (the
+ * base's, or a --set's on a domain) at the domain's line, the change that
+ * put it outside. Every prior is checked, not only the text's: the writer
+ * writes them all, and what it writes must read back. */
+static int priors_fit(ctx *c)
+{
+    problem *p = c->p;
+    int dom_line = c->seen[S_PROBLEM][find_key(S_PROBLEM, "domain")];
+    for (size_t j = 0; j < PROBLEM_MAX_X; j++) {
+        int at = c->prior_at[j] > 0 ? c->prior_at[j] : dom_line;
+        if (j >= p->x_dim) {
+            if (c->prior_at[j])
+                return fail(c, at, INNX_EINVAL, "prior.x%zu: given, but x_dim is %zu", j + 1, p->x_dim);
+            continue;
+        }
+        innx_err e;
+        if (problem_validate_prior(p, j, &e) != 0)
+            return fail(c, at, INNX_EINVAL, "%s", e.msg);
+    }
+    return 0;
+}
+
 static int finish(ctx *c)
 {
     problem *p = c->p;
@@ -801,7 +825,7 @@ static int finish(ctx *c)
                         "[stage%zu] is a new stage: it needs kind and steps", i + 1);
     }
     p->n_stages = n;
-    return 0;
+    return priors_fit(c);
 }
 
 /* ---- the file --------------------------------------------------------- */
@@ -1022,6 +1046,7 @@ static int prior_line(ctx *c, const char *name, const char *value)
     if (!strcmp(s, "domain")) {
         p->prior[j - 1].kind = PROBLEM_PRIOR_DOMAIN;
         p->prior[j - 1].a = p->prior[j - 1].b = 0;
+        c->prior_at[j - 1] = c->set ? -1 : line;
         return 0;
     }
     char *open = strchr(s, '('), *comma = open ? strchr(open, ',') : NULL, *close = comma ? strchr(comma, ')') : NULL;
@@ -1048,6 +1073,7 @@ static int prior_line(ctx *c, const char *name, const char *value)
     }
     p->prior[j - 1].a = a;
     p->prior[j - 1].b = b;
+    c->prior_at[j - 1] = c->set ? -1 : line;
     return 0;
 }
 
@@ -1332,6 +1358,8 @@ int problem_ini_set(problem *p, const char *assignment, innx_err *err)
         innx_err e;
         if (st == 0 && s == S_FORWARD && problem_validate_system(&work, NULL, &e) != 0)
             st = fail(&c, 0, INNX_EINVAL, "%s", e.msg);   /* the line against the others */
+        if (st == 0 && s == S_PRIOR)
+            st = priors_fit(&c);
         if (st == 0)
             *p = work;
         return c.status;
