@@ -14,6 +14,21 @@ for n in three-roots sinc sinc-kan spend xsin ik two-moons square; do
     "$innx" problems --show "$n" | cmp -s - "$src/data/$n.inn" || fail "--show $n differs from data/$n.inn"
 done
 "$innx" problems --show nope 2>/dev/null; [ $? -eq 2 ] || fail "unknown problem must exit 2"
+# the vector built-ins as files: --show ik parses back and runs as ik (its
+# system and prior in their sections), and a file's system fault names
+# the file's line
+"$innx" problems --show ik > ik.$$.inn || fail "--show ik exited $?"
+grep -q '^y2 = x1 + 0.5\*sin(x2) + 0.5\*sin(a2) + sin(a3)$' ik.$$.inn || fail "--show ik: no y2 line: $(cat ik.$$.inn)"
+grep -q '^x3 = normal(0, 0.5)$' ik.$$.inn || fail "--show ik: no prior for x3: $(cat ik.$$.inn)"
+json=$("$innx" train ik.$$.inn --steps 1 --samples 5 --json) || fail "train --show ik's file exited $?"
+echo "$json" | grep -q '"problem":"ik","model":"flow:6-128".*"x_dim":4,"y_dim":2,"simulator":false,"y_star":\[1.5,0.0\]' ||
+    fail "--show ik's file: $json"
+printf '[problem]\nbase = ik\n[forward]\ny1 = x1\ny2 = x2\ny4 = x4\n' > ik.$$.inn
+"$innx" train ik.$$.inn 2>err.$$; rc=$?
+[ $rc -eq 2 ] && grep -q "^innx: train: ik.$$.inn:6: y4: y3 is missing" err.$$ || fail "y3 missing: $rc $(cat err.$$)"
+"$innx" train ik --set prior.x5=normal\(0,1\) 2>err.$$; rc=$?
+[ $rc -eq 2 ] && grep -q "prior.x5: given, but x_dim is 4" err.$$ || fail "prior past x_dim: $rc $(cat err.$$)"
+rm -f ik.$$.inn err.$$
 # --show points to where the format is documented, and that section exists
 "$innx" problems --show sinc | head -n 1 | grep -q "the format: man innx, PROBLEM FILES" ||
     fail "--show's first line: $("$innx" problems --show sinc | head -n 1)"

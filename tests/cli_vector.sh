@@ -63,7 +63,7 @@ echo "$out" | grep -q "a flow saved at step 150; 100 samples at y\* = (1.2, 0.3)
 [ $rc -eq 2 ] && grep -q "3 values for y in R^2" "$dir/err" || fail "--y count: $rc $(cat "$dir/err")"
 printf '[problem]\nbase = ik\n[forward]\ny1 = c + x1\nc = x2\ny2 = x3\n' >"$dir/bad.inn"
 "$innx" train "$dir/bad.inn" 2>"$dir/err"; rc=$?
-[ $rc -eq 2 ] && grep -q "\[forward\]:1: y1" "$dir/err" || fail "name before its line: $rc $(cat "$dir/err")"
+[ $rc -eq 2 ] && grep -q "bad.inn:4: y1: .*used before it is defined" "$dir/err" || fail "name before its line: $rc $(cat "$dir/err")"
 "$innx" train ik --set prior.x1=normal\(9,1\) 2>"$dir/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "prior.x1" "$dir/err" || fail "prior outside: $rc $(cat "$dir/err")"
 echo "cli_vector: ok"

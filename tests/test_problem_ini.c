@@ -469,6 +469,117 @@ static void test_vector(void **state)
     }
 }
 
+/* Vector faults found only once the whole file is read still name the
+ * file's line: the system's (y3 missing, a name before its line, an
+ * output past y16), a prior's (outside the domain, past x_dim), or the
+ * domain's when it put a kept prior outside. --set says the assignment. */
+static void test_vector_lines(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"[problem]\nbase = ik\n[forward]\ny1 = x1\ny2 = x2\ny4 = x4\n",
+         "v.inn:6: y4: y3 is missing (outputs run y1..y4)"},
+        {"[problem]\nbase = ik\n[forward]\ny1 = x1\n\ny1 = x2\ny2 = x3\n", "v.inn:6: forward: y1 is defined twice"},
+        {"[problem]\nbase = ik\n[forward]\na = x1\ny1 = b + a\nb = x2\ny2 = a\n",
+         "v.inn:5: y1: formula:1:1: 'b' is used before it is defined"},
+        {"[problem]\nbase = ik\n[forward]\ny1 = x1\ny17 = x2\n", "v.inn:5: y17: at most 16 outputs (y1..y16)"},
+        {"[problem]\nbase = ik\n[forward]\ny1 = x1 +\ny2 = x2\n", "v.inn:4: y1: formula:1:"},
+        {"[problem]\nbase = ik\n[forward]\ny1 = \"x1\\n+ 1\"\n", "v.inn:4: forward: y1: a formula cannot hold a control character"},
+        {"[problem]\nbase = ik\ny_dim = 17\n", "v.inn:3: y_dim: 17 is out of range (0 to 16)"},
+        {"[problem]\nbase = ik\n[prior]\nx1 = normal(0, 0.1)\n\nx2 = uniform(-9, 1)\n",
+         "v.inn:6: prior.x2: uniform(A, B) must lie inside the domain -3.14159:3.14159"},
+        {"[problem]\nbase = ik\n[prior]\nx3 = normal(4, 1)\n",
+         "v.inn:4: prior.x3: normal's mean must lie inside (and its sd be > 0) the domain -3.14159:3.14159"},
+        {"[problem]\nbase = ik\n[prior]\nx5 = normal(0, 1)\n", "v.inn:4: prior.x5: given, but x_dim is 4"},
+        {"[prior]\nx1 = uniform(0, 1)\n[problem]\nbase = ik\ndomain = 2:3, -1:1, -1:1, -1:1\n",
+         "v.inn:2: prior.x1: uniform(A, B) must lie inside the domain 2:3"},
+        {"[problem]\nbase = two-moons\ndomain = 0:1, -1:1\n",
+         "v.inn:3: prior.x1: uniform(A, B) must lie inside the domain 0:1"},
+        {"[problem]\nbase = ik\n[prior]\nx2 = uniform(-1)\n",
+         "v.inn:4: prior x2: 'uniform(-1)' is not normal(MU, SD), uniform(A, B) or domain"},
+        {"[problem]\nbase = ik\n[prior]\nx2 = normal(0, -1)\n", "v.inn:4: prior x2: normal's sd -1 must be > 0"},
+    };
+    problem p, before;
+    innx_err e;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        memset(&p, 0, sizeof p);
+        before = p;
+        if (problem_ini_parse(bad[i].text, "v.inn", &p, &e) == 0)
+            fail_msg("accepted: %s", bad[i].text);
+        if (strncmp(e.msg, bad[i].want, strlen(bad[i].want)) != 0)
+            fail_msg("for %s\nwant: %s\ngot:  %s", bad[i].text, bad[i].want, e.msg);
+        assert_memory_equal(&p, &before, sizeof p);
+    }
+
+    /* the lines keep their file lines, and a written system reads back */
+    memset(&p, 0, sizeof p);
+    const char *text = "[problem]\nbase = ik\n[forward]\n\na2 = x2 + x3\ny1 = x1 ; why\ny2 = a2\n";
+    assert_int_equal(problem_ini_parse(text, "v.inn", &p, &e), 0);
+    assert_string_equal(p.system, "a2 = x2 + x3\ny1 = x1\ny2 = a2");
+    assert_int_equal(p.system_line[0], 5);
+    assert_int_equal(p.system_line[1], 6);
+    assert_int_equal(p.system_line[2], 7);
+    assert_int_equal(p.system_line[3], 0);
+    char *w = written(&p);
+    assert_non_null(strstr(w, "\n[forward]\na2 = x2 + x3\ny1 = x1\ny2 = a2\n"));
+    problem q;
+    memset(&q, 0, sizeof q);
+    assert_int_equal(problem_ini_parse(w, "w.inn", &q, &e), 0);
+    assert_string_equal(q.system, p.system);
+    free(w);
+    /* a line's fault by its file line, or by its place without a file */
+    strcpy(p.system, "a2 = x2 + x3\ny1 = x1 ; 2\ny2 = a2");
+    assert_int_equal(problem_validate_system(&p, NULL, &e), INNX_EINVAL);
+    assert_true(strncmp(e.msg, "[forward]:2: y1: formula:1:4: ", 30) == 0);
+    assert_int_equal(problem_validate_system(&p, "v.inn", &e), INNX_EINVAL);
+    assert_true(strncmp(e.msg, "v.inn:6: y1: formula:1:4: ", 26) == 0);
+    /* text a file could not have given is written so that it reads as it
+     * was (quoted), and the reader then names its fault */
+    w = written(&p);
+    assert_non_null(strstr(w, "\ny1 = \"x1 ; 2\"\n"));
+    assert_int_equal(problem_ini_parse(w, "w.inn", &q, &e), INNX_EINVAL);
+    assert_non_null(strstr(e.msg, ": y1: formula:1:4: "));
+    free(w);
+
+    /* --set: a replaced line takes no file line; each fault names the
+     * assignment, and the problem is left as it was */
+    assert_int_equal(problem_builtin("ik", &p, &e), 0);
+    assert_int_equal(problem_ini_set(&p, "forward.y2=x1 + sin(a3)", &e), 0);
+    assert_non_null(strstr(p.system, "\ny2 = x1 + sin(a3)"));
+    assert_int_equal(p.system_line[3], 0);
+    static const struct {
+        const char *set, *want;
+    } sets[] = {
+        {"forward.y4=x1", "--set forward.y4=x1: [forward]:5: y4: y3 is missing (outputs run y1..y4)"},
+        {"forward.y2=x1\n+1", "--set forward.y2=x1\n+1: forward: y2: a formula cannot hold a control character"},
+        {"forward.a2=a3", "--set forward.a2=a3: [forward]:1: a2: formula:1:1: 'a3' is used before it is defined"},
+        {"prior.x1=uniform(-2, 1)", "--set prior.x1=uniform(-2, 1): prior.x1: uniform(A, B) must lie inside the domain -1.5:1.5"},
+        {"prior.x5=normal(0, 1)", "--set prior.x5=normal(0, 1): prior.x5: given, but x_dim is 4"},
+        {"problem.domain=-1:1, -1:1, -1:1, 0.5:1", "--set problem.domain=-1:1, -1:1, -1:1, 0.5:1: prior.x4: normal's mean"},
+        {"problem.y_dim=17", "--set problem.y_dim=17: y_dim: 17 is out of range (0 to 16)"},
+    };
+    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++) {
+        before = p;
+        if (problem_ini_set(&p, sets[i].set, &e) == 0)
+            fail_msg("accepted: %s", sets[i].set);
+        if (strncmp(e.msg, sets[i].want, strlen(sets[i].want)) != 0)
+            fail_msg("for %s\nwant: %s\ngot:  %s", sets[i].set, sets[i].want, e.msg);
+        assert_memory_equal(&p, &before, sizeof p);
+    }
+    /* y* as a vector: y_star stays y_target[0]'s twin through --set, and a
+     * one-variable problem writes and reads one number */
+    assert_int_equal(problem_ini_set(&p, "problem.y_star=0.25, -1", &e), 0);
+    assert_true(p.y_target[0] == 0.25 && p.y_target[1] == -1 && p.y_star == 0.25);
+    assert_int_equal(problem_builtin("sinc", &p, &e), 0);
+    assert_int_equal(problem_ini_set(&p, "problem.y_star=0.5", &e), 0);
+    assert_true(p.y_star == 0.5 && p.y_target[0] == 0.5 && p.y_dim == 1);
+    w = written(&p);
+    assert_non_null(strstr(w, "\ny_star = 0.5\n"));
+    free(w);
+}
+
 static void test_set(void **state)
 {
     (void)state;
@@ -685,6 +796,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_set),
         cmocka_unit_test(test_vector),
+        cmocka_unit_test(test_vector_lines),
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_base),
     };

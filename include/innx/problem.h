@@ -10,6 +10,7 @@
 #define PROBLEM_MAX_X 16         /* inputs of F (components of x) */
 #define PROBLEM_MAX_Y 16         /* outputs of F (components of y) */
 #define PROBLEM_SYSTEM_LEN 4096
+#define PROBLEM_SYSTEM_LINES 256 /* lines of a [forward] system (fsys's own limit) */
 #define PROBLEM_MAX_PARTS 32      /* latent partitions */
 #define PROBLEM_MAX_STAGES 3
 #define PROBLEM_MAX_MIXTURE 16   /* components of a mixture head */
@@ -132,13 +133,22 @@ typedef struct problem {
     /* What a headless run reports: the answers at y* (0), or over F's whole
      * range beside a plain regressor (1: the article's xsin report). */
     int report_range;
-    size_t y_dim;
+    size_t y_dim;              /* m; 1 (or 0, read as 1) for every one-variable problem */
     char system[PROBLEM_SYSTEM_LEN];
+    /* system_line[i]: the line of the file that gave the system's line i,
+     * so that a fault found after the whole file is read still names
+     * FILE:LINE; 0 where no file gave it (a built-in, --set). Messages
+     * only: not written, and no part of what the problem is. */
+    int system_line[PROBLEM_SYSTEM_LINES];
     struct { int kind; double a, b; } prior[PROBLEM_MAX_X];   /* PROBLEM_PRIOR_* */
-    size_t simulations;        /* 0: fresh draws every step */
-    double val_frac;
+    size_t simulations;        /* 0: fresh draws every step; N: the training set, drawn once */
+    double val_frac;           /* the budget's held-out share (default 0.1) */
+    /* y* as a vector. y_star is y_target[0]'s twin, kept so every
+     * one-variable path reads one number: whoever sets y* sets both (the
+     * file's y_star, --set problem.y_star, the built-ins), and for m = 1
+     * the file writes y_star alone. */
     double y_target[PROBLEM_MAX_Y];
-    size_t samples;
+    size_t samples;            /* answers drawn per y* (default 1000) */
 } problem;
 enum { PROBLEM_PRIOR_DOMAIN = 0, PROBLEM_PRIOR_UNIFORM, PROBLEM_PRIOR_NORMAL };
 
@@ -170,6 +180,19 @@ size_t problem_g_in(const problem *p);
 /* F of a vector problem as a formula system: [forward]'s lines, or the
  * one-line formula as y = formula; the parser's message (file:line) else. */
 struct fsys *problem_system(const problem *p, innx_err *err);
+/* The hook a problem file calls once the whole file is read (and --set
+ * forward.NAME after each line): the system's lines alone, whatever x_dim
+ * and y_dim say (problem_validate compares those), through the system's
+ * parser: each a name, none twice, outputs y1..ym with none missing (or y
+ * alone), no name used before its line, each formula's syntax. Messages
+ * read FILE:LINE: NAME: what, with the lines' file lines (system_line);
+ * [forward]:I (the system's I-th line) where file is NULL or a line has
+ * none. 0 when there is no system. */
+int problem_validate_system(const problem *p, const char *file, innx_err *err);
+/* Prior j (0-based) against the domain: uniform(A, B) inside it, normal's
+ * mean inside it (and sd > 0); the domain default always fits. The message
+ * names prior.xJ and the domain; a problem file adds its line. */
+int problem_validate_prior(const problem *p, size_t j, innx_err *err);
 /* G is a conditional coupling flow (model flow:BLOCKS-HIDDEN). */
 int problem_is_flow(const problem *p);
 /* A table's x columns changed to d of them: x_dim = d, G's last width and

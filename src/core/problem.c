@@ -463,8 +463,10 @@ int problem_term_applies(const problem *p, problem_term t)
     }
 }
 
-/* The system of p: its lines, or the one-line formula as `y = formula`. */
-fsys *problem_system(const problem *p, innx_err *err)
+/* The system of p over n_x inputs: its lines, or the one-line formula as
+ * `y = formula`. Lines are named FILE:LINE by their file lines when file
+ * is given, else [forward]:I by their place in the system. */
+static fsys *parse_system(const problem *p, const char *file, size_t n_x, innx_err *err)
 {
     fsys_line lines[FSYS_MAX_LINES];
     char *text = strdup(p->system[0] ? p->system : "");
@@ -491,12 +493,33 @@ fsys *problem_system(const problem *p, innx_err *err)
                 name++;
             while (end > name && (end[-1] == ' ' || end[-1] == '\t'))
                 *--end = 0;
-            lines[n++] = (fsys_line){name, eq + 1, "[forward]", no};
+            /* the formula from its first character, so a column counts
+             * from there (not from the blank after '=') */
+            char *src = eq + 1;
+            while (*src == ' ' || *src == '\t')
+                src++;
+            int at = no <= PROBLEM_SYSTEM_LINES ? p->system_line[no - 1] : 0;
+            lines[n++] = file && at > 0 ? (fsys_line){name, src, file, at} : (fsys_line){name, src, "[forward]", no};
         }
     }
-    fsys *s = fsys_parse(lines, n, p->x_dim, err);
+    fsys *s = fsys_parse(lines, n, n_x, err);
     free(text);
     return s;
+}
+
+fsys *problem_system(const problem *p, innx_err *err) { return parse_system(p, NULL, p->x_dim, err); }
+
+int problem_validate_system(const problem *p, const char *file, innx_err *err)
+{
+    if (!p->system[0])
+        return 0;
+    /* every input name is allowed here: whether the system reads x5 is a
+     * question for x_dim, which problem_validate asks */
+    fsys *s = parse_system(p, file, PROBLEM_MAX_X, err);
+    if (!s)   /* the parser's two failures: bad input, or no memory */
+        return err && strstr(err->msg, "out of memory") ? INNX_ENOMEM : INNX_EINVAL;
+    fsys_free(s);
+    return 0;
 }
 
 int problem_is_flow(const problem *p) { return !strncmp(p->model, "flow:", 5); }
@@ -509,6 +532,19 @@ size_t problem_g_in(const problem *p)
 int problem_has_table(const problem *p)
 {
     return p->batch == PROBLEM_BATCH_TABLE || (p->batch == PROBLEM_BATCH_BRANCH && !p->formula[0]);
+}
+
+int problem_validate_prior(const problem *p, size_t j, innx_err *err)
+{
+    const char *what = NULL;
+    double a = p->prior[j].a, b = p->prior[j].b, lo = p->x_lo[j], hi = p->x_hi[j];
+    if (p->prior[j].kind == PROBLEM_PRIOR_UNIFORM && !(a >= lo && b <= hi && a < b))
+        what = "uniform(A, B) must lie inside";
+    if (p->prior[j].kind == PROBLEM_PRIOR_NORMAL && !(a >= lo && a <= hi && b > 0))
+        what = "normal's mean must lie inside (and its sd be > 0)";
+    if (what)
+        return innx_errf(err, INNX_EINVAL, "prior.x%zu: %s the domain %g:%g", j + 1, what, lo, hi);
+    return 0;
 }
 
 int problem_validate(const problem *p, innx_err *err)
@@ -557,19 +593,12 @@ int problem_validate(const problem *p, innx_err *err)
     if (p->y_dim > PROBLEM_MAX_Y)
         return innx_errf(err, INNX_EINVAL, "problem.y_dim: %zu is not in 1..%d", p->y_dim, PROBLEM_MAX_Y);
     for (size_t j = 0; j < PROBLEM_MAX_X; j++) {
-        const char *what = NULL;
         if (p->prior[j].kind == PROBLEM_PRIOR_DOMAIN)
             continue;
         if (j >= p->x_dim)
             return innx_errf(err, INNX_EINVAL, "prior.x%zu: given, but x_dim is %zu", j + 1, p->x_dim);
-        if (p->prior[j].kind == PROBLEM_PRIOR_UNIFORM &&
-            !(p->prior[j].a >= p->x_lo[j] && p->prior[j].b <= p->x_hi[j] && p->prior[j].a < p->prior[j].b))
-            what = "uniform(A, B) must lie inside";
-        if (p->prior[j].kind == PROBLEM_PRIOR_NORMAL &&
-            !(p->prior[j].a >= p->x_lo[j] && p->prior[j].a <= p->x_hi[j] && p->prior[j].b > 0))
-            what = "normal's mean must lie inside (and its sd be > 0)";
-        if (what)
-            return innx_errf(err, INNX_EINVAL, "prior.x%zu: %s the domain %g:%g", j + 1, what, p->x_lo[j], p->x_hi[j]);
+        if (problem_validate_prior(p, j, err) != 0)
+            return INNX_EINVAL;
     }
     size_t m = p->y_dim ? p->y_dim : 1;
     if (p->system[0] || (m > 1 && !(problem_is_flow(p) && p->table[0]))) {

@@ -278,6 +278,7 @@ typedef struct ctx {
     size_t stages;              /* the stages key's value */
     int parts_given;
     int forward_given;          /* the text's first [forward] line replaces the base's system */
+    int prior_at[PROBLEM_MAX_X]; /* the line that gave prior xJ (-1: --set) */
     size_t domain_n;
     double dlo[PROBLEM_MAX_X], dhi[PROBLEM_MAX_X];
     /* the pre-pass that finds [problem] base */
@@ -734,6 +735,29 @@ static void stage_header(ctx *c, int s, int line)
 }
 
 /* What needs the whole text: the domain against x_dim, the stage count. */
+/* Each prior inside the domain, judged once x_dim and the domain are
+ * settled. A prior this text gave is named at its line; one it kept (the
+ * base's, or a --set's on a domain) at the domain's line, the change that
+ * put it outside. Every prior is checked, not only the text's: the writer
+ * writes them all, and what it writes must read back. */
+static int priors_fit(ctx *c)
+{
+    problem *p = c->p;
+    int dom_line = c->seen[S_PROBLEM][find_key(S_PROBLEM, "domain")];
+    for (size_t j = 0; j < PROBLEM_MAX_X; j++) {
+        int at = c->prior_at[j] > 0 ? c->prior_at[j] : dom_line;
+        if (j >= p->x_dim) {
+            if (c->prior_at[j])
+                return fail(c, at, INNX_EINVAL, "prior.x%zu: given, but x_dim is %zu", j + 1, p->x_dim);
+            continue;
+        }
+        innx_err e;
+        if (problem_validate_prior(p, j, &e) != 0)
+            return fail(c, at, INNX_EINVAL, "%s", e.msg);
+    }
+    return 0;
+}
+
 static int finish(ctx *c)
 {
     problem *p = c->p;
@@ -803,7 +827,7 @@ static int finish(ctx *c)
                         "[stage%zu] is a new stage: it needs kind and steps", i + 1);
     }
     p->n_stages = n;
-    return 0;
+    return priors_fit(c);
 }
 
 /* ---- the file --------------------------------------------------------- */
@@ -942,7 +966,8 @@ static int partition_line(ctx *c)
 }
 
 /* A [forward] line `NAME = FORMULA`, kept as written (in order) in the
- * system; the expressions are checked by problem_validate (fsys). */
+ * system, with its file line in system_line; the lines are checked as a
+ * system once the whole file is read (problem_validate_system). */
 static int forward_line(ctx *c, const char *name, const char *value)
 {
     problem *p = c->p;
@@ -952,38 +977,59 @@ static int forward_line(ctx *c, const char *name, const char *value)
     for (const char *q = name; *q; q++)
         if (!(isalnum((unsigned char)*q) || *q == '_') || (q == name && isdigit((unsigned char)*q)))
             return fail(c, line, INNX_EINVAL, "forward: '%s' is not a name (letters, digits, _)", name);
-    if (!c->forward_given && !c->set)
+    if (!*value)
+        return fail(c, line, INNX_EINVAL, "forward: %s: no formula after '='", name);
+    /* the system's lines are split at newlines: a formula holding one (a
+     * quoted "\n", or --set) would become two lines when written */
+    for (const char *q = value; *q; q++)
+        if ((unsigned char)*q < 0x20 && *q != '\t')
+            return fail(c, line, INNX_EINVAL, "forward: %s: a formula cannot hold a control character", name);
+    if (!c->forward_given && !c->set) {
         p->system[0] = 0;
+        memset(p->system_line, 0, sizeof p->system_line);
+    }
     c->forward_given = 1;
     char text[PROBLEM_SYSTEM_LEN], *lines = text, *save = NULL;
-    int replaced = 0;
-    size_t o = 0;
+    int replaced = 0, at[PROBLEM_SYSTEM_LINES];
+    size_t o = 0, n = 0;
     /* --set forward.NAME=F replaces NAME's line, else a line is appended */
     snprintf(text, sizeof text, "%s", p->system);
     char out[PROBLEM_SYSTEM_LEN];
     out[0] = 0;
-    for (char *l = strtok_r(lines, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+    for (char *l = strtok_r(lines, "\n", &save); l; l = strtok_r(NULL, "\n", &save), n++) {
         char lname[64];
         size_t k = 0;
         while (l[k] && l[k] != ' ' && l[k] != '=' && k < sizeof lname - 1)
             lname[k] = l[k], k++;
         lname[k] = 0;
+        if (n == PROBLEM_SYSTEM_LINES)
+            break;   /* refused below */
+        at[n] = p->system_line[n];
         if (!strcmp(lname, name)) {
             if (!c->set)
                 return fail(c, line, INNX_EINVAL, "forward: %s is defined twice", name);
             o += (size_t)snprintf(out + o, o < sizeof out ? sizeof out - o : 0, "%s = %s\n", name, value);
+            at[n] = line;
             replaced = 1;
         } else {
             o += (size_t)snprintf(out + o, o < sizeof out ? sizeof out - o : 0, "%s\n", l);
         }
     }
-    if (!replaced)
+    if (!replaced) {
+        if (n < PROBLEM_SYSTEM_LINES)
+            at[n] = line;
+        n++;
         o += (size_t)snprintf(out + o, o < sizeof out ? sizeof out - o : 0, "%s = %s\n", name, value);
+    }
+    if (n > PROBLEM_SYSTEM_LINES)
+        return fail(c, line, INNX_EINVAL, "forward: more than %d lines", PROBLEM_SYSTEM_LINES);
     if (o >= sizeof out)
         return fail(c, line, INNX_EINVAL, "forward: the system is longer than %d characters", PROBLEM_SYSTEM_LEN - 1);
     if (o > 0)
         out[o - 1] = 0;   /* no newline after the last line */
     memcpy(p->system, out, sizeof p->system);
+    memset(p->system_line, 0, sizeof p->system_line);
+    memcpy(p->system_line, at, n * sizeof *at);
     return 0;
 }
 
@@ -1002,6 +1048,7 @@ static int prior_line(ctx *c, const char *name, const char *value)
     if (!strcmp(s, "domain")) {
         p->prior[j - 1].kind = PROBLEM_PRIOR_DOMAIN;
         p->prior[j - 1].a = p->prior[j - 1].b = 0;
+        c->prior_at[j - 1] = c->set ? -1 : line;
         return 0;
     }
     char *open = strchr(s, '('), *comma = open ? strchr(open, ',') : NULL, *close = comma ? strchr(comma, ')') : NULL;
@@ -1028,6 +1075,7 @@ static int prior_line(ctx *c, const char *name, const char *value)
     }
     p->prior[j - 1].a = a;
     p->prior[j - 1].b = b;
+    c->prior_at[j - 1] = c->set ? -1 : line;
     return 0;
 }
 
@@ -1203,6 +1251,12 @@ int problem_ini_parse(const char *text, const char *filename, problem *p, innx_e
     }
     if (!c.status)
         finish(&c);
+    if (!c.status && c.forward_given) {
+        /* the file's [forward] as a whole: a fault names its own line */
+        innx_err e;
+        if (problem_validate_system(work, c.file, &e) != 0)
+            c.status = innx_errf(err, INNX_EINVAL, "%s", e.msg);
+    }
     if (!c.status)
         *p = *work;
     free(val);
@@ -1303,6 +1357,11 @@ int problem_ini_set(problem *p, const char *assignment, innx_err *err)
             return innx_errf(err, INNX_ENOMEM, "--set: out of memory");
         int st = s == S_FORWARD ? forward_line(&c, kname, trim(fv)) : prior_line(&c, kname, trim(fv));
         free(fv);
+        innx_err e;
+        if (st == 0 && s == S_FORWARD && problem_validate_system(&work, NULL, &e) != 0)
+            st = fail(&c, 0, INNX_EINVAL, "%s", e.msg);   /* the line against the others */
+        if (st == 0 && s == S_PRIOR)
+            st = priors_fit(&c);
         if (st == 0)
             *p = work;
         return c.status;
@@ -1367,6 +1426,35 @@ static void write_string(FILE *f, const char *s)
             fputc(*q, f);
     }
     fputc('"', f);
+}
+
+/* [forward]'s lines: NAME = FORMULA, the formula as any string is
+ * written (quoted when a ';' or '#' after a blank, or a blank at an end,
+ * would read back otherwise). */
+static void write_system(FILE *f, const char *system)
+{
+    if (!system[0]) {
+        fputs("# none: F is the formula\n", f);
+        return;
+    }
+    for (const char *l = system; *l;) {
+        const char *nl = strchr(l, '\n'), *end = nl ? nl : l + strlen(l), *eq = memchr(l, '=', (size_t)(end - l));
+        if (!eq) {   /* not from a file: written as it is */
+            fprintf(f, "%.*s\n", (int)(end - l), l);
+        } else {
+            const char *ne = eq;
+            while (ne > l && is_blank(ne[-1]))
+                ne--;
+            /* the reader keeps what follows "= " */
+            const char *v = eq + 1 + (eq[1] == ' ');
+            char expr[PROBLEM_SYSTEM_LEN];
+            snprintf(expr, sizeof expr, "%.*s", (int)(end - v), v);
+            fprintf(f, "%.*s = ", (int)(ne - l), l);
+            write_string(f, expr);
+            fputc('\n', f);
+        }
+        l = nl ? nl + 1 : end;
+    }
 }
 
 static void write_key(FILE *f, const ini_key *k, const char *base, const problem *p)
@@ -1467,8 +1555,7 @@ int problem_ini_write(const problem *p, FILE *f)
         if (s >= S_STAGE1 && (size_t)(s - S_STAGE1) >= p->n_stages)
             fprintf(f, "# prepared, not run: stages = %zu\n", p->n_stages);
         if (s == S_FORWARD) {
-            fputs(p->system, f);
-            fputs(p->system[0] ? "\n" : "# none: F is the formula\n", f);
+            write_system(f, p->system);
             continue;
         }
         if (s == S_PRIOR) {
