@@ -2,6 +2,7 @@
  * N = 1, 2, ... until an operation runs with none failing; each must fail cleanly. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -378,6 +380,102 @@ static void test_checkpoint_load(void **state)
     }
 }
 
+/* ---- a checkpoint save ---------------------------------------------------- */
+
+typedef struct save_case {
+    trainer *t;
+    char dir[512], path[600];
+    unsigned char *want;   /* the file a save with nothing failing writes */
+    size_t want_len;
+} save_case;
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    unsigned char *b = NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (*len = (size_t)ftell(f), fseek(f, 0, SEEK_SET) == 0) &&
+        (b = malloc(*len + 1)) && fread(b, 1, *len, f) != *len) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    return b;
+}
+
+static void put(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+}
+
+static size_t n_files(const char *d)
+{
+    DIR *dir = opendir(d);
+    assert_non_null(dir);
+    size_t n = 0;
+    for (struct dirent *f; (f = readdir(dir));)
+        n += strcmp(f->d_name, ".") && strcmp(f->d_name, "..");
+    closedir(dir);
+    return n;
+}
+
+/* Over a file already there: a failed save leaves it as it was and no
+ * temporary file beside it; one that succeeds in spite of a failure
+ * writes what one with nothing failing writes. */
+static int op_save(void *ctx, long n, innx_err *e)
+{
+    const save_case *c = ctx;
+    put(c->path, "the user's file\n");
+    arm(n);
+    int st = checkpoint_save_trainer(c->t, c->path, 0, e);
+    oom_disarm();
+    size_t len = 0;
+    unsigned char *got = slurp(c->path, &len);
+    if (!got)
+        st = broken(e, "%s: gone", c->path);
+    else if (st != 0 && (len != 16 || memcmp(got, "the user's file\n", 16)))
+        st = broken(e, "failed (%s), and the file there was changed", e->msg);
+    else if (st == 0 && c->want && (len != c->want_len || memcmp(got, c->want, len)))
+        st = broken(e, "saved, but not what a save with nothing failing writes");
+    else if (n_files(c->dir) != 1)
+        st = broken(e, "a temporary file left in %s (status %d: %s)", c->dir, st, e->msg);
+    free(got);
+    return st;
+}
+
+static void test_checkpoint_save(void **state)
+{
+    (void)state;
+    const char *names[] = {"sinc", "xsin"};
+    for (size_t i = 0; i < 2; i++) {
+        problem p = small(names[i]);
+        save_case c = {make(&p), "", "", NULL, 0};
+        if (!strcmp(names[i], "sinc"))
+            trainer_set_lambda(c.t, TERM_GP, 0.5);
+        for (int s = 0; s < 3; s++)
+            trainer_step(c.t);
+        snprintf(c.dir, sizeof c.dir, "%s", in_dir("save"));
+        assert_int_equal(mkdir(c.dir, 0700), 0);
+        snprintf(c.path, sizeof c.path, "%s/x.safetensors", c.dir);
+        innx_err e;
+        if (checkpoint_save_trainer(c.t, c.path, 0, &e) != 0)
+            fail_msg("%s", e.msg);
+        c.want = slurp(c.path, &c.want_len);
+        assert_non_null(c.want);
+        char what[64];
+        snprintf(what, sizeof what, "checkpoint save %s", names[i]);
+        oom_loop(what, ONE | FROM, op_save, &c);
+        free(c.want);
+        trainer_free(c.t);
+        assert_int_equal(unlink(c.path), 0);
+        assert_int_equal(rmdir(c.dir), 0);
+    }
+}
+
 /* ---- a problem file ------------------------------------------------------- */
 
 typedef struct ini_case {
@@ -513,6 +611,7 @@ int main(void)
         cmocka_unit_test_setup(test_rebuild_fails, disarm),
         cmocka_unit_test_setup(test_next_stage, disarm),
         cmocka_unit_test_setup(test_checkpoint_load, disarm),
+        cmocka_unit_test_setup(test_checkpoint_save, disarm),
         cmocka_unit_test_setup(test_problem_file, disarm),
         cmocka_unit_test_setup(test_session, disarm),
     };

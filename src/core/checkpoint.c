@@ -263,6 +263,39 @@ int checkpoint_get(const checkpoint *c, const char *name, checkpoint_dtype dt, s
 
 /* ---- writing ------------------------------------------------------------- */
 
+/* json_dumps through a buffer of our own, whose failure sticks: jansson
+ * 2.14 ignores a failed write of an object's key and goes on, so
+ * json_dumps returned a header with a key and its quote missing, and the
+ * save succeeded with a file no reader opens (test_oom). */
+typedef struct dump_buf {
+    char *s;
+    size_t len, cap;
+    int failed;
+} dump_buf;
+
+static int dump_put(const char *b, size_t n, void *data)
+{
+    dump_buf *d = data;
+    if (!d->failed && d->len + n + 1 > d->cap) {
+        size_t cap = d->cap ? d->cap : 4096;
+        while (d->len + n + 1 > cap)
+            cap *= 2;
+        char *s = realloc(d->s, cap);
+        if (s) {
+            d->s = s;
+            d->cap = cap;
+        } else {
+            d->failed = 1;
+        }
+    }
+    if (d->failed)
+        return -1;
+    memcpy(d->s + d->len, b, n);
+    d->len += n;
+    d->s[d->len] = 0;
+    return 0;
+}
+
 static char *header_json(checkpoint *c, size_t *len, innx_err *err)
 {
     json_t *root = json_object(), *meta = json_object();
@@ -288,14 +321,18 @@ static char *header_json(checkpoint *c, size_t *len, innx_err *err)
                   json_array_append_new(off, json_integer((json_int_t)t->end)) != 0 ||
                   json_object_set_new(o, "dtype", json_string(checkpoint_dtype_name(t->dtype))) != 0;
         if (!bad) {
+            /* each _new call takes its value, failing or not; the ones
+             * not handed over yet are freed below (they leaked: test_oom) */
             bad = json_object_set_new(o, "shape", shape) != 0;
             shape = NULL;
-            if (!bad)
+            if (!bad) {
                 bad = json_object_set_new(o, "data_offsets", off) != 0;
-            off = NULL;
-            if (!bad)
+                off = NULL;
+            }
+            if (!bad) {
                 bad = json_object_set_new(root, t->name, o) != 0;
-            o = NULL;
+                o = NULL;
+            }
         }
         if (o)
             json_decref(o);
@@ -304,14 +341,16 @@ static char *header_json(checkpoint *c, size_t *len, innx_err *err)
         if (off)
             json_decref(off);
     }
-    char *s = bad ? NULL : json_dumps(root, JSON_COMPACT);
+    dump_buf d = {NULL, 0, 0, 0};
+    bad = bad || json_dump_callback(root, dump_put, &d, JSON_COMPACT) != 0 || d.failed || !d.s;
     json_decref(root);
-    if (!s) {
+    if (bad) {
+        free(d.s);
         innx_errf(err, INNX_ENOMEM, "out of memory");
         return NULL;
     }
-    *len = strlen(s);
-    return s;
+    *len = d.len;
+    return d.s;
 }
 
 int checkpoint_write(checkpoint *c, const char *path, int flags, innx_err *err)

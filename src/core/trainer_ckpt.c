@@ -352,7 +352,9 @@ static int problem_text(const problem *p, char **text, innx_err *err)
     if (!f)
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     int st = problem_ini_write(p, f);
-    if (fclose(f) != 0 || st != 0) {
+    /* glibc's fclose returns 0 and sets *text NULL when the buffer's last
+     * realloc fails: strdup(NULL) followed (test_oom) */
+    if (fclose(f) != 0 || st != 0 || !*text) {
         free(*text);
         *text = NULL;
         return innx_errf(err, INNX_ENOMEM, "out of memory");
