@@ -431,7 +431,7 @@ static int op_save(void *ctx, long n, innx_err *e)
     const save_case *c = ctx;
     put(c->path, "the user's file\n");
     arm(n);
-    int st = checkpoint_save_trainer(c->t, c->path, 0, e);
+    int st = trainer_save(c->t, c->path, 0, e);
     oom_disarm();
     size_t len = 0;
     unsigned char *got = slurp(c->path, &len);
@@ -462,7 +462,7 @@ static void test_checkpoint_save(void **state)
         assert_int_equal(mkdir(c.dir, 0700), 0);
         snprintf(c.path, sizeof c.path, "%s/x.safetensors", c.dir);
         innx_err e;
-        if (checkpoint_save_trainer(c.t, c.path, 0, &e) != 0)
+        if (trainer_save(c.t, c.path, 0, &e) != 0)
             fail_msg("%s", e.msg);
         c.want = slurp(c.path, &c.want_len);
         assert_non_null(c.want);

@@ -1,6 +1,8 @@
 /* main.c: innx's entry point: the explorer with no command, else the
  * subcommands (train, bench, problems, roots, gen-spend) and the help. */
 #include <stdio.h>
+
+#include <gsl/gsl_errno.h>
 #include <string.h>
 
 #include "config.h"
@@ -279,6 +281,9 @@ int cmd_problems(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* GSL's default handler aborts on a failed allocation; every caller
+     * checks what it gets and says why instead */
+    gsl_set_error_handler_off();
     if (argc < 2 || argv[1][0] == '-' || problem_builtin_name(0) == NULL) {
         if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
             fputs(usage, stdout);
