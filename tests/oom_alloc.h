@@ -3,6 +3,8 @@
 #ifndef INNX_OOM_ALLOC_H
 #define INNX_OOM_ALLOC_H
 
+#include <stddef.h>
+
 /* Counted: malloc, calloc, realloc (to a non-zero size), posix_memalign,
  * aligned_alloc, and through them what libc, GSL, jansson, inih... allocate
  * (glibc calls an interposed malloc from inside itself too). Under ASan its
@@ -29,5 +31,9 @@ long oom_gsl_leaks(void);
  * INNX_OOM_TRACE=1 in the environment prints a backtrace of every injected
  * failure to stderr. */
 int oom_installed(void);
+/* malloc and free that never fail nor count (jansson's allocator here: its
+ * lexer asserts when its own allocations fail; see oom_alloc.c). */
+void *oom_exempt_malloc(size_t n);
+void oom_exempt_free(void *p);
 
 #endif

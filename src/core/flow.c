@@ -293,12 +293,12 @@ void flow_free(flow *f)
 {
     if (!f)
         return;
-    for (size_t i = 0; f->W && i < n_mats(f); i++) {
-        gsl_matrix_float *ms[4] = {f->W[i], f->b[i], f->gW[i], f->gb[i]};
-        for (int k = 0; k < 4; k++)
-            if (ms[k])
-                gsl_matrix_float_free(ms[k]);
-    }
+    /* any of the four arrays may be missing (an allocation failed) */
+    gsl_matrix_float **arrays[4] = {f->W, f->b, f->gW, f->gb};
+    for (int k = 0; k < 4; k++)
+        for (size_t i = 0; arrays[k] && i < n_mats(f); i++)
+            if (arrays[k][i])
+                gsl_matrix_float_free(arrays[k][i]);
     free(f->W);
     free(f->b);
     free(f->gW);

@@ -3,7 +3,6 @@
 #include <math.h>
 #include <string.h>
 
-#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
 
 #include "innx/project.h"
@@ -51,37 +50,76 @@ static int check_sizes(size_t n, size_t m, innx_err *err)
     return 0;
 }
 
-/* The damped minimum-norm step J^T (J J^T + mu I)^-1 r. With J^T = U S V^T
- * it is U diag(s / (s^2 + mu)) V^T r: an SVD never fails on a singular J
- * (a Cholesky of J J^T would, through GSL's error handler), and its s tell
- * how near singular J is. Rows of frozen coordinates are zeroed first, so
- * the step leaves them alone. */
+/* The damped minimum-norm step J^T (J J^T + mu I)^-1 r, with the rows of
+ * frozen coordinates zeroed first so the step leaves them alone. J J^T is
+ * at most 16 x 16: a Cholesky on the stack, no allocation (GSL's SVD
+ * allocated inside and crashed when that failed). *smax is J's Frobenius
+ * norm, the scale the damping is set against (at least its largest
+ * singular value); mu has a floor of 1e-16 smax^2 where J J^T is near
+ * singular, and is raised tenfold while the factorisation still fails. */
 static void step_of(const double *J, const double *r, size_t n, size_t m, const unsigned char *frozen,
                     double mu, double *step, double *smax)
 {
-    double a[PROJECT_MAX * PROJECT_MAX], v[PROJECT_MAX * PROJECT_MAX], s[PROJECT_MAX], w[PROJECT_MAX];
+    double jf[PROJECT_MAX * PROJECT_MAX], a[PROJECT_MAX * PROJECT_MAX], w[PROJECT_MAX], tr = 0;
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++)
+            jf[i * n + j] = frozen[j] ? 0.0 : J[i * n + j];
+    for (size_t i = 0; i < m * n; i++)
+        tr += jf[i] * jf[i];
+    *smax = sqrt(tr);
     for (size_t j = 0; j < n; j++)
-        for (size_t i = 0; i < m; i++)
-            a[j * m + i] = frozen[j] ? 0.0 : J[i * n + j];
-    gsl_matrix_view A = gsl_matrix_view_array(a, n, m), V = gsl_matrix_view_array(v, m, m);
-    gsl_vector_view S = gsl_vector_view_array(s, m), W = gsl_vector_view_array(w, m);
-    gsl_linalg_SV_decomp(&A.matrix, &V.matrix, &S.vector, &W.vector);
-    *smax = s[0];
-    /* a floor on mu where J J^T is near singular: 1/s would blow up */
-    double floor = 1e-16 * s[0] * s[0];
+        step[j] = 0;
+    if (!(tr > 0) || !isfinite(tr))
+        return;
+    double floor = 1e-16 * tr;
     if (mu < floor)
         mu = floor;
-    for (size_t k = 0; k < m; k++) {
-        double c = 0;
+    for (int tries = 0; tries < 40; tries++, mu *= 10) {
+        /* a = J J^T + mu I, then its Cholesky factor in the lower triangle */
         for (size_t i = 0; i < m; i++)
-            c += v[i * m + k] * r[i];
-        w[k] = s[k] > 0 ? c * s[k] / (s[k] * s[k] + mu) : 0.0;
-    }
-    for (size_t j = 0; j < n; j++) {
-        double c = 0;
-        for (size_t k = 0; k < m; k++)
-            c += a[j * m + k] * w[k];
-        step[j] = c;
+            for (size_t k = 0; k <= i; k++) {
+                double d = 0;
+                for (size_t j = 0; j < n; j++)
+                    d += jf[i * n + j] * jf[k * n + j];
+                a[i * m + k] = d + (i == k ? mu : 0);
+            }
+        int ok = 1;
+        for (size_t i = 0; i < m && ok; i++)
+            for (size_t k = 0; k <= i; k++) {
+                double d = a[i * m + k];
+                for (size_t l = 0; l < k; l++)
+                    d -= a[i * m + l] * a[k * m + l];
+                if (i == k) {
+                    if (!(d > 0)) {
+                        ok = 0;
+                        break;
+                    }
+                    a[i * m + i] = sqrt(d);
+                } else {
+                    a[i * m + k] = d / a[k * m + k];
+                }
+            }
+        if (!ok)
+            continue;
+        for (size_t i = 0; i < m; i++) {   /* L w' = r, then L^T w = w' */
+            double d = r[i];
+            for (size_t l = 0; l < i; l++)
+                d -= a[i * m + l] * w[l];
+            w[i] = d / a[i * m + i];
+        }
+        for (size_t i = m; i-- > 0;) {
+            double d = w[i];
+            for (size_t l = i + 1; l < m; l++)
+                d -= a[l * m + i] * w[l];
+            w[i] = d / a[i * m + i];
+        }
+        for (size_t j = 0; j < n; j++) {
+            double d = 0;
+            for (size_t i = 0; i < m; i++)
+                d += jf[i * n + j] * w[i];
+            step[j] = d;
+        }
+        return;
     }
 }
 
