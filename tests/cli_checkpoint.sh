@@ -210,4 +210,23 @@ wait $pid; rc=$?
 grep -q "SIGINT: step [0-9]* saved to $dir/state/innx/innx-sinc-" sig.err || fail "SIGINT message: $(cat sig.err)"
 [ "$(wc -l < int.csv)" -gt 2 ] || fail "SIGINT: the metrics rows were not kept"
 ls int.csv.tmp.* > /dev/null 2>&1 && fail "SIGINT left a temporary file: $(ls int.csv.tmp.*)"
+# innx FILE.safetensors: the explorer goes on from a saved run (here sinc's
+# 400 steps, done): the title names the problem and the saved step, not a
+# fresh start at 0; without a terminal it says so (exit 2)
+"$innx" full.safetensors < /dev/null > /dev/null 2> err; rc=$?
+[ "$rc" -eq 2 ] && grep -q "explorer: the explorer needs a terminal" err ||
+    fail "innx FILE.safetensors without a terminal: exit $rc, $(cat err)"
+if command -v tmux > /dev/null 2>&1; then
+    T="tmux -L innx-ckpt-$$ -f /dev/null"
+    $T new-session -d -s t -x 120 -y 40 "$innx" full.safetensors || fail "tmux would not start"
+    n=0
+    while [ "$n" -lt 50 ] && ! $T capture-pane -p -t t 2>/dev/null | head -n 1 | grep -q " innx "; do
+        sleep 0.1; n=$((n + 1))
+    done
+    title=$($T capture-pane -p -t t 2>/dev/null | head -n 1)
+    screen=$($T capture-pane -p -t t 2>/dev/null)
+    $T kill-server 2>/dev/null
+    echo "$title" | grep -q " innx  sinc  inverse 1/1  step 400 .* done" ||
+        fail "innx full.safetensors: title '$title', screen: $screen"
+fi
 echo "cli_checkpoint: ok"

@@ -8,12 +8,16 @@ src="${top_srcdir:-.}"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 list=$("$innx" problems) || fail "problems exited $?"
-[ "$(echo "$list" | wc -l)" -eq 5 ] || fail "want 5 problems: $list"
-for n in three-roots sinc sinc-kan spend xsin; do
+[ "$(echo "$list" | wc -l)" -eq 8 ] || fail "want 8 problems: $list"
+for n in three-roots sinc sinc-kan spend xsin ik two-moons square; do
     echo "$list" | grep -q "^$n " || fail "$n not listed: $list"
     "$innx" problems --show "$n" | cmp -s - "$src/data/$n.inn" || fail "--show $n differs from data/$n.inn"
 done
 "$innx" problems --show nope 2>/dev/null; [ $? -eq 2 ] || fail "unknown problem must exit 2"
+# --show points to where the format is documented, and that section exists
+"$innx" problems --show sinc | head -n 1 | grep -q "the format: man innx, PROBLEM FILES" ||
+    fail "--show's first line: $("$innx" problems --show sinc | head -n 1)"
+grep -q '^\.SH PROBLEM FILES$' "$src/man/innx.1" || fail "man innx has no PROBLEM FILES section"
 
 # the article's latent case: three clusters, each polished to its root
 json=$("$innx" train three-roots --json) || fail "train three-roots exited $?"
@@ -27,6 +31,13 @@ echo "$json" | grep -q '"stopped_early":true' || fail "no early stop: $json"
 out=$("$innx" train three-roots) || fail "text report exited $?"
 echo "$out" | grep -q "roots of f(x) = 0 (.*): 0.3970286 2.5952263 6.9076965$" || fail "text roots: $out"
 echo "$out" | grep -q "the classical scan finds 3; the network led to 3 of them" || fail "recall line: $out"
+# one raw residual per root: the text's raw res is the JSON's residual_raw
+pairs=$(echo "$json" | grep -o '"x":[^,]*,"residual":[^,]*,"residual_raw":[^,]*' |
+    awk -F'[:,]' '{ printf "%.10f %.2e\n", $2, $6 }')
+[ "$(echo "$pairs" | wc -l)" -eq 3 ] || fail "three roots with residual_raw: $json"
+echo "$pairs" | while read -r x raw; do
+    echo "$out" | grep -q " $x (res [^)]*)  *$raw  " || { echo "root $x: raw res is not residual_raw $raw" >&2; exit 1; }
+done || fail "text and JSON raw residuals differ: $out $json"
 
 # any formula: the branch model finds all six roots of sin(3x) = 0.2 on
 # [0, 6], each certified, none spurious
@@ -52,8 +63,24 @@ printf '[stage1]\nstps = 4\n' > bad.$$.inn
 [ $rc -eq 2 ] || fail "bad file exit $rc"
 grep -q "bad.$$.inn:2: unknown key 'stps'" err.$$ || fail "file message: $(cat err.$$)"
 rm -f bad.$$.inn err.$$
+# a problem file's table is beside the file, wherever innx runs from
+mkdir -p sub.$$
+awk 'BEGIN { print "x,y"; for (i = 0; i < 200; i++) { x = 6 * i / 199; printf "%.6f,%.6f\n", x, sin(2 * x) + 0.1 * x } }' \
+    > sub.$$/w.csv
+printf '[problem]\nbase = spend\nname = wave\n[data]\ntable = w.csv\nx_columns = x\ny_column = y\n' > sub.$$/w.inn
+json=$("$innx" train sub.$$/w.inn --set stage1.steps=5 --set stage2.steps=5 --no-joint --json 2>&1) ||
+    { rm -rf sub.$$; fail "a file's table beside it: $json"; }
+rm -rf sub.$$
+echo "$json" | grep -q "\"data\":\"sub.$$/w.csv\",\"rows\":200," || fail "a file's table beside it: $json"
 json=$("$innx" bench three-roots --repeats 20 --json) || fail "bench exited $?"
 echo "$json" | grep -q '"ms_per_step":' || fail "bench json: $json"
+# options before the problem's name work as after it (as for roots and query)
+json=$("$innx" train --set stage1.steps=40 --json three-roots) || fail "train with options first exited $?"
+echo "$json" | grep -q '"problem":"three-roots".*"steps":40' || fail "train with options first: $json"
+json=$("$innx" bench --repeats 20 --json three-roots) || fail "bench with options first exited $?"
+echo "$json" | grep -q '"steps":20' || fail "bench with options first: $json"
+json=$("$innx" bench --repeats 2 seeds --json three-roots) || fail "bench seeds with options first exited $?"
+echo "$json" | grep -q '"problem":"three-roots"' || fail "bench seeds with options first: $json"
 # bench seeds: the whole recipe per seed, the same run as train's, each
 # seed its own run; every run's clusters polish to all three roots
 json=$("$innx" bench seeds three-roots --repeats 3 --seed 4 --json) || fail "bench seeds exited $?"
@@ -65,4 +92,12 @@ one=$("$innx" train three-roots --seed 5 --json | grep -o '"top5":\[[^,]*' | cut
 echo "$json" | grep -q "\"seed\":5,[^}]*\"raw\":$one," || fail "bench seeds seed 5 is not train's run ($one): $json"
 echo "$json" | grep -q '"below":{"1e-02":3,' || fail "bench seeds below: $json"
 "$innx" bench seeds spend 2>/dev/null; [ $? -eq 2 ] || fail "bench seeds on a table must exit 2"
+# a refused run prints its error alone, on one pipe too: no banner that
+# promised a run (stdout is buffered there, so it came out after the error)
+for args in "spend --data nosuch.$$.csv" "sinc --steps 5 --save /nonexistent/x.safetensors" \
+    "xsin --save /nonexistent/x.safetensors"; do
+    out=$("$innx" train $args 2>&1 | cat)
+    [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q "^innx: train " ||
+        fail "train $args: want the error alone, got: $out"
+done
 echo "cli_problems: ok"

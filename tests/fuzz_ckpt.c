@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "innx/checkpoint.h"
+#include "innx/trainer_ckpt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -17,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     problem p;
-    if (checkpoint_problem(c, &p, &err) == 0) {
+    if (trainer_checkpoint_problem(c, &p, &err) == 0) {
         /* a small problem only: the fuzzer is not to train big nets (nor
          * to read tables from wherever a header points) */
         nn_spec spec;
@@ -27,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; small && i + 1 < spec.n_widths; i++)
             w += (double)spec.widths[i] * (double)spec.widths[i + 1] * (double)(spec.grid + spec.order + 1);
         small = small && w <= 1e5;
-        trainer *t = small ? checkpoint_load_trainer(c, &p, &err) : NULL;
+        trainer *t = small ? trainer_load(c, &p, &err) : NULL;
         if (t) {
             trainer_step(t);
             trainer_free(t);

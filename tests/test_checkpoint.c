@@ -17,6 +17,7 @@
 #include "test_helpers.h"
 
 #include "innx/checkpoint.h"
+#include "innx/trainer_ckpt.h"
 #include "innx/session.h"
 #include "innx/trainer.h"
 
@@ -243,14 +244,14 @@ static void resume_matches(problem p, long at, void (*hook)(trainer *, long))
             hook(b, s);
         trainer_step(b);
     }
-    assert_int_equal(checkpoint_save_trainer(b, in_dir("mid.safetensors"), 0, &e), 0);
+    assert_int_equal(trainer_save(b, in_dir("mid.safetensors"), 0, &e), 0);
     trainer_free(b);
     checkpoint *c = checkpoint_read(in_dir("mid.safetensors"), &e);
     if (!c)
         fail_msg("%s", e.msg);
     problem q;
-    assert_int_equal(checkpoint_problem(c, &q, &e), 0);
-    trainer *r = checkpoint_load_trainer(c, &q, &e);
+    assert_int_equal(trainer_checkpoint_problem(c, &q, &e), 0);
+    trainer *r = trainer_load(c, &q, &e);
     if (!r)
         fail_msg("%s", e.msg);
     checkpoint_free(c);
@@ -267,8 +268,8 @@ static void resume_matches(problem p, long at, void (*hook)(trainer *, long))
     same_weights(a, r);
     if (hook == xcyc_on)   /* the lazily built term is in on both sides */
         assert_true(trainer_term_active(a, TERM_XCYC) && trainer_term_active(r, TERM_XCYC));
-    assert_int_equal(checkpoint_save_trainer(a, in_dir("a.safetensors"), 0, &e), 0);
-    assert_int_equal(checkpoint_save_trainer(r, in_dir("r.safetensors"), 0, &e), 0);
+    assert_int_equal(trainer_save(a, in_dir("a.safetensors"), 0, &e), 0);
+    assert_int_equal(trainer_save(r, in_dir("r.safetensors"), 0, &e), 0);
     size_t na, nr;
     unsigned char *ba = slurp(in_dir("a.safetensors"), &na), *br = slurp(in_dir("r.safetensors"), &nr);
     assert_int_equal(na, nr);
@@ -399,7 +400,7 @@ static void test_older_file(void **state)
     trainer *t = make(&p);
     for (int i = 0; i < 40; i++)
         trainer_step(t);
-    assert_int_equal(checkpoint_save_trainer(t, in_dir("new.safetensors"), 0, &e), 0);
+    assert_int_equal(trainer_save(t, in_dir("new.safetensors"), 0, &e), 0);
     trainer_free(t);
     checkpoint *c = checkpoint_read(in_dir("new.safetensors"), &e), *old = checkpoint_alloc();
     assert_non_null(c);
@@ -423,8 +424,8 @@ static void test_older_file(void **state)
         fail_msg("%s", e.msg);
     assert_null(checkpoint_meta(o, "lambda.ent"));
     problem q;
-    assert_int_equal(checkpoint_problem(o, &q, &e), 0);
-    trainer *a = checkpoint_load_trainer(c, &q, &e), *b = checkpoint_load_trainer(o, &q, &e);
+    assert_int_equal(trainer_checkpoint_problem(o, &q, &e), 0);
+    trainer *a = trainer_load(c, &q, &e), *b = trainer_load(o, &q, &e);
     if (!a || !b)
         fail_msg("%s", e.msg);
     assert_true(isnan(trainer_get_history(b)->v[TERM_ENT][0]));
@@ -452,22 +453,22 @@ static void test_shape_mismatch(void **state)
     trainer *t = make(&p);
     for (int i = 0; i < 10; i++)
         trainer_step(t);
-    assert_int_equal(checkpoint_save_trainer(t, in_dir("tr.safetensors"), 0, &e), 0);
+    assert_int_equal(trainer_save(t, in_dir("tr.safetensors"), 0, &e), 0);
     trainer_free(t);
     checkpoint *c = checkpoint_read(in_dir("tr.safetensors"), &e);
     assert_non_null(c);
     problem q;
-    assert_int_equal(checkpoint_problem(c, &q, &e), 0);
+    assert_int_equal(trainer_checkpoint_problem(c, &q, &e), 0);
     snprintf(q.model, sizeof q.model, "mlp:1-64-128-1/tanh");
-    assert_null(checkpoint_load_trainer(c, &q, &e));
+    assert_null(trainer_load(c, &q, &e));
     assert_non_null(strstr(e.msg, "tensor G.0.weight has shape [1, 128] but the problem's network needs [1, 64]"));
-    assert_int_equal(checkpoint_problem(c, &q, &e), 0);
+    assert_int_equal(trainer_checkpoint_problem(c, &q, &e), 0);
     snprintf(q.model, sizeof q.model, "mlp:1-3000-3000-1/tanh");   /* more than the file holds: not built */
-    assert_null(checkpoint_load_trainer(c, &q, &e));
+    assert_null(trainer_load(c, &q, &e));
     assert_non_null(strstr(e.msg, "networks have 9006000 weights or more, the file's data holds"));
-    assert_int_equal(checkpoint_problem(c, &q, &e), 0);
+    assert_int_equal(trainer_checkpoint_problem(c, &q, &e), 0);
     snprintf(q.model, sizeof q.model, "mlp:1-128-1/tanh");   /* a layer fewer */
-    assert_null(checkpoint_load_trainer(c, &q, &e));
+    assert_null(trainer_load(c, &q, &e));
     assert_non_null(strstr(e.msg, "tr.safetensors: "));
     checkpoint_free(c);
 }
@@ -547,7 +548,7 @@ static void test_session_stop_resume(void **state)
     trainer *d = make(&p);
     for (int i = 0; i < 150; i++)
         trainer_step(d);
-    assert_int_equal(checkpoint_save_trainer(d, in_dir("direct.safetensors"), 0, &e), 0);
+    assert_int_equal(trainer_save(d, in_dir("direct.safetensors"), 0, &e), 0);
     size_t na, nb;
     unsigned char *a = slurp(in_dir("sess.safetensors"), &na), *b = slurp(in_dir("direct.safetensors"), &nb);
     assert_int_equal(na, nb);
@@ -560,8 +561,8 @@ static void test_session_stop_resume(void **state)
     checkpoint *c = checkpoint_read(in_dir("sess.safetensors"), &e);
     assert_non_null(c);
     problem q;
-    assert_int_equal(checkpoint_problem(c, &q, &e), 0);
-    trainer *r = checkpoint_load_trainer(c, &q, &e);
+    assert_int_equal(trainer_checkpoint_problem(c, &q, &e), 0);
+    trainer *r = trainer_load(c, &q, &e);
     checkpoint_free(c);
     assert_non_null(r);
     s = session_start_trainer(r, SESSION_NO_REPORT, 0, &e);
@@ -584,7 +585,7 @@ static void test_autosave_dir(void **state)
     innx_err e;
     char d[1024];
     setenv("XDG_STATE_HOME", in_dir("state/deeper"), 1);
-    assert_int_equal(checkpoint_autosave_dir(d, sizeof d, &e), 0);
+    assert_int_equal(trainer_autosave_dir(d, sizeof d, &e), 0);
     assert_string_equal(d, in_dir("state/deeper/innx"));
     struct stat st;
     assert_int_equal(stat(d, &st), 0);

@@ -184,6 +184,53 @@ static void test_graph_backend(void **state)
     }
 }
 
+/* Names from a symbol table: inputs up to x16, earlier lines visible,
+ * later ones and itself not; a frame carries n tangents, and the plain
+ * evaluators refuse such an expr (its variables are slots, not x[]). */
+static void test_syms(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"a", "y1", "me", "late"};
+    expr_syms sy = {12, names, 4, 2, 0};
+    innx_err e;
+    expr *f = expr_parse_syms("x12 * a + y1^2", &sy, &e);
+    assert_non_null(f);
+    assert_true(expr_uses_slot(f, 11) && expr_uses_slot(f, 12) && expr_uses_slot(f, 13));
+    assert_false(expr_uses_slot(f, 0) || expr_uses_slot(f, 14) || expr_uses_slot(f, 15));
+    double x = 1;
+    assert_true(isnan(expr_eval(f, &x, NULL)));
+    /* one point, 2 tangents: slots 11..13 hold (3; 1, 0), (2; 0, 1), (5; 1, 1) */
+    double slots[15 * 3] = {0}, stack[(8 * 3 + 2)], out[3];
+    const double v[3][3] = {{3, 1, 0}, {2, 0, 1}, {5, 1, 1}};
+    for (int s = 0; s < 3; s++)
+        memcpy(slots + (11 + s) * 3, v[s], sizeof v[s]);
+    assert_true(expr_stack_depth(f) <= 8);
+    expr_frame fr = {1, 1, 2, slots, NULL, stack};
+    expr_eval_frame(f, &fr, out);
+    /* 3*2 + 25; d/dt1 = 1*2 + 2*5*1 = 12; d/dt2 = 3*1 + 2*5*1 = 13 */
+    assert_true(out[0] == 31 && out[1] == 12 && out[2] == 13);
+    expr_free(f);
+    static const struct { const char *s; const char *msg; } bad[] = {
+        {"late + 1", "formula:1:1: 'late' is used before it is defined"},
+        {"2 * me", "formula:1:5: 'me' refers to itself"},
+        {"y1 + x13", "formula:1:6: unknown name 'x13' (inputs: x1..x12)"},
+        {"x012", "formula:1:1: unknown name 'x012'"},
+        {"normal(0, 1)", "formula:1:1: normal() draws noise"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_null(expr_parse_syms(bad[i].s, &sy, &e));
+        if (strncmp(e.msg, bad[i].msg, strlen(bad[i].msg)) != 0)
+            fail_msg("'%s': got '%s', want '%s'", bad[i].s, e.msg, bad[i].msg);
+    }
+    sy.self = 4;   /* past the last: all visible */
+    f = expr_parse_syms("late", &sy, &e);
+    assert_non_null(f);
+    expr_free(f);
+    sy.self = 1;   /* a line naming itself */
+    assert_null(expr_parse_syms("y1 + 1", &sy, &e));
+    assert_non_null(strstr(e.msg, "'y1' refers to itself"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_graph_backend),
+        cmocka_unit_test(test_syms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,6 +105,12 @@ static void assert_same(const problem *a, const problem *b)
         SAME(stages[i].beta);
     }
     SAME(y_star); SAME(k); SAME(seed); SAME(threads);
+    SAME(y_dim); SAME_TEXT(system); SAME(simulations); SAME(val_frac); SAME(samples);
+    for (size_t i = 0; i < PROBLEM_MAX_X; i++) {
+        SAME(prior[i].kind); SAME(prior[i].a); SAME(prior[i].b);
+    }
+    for (size_t i = 0; a->y_dim > 1 && i < a->y_dim; i++)   /* (m = 1: y_star is y*) */
+        SAME(y_target[i]);
 }
 
 /* p as a problem file, in a malloc'd string. */
@@ -313,7 +319,7 @@ static void test_errors(void **state)
     fails_with("[stage1]\nsteps = abc\n", "t.inn:2: steps: 'abc' is not a whole number");
     fails_with("[stage1]\nsteps = 1.5\n", "t.inn:2: steps: '1.5' is not a whole number");
     fails_with("[stage1]\nsteps = -5\n", "t.inn:2: steps: -5 is out of range (1 to 1000000000000)");
-    fails_with("[problem]\nx_dim = 9\n", "t.inn:2: x_dim: 9 is out of range (0 to 8)");
+    fails_with("[problem]\nx_dim = 17\n", "t.inn:2: x_dim: 17 is out of range (0 to 16)");
     fails_with("[stage1]\nlr = 0\n", "t.inn:2: lr: 0 is out of range (> 0)");
     fails_with("[data]\ntest_frac = 1\n", "t.inn:2: test_frac: 1 is out of range ([0, 1))");
     fails_with("[loss]\nbox = -1\n", "t.inn:2: box: -1 is out of range (>= 0)");
@@ -383,6 +389,84 @@ static void test_errors(void **state)
     /* no file name: "problem" */
     assert_int_equal(problem_ini_parse("[x]\n", NULL, &p, &e), INNX_EINVAL);
     assert_string_equal(e.msg, "problem:1: unknown section [x]");
+}
+
+/* A vector problem: [forward]'s lines in order (intermediates too),
+ * [prior]'s laws, y* as a vector, the budget; every fault by file:line. */
+static void test_vector(void **state)
+{
+    (void)state;
+    const char *text = "[problem]\nbase = ik\nname = arm2\ny_star = 1, 0.5\n"
+                       "[forward]\nb = x2 - x3 ; a comment\ny1 = cos(b) + x1\ny2 = sin(b)\n"
+                       "[prior]\nx2 = uniform(-1, 1)\n[data]\nsimulations = 500\n";
+    problem p;
+    innx_err e;
+    memset(&p, 0, sizeof p);
+    if (problem_ini_parse(text, "v.inn", &p, &e) != 0)
+        fail_msg("%s", e.msg);
+    assert_string_equal(p.system, "b = x2 - x3\ny1 = cos(b) + x1\ny2 = sin(b)");
+    assert_int_equal(p.y_dim, 2);
+    assert_true(p.y_target[0] == 1 && p.y_target[1] == 0.5 && p.y_star == 1);
+    assert_int_equal(p.prior[1].kind, PROBLEM_PRIOR_UNIFORM);
+    assert_true(p.prior[1].a == -1 && p.prior[1].b == 1);
+    assert_int_equal(p.prior[0].kind, PROBLEM_PRIOR_NORMAL);   /* the base's */
+    assert_int_equal(p.simulations, 500);
+    if (problem_validate(&p, &e) != 0)
+        fail_msg("%s", e.msg);
+    /* written and read back: the same problem */
+    char *w = written(&p);
+    problem q;
+    memset(&q, 0, sizeof q);
+    assert_int_equal(problem_ini_parse(w, "w.inn", &q, &e), 0);
+    assert_same(&p, &q);
+    free(w);
+    /* --set replaces a line by its name, or appends one */
+    assert_int_equal(problem_ini_set(&p, "forward.y2=sin(b) + 1", &e), 0);
+    assert_non_null(strstr(p.system, "y2 = sin(b) + 1"));
+    assert_int_equal(problem_ini_set(&p, "prior.x3=normal(0.1, 2)", &e), 0);
+    assert_int_equal(p.prior[2].kind, PROBLEM_PRIOR_NORMAL);
+    /* faults: each names where and what */
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"[problem]\nbase = ik\n[forward]\ny1 = x1\ny1 = x2\n", "forward: y1 is defined twice"},
+        {"[problem]\nbase = ik\n[forward]\n2y = x1\n", "is not a name"},
+        {"[problem]\nbase = ik\n[prior]\nx2 = gamma(1, 2)\n", "is not normal, uniform or domain"},
+        {"[problem]\nbase = ik\n[prior]\nx2 = normal(0)\n", "is not normal(MU, SD), uniform(A, B) or domain"},
+        {"[problem]\nbase = ik\n[prior]\nx2 = uniform(1, -1)\n", "needs A < B"},
+        {"[problem]\nbase = ik\n[prior]\nx17 = normal(0, 1)\n", "is not x1..x16"},
+        {"[problem]\nbase = ik\ny_star = 1, zebra\n", "y_star: 'zebra' is not a number"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        memset(&q, 0, sizeof q);
+        if (problem_ini_parse(bad[i].text, "b.inn", &q, &e) == 0)
+            fail_msg("accepted: %s", bad[i].text);
+        if (!strstr(e.msg, bad[i].want) || strncmp(e.msg, "b.inn:", 6) != 0)
+            fail_msg("for %s got: %s", bad[i].text, e.msg);
+    }
+    /* ...and what only the whole problem shows */
+    static const struct {
+        const char *text, *want;
+    } invalid[] = {
+        {"[problem]\nbase = ik\n[forward]\ny1 = x1\ny3 = x2\n", "y3"},
+        {"[problem]\nbase = ik\n[forward]\ny1 = c + x1\nc = x2\ny2 = x3\n", "y1"},
+        {"[problem]\nbase = ik\n[prior]\nx2 = uniform(-9, 1)\n", "prior.x2: uniform(A, B) must lie inside the domain"},
+        {"[problem]\nbase = ik\n[prior]\nx2 = normal(7, 1)\n", "prior.x2: normal's mean must lie inside"},
+        {"[problem]\nbase = ik\nx_dim = 2\ndomain = -1:1, -1:1\n", "x3"},
+        {"[problem]\nbase = square\nx_dim = 1\ndomain = -1:1\n", ""},
+        {"[problem]\nbase = ik\n[inverse]\nmodel = mlp:2-8-4/tanh\n", "solved by a flow"},
+    };
+    for (size_t i = 0; i < sizeof invalid / sizeof *invalid; i++) {
+        memset(&q, 0, sizeof q);
+        if (problem_ini_parse(invalid[i].text, "b.inn", &q, &e) != 0) {
+            assert_non_null(strstr(e.msg, invalid[i].want));
+            continue;
+        }
+        if (problem_validate(&q, &e) == 0)
+            fail_msg("valid: %s", invalid[i].text);
+        if (!strstr(e.msg, invalid[i].want))
+            fail_msg("for %s got: %s", invalid[i].text, e.msg);
+    }
 }
 
 static void test_set(void **state)
@@ -512,7 +596,7 @@ static void test_base(void **state)
     assert_non_null(strstr(e.msg, "base = spend"));
 
     fails_with("[problem]\nbase = nosuch\n",
-               "t.inn:2: base: unknown problem 'nosuch' (built-in: three-roots, sinc, sinc-kan, spend, xsin)");
+               "t.inn:2: base: unknown problem 'nosuch' (built-in: three-roots, sinc, sinc-kan, spend, xsin, ik, two-moons, square)");
     fails_with("[problem]\nbase = sinc\nname = a\nbase = spend\n", "t.inn:4: base: given twice (line 2 too)");
 }
 
@@ -553,7 +637,28 @@ static void test_files(void **state)
     fclose(f);
     memset(&p, 0, sizeof p);
     assert_int_equal(problem_ini_load(path, &p, &e), 0);
+    /* the file's relative table is beside the file, in /tmp */
+    assert_string_equal(p.table, "/tmp/data/odd name ;here.csv");
+    strcpy(p.table, before.table);
     assert_same(&before, &p);
+    /* a relative table is the file's directory's, an absolute one stays,
+     * and a table the file does not name is not moved */
+    f = fopen(path, "w");
+    fputs("[data]\ntable = sub/w.csv\n", f);
+    fclose(f);
+    assert_int_equal(problem_ini_load(path, &p, &e), 0);
+    assert_string_equal(p.table, "/tmp/sub/w.csv");
+    f = fopen(path, "w");
+    fputs("[data]\ntable = /abs/w.csv\n", f);
+    fclose(f);
+    assert_int_equal(problem_ini_load(path, &p, &e), 0);
+    assert_string_equal(p.table, "/abs/w.csv");
+    strcpy(p.table, "here.csv");
+    f = fopen(path, "w");
+    fputs("[problem]\nname = y\n", f);
+    fclose(f);
+    assert_int_equal(problem_ini_load(path, &p, &e), 0);
+    assert_string_equal(p.table, "here.csv");
     f = fopen(path, "w");
     fputs("[problem]\nname = x\n\n[stage1]\nkind = forward\nsteps = 1e4\n", f);
     fclose(f);
@@ -582,6 +687,7 @@ int main(void)
         cmocka_unit_test(test_forms),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_set),
+        cmocka_unit_test(test_vector),
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_base),
     };

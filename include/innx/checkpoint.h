@@ -1,5 +1,5 @@
-/* checkpoint.h: checkpoints as safetensors files (the format: write, read,
- * validate) and a trainer's whole state saved into one and restored from it.
+/* checkpoint.h: checkpoints as safetensors files: the format (write, read,
+ * validate); a trainer's state in one is trainer_ckpt.h's, a layer above.
  *
  * Format. An 8-byte little-endian header length N, N bytes of JSON (padded
  * with blanks to a multiple of 8), then the data section: the raw
@@ -8,7 +8,7 @@
  * into the data section) and "__metadata__" to a map of strings. innx adds
  * to the metadata "format" = "innx-checkpoint", "format_version", "innx"
  * (PACKAGE_VERSION), "crc32" (zlib's, of the data section, 8 hex digits),
- * and the trainer's scalars (checkpoint_save_trainer). Any safetensors
+ * and the trainer's scalars (trainer_save). Any safetensors
  * reader (PyTorch, numpy) opens it. */
 #ifndef INNX_CHECKPOINT_H
 #define INNX_CHECKPOINT_H
@@ -18,8 +18,6 @@
 
 #include "innx/error.h"
 #include "innx/safefile.h"
-#include "innx/problem.h"
-#include "innx/trainer.h"
 
 #define CHECKPOINT_FORMAT "innx-checkpoint"
 #define CHECKPOINT_FORMAT_VERSION 1
@@ -83,27 +81,5 @@ const char *checkpoint_meta_at(const checkpoint *c, size_t i, const char **value
  * that dtype and shape; the message names the tensor and both shapes. */
 int checkpoint_get(const checkpoint *c, const char *name, checkpoint_dtype dt, size_t ndim, const size_t *shape,
                    void *out, innx_err *err);
-
-/* ---- a trainer's state (trainer_ckpt.c) ---------------------------------- */
-
-/* Everything the next steps depend on: both networks' weights, each
- * stage's Adam moments, the EMA, early-stop and best-checkpoint copies,
- * the loss history, the generator's state, and in the metadata the problem
- * file's text, the step, stage, lambdas, lr, schedule and stop counters,
- * rollbacks. Flags as checkpoint_write. */
-int checkpoint_save_trainer(trainer *t, const char *path, int flags, innx_err *err);
-/* Save as DIR/innx-PROBLEM-STEP.safetensors, never over a file: -1, -2...
- * are added until a name is free. The name written goes into path. */
-int checkpoint_save_trainer_auto(trainer *t, const char *dir, char *path, size_t len, innx_err *err);
-/* $XDG_STATE_HOME/innx (default ~/.local/state/innx), created. */
-int checkpoint_autosave_dir(char *dir, size_t len, innx_err *err);
-
-/* The problem a checkpoint was trained on (its problem text parsed). */
-int checkpoint_problem(const checkpoint *c, problem *p, innx_err *err);
-/* A trainer for p (the checkpoint's problem, perhaps with overrides) in
- * the checkpoint's state; every tensor is checked against p's networks
- * before anything is copied. Stepping it goes on bit for bit as the run
- * that saved it would have. */
-trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err *err);
 
 #endif

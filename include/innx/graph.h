@@ -122,6 +122,12 @@ int graph_shape(const graph *g, int node, size_t *rows, size_t *cols);
  * each op (matrix products dominate). */
 double graph_flops(const graph *g);
 
+/* The BLAS kernels in use ("SkylakeX", "Haswell", "Prescott", ... or
+ * "gslcblas"), and a one-line hint when OpenBLAS fell back to its generic
+ * kernels on a CPU that has better ones (NULL otherwise). */
+const char *graph_blas_core(void);
+const char *graph_blas_hint(void);
+
 /* Profiling for speed work: with on, forward/backward add each node's
  * time; graph_profile_print lists the nodes over 0.5 % of the total. Call
  * after compiling (re-enabling resets the counts). */

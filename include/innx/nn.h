@@ -12,10 +12,13 @@
 
 #define NN_MAX_LAYERS 32
 
-typedef enum { NN_MLP, NN_KAN } nn_kind;
+typedef enum { NN_MLP, NN_KAN, NN_FLOW } nn_kind;
 
-/* Parsed "mlp:1-128-128-64-1/tanh" or "kan:1-32-32-1/g5k3". An MLP applies
- * the activation after every layer but the last (linear output). */
+/* Parsed "mlp:1-128-128-64-1/tanh", "kan:1-32-32-1/g5k3" or "flow:6-128".
+ * An MLP applies the activation after every layer but the last (linear
+ * output). A flow (a conditional coupling flow over x given y, flow.h)
+ * parses to its blocks and hidden width; its widths are {y's m, x's n},
+ * set by the caller from the problem before nn_alloc. */
 typedef struct nn_spec {
     nn_kind kind;
     size_t n_widths;               /* layers + 1 */
@@ -23,6 +26,7 @@ typedef struct nn_spec {
     graph_act act;                 /* MLP hidden activation */
     size_t grid, order;            /* KAN: intervals and spline order */
     double lo, hi;                 /* KAN: initial grid range */
+    size_t blocks, hidden;         /* flow: coupling blocks, subnets' width */
 } nn_spec;
 
 int nn_spec_parse(const char *s, nn_spec *spec, innx_err *err);
@@ -51,6 +55,10 @@ int nn_build(nn_model *m, graph *g, int x, int trainable);
 /* The same plus *tangent = d output / d x[:, col] (rows x out, or 1 x out
  * for a one-layer MLP: the same every row), built forward-mode into g. */
 int nn_build_tangent(nn_model *m, graph *g, int x, size_t col, int trainable, int *tangent);
+/* A flow's negative log-likelihood of x given c (1 x 1): flow_build_nll. */
+int nn_build_flow_nll(nn_model *m, graph *g, int x, int c);
+/* The flow inside a NN_FLOW model (sampling, flow_inverse), else NULL. */
+struct flow *nn_flow(nn_model *m);
 /* The last layer's bias (1 x out), to start outputs somewhere chosen. */
 gsl_matrix_float *nn_output_bias(nn_model *m);
 /* The model's (value, gradient) pairs, for an optimiser. */

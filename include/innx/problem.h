@@ -7,7 +7,9 @@
 
 #include "innx/error.h"
 
-#define PROBLEM_MAX_X 8          /* inputs of F (components of x) */
+#define PROBLEM_MAX_X 16         /* inputs of F (components of x) */
+#define PROBLEM_MAX_Y 16         /* outputs of F (components of y) */
+#define PROBLEM_SYSTEM_LEN 4096
 #define PROBLEM_MAX_PARTS 32      /* latent partitions */
 #define PROBLEM_MAX_STAGES 3
 #define PROBLEM_MAX_MIXTURE 16   /* components of a mixture head */
@@ -29,6 +31,7 @@ typedef enum {
     TERM_SMOOTH,   /* mean sum_i (x_{i+1} - x_i)^2 */
     TERM_GP,       /* mean ||dx/dy||^2, exact (a tangent pass of G); G must read y */
     TERM_ENT,      /* mean over rows of sum_j p_j log p_j over a mixture head's weights */
+    TERM_NLL,      /* a flow's mean(0.5 ||z||^2 - log|det dz/dx|) over (x, y) pairs */
     TERM_N
 } problem_term;
 
@@ -123,7 +126,18 @@ typedef struct problem {
     size_t k;                  /* clusters of the answers */
     unsigned long seed;
     int threads;               /* graph threads; 0 = chosen from the problem's size */
+    /* Vector problems: y in R^y_dim given by `system` (lines `name = expr`
+     * separated by newlines; outputs y1..ym), x drawn from a prior per
+     * component, a simulation budget, the vector y* and the answers. */
+    size_t y_dim;
+    char system[PROBLEM_SYSTEM_LEN];
+    struct { int kind; double a, b; } prior[PROBLEM_MAX_X];   /* PROBLEM_PRIOR_* */
+    size_t simulations;        /* 0: fresh draws every step */
+    double val_frac;
+    double y_target[PROBLEM_MAX_Y];
+    size_t samples;
 } problem;
+enum { PROBLEM_PRIOR_DOMAIN = 0, PROBLEM_PRIOR_UNIFORM, PROBLEM_PRIOR_NORMAL };
 
 /* A stage with PyTorch's defaults: constant lr, no early stop, no EMA. */
 problem_stage problem_stage_default(problem_stage_kind kind, long steps, double lr);
@@ -145,6 +159,14 @@ int problem_auto(problem *p, innx_err *err);
 /* F is NN1 learned from a table: a table's batch, or the branch model
  * with no formula. */
 int problem_has_table(const problem *p);
+/* G's inputs per row: y, z's z_dim, or y then z (the branch model widens
+ * its own by f's piece count). */
+size_t problem_g_in(const problem *p);
+/* F of a vector problem as a formula system: [forward]'s lines, or the
+ * one-line formula as y = formula; the parser's message (file:line) else. */
+struct fsys *problem_system(const problem *p, innx_err *err);
+/* G is a conditional coupling flow (model flow:BLOCKS-HIDDEN). */
+int problem_is_flow(const problem *p);
 /* A table's x columns changed to d of them: x_dim = d, G's last width and
  * NN1's first become d (their hidden layers and activations stay), and the
  * domain becomes the data's own range. INNX_EINVAL if d is out of range or

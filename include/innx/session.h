@@ -43,6 +43,22 @@ typedef struct session_data_view {
     double silhouette_pred, silhouette_real;
 } session_data_view;
 
+/* What a vector problem shows instead of the one-variable panes: the
+ * current answers at y* (SESSION_VECTOR_N samples of the flow, projected
+ * and certified where F is deterministic), refreshed about once a second. */
+#define SESSION_VECTOR_N 400
+typedef struct session_vector_view {
+    size_t n, m, samples, n_certified, k;
+    int random;                                  /* a simulator: a posterior */
+    double ystar[PROBLEM_MAX_Y];
+    double resim_raw, resim_polished;
+    double mean[PROBLEM_MAX_X], sd[PROBLEM_MAX_X], q05[PROBLEM_MAX_X], q50[PROBLEM_MAX_X], q95[PROBLEM_MAX_X];
+    double centroid[16][PROBLEM_MAX_X];
+    size_t count[16];
+    float x[SESSION_VECTOR_N][PROBLEM_MAX_X];    /* the answers (polished where F allows) */
+    long step;                                   /* the weights' step */
+} session_vector_view;
+
 typedef struct session_snapshot {
     unsigned long generation;        /* rises with every publication */
     char problem[PROBLEM_NAME_LEN];
@@ -75,6 +91,10 @@ typedef struct session_snapshot {
     int has_report;
     double y_star;
     report_latent report;
+    /* A vector problem (F a formula system, G a flow): its view (valid
+     * when has_vector) stands where the one-variable panes are. */
+    int vector, has_vector;
+    session_vector_view vec;
     /* A table problem's view (valid when has_data). */
     int has_data;
     session_data_view data;
@@ -126,6 +146,9 @@ void session_free(session *s);
  * drain it with session_drain_wake(). */
 int session_wake_fd(const session *s);
 void session_drain_wake(session *s);
+/* A vector problem's y* (m values, as many as y has): the answers are
+ * drawn again for it. INNX_EINVAL with the count needed otherwise. */
+int session_query_vector(session *s, const double *y, size_t m, innx_err *err);
 /* Copy the latest snapshot (cheap to call at every frame). */
 void session_snapshot_copy(session *s, session_snapshot *out);
 /* Points per series the snapshot's history is decimated to (default 1024). */

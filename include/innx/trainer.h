@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "innx/error.h"
 #include "innx/nn.h"
 #include "innx/pieces.h"
@@ -89,6 +91,10 @@ const trainer_history *trainer_get_history(const trainer *t);
 size_t trainer_n_rollbacks(const trainer *t);
 const trainer_rollback *trainer_rollback_at(const trainer *t, size_t i);
 long trainer_answer_step(const trainer *t);    /* step of the answering checkpoint, 0 = none */
+/* The joint stage's last weights raised NN1's held-out loss more than 5 %
+ * above its start, so the best checkpoint that did not (its first weights
+ * at worst) answers. */
+int trainer_joint_undone(const trainer *t);
 double trainer_flops(const trainer *t);        /* of one step of the current stage */
 /* The loss of the answering weights on the current batch (no update). */
 double trainer_eval_loss(trainer *t);
@@ -129,6 +135,17 @@ void trainer_roots_fn(void *ctx, const double *x, size_t n, double *f, double *d
 int trainer_bracket(const trainer *t, const double *in, double *lo, double *hi);
 size_t trainer_n_pieces(const trainer *t);       /* 0 unless the branch model */
 const pieces_piece *trainer_piece(const trainer *t, size_t i);
+
+/* A vector problem's answers: `rows` samples x ~ q(x | y*) of the flow
+ * (x_dim values each, the answering weights), z drawn from r. */
+int trainer_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, innx_err *err);
+/* F as a formula system (vector problems; NULL otherwise): fsys_eval,
+ * fsys_point_fn for projections. */
+const struct fsys *trainer_system(const trainer *t);
+/* The prior of x's component j: its location and scale (x is standardised
+ * by them), and one draw. */
+void trainer_prior_loc_scale(const problem *p, size_t j, double *loc, double *scale);
+double trainer_prior_draw(const problem *p, size_t j, gsl_rng *r);
 
 /* The networks and, for table problems, the data (NULL otherwise). */
 nn_model *trainer_g(trainer *t);

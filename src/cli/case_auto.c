@@ -106,6 +106,19 @@ static void print_query(const report_query *q, double w, const char *f)
            found, found_raw);
 }
 
+static void print_header(const char *where, const problem *p, const void *ctx)
+{
+    const problem_stage *s = &p->stages[p->n_stages - 1];
+    if (problem_has_table(p))
+        printf("%s: F = NN1 %s fitted to %s (x = %s, y = %s, %ld steps), then\n", where, p->forward_model,
+               p->table[0] ? p->table : "the built-in table", p->x_columns, p->y_column, p->stages[0].steps);
+    else
+        printf("%s: f(x) = %s on [%g, %g]\n", where, p->formula, p->x_lo[0], p->x_hi[0]);
+    printf("G %s %s, batch %zu, Adam lr %g, %ld steps, seed %lu\n", p->model,
+           p->output == PROBLEM_OUT_BRANCH ? "over f's monotone pieces (the branch model)" : "reading y",
+           p->batch_n, s->lr, s->steps, p->seed);
+}
+
 int case_auto_train(const cli_opts *o, problem *p)
 {
     char where[64];
@@ -121,19 +134,9 @@ int case_auto_train(const cli_opts *o, problem *p)
         ys[n_y++] = p->y_star;
     if (problem_validate(p, &err) != 0)
         return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
-    const problem_stage *s = &p->stages[p->n_stages - 1];
-    if (!o->json && !o->quiet) {
-        if (table)
-            printf("%s: F = NN1 %s fitted to %s (x = %s, y = %s, %ld steps), then\n", where, p->forward_model,
-                   p->table[0] ? p->table : "the built-in table", p->x_columns, p->y_column, p->stages[0].steps);
-        else
-            printf("%s: f(x) = %s on [%g, %g]\n", where, p->formula, p->x_lo[0], p->x_hi[0]);
-        printf("G %s %s, batch %zu, Adam lr %g, %ld steps, seed %lu\n", p->model,
-               p->output == PROBLEM_OUT_BRANCH ? "over f's monotone pieces (the branch model)" : "reading y",
-               p->batch_n, s->lr, s->steps, p->seed);
-    }
     double secs;
-    trainer *t = cli_train(o, where, p, o->quiet || o->json ? 0 : LOG_EVERY, &secs, NULL);
+    trainer *t = cli_train_banner(o, where, p, o->quiet || o->json ? 0 : LOG_EVERY, &secs, NULL,
+                                  o->quiet || o->json ? NULL : print_header, NULL);
     if (!t)
         return CLI_EXIT_USAGE;
     double dom_lo, dom_hi;

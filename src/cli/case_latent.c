@@ -25,7 +25,9 @@ static size_t add_root(report_root *out, size_t n, const report_root *r)
     return n + 1;
 }
 
-/* The clusters' polished roots and the query's, distinct and sorted. */
+/* The clusters' polished roots and the query's, distinct and sorted; a
+ * root's residual_raw is the smallest raw residual of every candidate (the
+ * map's clusters, the query's codes) that polished to it. */
 static size_t distinct_roots(const report_latent *r, const report_query *q, report_root *out)
 {
     size_t n = 0;
@@ -43,6 +45,29 @@ static size_t distinct_roots(const report_latent *r, const report_query *q, repo
     return n;
 }
 
+static void print_header(const char *where, const problem *p, const void *ctx)
+{
+    const problem_stage *s = &p->stages[0];
+    printf("%s: f(x) = %s on [%g, %g]\n", where, p->formula, p->x_lo[0], p->x_hi[0]);
+    printf("G %s, z ~ U[0,1]^%zu, batch %zu fresh each step, %zu partitions; Adam lr %g", p->model, p->z_dim,
+           p->batch_n, p->n_parts, s->lr);
+    if (s->schedule == PROBLEM_LR_PLATEAU)
+        printf(", plateau x%g after %d", s->plateau_factor, s->plateau_patience);
+    if (s->patience)
+        printf(", early stop %d", s->patience);
+    printf(", at most %ld steps, seed %lu\n", s->steps, p->seed);
+}
+
+/* The raw residual the text prints for a cluster's root: the root's own
+ * (residual_raw in the JSON), so that both say one number for one root. */
+static double root_raw(const report_root *roots, size_t n, const report_root *r)
+{
+    for (size_t j = 0; j < n; j++)
+        if (fabs(roots[j].x - r->x) <= 1e-9 * fmax(1, fabs(roots[j].x)))
+            return roots[j].residual_raw;
+    return r->residual_raw;
+}
+
 int case_latent_train(const cli_opts *o, problem *p)
 {
     char where[64];
@@ -50,19 +75,9 @@ int case_latent_train(const cli_opts *o, problem *p)
     innx_err err;
     if (problem_validate(p, &err) != 0)
         return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
-    const problem_stage *s = &p->stages[0];
-    if (!o->json && !o->quiet) {
-        printf("%s: f(x) = %s on [%g, %g]\n", where, p->formula, p->x_lo[0], p->x_hi[0]);
-        printf("G %s, z ~ U[0,1]^%zu, batch %zu fresh each step, %zu partitions; Adam lr %g", p->model, p->z_dim,
-               p->batch_n, p->n_parts, s->lr);
-        if (s->schedule == PROBLEM_LR_PLATEAU)
-            printf(", plateau x%g after %d", s->plateau_factor, s->plateau_patience);
-        if (s->patience)
-            printf(", early stop %d", s->patience);
-        printf(", at most %ld steps, seed %lu\n", s->steps, p->seed);
-    }
     double secs;
-    trainer *t = cli_train(o, where, p, o->quiet || o->json ? 0 : LOG_EVERY, &secs, NULL);
+    trainer *t = cli_train_banner(o, where, p, o->quiet || o->json ? 0 : LOG_EVERY, &secs, NULL,
+                                  o->quiet || o->json ? NULL : print_header, NULL);
     if (!t)
         return CLI_EXIT_USAGE;
     report_latent *r = malloc(sizeof *r);
@@ -164,12 +179,12 @@ int case_latent_train(const cli_opts *o, problem *p)
             printf("  %7zu  %5zu  %8.4f  %8.3g  [%8.3g, %8.3g]  ", c + 1, cl->count, cl->centroid, cl->mean_abs_f,
                    cl->ci_lo, cl->ci_hi);
             if (cl->polished)
-                printf("%.10f (res %.1e)  %8.2e  %s\n", cl->root.x, cl->root.residual, cl->root.residual_raw,
-                       cl->root.bracketed ? "yes" : "no");
+                printf("%.10f (res %.1e)  %8.2e  %s\n", cl->root.x, cl->root.residual,
+                       root_raw(roots, n_roots, &cl->root), cl->root.bracketed ? "yes" : "no");
             else
                 printf("%-28s  %8.2e  -\n", "(did not converge)", cl->root.residual_raw);
         }
-        printf("five smallest raw residuals:");
+        printf("five smallest raw residuals of the %zu-code map:", r->n);
         for (size_t i = 0; i < r->n_top; i++)
             printf(" %.2e (x = %.4f)", r->top_res[i], r->top_x[i]);
         printf("\nroots of f(x) = %g (clusters and %d codes, polished, |f - y| <= 1e-12):", p->y_star, QUERY_K);

@@ -10,7 +10,7 @@
 
 #define LOG_EVERY 400
 
-static void print_header(const char *where, const problem *p)
+static void print_header(const char *where, const problem *p, const void *ctx)
 {
     const problem_stage *s = &p->stages[p->n_stages - 1];
     printf("%s: G %s, %zu samples, Adam lr %g", where, p->model, p->batch_n, s->lr);
@@ -56,10 +56,9 @@ int case_point_train(const cli_opts *o, problem *p)
     innx_err err;
     if (problem_validate(p, &err) != 0)
         return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
-    if (!o->json && !o->quiet)
-        print_header(where, p);
     double secs;
-    trainer *t = cli_train(o, where, p, o->quiet || o->json ? 0 : LOG_EVERY, &secs, NULL);
+    trainer *t = cli_train_banner(o, where, p, o->quiet || o->json ? 0 : LOG_EVERY, &secs, NULL,
+                                  o->quiet || o->json ? NULL : print_header, NULL);
     if (!t)
         return CLI_EXIT_USAGE;
     long steps = trainer_steps(t);

@@ -146,6 +146,16 @@ static long stage_steps(const problem *p, problem_stage_kind k)
     return 0;
 }
 
+static void print_header(const char *where, const problem *p, const void *ctx)
+{
+    long sf = stage_steps(p, PROBLEM_STAGE_FORWARD), sg = stage_steps(p, PROBLEM_STAGE_INVERSE),
+         sj = p->n_stages < 3 ? 0 : stage_steps(p, PROBLEM_STAGE_JOINT);
+    printf("%s: data %s; x = %s, y = %s\n", where, p->table[0] ? p->table : "built-in (= data/spend.csv)",
+           p->x_columns, p->y_column);
+    printf("seed %lu; F %s, %ld steps; G %s, %ld steps; joint fine-tune %ld steps (lr %g)\n", p->seed,
+           p->forward_model, sf, p->model, sg, sj, sj ? p->stages[2].lr : 0.0);
+}
+
 int case_spend_train(const cli_opts *o, problem *p)
 {
     char name[80];
@@ -168,13 +178,8 @@ int case_spend_train(const cli_opts *o, problem *p)
          sj = stage_steps(p, PROBLEM_STAGE_JOINT);
     if (p->n_stages < 3)
         sj = 0;
-    if (text) {
-        printf("%s: data %s; x = %s, y = %s\n", name, source, p->x_columns, p->y_column);
-        printf("seed %lu; F %s, %ld steps; G %s, %ld steps; joint fine-tune %ld steps (lr %g)\n", p->seed,
-               p->forward_model, sf, p->model, sg, sj, sj ? p->stages[2].lr : 0.0);
-    }
     double secs, ss[PROBLEM_MAX_STAGES];
-    trainer *tr = cli_train(o, name, p, text ? 1000 : 0, &secs, ss);
+    trainer *tr = cli_train_banner(o, name, p, text ? 1000 : 0, &secs, ss, text ? print_header : NULL, NULL);
     if (!tr) {
         table_free(&t);
         return CLI_EXIT_USAGE;

@@ -42,6 +42,14 @@ static double nearest(const double *ref, size_t n, double x)
     return d;
 }
 
+/* ctx: the regressor's problem */
+static void print_header(const char *where, const problem *p, const void *ctx)
+{
+    const problem *rp = ctx;
+    printf("%s: f(x) = %s on [%g, %g]: the regressor %s (mean (x^ - x)^2) and the branch model %s, %ld steps "
+           "each\n", where, p->formula, p->x_lo[0], p->x_hi[0], rp->model, p->model, p->stages[0].steps);
+}
+
 int case_xsin_train(const cli_opts *o, problem *p)
 {
     char where[64];
@@ -53,14 +61,12 @@ int case_xsin_train(const cli_opts *o, problem *p)
         return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
     cli_opts quiet = *o;
     quiet.quiet = 1;
-    if (!o->json && !o->quiet)
-        printf("%s: f(x) = %s on [%g, %g]: the regressor %s (mean (x^ - x)^2) and the branch model %s, %ld steps "
-               "each\n", where, p->formula, p->x_lo[0], p->x_hi[0], rp.model, p->model, p->stages[0].steps);
     double s_inv, s_reg;
-    trainer *t = cli_train(&quiet, where, p, 0, &s_inv, NULL);
+    trainer *t = cli_train_banner(&quiet, where, p, 0, &s_inv, NULL, o->json || o->quiet ? NULL : print_header, &rp);
     if (!t)
         return CLI_EXIT_USAGE;
     quiet.save = NULL;   /* --save keeps the branch model */
+    quiet.figures = NULL;   /* and so do the figures */
     quiet.stop_after = 0;
     quiet.resume_ck = NULL;   /* and --resume restores it: the regressor starts afresh */
     trainer *r = cli_train(&quiet, where, &rp, 0, &s_reg, NULL);

@@ -36,6 +36,7 @@ typedef struct cli_opts {
     int constant_lr;         /* --constant-lr: no lr decay (the article's) */
     const char *metrics;     /* --metrics FILE.csv: every step's terms (metrics.c) */
     long rows;               /* --rows N (gen-spend) */
+    long samples;            /* --samples N: a vector problem's answers per y* */
     int profile;             /* --profile: bench prints time per graph node */
     int autom;               /* --auto: the branch model on the problem's formula */
     const char *domain;      /* --domain A:B (formula problems) */
@@ -45,11 +46,16 @@ typedef struct cli_opts {
     long stop_after;         /* --stop-after M: stop at step M (0 = not given) */
     const char *resume;      /* --resume FILE (train with no problem) */
     struct checkpoint *resume_ck;   /* that file, read and checked (cli_train restores it) */
+    const char *figures;     /* --figures DIR: every pane's figure at the end (cmd_plot.c) */
+    unsigned figure_formats; /* --figure-formats svg,png,pdf as FIGURE_* bits; 0 = SVG and PNG */
 } cli_opts;
 
 /* Parse argv[first..argc) into o (defaults first). Prints
  * `innx: CMD: ...` and returns CLI_EXIT_USAGE on a bad option, else 0. */
 int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *o);
+/* The index of the first operand (not an option nor an option's value)
+ * in argv[first..argc), or argc. */
+int cli_first_operand(int argc, char **argv, int first);
 
 /* A built-in problem by name, or a problem file NAME.inn read over the
  * default problem. */
@@ -64,6 +70,12 @@ int cli_apply_opts(const cli_opts *o, const char *where, problem *p);
  * (the caller frees it), or NULL after printing why. */
 trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long log_every, double *secs,
                    double *stage_secs);
+/* The same, calling banner(where, p, ctx) once the run is accepted (the
+ * trainer built, the table read, the session started), so that a refused
+ * run prints its error alone, never after a banner that promised a run. */
+typedef void (*cli_banner_fn)(const char *where, const problem *p, const void *ctx);
+trainer *cli_train_banner(const cli_opts *o, const char *where, const problem *p, long log_every, double *secs,
+                          double *stage_secs, cli_banner_fn banner, const void *ctx);
 /* -- metrics: train --metrics FILE.csv (metrics.c) -- */
 /* Refuse (print, CLI_EXIT_USAGE) --metrics with bench or --range, over an
  * input (the problem file, the table) or the --out file, or where it cannot
@@ -85,6 +97,13 @@ int cli_bench(const cli_opts *o, const char *where, problem *p);
 
 /* The reports, by kind of problem: G(y) answering one y* (sinc, sinc-kan),
  * a latent G(z) with its clusters and roots (three-roots), a table (spend). */
+int case_vector_train(const cli_opts *o, problem *p);   /* case_vector.c */
+int cmd_draw(int argc, char **argv);                    /* innx draw: x from a problem's prior */
+/* A trained vector problem's answers at y* (samples of its flow, projected
+ * and certified, or a posterior): text or JSON, the samples to out's CSV
+ * (may be NULL); o (may be NULL) names the overrides in JSON. */
+int cli_vector_answer(trainer *t, const double *ys, size_t samples, int json, const char *out, const cli_opts *o,
+                      double secs, const char *where);
 int case_point_train(const cli_opts *o, problem *p);
 /* x = G(y) for n targets; of a mixture head's candidates, each row's best. */
 int cli_eval_best(trainer *t, const double *y, size_t n, double *x, innx_err *err);
@@ -128,8 +147,23 @@ int cli_save(const cli_opts *o, const char *where, trainer *t);
 void cli_signals_catch(int on);
 int cli_signal_caught(void);
 void cli_autosave_and_die(const cli_opts *o, trainer *t, const char *where);
+/* FILE.safetensors names a checkpoint (innx FILE opens the explorer on it). */
+int cli_is_checkpoint_name(const char *name);
+/* FILE's problem into p and its trainer in the saved state, or NULL after
+ * printing why (a missing, broken or unfitting file: exit 2). */
+trainer *cli_checkpoint_open(const char *file, const char *where, problem *p);
 /* innx query FILE --y Y[,Y...] [--json]: a checkpoint's certified roots */
 int cmd_query(int argc, char **argv);
+/* -- figures (cmd_plot.c) -- */
+/* --figures DIR: refuse (print, CLI_EXIT_USAGE) a DIR that is not a
+ * writable directory; 0 when fine or not asked for. */
+int cli_figures_check(const cli_opts *o, const char *where);
+/* Every pane of *t as a figure under o->figures (nothing without it),
+ * through a paused session on *t, which comes back in *t (NULL when the
+ * session could not start). 0, or an exit code after printing why. */
+int cli_figures_write(const cli_opts *o, const char *where, trainer **t);
+/* innx plot CHECKPOINT [--figures DIR] [--figure-formats LIST] */
+int cmd_plot(int argc, char **argv);
 /* innx problems [--show NAME] */
 int cmd_problems(int argc, char **argv);
 

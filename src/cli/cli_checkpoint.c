@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "innx/checkpoint.h"
+#include "innx/trainer_ckpt.h"
 #include "innx/report.h"
 
 #define QUERY_K 256   /* codes a query draws, as the latent report's */
@@ -52,8 +53,8 @@ void cli_autosave_and_die(const cli_opts *o, trainer *t, const char *where)
     char dir[4096], path[4200];
     innx_err err;
     cli_progress(o, "", -1, 0, 0);
-    if (checkpoint_autosave_dir(dir, sizeof dir, &err) != 0 ||
-        checkpoint_save_trainer_auto(t, dir, path, sizeof path, &err) != 0)
+    if (trainer_autosave_dir(dir, sizeof dir, &err) != 0 ||
+        trainer_save_auto(t, dir, path, sizeof path, &err) != 0)
         cli_error(CLI_EXIT_FAIL, where, "%s: %s", sig_name(sig), err.msg);
     else
         cli_error(CLI_EXIT_FAIL, where, "%s: step %ld saved to %s (innx train --resume %s goes on)", sig_name(sig),
@@ -83,7 +84,7 @@ int cli_save(const cli_opts *o, const char *where, trainer *t)
     innx_err err;
     if (!o->save)
         return 0;
-    if (checkpoint_save_trainer(t, o->save, 0, &err) != 0)
+    if (trainer_save(t, o->save, 0, &err) != 0)
         return cli_error(CLI_EXIT_FAIL, where, "--save: %s", err.msg);
     if (!o->json && !o->quiet)
         printf("saved step %ld to %s\n", trainer_steps(t), o->save);
@@ -94,7 +95,7 @@ trainer *cli_trainer_new(const cli_opts *o, const problem *p, innx_err *err)
 {
     if (!o->resume_ck)
         return trainer_alloc(p, err);
-    trainer *t = checkpoint_load_trainer(o->resume_ck, p, err);
+    trainer *t = trainer_load(o->resume_ck, p, err);
     if (t && !o->json && !o->quiet)
         printf("resumed %s at step %ld (%s)\n", o->resume, trainer_steps(t), trainer_state_name(trainer_get_state(t)));
     return t;
@@ -106,7 +107,7 @@ int cli_resume_problem(cli_opts *o, problem *p)
     const char *where = "train";
     if (!(o->resume_ck = checkpoint_read(o->resume, &err)))
         return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
-    int st = checkpoint_problem(o->resume_ck, p, &err) != 0 ? cli_error(CLI_EXIT_USAGE, where, "%s", err.msg)
+    int st = trainer_checkpoint_problem(o->resume_ck, p, &err) != 0 ? cli_error(CLI_EXIT_USAGE, where, "%s", err.msg)
                                                              : cli_apply_opts(o, where, p);
     if (st != 0) {
         checkpoint_free(o->resume_ck);
@@ -114,6 +115,29 @@ int cli_resume_problem(cli_opts *o, problem *p)
         return CLI_EXIT_USAGE;
     }
     return 0;
+}
+
+int cli_is_checkpoint_name(const char *name)
+{
+    size_t n = strlen(name), k = strlen(".safetensors");
+    return n > k && !strcmp(name + n - k, ".safetensors");
+}
+
+trainer *cli_checkpoint_open(const char *file, const char *where, problem *p)
+{
+    innx_err err;
+    checkpoint *c = checkpoint_read(file, &err);
+    if (!c) {
+        cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+        return NULL;
+    }
+    trainer *t = NULL;
+    if (trainer_checkpoint_problem(c, p, &err) == 0)
+        t = trainer_load(c, p, &err);
+    checkpoint_free(c);
+    if (!t)
+        cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+    return t;
 }
 
 /* ---- innx query ---------------------------------------------------------- */
@@ -229,8 +253,9 @@ static int query_table(trainer *t, const char *file, const double *y, size_t n, 
 
 int cmd_query(int argc, char **argv)
 {
-    const char *where = "query", *file = NULL, *ys = NULL;
+    const char *where = "query", *file = NULL, *ys = NULL, *out = NULL;
     int json = 0;
+    long samples = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--json")) {
@@ -239,9 +264,19 @@ int cmd_query(int argc, char **argv)
             if (i + 1 >= argc)
                 return cli_error(CLI_EXIT_USAGE, where, "--y needs a value");
             ys = argv[++i];
+        } else if (!strcmp(a, "--samples") || !strcmp(a, "--out")) {
+            if (i + 1 >= argc)
+                return cli_error(CLI_EXIT_USAGE, where, "%s needs a value", a);
+            char *end;
+            if (a[2] == 'o')
+                out = argv[++i];
+            else if ((samples = strtol(argv[++i], &end, 10)) < 1 || *end || samples > 10000000)
+                return cli_error(CLI_EXIT_USAGE, where, "--samples: '%s' is not an integer in [1, 10000000]", argv[i]);
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             printf("usage: innx query FILE --y Y[,Y...] [--json]\n"
-                   "the certified roots of F(x) = Y that a saved model's G finds, beside the classical scan's\n");
+                   "the certified roots of F(x) = Y that a saved model's G finds, beside the classical scan's;\n"
+                   "a vector problem: innx query FILE --y Y1,...,Ym [--samples N] [--out FILE.csv] [--json],\n"
+                   "N samples of x for the one y* (projected and certified where F is deterministic)\n");
             return CLI_EXIT_OK;
         } else if (a[0] == '-') {
             return cli_error(CLI_EXIT_USAGE, where, "unknown option '%s' (innx query FILE --y Y[,Y...] [--json])", a);
@@ -259,16 +294,21 @@ int cmd_query(int argc, char **argv)
         return cli_error(CLI_EXIT_USAGE, where, "--y: '%s' is not a list of at most %d finite numbers", ys,
                          QUERY_MAX_Y);
     innx_err err;
-    checkpoint *c = checkpoint_read(file, &err);
-    if (!c)
-        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
     problem p;
-    trainer *t = NULL;
-    if (checkpoint_problem(c, &p, &err) == 0)
-        t = checkpoint_load_trainer(c, &p, &err);
-    checkpoint_free(c);
+    trainer *t = cli_checkpoint_open(file, where, &p);
     if (!t)
-        return cli_error(CLI_EXIT_USAGE, where, "%s", err.msg);
+        return CLI_EXIT_USAGE;
+    if (problem_is_flow(trainer_problem(t))) {
+        /* a vector problem: y* is one vector of y's m components */
+        int st = CLI_EXIT_USAGE;
+        if (n != trainer_problem(t)->y_dim)
+            cli_error(CLI_EXIT_USAGE, where, "--y: %zu values for y in R^%zu; give %zu, comma-separated", n,
+                      trainer_problem(t)->y_dim, trainer_problem(t)->y_dim);
+        else
+            st = cli_vector_answer(t, y, samples > 0 ? (size_t)samples : 1000, json, out, NULL, 0, where);
+        trainer_free(t);
+        return st;
+    }
     /* the branch model on a table answers as on a formula, F being NN1 */
     int on_nn1 = trainer_get_data(t) && trainer_nn1(t);
     if (on_nn1 && trainer_problem(t)->output != PROBLEM_OUT_BRANCH) {

@@ -1,8 +1,9 @@
-/* explore.c: `innx [PROBLEM | --f 'FORMULA' --domain A:B] [--auto] [--ascii]
+/* explore.c: `innx [PROBLEM | FILE.safetensors | --f 'FORMULA' --domain A:B] [--auto] [--ascii]
  * [--no-color] [--fps N]`: picks the problem and opens the explorer. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "tui.h"
@@ -22,7 +23,7 @@ int cli_parse_domain(const char *s, double *a, double *b)
 int cli_explore(int argc, char **argv)
 {
     const char *where = "explorer", *name = PROBLEM_DEFAULT, *formula = NULL, *domain = NULL;
-    tui_opts o = {0, 0, 10, 0};
+    tui_opts o = {0, 0, 10, 0, NULL};
     int autom = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -62,6 +63,18 @@ int cli_explore(int argc, char **argv)
     }
     problem p;
     innx_err err;
+    if (cli_is_checkpoint_name(name)) {
+        /* a saved run (the explorer's w, --save, an autosave): the session
+         * goes on from its trainer, as train --resume does headless */
+        if (formula || domain || autom)
+            return cli_error(CLI_EXIT_USAGE, where, "%s is a saved run: no --f, --domain or --auto", name);
+        if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))   /* before reading it: tui_run would not take it */
+            return cli_error(CLI_EXIT_USAGE, where, "the explorer needs a terminal; innx query %s --y Y answers "
+                             "from it headless", name);
+        if (!(o.restored = cli_checkpoint_open(name, where, &p)))
+            return CLI_EXIT_USAGE;
+        return tui_run(&p, &o);
+    }
     if (formula || domain) {
         double lo, hi;
         if (!formula || !domain)

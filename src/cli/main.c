@@ -6,15 +6,18 @@
 #include "config.h"
 #include "cli.h"
 #include "innx/checkpoint.h"
+#include "innx/graph.h"
 #include "innx/problem_ini.h"
 
 static const char usage[] =
-    "usage: innx [PROBLEM | FILE.inn | --f 'FORMULA' --domain A:B] [--auto] [--ascii] [--no-color] [--fps N]\n"
+    "usage: innx [PROBLEM | FILE.inn | FILE.safetensors | --f 'FORMULA' --domain A:B] [--auto] [--ascii]\n"
+    "            [--no-color] [--fps N]\n"
     "       innx COMMAND [ARGS]\n"
     "\n"
     "innx trains inverse neural networks: given y = F(x), it learns G with\n"
     "F(G(y)) ~ y and turns what G proposes into polished, checked roots.\n"
-    "With no command it opens the explorer on the built-in three-roots problem.\n"
+    "With no command it opens the explorer on the built-in three-roots problem;\n"
+    "on a saved run (FILE.safetensors: the explorer's w, --save) it goes on from it.\n"
     "\n"
     "commands:\n"
     "  train --f 'F' --domain A:B [--y Y1,Y2,...] [options]\n"
@@ -26,8 +29,17 @@ static const char usage[] =
     "  train --resume FILE [options]\n"
     "                          go on from a checkpoint to the end of its plan (--set,\n"
     "                          --steps change the plan); bit for bit the run it came from\n"
+    "  train VECTOR [--y Y1,...,Ym] [--samples N] [--out F.csv]\n"
+    "                          a vector problem (ik, two-moons, square, a file with\n"
+    "                          [forward]): N samples of x for y* from its flow, each\n"
+    "                          projected onto F(x) = y* and certified (a simulator:\n"
+    "                          a posterior), their statistics and families or roots\n"
+    "  draw PROBLEM [--n N] [--seed S] [--out F.csv]\n"
+    "                          N draws of x from a problem's prior (x1..xn as CSV):\n"
+    "                          the rows to run a simulator of one's own over\n"
     "  query FILE --y Y[,Y...] [--json]\n"
-    "                          a checkpoint's certified roots of F(x) = Y\n"
+    "                          a checkpoint's certified roots of F(x) = Y (a vector\n"
+    "                          problem: --y Y1,...,Ym [--samples N] [--out F.csv])\n"
     "  bench PROBLEM [options] time a problem's steps: median ms/step, GFLOP/s;\n"
     "                          also `bench roots` (all-roots queries/s), `bench query\n"
     "                          PROBLEM` (certified queries/s and recall against the\n"
@@ -35,6 +47,8 @@ static const char usage[] =
     "                          `bench seeds PROBLEM` (the whole recipe on --repeats\n"
     "                          seeds, default 6: each run's raw residual)\n"
     "  problems [--show NAME]  list the built-in problems, or every setting of one\n"
+    "  plot FILE [--figures DIR] [--figure-formats svg,png,pdf]\n"
+    "                          every pane of a checkpoint as a figure (SVG and PNG)\n"
     "  roots 'F' --domain A:B [--y Y] [--json]\n"
     "                          every root of F(x) = Y on [A, B], polished, checked\n"
     "  gen-spend [--seed S] [--rows N] [--out FILE.csv]\n"
@@ -66,6 +80,8 @@ static const char usage[] =
     "  --no-box         drop the box term (lambda 0)\n"
     "  --constant-lr    keep Adam's lr fixed (sinc: the article's schedule)\n"
     "  --metrics F.csv  train: every step's unweighted terms, total and lr as CSV\n"
+    "  --figures DIR    train: every pane as a figure at the end (innx-PROBLEM-PANE-STEP\n"
+    "                   .svg and .png; --figure-formats svg,png,pdf chooses)\n"
     "  --data FILE.csv  spend: the table (default: the built-in data/spend.csv)\n"
     "  --x A,B,C        spend: trait columns (default age,education,income)\n"
     "  --y NAME         spend: target column (default spend)\n"
@@ -96,6 +112,8 @@ static int train_problem(const cli_opts *o, const char *where, problem *p)
         return case_sinc_kan_range(o, p);
     if (p->batch == PROBLEM_BATCH_TABLE)
         return case_spend_train(o, p);
+    if (problem_is_flow(p) || p->y_dim > 1)
+        return case_vector_train(o, p);   /* x in R^n, y in R^m: samples at y* */
     if (p->output == PROBLEM_OUT_BRANCH && !strcmp(p->name, "xsin") && !o->y_col)
         return case_xsin_train(o, p);
     if (p->output == PROBLEM_OUT_BRANCH)
@@ -107,6 +125,19 @@ static int train_problem(const cli_opts *o, const char *where, problem *p)
     if (p->input != PROBLEM_IN_Y)
         return case_latent_train(o, p);
     return case_point_train(o, p);
+}
+
+/* Options may come before the problem's name (train --quiet three-roots),
+ * as they may for roots and query: the name moves to argv[1] and the
+ * options keep their order behind it. */
+static void operand_first(int argc, char **argv)
+{
+    int i = cli_first_operand(argc, argv, 1);
+    if (i <= 1 || i >= argc)
+        return;
+    char *name = argv[i];
+    memmove(argv + 2, argv + 1, (size_t)(i - 1) * sizeof *argv);
+    argv[1] = name;
 }
 
 static int run_problem(int argc, char **argv, int bench)
@@ -152,6 +183,8 @@ static int run_problem(int argc, char **argv, int bench)
         checkpoint_free(o.resume_ck);
         return st;
     }
+    if (argc >= 2 && strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0)
+        operand_first(argc, argv);
     if (argc < 2 || argv[1][0] == '-') {
         if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
             printf("usage: innx %s PROBLEM [options]\n", cmd);
@@ -170,6 +203,7 @@ static int run_problem(int argc, char **argv, int bench)
         int seeds = !strcmp(argv[1], "seeds");
         problem p;
         innx_err err;
+        operand_first(argc - 1, argv + 1);   /* bench seeds --repeats 3 NAME */
         if (argc < 3 || argv[2][0] == '-')
             return cli_error(CLI_EXIT_USAGE, where, "usage: innx bench %s PROBLEM|FILE.inn [options]", argv[1]);
         snprintf(where, sizeof where, "bench %s %s", argv[1], argv[2]);
@@ -238,7 +272,9 @@ int main(int argc, char **argv)
             return CLI_EXIT_OK;
         }
         if (argc >= 2 && !strcmp(argv[1], "--version")) {
-            printf("innx %s (BLAS: %s)\n", PACKAGE_VERSION, INNX_BLAS_NAME);
+            printf("innx %s (BLAS: %s, kernels %s)\n", PACKAGE_VERSION, INNX_BLAS_NAME, graph_blas_core());
+            if (graph_blas_hint())
+                printf("note: %s\n", graph_blas_hint());
             return CLI_EXIT_OK;
         }
         return cli_explore(argc, argv);
@@ -257,6 +293,10 @@ int main(int argc, char **argv)
         return cmd_problems(argc - 1, argv + 1);
     if (!strcmp(cmd, "query"))
         return cmd_query(argc - 1, argv + 1);
+    if (!strcmp(cmd, "draw"))
+        return cmd_draw(argc - 1, argv + 1);
+    if (!strcmp(cmd, "plot"))
+        return cmd_plot(argc - 1, argv + 1);
     if (!strcmp(cmd, "train"))
         return run_problem(argc - 1, argv + 1, 0);
     if (!strcmp(cmd, "bench"))
@@ -264,7 +304,8 @@ int main(int argc, char **argv)
     problem p;
     innx_err err;
     size_t len = strlen(cmd);
-    if (problem_builtin(cmd, &p, &err) == 0 || (len > 4 && !strcmp(cmd + len - 4, ".inn")))
+    if (problem_builtin(cmd, &p, &err) == 0 || (len > 4 && !strcmp(cmd + len - 4, ".inn")) ||
+        cli_is_checkpoint_name(cmd))
         return cli_explore(argc, argv);
     cli_error(CLI_EXIT_USAGE, cmd, "unknown command or problem (see innx --help)");
     return CLI_EXIT_USAGE;

@@ -7,12 +7,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "innx/figure.h"
 
 enum { OPT_STEPS = 256, OPT_SEED, OPT_JSON, OPT_QUIET, OPT_THREADS, OPT_DATA, OPT_X, OPT_Y, OPT_AUTO, OPT_DOMAIN,
        OPT_OUT, OPT_DROP, OPT_JOINT, OPT_REPEATS, OPT_MODEL, OPT_RANGE, OPT_NO_BOX,
-       OPT_ROWS, OPT_PROFILE, OPT_CONSTANT_LR, OPT_NO_JOINT, OPT_SET,
+       OPT_ROWS, OPT_SAMPLES, OPT_PROFILE, OPT_CONSTANT_LR, OPT_NO_JOINT, OPT_SET,
        OPT_SAVE, OPT_STOP_AFTER, OPT_RESUME };
 enum { OPT_METRICS = 512 };   /* -- metrics -- */
+enum { OPT_FIGURES = 640, OPT_FIGURE_FORMATS };   /* -- figures -- */
 
 static int parse_long(const char *cmd, const char *name, const char *s, long lo, long hi, long *v)
 {
@@ -26,7 +28,8 @@ static int parse_long(const char *cmd, const char *name, const char *s, long lo,
     return 0;
 }
 
-int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *o)
+/* The table in one place: cli_parse_opts and cli_first_operand read it. */
+static const struct option *opts_table(void)
 {
     static const struct option longopts[] = {
         {"steps", required_argument, 0, OPT_STEPS},
@@ -51,18 +54,39 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         {"constant-lr", no_argument, 0, OPT_CONSTANT_LR},
         {"metrics", required_argument, 0, OPT_METRICS},
         {"rows", required_argument, 0, OPT_ROWS},
+        {"samples", required_argument, 0, OPT_SAMPLES},
         {"profile", no_argument, 0, OPT_PROFILE},
         {"save", required_argument, 0, OPT_SAVE},
         {"stop-after", required_argument, 0, OPT_STOP_AFTER},
         {"resume", required_argument, 0, OPT_RESUME},
+        {"figures", required_argument, 0, OPT_FIGURES},
+        {"figure-formats", required_argument, 0, OPT_FIGURE_FORMATS},
         {0, 0, 0, 0},
     };
+    return longopts;
+}
+
+int cli_first_operand(int argc, char **argv, int first)
+{
+    /* getopt itself, stopping at the first operand ("+"): it knows which
+     * options take a value (--steps 5), --opt=value and abbreviations */
+    optind = first;
+    opterr = 0;
+    while (getopt_long(argc, argv, "+:", opts_table(), NULL) != -1)
+        ;
+    return optind;
+}
+
+int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *o)
+{
+    const struct option *longopts = opts_table();
     memset(o, 0, sizeof *o);
     o->steps = -1;
     o->seed = -1;
     o->threads = 0;
     o->repeats = -1;
     o->rows = -1;
+    o->samples = -1;
     optind = first;
     opterr = 0;
     long v = 0;
@@ -81,6 +105,9 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
             break;
         case OPT_REPEATS:
             if (parse_long(cmd, "repeats", optarg, 1, 1000000L, &o->repeats)) return CLI_EXIT_USAGE;
+            break;
+        case OPT_SAMPLES:
+            if (parse_long(cmd, "samples", optarg, 1, 10000000L, &o->samples)) return CLI_EXIT_USAGE;
             break;
         case OPT_ROWS:
             if (parse_long(cmd, "rows", optarg, 2, 100000000L, &o->rows)) return CLI_EXIT_USAGE;
@@ -112,6 +139,11 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
         case OPT_STOP_AFTER:
             if (parse_long(cmd, "stop-after", optarg, 1, LONG_MAX, &o->stop_after)) return CLI_EXIT_USAGE;
             break;
+        case OPT_FIGURES: o->figures = optarg; break;
+        case OPT_FIGURE_FORMATS:
+            if (figure_parse_formats(optarg, &o->figure_formats) != 0)
+                return cli_error(CLI_EXIT_USAGE, cmd, "--figure-formats: '%s' is not a list of svg, png, pdf", optarg);
+            break;
         case ':':
             return cli_error(CLI_EXIT_USAGE, cmd, "option '%s' needs a value", argv[optind - 1]);
         default:
@@ -121,5 +153,10 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
     }
     if (optind < argc)
         return cli_error(CLI_EXIT_USAGE, cmd, "unexpected argument '%s'", argv[optind]);
+    /* -- figures: one run's panes; bench runs many, --range two nets -- */
+    if ((o->figures || o->figure_formats) && (!strncmp(cmd, "bench", 5) || o->range))
+        return cli_error(CLI_EXIT_USAGE, cmd, "--figures is for train (without --range) and plot");
+    if (o->figure_formats && !o->figures && strcmp(cmd, "plot") != 0)
+        return cli_error(CLI_EXIT_USAGE, cmd, "--figure-formats goes with --figures DIR");
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "innx/graph.h"
 #include "innx/problem_ini.h"
 #include "innx/session.h"
 
@@ -38,8 +39,12 @@ int cli_apply_opts(const cli_opts *o, const char *where, problem *p)
         p->x_hi[0] = b;
     }
     /* a table's columns before --auto (which needs its one x) */
-    if (!problem_has_table(p) && (o->data || o->x_cols || o->drop_bad_rows || o->out || o->no_joint))
-        return cli_error(CLI_EXIT_USAGE, where, "--data, --x, --drop-bad-rows, --out and --no-joint are for table problems");
+    int vec = problem_is_flow(p) || p->y_dim > 1;
+    if (!problem_has_table(p) && (o->data || o->x_cols || o->drop_bad_rows || (o->out && !vec) || o->no_joint))
+        return cli_error(CLI_EXIT_USAGE, where,
+                         "--data, --x, --drop-bad-rows and --no-joint are for table problems, --out for tables and vector problems");
+    if (o->samples > 0 && !vec)
+        return cli_error(CLI_EXIT_USAGE, where, "--samples: for a vector problem (its answers per y*)");
     if (problem_has_table(p)) {
         if (!o->data && (o->x_cols || o->y_col || o->drop_bad_rows))
             return cli_error(CLI_EXIT_USAGE, where, "--x, --y and --drop-bad-rows need --data FILE.csv");
@@ -135,9 +140,15 @@ static void report_rollbacks(const cli_opts *o, const session_snapshot *s, size_
 trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long log_every, double *secs,
                    double *stage_secs)
 {
+    return cli_train_banner(o, where, p, log_every, secs, stage_secs, NULL, NULL);
+}
+
+trainer *cli_train_banner(const cli_opts *o, const char *where, const problem *p, long log_every, double *secs,
+                          double *stage_secs, cli_banner_fn banner, const void *ctx)
+{
     innx_err err;
     double t0 = cli_now();
-    if (cli_save_check(o, where) != 0)
+    if (cli_save_check(o, where) != 0 || cli_figures_check(o, where) != 0)
         return NULL;
     /* -- metrics: a row every step, from the session thread -- */
     cli_metrics *m = NULL;
@@ -158,6 +169,10 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
         cli_metrics_close(m, 0, where);
         cli_error(CLI_EXIT_FAIL, where, "out of memory");
         return NULL;
+    }
+    if (banner) {
+        banner(where, p, ctx);
+        fflush(stdout);   /* before any progress line on stderr */
     }
     size_t seen = 0, stage = 0;
     long next_log = 0;
@@ -201,7 +216,7 @@ trainer *cli_train(const cli_opts *o, const char *where, const problem *p, long 
         cli_autosave_and_die(o, t, where);
     cli_signals_catch(0);
     *secs = cli_now() - t0;
-    if (metrics_rc != 0 || cli_save(o, where, t) != 0) {
+    if (metrics_rc != 0 || cli_save(o, where, t) != 0 || cli_figures_write(o, where, &t) != 0) {
         trainer_free(t);
         return NULL;
     }
@@ -226,13 +241,17 @@ int cli_bench(const cli_opts *o, const char *where, problem *p)
         trainer_free(t);
         return cli_error(CLI_EXIT_FAIL, where, "out of memory");
     }
-    if (!o->json)
-        printf("%s: G %s, batch %zu, %ld timed steps per stage\n", where, p->model,
-               p->batch == PROBLEM_BATCH_TABLE ? trainer_get_data(t)->n_train : p->batch_n, reps);
+    if (!o->json) {
+        printf("%s: G %s, batch %zu, %ld timed steps per stage, BLAS kernels %s\n", where, p->model,
+               p->batch == PROBLEM_BATCH_TABLE ? trainer_get_data(t)->n_train : p->batch_n, reps, graph_blas_core());
+        if (graph_blas_hint())
+            printf("note: %s\n", graph_blas_hint());
+    }
     json_out j;
     if (o->json) {
         json_begin(&j, stdout);
         json_str(&j, "workload", p->name);
+        json_str(&j, "blas_kernels", graph_blas_core());
         json_str(&j, "problem", p->name);
         json_int(&j, "seed", (long)p->seed);
         json_overrides(&j, o);

@@ -65,12 +65,14 @@ enum {
     GRAPH_OP_ACT_D, /* ia[0] = graph_act */
     GRAPH_OP_KAN_TANGENT, /* kan.c */
     GRAPH_OP_VSTACK, GRAPH_OP_LOGSOFTMAX,
+    GRAPH_OP_FLOW_COUPLING, GRAPH_OP_FLOW_GATHER, GRAPH_OP_FLOW_NLL, /* flow.c */
     GRAPH_N_OPS
 };
 
 extern const graph_op_def *const graph_ops[GRAPH_N_OPS];
 extern const graph_op_def graph_op_kan, graph_op_kan_tangent; /* kan.c */
 extern const graph_op_def graph_op_mse, graph_op_box; /* graph_loss.c */
+extern const graph_op_def graph_op_flow_coupling, graph_op_flow_gather, graph_op_flow_nll; /* flow.c */
 
 /* Add a node with op `op`, inputs in[0..n_in) and the given shape; fails with
  * -1 (and a kept error) when any input is -1. */

@@ -12,6 +12,7 @@
 
 #include "act.h"
 #include "graph_impl.h"
+#include "innx/flow.h"
 #include "innx/kan.h"
 #include "innx/nn.h"
 
@@ -26,6 +27,7 @@ struct nn_model {
     int shared[NN_MAX_LAYERS];
     graph_act act_shared;
     int train_shared;
+    flow *fl;                                                 /* FLOW */
     optim_params params;
 };
 
@@ -59,9 +61,13 @@ int nn_spec_parse(const char *s, nn_spec *spec, innx_err *err)
     } else if (strncmp(s, "kan:", 4) == 0) {
         spec->kind = NN_KAN;
         p = s + 4;
+    } else if (strncmp(s, "flow:", 5) == 0) {
+        spec->kind = NN_FLOW;
+        return flow_spec_parse(s, &spec->blocks, &spec->hidden, err);
     } else {
         return innx_errf(err, INNX_EINVAL,
-                         "model: '%s': expected 'mlp:' or 'kan:' then widths, e.g. mlp:1-64-1", s);
+                         "model: '%s': expected 'mlp:' or 'kan:' then widths (e.g. mlp:1-64-1), or flow:BLOCKS-HIDDEN",
+                         s);
     }
     for (;;) {
         if (!isdigit((unsigned char)*p))
@@ -130,6 +136,10 @@ int nn_spec_parse(const char *s, nn_spec *spec, innx_err *err)
 
 void nn_spec_format(const nn_spec *spec, char *buf, size_t len)
 {
+    if (spec->kind == NN_FLOW) {
+        snprintf(buf, len, "flow:%zu-%zu", spec->blocks, spec->hidden);
+        return;
+    }
     size_t o = (size_t)snprintf(buf, len, "%s:", spec->kind == NN_MLP ? "mlp" : "kan");
     for (size_t i = 0; i < spec->n_widths && o < len; i++)
         o += (size_t)snprintf(buf + o, len - o, i ? "-%zu" : "%zu", spec->widths[i]);
@@ -184,6 +194,18 @@ nn_model *nn_alloc(const nn_spec *spec, gsl_rng *r, innx_err *err)
         return NULL;
     }
     m->spec = *spec;
+    if (spec->kind == NN_FLOW) {
+        /* the flow owns its parameters; the model lends their list */
+        if (spec->n_widths != 2 ||
+            !(m->fl = flow_alloc(spec->widths[1], spec->widths[0], spec->blocks, spec->hidden, r, err))) {
+            if (spec->n_widths != 2)
+                innx_errf(err, INNX_EINVAL, "model: a flow's widths (y's m, x's n) are not set");
+            free(m);
+            return NULL;
+        }
+        m->params = *flow_params(m->fl);
+        return m;
+    }
     m->n_layers = spec->n_widths - 1;
     for (size_t l = 0; l < m->n_layers; l++) {
         size_t in = spec->widths[l], out = spec->widths[l + 1];
@@ -249,6 +271,11 @@ void nn_free(nn_model *m)
 {
     if (!m)
         return;
+    if (m->fl) {
+        flow_free(m->fl);   /* its parameter list too */
+        free(m);
+        return;
+    }
     for (size_t l = 0; l < m->n_layers; l++) {
         if (m->shared[l])
             continue;
@@ -295,8 +322,17 @@ static int build_layers(nn_model *m, graph *g, int x, int trainable, int *outs)
     return h;
 }
 
+int nn_build_flow_nll(nn_model *m, graph *g, int x, int c)
+{
+    return m->fl ? flow_build_nll(m->fl, g, x, c) : -1;
+}
+
+flow *nn_flow(nn_model *m) { return m->fl; }
+
 int nn_build(nn_model *m, graph *g, int x, int trainable)
 {
+    if (m->fl)
+        return -1;   /* a flow is built by nn_build_flow_nll */
     return build_layers(m, g, x, trainable, NULL);
 }
 

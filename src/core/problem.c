@@ -5,11 +5,12 @@
 #include <string.h>
 
 #include "innx/expr.h"
+#include "innx/fsys.h"
 #include "innx/nn.h"
 #include "innx/problem.h"
 
 static const char *const term_names[TERM_N] = {"fwd", "cyc", "recon", "xcyc", "box", "range",
-                                               "center", "norm", "smooth", "gp", "ent"};
+                                               "center", "norm", "smooth", "gp", "ent", "nll"};
 
 const char *problem_term_name(problem_term t)
 {
@@ -39,9 +40,97 @@ static void base(problem *p, const char *name, const char *summary)
     set_text(p->name, sizeof p->name, name);
     set_text(p->summary, sizeof p->summary, summary);
     p->x_dim = 1;
+    p->y_dim = 1;
     p->z_dim = 1;
     p->k = 3;
     p->test_frac = 0.2;
+    p->val_frac = 0.1;
+}
+
+/* A vector problem's common recipe: F the system `lines`, G a conditional
+ * coupling flow trained by nll alone (Adam, as torch_cinn.py), answers as
+ * `samples` samples at y*. */
+static void vector(problem *p, size_t n, size_t m, const char *lines, const char *flow, size_t batch, long steps,
+                   double lr)
+{
+    p->x_dim = n;
+    p->y_dim = m;
+    set_text(p->system, sizeof p->system, lines);
+    set_text(p->model, sizeof p->model, flow);
+    p->input = PROBLEM_IN_Y;
+    p->output = PROBLEM_OUT_IDENTITY;
+    p->batch = PROBLEM_BATCH_UNIFORM;
+    p->batch_n = batch;
+    p->lambda[TERM_NLL] = 1;
+    p->samples = 1000;
+    p->n_stages = 1;
+    p->stages[0] = problem_stage_default(PROBLEM_STAGE_INVERSE, steps, lr);
+}
+
+/* The planar arm of Kruse, Ardizzone, Rother and Koethe's benchmark of
+ * invertible networks: a rail height and three joint angles, segments 0.5,
+ * 0.5, 1; y = the hand. Deterministic: each sample is projected onto the
+ * 2-D surface of arms that reach y* and certified. */
+static void ik(problem *p)
+{
+    base(p, "ik", "inverse kinematics of a planar arm: x in R^4 (rail, 3 angles), y = the hand (Kruse et al.)");
+    vector(p, 4, 2,
+           "a2 = x2 + x3\n"
+           "a3 = a2 + x4\n"
+           "y1 = 0.5*cos(x2) + 0.5*cos(a2) + cos(a3)\n"
+           "y2 = x1 + 0.5*sin(x2) + 0.5*sin(a2) + sin(a3)",
+           "flow:6-128", 512, 4000, 1e-3);
+    static const double sd[4] = {0.25, 0.5, 0.5, 0.5};
+    for (int j = 0; j < 4; j++) {
+        p->x_lo[j] = j ? -3.14159265358979 : -1.5;   /* six sds of the rail; the angles' circle */
+        p->x_hi[j] = -p->x_lo[j];
+        p->prior[j].kind = PROBLEM_PRIOR_NORMAL;
+        p->prior[j].a = 0;
+        p->prior[j].b = sd[j];
+    }
+    p->y_target[0] = 1.5, p->y_target[1] = 0;
+    p->y_star = 1.5;
+}
+
+/* sbibm's two_moons: a simulator (noise in every draw), theta ~ U[-1, 1]^2,
+ * a budget of 10^4 simulations; its observation 1 is y*. The answers are a
+ * bimodal, crescent-shaped posterior. */
+static void two_moons(problem *p)
+{
+    base(p, "two-moons", "the sbi benchmark's two_moons simulator: a posterior over theta in R^2 from 10^4 simulations");
+    vector(p, 2, 2,
+           "a = uniform(-pi/2, pi/2)\n"
+           "r = normal(0.1, 0.01)\n"
+           "p1 = r*cos(a) + 0.25\n"
+           "p2 = r*sin(a)\n"
+           "y1 = p1 - abs(x1 + x2)/sqrt(2)\n"
+           "y2 = p2 + (x2 - x1)/sqrt(2)",
+           "flow:6-128", 256, 40000, 5e-4);
+    for (int j = 0; j < 2; j++) {
+        p->x_lo[j] = -1, p->x_hi[j] = 1;
+        p->prior[j].kind = PROBLEM_PRIOR_UNIFORM;
+        p->prior[j].a = -1, p->prior[j].b = 1;
+    }
+    p->simulations = 10000;
+    p->stages[0].patience = 30;   /* epochs without a better held-out nll */
+    p->y_target[0] = -0.6396706, p->y_target[1] = 0.16234657;
+    p->y_star = p->y_target[0];
+}
+
+/* A square system with ten isolated roots in its box: sin x1 cos x2 = 0 on
+ * the circle of radius 4 (x1 = 0 or +-pi, or x2 = +-pi/2). */
+static void square(problem *p)
+{
+    base(p, "square", "ten isolated roots of a 2 x 2 system: sin x1 cos x2 = 0 on the circle x1^2 + x2^2 = 16");
+    vector(p, 2, 2,
+           "y1 = sin(x1)*cos(x2)\n"
+           "y2 = x1^2 + x2^2",
+           "flow:6-128", 512, 3000, 1e-3);
+    for (int j = 0; j < 2; j++)
+        p->x_lo[j] = -5, p->x_hi[j] = 5;
+    p->y_target[0] = 0, p->y_target[1] = 16;
+    p->y_star = 0;
+    p->k = 10;
 }
 
 /* The article's latent case: three roots of one function, found by cutting
@@ -187,6 +276,9 @@ static const struct builtin {
     {"sinc-kan", sinc_kan},
     {"spend", spend},
     {"xsin", xsin},
+    {"ik", ik},
+    {"two-moons", two_moons},
+    {"square", square},
 };
 #define N_BUILTINS (sizeof builtins / sizeof builtins[0])
 
@@ -336,6 +428,8 @@ int problem_from_formula(const char *formula, double a, double b, problem *p, in
 int problem_term_applies(const problem *p, problem_term t)
 {
     int table = problem_has_table(p);
+    if (problem_is_flow(p))
+        return t == TERM_NLL;   /* a flow learns q(x | y) by likelihood alone */
     switch (t) {
     case TERM_FWD:
         return table;
@@ -362,6 +456,49 @@ int problem_term_applies(const problem *p, problem_term t)
     }
 }
 
+/* The system of p: its lines, or the one-line formula as `y = formula`. */
+fsys *problem_system(const problem *p, innx_err *err)
+{
+    fsys_line lines[FSYS_MAX_LINES];
+    char *text = strdup(p->system[0] ? p->system : "");
+    if (!text) {
+        innx_errf(err, INNX_ENOMEM, "out of memory");
+        return NULL;
+    }
+    size_t n = 0;
+    if (!p->system[0]) {
+        lines[n++] = (fsys_line){"y", p->formula, "problem", 0};
+    } else {
+        int no = 0;
+        for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+            no++;
+            char *eq = strchr(l, '=');
+            if (!eq || n == FSYS_MAX_LINES) {
+                free(text);
+                innx_errf(err, INNX_EINVAL, "forward: line %d: '%.60s' is not NAME = FORMULA", no, l);
+                return NULL;
+            }
+            char *name = l, *end = eq;
+            *eq = 0;
+            while (*name == ' ' || *name == '\t')
+                name++;
+            while (end > name && (end[-1] == ' ' || end[-1] == '\t'))
+                *--end = 0;
+            lines[n++] = (fsys_line){name, eq + 1, "[forward]", no};
+        }
+    }
+    fsys *s = fsys_parse(lines, n, p->x_dim, err);
+    free(text);
+    return s;
+}
+
+int problem_is_flow(const problem *p) { return !strncmp(p->model, "flow:", 5); }
+
+size_t problem_g_in(const problem *p)
+{
+    return p->input == PROBLEM_IN_Y ? 1 : p->input == PROBLEM_IN_Z ? p->z_dim : 1 + p->z_dim;
+}
+
 int problem_has_table(const problem *p)
 {
     return p->batch == PROBLEM_BATCH_TABLE || (p->batch == PROBLEM_BATCH_BRANCH && !p->formula[0]);
@@ -379,13 +516,13 @@ int problem_validate(const problem *p, innx_err *err)
                              p->x_lo[i], p->x_hi[i]);
     /* a table that the batch never reads would train on something else
      * without a word (a file that sets only [data] over three-roots) */
-    if (!table && p->table[0])
+    if (!table && p->table[0] && !problem_is_flow(p))   /* (a flow's table is its budget) */
         return innx_errf(err, INNX_EINVAL,
                          "data.table: '%s' is given but inverse.batch is not table, so it would not be read; "
                          "set inverse.batch = table, or start the file from the table recipe: [problem] base = spend",
                          p->table);
-    if (!table && !p->formula[0])
-        return innx_errf(err, INNX_EINVAL, "problem.formula: needed unless the batch is a table");
+    if (!table && !p->formula[0] && !p->system[0] && !(problem_is_flow(p) && p->table[0]))
+        return innx_errf(err, INNX_EINVAL, "problem.formula: needed unless the batch is a table or [forward] gives F");
     if (p->formula[0]) {
         expr *e = expr_parse(p->formula, err);
         if (!e)
@@ -410,12 +547,63 @@ int problem_validate(const problem *p, innx_err *err)
         return innx_errf(err, INNX_EINVAL,
                          "inverse.output: the branch model needs one x (a formula in x, or one x column), "
                          "input = yz, z_dim = 1");
+    if (p->y_dim > PROBLEM_MAX_Y)
+        return innx_errf(err, INNX_EINVAL, "problem.y_dim: %zu is not in 1..%d", p->y_dim, PROBLEM_MAX_Y);
+    for (size_t j = 0; j < PROBLEM_MAX_X; j++) {
+        const char *what = NULL;
+        if (p->prior[j].kind == PROBLEM_PRIOR_DOMAIN)
+            continue;
+        if (j >= p->x_dim)
+            return innx_errf(err, INNX_EINVAL, "prior.x%zu: given, but x_dim is %zu", j + 1, p->x_dim);
+        if (p->prior[j].kind == PROBLEM_PRIOR_UNIFORM &&
+            !(p->prior[j].a >= p->x_lo[j] && p->prior[j].b <= p->x_hi[j] && p->prior[j].a < p->prior[j].b))
+            what = "uniform(A, B) must lie inside";
+        if (p->prior[j].kind == PROBLEM_PRIOR_NORMAL &&
+            !(p->prior[j].a >= p->x_lo[j] && p->prior[j].a <= p->x_hi[j] && p->prior[j].b > 0))
+            what = "normal's mean must lie inside (and its sd be > 0)";
+        if (what)
+            return innx_errf(err, INNX_EINVAL, "prior.x%zu: %s the domain %g:%g", j + 1, what, p->x_lo[j], p->x_hi[j]);
+    }
+    size_t m = p->y_dim ? p->y_dim : 1;
+    if (p->system[0] || (m > 1 && !(problem_is_flow(p) && p->table[0]))) {
+        fsys *sys = problem_system(p, err);
+        if (!sys)
+            return INNX_EINVAL;
+        size_t in = fsys_n_in(sys), out = fsys_n_out(sys);
+        fsys_free(sys);
+        if (out != m)
+            return innx_errf(err, INNX_EINVAL, "[forward]: the system gives y1..y%zu but problem.y_dim is %zu", out, m);
+        if (in > p->x_dim)
+            return innx_errf(err, INNX_EINVAL, "[forward]: the system reads x%zu but problem.x_dim is %zu", in, p->x_dim);
+        if (!problem_is_flow(p))
+            return innx_errf(err, INNX_EINVAL,
+                             "inverse.model: a vector problem (a [forward] system) is solved by a flow for now, "
+                             "e.g. flow:6-128 (an MLP or KAN G(y, z) on one is not built yet)");
+    }
+    if (p->simulations > 0 && !(p->val_frac > 0 && p->val_frac < 1))
+        return innx_errf(err, INNX_EINVAL, "data.val_frac: %g is not in (0, 1)", p->val_frac);
     nn_spec spec;
     if (nn_spec_parse(p->model, &spec, err) != 0)
         return INNX_EINVAL;
-    size_t in = p->input == PROBLEM_IN_Y ? 1 : p->input == PROBLEM_IN_Z ? p->z_dim : 1 + p->z_dim;
-    /* the branch model's input width is set by f's piece count */
-    if ((!branch && spec.widths[0] != in) || spec.widths[spec.n_widths - 1] != p->x_dim)
+    if (spec.kind == NN_FLOW) {
+        size_t m = p->y_dim ? p->y_dim : 1;
+        if (p->x_dim < 2 || m > p->x_dim)
+            return innx_errf(err, INNX_EINVAL,
+                             "inverse.model: a flow maps x in R^n given y in R^m with 2 <= n and m <= n (here n = %zu, m = %zu)",
+                             p->x_dim, m);
+        if (table || p->output != PROBLEM_OUT_IDENTITY || p->mixture > 1)
+            return innx_errf(err, INNX_EINVAL, "inverse.model: a flow trains on (x, y) pairs (prior draws, or a "
+                                               "table's rows): batch uniform, output identity, no mixture");
+        if (p->table[0] && (!p->x_columns[0] || !p->y_column[0]))
+            return innx_errf(err, INNX_EINVAL, "data.x_columns and data.y_column: a flow on a table needs both "
+                                               "(y_column lists y's m columns, comma-separated)");
+        if (p->table[0] && !(p->val_frac > 0 && p->val_frac < 1))
+            return innx_errf(err, INNX_EINVAL, "data.val_frac: %g is not in (0, 1)", p->val_frac);
+    }
+    size_t in = problem_g_in(p);
+    /* the branch model's input width is set by f's piece count; a flow's
+     * widths by the problem's n and m */
+    if (spec.kind != NN_FLOW && ((!branch && spec.widths[0] != in) || spec.widths[spec.n_widths - 1] != p->x_dim))
         return innx_errf(err, INNX_EINVAL, "inverse.model: '%s' must map %zu input%s to %zu output%s",
                          p->model, in, in == 1 ? "" : "s", p->x_dim, p->x_dim == 1 ? "" : "s");
     if (p->siamese && !table)

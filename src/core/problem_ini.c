@@ -19,9 +19,9 @@
 
 /* ---- the key catalogue ------------------------------------------------ */
 
-enum { S_PROBLEM, S_DATA, S_INVERSE, S_LOSS, S_PARTITIONS, S_STAGE1, S_STAGE2, S_STAGE3, S_N };
+enum { S_PROBLEM, S_FORWARD, S_PRIOR, S_DATA, S_INVERSE, S_LOSS, S_PARTITIONS, S_STAGE1, S_STAGE2, S_STAGE3, S_N };
 static const char *const sec_names[S_N] = {
-    "problem", "data", "inverse", "loss", "partitions", "stage1", "stage2", "stage3"
+    "problem", "forward", "prior", "data", "inverse", "loss", "partitions", "stage1", "stage2", "stage3"
 };
 
 typedef enum {
@@ -37,6 +37,7 @@ typedef enum {
     T_DOMAIN,   /* A:B[, C:D ...] into x_lo/x_hi, applied once x_dim is known */
     T_YRANGE,   /* A:B or auto into y_given, y_lo, y_hi */
     T_STAGES,   /* the number of stages, settled after the whole file */
+    T_YSTAR,    /* Y1[, Y2 ...] into y_target (and y_star = Y1) */
     T_MILESTONES
 } key_type;
 
@@ -76,7 +77,9 @@ static const ini_key problem_keys[] = {
     {"y_range", T_YRANGE, 0, 0, 0, 0, 0, NULL},
     {"seed", T_ULONG, P(seed), 0, 0, 0, 0, NULL},
     {"threads", T_INT, P(threads), 0, 0, 1024, 0, NULL},
-    {"y_star", T_DBL, P(y_star), 0, ANY, 0, NULL},
+    {"y_dim", T_SIZE, P(y_dim), 0, 0, PROBLEM_MAX_Y, 0, NULL},
+    {"y_star", T_YSTAR, 0, 0, ANY, 0, NULL},
+    {"samples", T_SIZE, P(samples), 0, 0, 1e8, 0, NULL},
     {"k", T_SIZE, P(k), 0, 0, 1000, 0, NULL},
     {"stages", T_STAGES, 0, 0, 0, PROBLEM_MAX_STAGES, 0, NULL},
 };
@@ -87,6 +90,8 @@ static const ini_key data_keys[] = {
     {"test_frac", T_DBL, P(test_frac), 0, 0, 1, HI_OPEN, NULL},
     {"drop_bad_rows", T_BOOL, P(drop_bad_rows), 0, 0, 0, 0, NULL},
     {"forward_model", T_STR, STR(forward_model), 0, 0, 0, NULL},
+    {"simulations", T_SIZE, P(simulations), 0, 0, 1e9, 0, NULL},
+    {"val_frac", T_DBL, P(val_frac), 0, 0, 1, HI_OPEN, NULL},
 };
 static const ini_key inverse_keys[] = {
     {"model", T_STR, STR(model), 0, 0, 0, NULL},
@@ -114,9 +119,10 @@ static const ini_key loss_keys[] = {
     {"smooth", T_DBL, LAMBDA(TERM_SMOOTH), 0, 0, HUGE_VAL, 0, NULL},
     {"gp", T_DBL, LAMBDA(TERM_GP), 0, 0, HUGE_VAL, 0, NULL},
     {"ent", T_DBL, LAMBDA(TERM_ENT), 0, 0, HUGE_VAL, 0, NULL},
+    {"nll", T_DBL, LAMBDA(TERM_NLL), 0, 0, HUGE_VAL, 0, NULL},
     {"box_form", T_ENUM, P(box_quadratic), 0, 0, 0, 0, box_names},
 };
-_Static_assert(TERM_N == 11, "a new loss term needs its key in loss_keys");
+_Static_assert(TERM_N == 12, "a new loss term needs its key in loss_keys");
 static const ini_key stage_keys[] = {
     {"kind", T_ENUM, ST(kind), 0, 0, 0, 0, kind_names},
     {"steps", T_LONG, ST(steps), 0, 1, BIG, 0, NULL},
@@ -132,7 +138,7 @@ static const ini_key stage_keys[] = {
     {"beta", T_DBL, ST(beta), 0, 0, HUGE_VAL, 0, NULL},
 };
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-#define MAX_KEYS 12
+#define MAX_KEYS 24
 _Static_assert(N_OF(problem_keys) <= MAX_KEYS && N_OF(data_keys) <= MAX_KEYS &&
                N_OF(inverse_keys) <= MAX_KEYS && N_OF(loss_keys) <= MAX_KEYS &&
                N_OF(stage_keys) <= MAX_KEYS, "MAX_KEYS sizes ctx.seen");
@@ -150,7 +156,9 @@ static key_table sec_keys(int s)
     case S_DATA: return (key_table){data_keys, N_OF(data_keys)};
     case S_INVERSE: return (key_table){inverse_keys, N_OF(inverse_keys)};
     case S_LOSS: return (key_table){loss_keys, N_OF(loss_keys)};
-    case S_PARTITIONS: return (key_table){NULL, 0};
+    case S_PARTITIONS:
+    case S_FORWARD:
+    case S_PRIOR: return (key_table){NULL, 0};
     default: return (key_table){stage_keys, N_OF(stage_keys)};
     }
 }
@@ -267,6 +275,7 @@ typedef struct ctx {
     int stage_fresh[PROBLEM_MAX_STAGES];  /* started from the defaults */
     size_t stages;              /* the stages key's value */
     int parts_given;
+    int forward_given;          /* the text's first [forward] line replaces the base's system */
     size_t domain_n;
     double dlo[PROBLEM_MAX_X], dhi[PROBLEM_MAX_X];
     /* the pre-pass that finds [problem] base */
@@ -686,6 +695,24 @@ static int apply(ctx *c, int s, const char *name, char *v, int line)
             return c->status;
         c->stages = (size_t)w;
         return 0;
+    case T_YSTAR: {
+        /* one number, or y's components comma-separated */
+        double ys[PROBLEM_MAX_Y];
+        size_t n = 0;
+        for (char *save = NULL, *tok = strtok_r(v, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            if (n == PROBLEM_MAX_Y)
+                return fail(c, line, INNX_EINVAL, "y_star: more than %d values", PROBLEM_MAX_Y);
+            if (parse_double(trim(tok), &ys[n]) != 0 || !isfinite(ys[n]))
+                return fail(c, line, INNX_EINVAL, "y_star: '%s' is not a number", trim(tok));
+            n++;
+        }
+        if (n == 0)
+            return fail(c, line, INNX_EINVAL, "y_star: expected a number, or y's components comma-separated");
+        memset(p->y_target, 0, sizeof p->y_target);
+        memcpy(p->y_target, ys, n * sizeof *ys);
+        p->y_star = ys[0];
+        return 0;
+    }
     }
     return fail(c, line, INNX_EINVAL, "%s: not handled", name);
 }
@@ -912,6 +939,96 @@ static int partition_line(ctx *c)
     return 0;
 }
 
+/* A [forward] line `NAME = FORMULA`, kept as written (in order) in the
+ * system; the expressions are checked by problem_validate (fsys). */
+static int forward_line(ctx *c, const char *name, const char *value)
+{
+    problem *p = c->p;
+    int line = c->lineno;
+    if (!*name)
+        return fail(c, line, INNX_EINVAL, "forward: expected 'NAME = FORMULA'");
+    for (const char *q = name; *q; q++)
+        if (!(isalnum((unsigned char)*q) || *q == '_') || (q == name && isdigit((unsigned char)*q)))
+            return fail(c, line, INNX_EINVAL, "forward: '%s' is not a name (letters, digits, _)", name);
+    if (!c->forward_given && !c->set)
+        p->system[0] = 0;
+    c->forward_given = 1;
+    char text[PROBLEM_SYSTEM_LEN], *lines = text, *save = NULL;
+    int replaced = 0;
+    size_t o = 0;
+    /* --set forward.NAME=F replaces NAME's line, else a line is appended */
+    snprintf(text, sizeof text, "%s", p->system);
+    char out[PROBLEM_SYSTEM_LEN];
+    out[0] = 0;
+    for (char *l = strtok_r(lines, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        char lname[64];
+        size_t k = 0;
+        while (l[k] && l[k] != ' ' && l[k] != '=' && k < sizeof lname - 1)
+            lname[k] = l[k], k++;
+        lname[k] = 0;
+        if (!strcmp(lname, name)) {
+            if (!c->set)
+                return fail(c, line, INNX_EINVAL, "forward: %s is defined twice", name);
+            o += (size_t)snprintf(out + o, o < sizeof out ? sizeof out - o : 0, "%s = %s\n", name, value);
+            replaced = 1;
+        } else {
+            o += (size_t)snprintf(out + o, o < sizeof out ? sizeof out - o : 0, "%s\n", l);
+        }
+    }
+    if (!replaced)
+        o += (size_t)snprintf(out + o, o < sizeof out ? sizeof out - o : 0, "%s = %s\n", name, value);
+    if (o >= sizeof out)
+        return fail(c, line, INNX_EINVAL, "forward: the system is longer than %d characters", PROBLEM_SYSTEM_LEN - 1);
+    if (o > 0)
+        out[o - 1] = 0;   /* no newline after the last line */
+    memcpy(p->system, out, sizeof p->system);
+    return 0;
+}
+
+/* A [prior] line `xJ = normal(MU, SD) | uniform(A, B) | domain`. */
+static int prior_line(ctx *c, const char *name, const char *value)
+{
+    problem *p = c->p;
+    int line = c->lineno;
+    char *end;
+    long j = name[0] == 'x' ? strtol(name + 1, &end, 10) : 0;
+    if (name[0] != 'x' || j < 1 || j > PROBLEM_MAX_X || *end)
+        return fail(c, line, INNX_EINVAL, "prior: '%s' is not x1..x%d", name, PROBLEM_MAX_X);
+    char v[256], kind[16];
+    snprintf(v, sizeof v, "%s", value);
+    char *s = trim(v);
+    if (!strcmp(s, "domain")) {
+        p->prior[j - 1].kind = PROBLEM_PRIOR_DOMAIN;
+        p->prior[j - 1].a = p->prior[j - 1].b = 0;
+        return 0;
+    }
+    char *open = strchr(s, '('), *comma = open ? strchr(open, ',') : NULL, *close = comma ? strchr(comma, ')') : NULL;
+    size_t kl = open ? (size_t)(open - s) : 0;
+    double a, b;
+    if (!open || !comma || !close || kl == 0 || kl >= sizeof kind || *trim(close + 1))
+        return fail(c, line, INNX_EINVAL, "prior %s: '%s' is not normal(MU, SD), uniform(A, B) or domain", name, s);
+    memcpy(kind, s, kl);
+    kind[kl] = 0;
+    *comma = *close = 0;
+    if (parse_double(trim(open + 1), &a) != 0 || parse_double(trim(comma + 1), &b) != 0 || !isfinite(a) ||
+        !isfinite(b))
+        return fail(c, line, INNX_EINVAL, "prior %s: the parameters of %s(...) must be numbers", name, trim(kind));
+    if (!strcmp(trim(kind), "normal")) {
+        if (!(b > 0))
+            return fail(c, line, INNX_EINVAL, "prior %s: normal's sd %g must be > 0", name, b);
+        p->prior[j - 1].kind = PROBLEM_PRIOR_NORMAL;
+    } else if (!strcmp(trim(kind), "uniform")) {
+        if (!(a < b))
+            return fail(c, line, INNX_EINVAL, "prior %s: uniform(%g, %g) needs A < B", name, a, b);
+        p->prior[j - 1].kind = PROBLEM_PRIOR_UNIFORM;
+    } else {
+        return fail(c, line, INNX_EINVAL, "prior %s: '%s' is not normal, uniform or domain", name, trim(kind));
+    }
+    p->prior[j - 1].a = a;
+    p->prior[j - 1].b = b;
+    return 0;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
     ctx *c = user;
@@ -934,6 +1051,11 @@ static int handler(void *user, const char *section, const char *name, const char
         return 1;   /* the pre-pass reads base alone */
     if (s == S_PARTITIONS)
         return partition_line(c) == 0;
+    if (s == S_FORWARD || s == S_PRIOR) {
+        if (line_value(c, name))
+            return 0;
+        return (s == S_FORWARD ? forward_line(c, name, c->val) : prior_line(c, name, c->val)) == 0;
+    }
     if (!*name) {
         fail(c, c->lineno, INNX_EINVAL, "a value with no key");
         return 0;
@@ -1117,7 +1239,25 @@ int problem_ini_load(const char *path, problem *p, innx_err *err)
         rc = innx_errf(err, INNX_EINVAL, "%s: has a NUL byte: not a problem file", path);
     else {
         buf[n] = '\0';
-        rc = problem_ini_parse(buf, path, p, err);
+        problem *q = malloc(sizeof *q);   /* an error leaves *p as it was */
+        if (q)
+            *q = *p;
+        rc = q ? problem_ini_parse(buf, path, q, err) : innx_errf(err, INNX_ENOMEM, "%s: out of memory", path);
+        /* a table the file names is found beside the file, not in the
+         * current directory, so a file and its data work from anywhere */
+        const char *slash = strrchr(path, '/');
+        if (rc == 0 && slash && q->table[0] && q->table[0] != '/' && strcmp(q->table, p->table) != 0) {
+            char full[sizeof q->table];
+            int len = snprintf(full, sizeof full, "%.*s/%s", (int)(slash - path), path, q->table);
+            if (len < 0 || (size_t)len >= sizeof full)
+                rc = innx_errf(err, INNX_EINVAL, "%s: table: '%s' beside the file is a path of more than %zu bytes",
+                               path, q->table, sizeof full - 1);
+            else
+                memcpy(q->table, full, sizeof full);
+        }
+        if (rc == 0)
+            *p = *q;
+        free(q);
     }
     free(buf);
     return rc;
@@ -1155,6 +1295,16 @@ int problem_ini_set(problem *p, const char *assignment, innx_err *err)
     if (s == S_PARTITIONS)
         return fail(&c, 0, INNX_EINVAL, "partitions cannot be set from the command line "
                     "(write them in a problem file)");
+    if (s == S_FORWARD || s == S_PRIOR) {
+        char *fv = strdup(eq + 1);
+        if (!fv)
+            return innx_errf(err, INNX_ENOMEM, "--set: out of memory");
+        int st = s == S_FORWARD ? forward_line(&c, kname, trim(fv)) : prior_line(&c, kname, trim(fv));
+        free(fv);
+        if (st == 0)
+            *p = work;
+        return c.status;
+    }
     if (s >= S_STAGE1 && (size_t)(s - S_STAGE1) >= c.base_defined)
         return fail(&c, 0, INNX_EINVAL, "no [%s]: the problem has %zu stage%s", sname,
                     c.base_defined, c.base_defined == 1 ? "" : "s");
@@ -1288,6 +1438,17 @@ static void write_key(FILE *f, const ini_key *k, const char *base, const problem
     case T_STAGES:
         fprintf(f, " %zu", p->n_stages);
         break;
+    case T_YSTAR:
+        if (p->y_dim <= 1) {
+            fmt_double(a, sizeof a, p->y_star);
+            fprintf(f, " %s", a);
+        } else {
+            for (size_t i = 0; i < p->y_dim && i < PROBLEM_MAX_Y; i++) {
+                fmt_double(a, sizeof a, p->y_target[i]);
+                fprintf(f, "%s %s", i ? "," : "", a);
+            }
+        }
+        break;
     }
     fputc('\n', f);
 }
@@ -1295,7 +1456,7 @@ static void write_key(FILE *f, const ini_key *k, const char *base, const problem
 int problem_ini_write(const problem *p, FILE *f)
 {
     c_numeric l = c_numeric_begin();
-    fputs("# innx problem file (every setting; see problem_ini.h for the format)\n", f);
+    fputs("# innx problem file (every setting; the format: man innx, PROBLEM FILES)\n", f);
     size_t n_st = stages_defined(p);
     for (int s = 0; s < S_N; s++) {
         if (s >= S_STAGE1 && (size_t)(s - S_STAGE1) >= n_st)
@@ -1303,6 +1464,27 @@ int problem_ini_write(const problem *p, FILE *f)
         fprintf(f, "\n[%s]\n", sec_names[s]);
         if (s >= S_STAGE1 && (size_t)(s - S_STAGE1) >= p->n_stages)
             fprintf(f, "# prepared, not run: stages = %zu\n", p->n_stages);
+        if (s == S_FORWARD) {
+            fputs(p->system, f);
+            fputs(p->system[0] ? "\n" : "# none: F is the formula\n", f);
+            continue;
+        }
+        if (s == S_PRIOR) {
+            int any = 0;
+            for (size_t i = 0; i < p->x_dim && i < PROBLEM_MAX_X; i++) {
+                char a[40], b[40];
+                if (p->prior[i].kind == PROBLEM_PRIOR_DOMAIN)
+                    continue;
+                fmt_double(a, sizeof a, p->prior[i].a);
+                fmt_double(b, sizeof b, p->prior[i].b);
+                fprintf(f, "x%zu = %s(%s, %s)\n", i + 1, p->prior[i].kind == PROBLEM_PRIOR_NORMAL ? "normal" : "uniform",
+                        a, b);
+                any = 1;
+            }
+            if (!any)
+                fputs("# every x uniform over the domain\n", f);
+            continue;
+        }
         if (s == S_PARTITIONS) {
             for (size_t i = 0; i < p->n_parts && i < PROBLEM_MAX_PARTS; i++) {
                 const problem_partition *q = &p->parts[i];

@@ -10,17 +10,20 @@
 #include <unistd.h>
 
 #include "innx/checkpoint.h"
+#include "innx/trainer_ckpt.h"
 #include "innx/report_table.h"
+#include "innx/report_vector.h"
 #include "innx/session.h"
 
 #define PUBLISH_EVERY 0.05        /* seconds between two snapshots */
 #define QUEUE_CAP 256
 #define QUERY_K 32                /* G's candidates per root query */
+#define VECTOR_EVERY 1.0          /* seconds between two vector views (400 samples, projected: ~10 ms) */
 #define DATA_EVERY 3.0            /* seconds between two data views: k-means (10 restarts, twice), silhouettes and PCA take ~0.1 s */
 
 typedef enum {
     CMD_LAMBDA, CMD_PAUSE, CMD_TOGGLE, CMD_STEP, CMD_RESET, CMD_LR, CMD_NEXT_STAGE,
-    CMD_TRAIN_ON, CMD_K, CMD_QUERY, CMD_SWAP, CMD_WIDTH, CMD_SAVE
+    CMD_TRAIN_ON, CMD_K, CMD_QUERY, CMD_SWAP, CMD_WIDTH, CMD_SAVE, CMD_QUERY_VEC
 } cmd_kind;
 
 typedef struct cmd {
@@ -29,6 +32,7 @@ typedef struct cmd {
     double v;
     trainer *t;       /* CMD_SWAP: a new trainer built by the sender */
     char *path;       /* CMD_SAVE: the file (malloc'd), NULL = a new name in the cwd */
+    double y[PROBLEM_MAX_Y];   /* CMD_QUERY_VEC: y*, term of them */
 } cmd;
 
 struct session {
@@ -64,6 +68,9 @@ struct session {
     double curve[SESSION_CURVE_N];
     double last_data;
     long data_step;
+    double y_target[PROBLEM_MAX_Y];   /* a vector problem's y* */
+    double last_vec;
+    long vec_step;
     size_t n_ref;
     double ref[REPORT_MAX_ROOTS];
 };
@@ -243,6 +250,36 @@ static void nn1_view(session *s)
     s->ref_valid = 0;
 }
 
+/* A vector problem's answers at y* for the explorer: SESSION_VECTOR_N
+ * samples (a seed of their own, so the view does not flicker between two
+ * draws of the same weights). */
+static int vector_view(session *s, session_vector_view *v)
+{
+    report_vector r;
+    innx_err err;
+    const problem *p = trainer_problem(s->t);
+    if (report_vector_compute(s->t, s->y_target, SESSION_VECTOR_N, p->seed + 1, &r, &err) != 0)
+        return 0;
+    memset(v, 0, sizeof *v);
+    v->n = r.n, v->m = r.m, v->samples = r.samples, v->n_certified = r.n_certified, v->random = r.random;
+    v->k = r.k < 16 ? r.k : 16;
+    memcpy(v->ystar, r.ystar, sizeof v->ystar);
+    v->resim_raw = r.resim_raw, v->resim_polished = r.resim_polished;
+    memcpy(v->mean, r.mean, sizeof v->mean), memcpy(v->sd, r.sd, sizeof v->sd);
+    memcpy(v->q05, r.q05, sizeof v->q05), memcpy(v->q50, r.q50, sizeof v->q50), memcpy(v->q95, r.q95, sizeof v->q95);
+    for (size_t c = 0; c < v->k; c++) {
+        memcpy(v->centroid[c], r.centroid[c], r.n * sizeof(double));
+        v->count[c] = r.count[c];
+    }
+    const double *x = r.x_pol ? r.x_pol : r.x_raw;
+    for (size_t i = 0; i < r.samples && i < SESSION_VECTOR_N; i++)
+        for (size_t j = 0; j < r.n; j++)
+            v->x[i][j] = (float)x[i * r.n + j];
+    v->step = trainer_steps(s->t);
+    report_vector_free(&r);
+    return 1;
+}
+
 static void publish(session *s)
 {
     session_snapshot *w = s->work;
@@ -263,7 +300,7 @@ static void publish(session *s)
     trainer_domain(t, &w->x_lo, &w->x_hi);
     w->latent = p->input != PROBLEM_IN_Y;
     int nn1 = on_nn1_branch(t), cut = nn1 && trainer_n_pieces(t) > 0;
-    w->has_formula = trainer_has_formula(t) || nn1;
+    w->has_formula = (trainer_has_formula(t) && !problem_is_flow(p)) || nn1;   /* (a vector F has no f(x) pane) */
     if (cut)
         nn1_view(s);
     w->has_curve = cut;
@@ -288,7 +325,22 @@ static void publish(session *s)
     memcpy(w->mark_step, s->mark_step, s->n_marks * sizeof *s->mark_step);
     w->y_star = s->y_star;
     w->has_report = 0;
-    if (!(s->flags & SESSION_NO_REPORT) && (trainer_has_formula(t) || cut) && trainer_x_dim(t) == 1) {
+    /* a vector problem: its samples about once a second, and at the end */
+    w->has_vector = 0;
+    w->vector = problem_is_flow(p);
+    if (!(s->flags & SESSION_NO_REPORT) && w->vector) {
+        int due = now - s->last_vec >= VECTOR_EVERY || trainer_finished(t) != 0;
+        if (due && s->vec_step != trainer_steps(t)) {
+            w->has_vector = vector_view(s, &w->vec);
+            s->last_vec = now;
+            s->vec_step = trainer_steps(t);
+        } else if (s->pub->has_vector) {
+            w->has_vector = 1;
+            w->vec = s->pub->vec;   /* the thread alone writes pub */
+        }
+    }
+    if (!(s->flags & SESSION_NO_REPORT) && !problem_is_flow(p) && (trainer_has_formula(t) || cut) &&
+        trainer_x_dim(t) == 1) {
         innx_err err;
         w->has_report = report_latent_compute(t, s->y_star, s->k, &w->report, &err) == 0;
         if (!s->ref_valid)
@@ -367,6 +419,9 @@ static void swap_trainer(session *s, trainer *t)
     s->rate_t = 0;
     s->last_data = 0;
     s->data_step = -1;
+    memcpy(s->y_target, trainer_problem(t)->y_target, sizeof s->y_target);
+    s->last_vec = 0;
+    s->vec_step = -1;
     memset(&s->query, 0, sizeof s->query);
 }
 
@@ -432,6 +487,11 @@ static void apply(session *s, cmd *c)
         }
         s->query_id++;
         break;
+    case CMD_QUERY_VEC:
+        memcpy(s->y_target, c->y, sizeof s->y_target);
+        s->vec_step = -1;   /* a new view at once */
+        s->last_vec = 0;
+        break;
     case CMD_SWAP:
         swap_trainer(s, c->t);
         c->t = NULL;
@@ -441,8 +501,8 @@ static void apply(session *s, cmd *c)
         break;
     case CMD_SAVE: {
         char path[4096], msg[sizeof s->message];
-        int st = c->path ? checkpoint_save_trainer(s->t, c->path, 0, &err)
-                         : checkpoint_save_trainer_auto(s->t, ".", path, sizeof path, &err);
+        int st = c->path ? trainer_save(s->t, c->path, 0, &err)
+                         : trainer_save_auto(s->t, ".", path, sizeof path, &err);
         const char *name = c->path ? c->path : path;
         if (st == 0)
             snprintf(msg, sizeof msg, "saved step %ld to %.900s", trainer_steps(s->t),
@@ -554,6 +614,8 @@ session *session_start_trainer_hook(trainer *t, int flags, long stop_at, session
     s->k = p->k;
     s->y_star = p->y_star;
     s->data_step = -1;
+    memcpy(s->y_target, p->y_target, sizeof s->y_target);
+    s->vec_step = -1;
     s->pub = calloc(1, sizeof *s->pub);
     s->work = calloc(1, sizeof *s->work);
     if (!s->pub || !s->work || pipe(s->wake) != 0) {
@@ -685,6 +747,21 @@ void session_save(session *s, const char *path)
     send(s, (cmd){.kind = CMD_SAVE, .path = copy});
 }
 void session_train_on(session *s) { send(s, (cmd){.kind = CMD_TRAIN_ON}); }
+int session_query_vector(session *s, const double *y, size_t m, innx_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    size_t want = s->pub->has_vector ? s->pub->vec.m : 0;
+    pthread_mutex_unlock(&s->mu);
+    if (!want)
+        return innx_errf(err, INNX_EINVAL, "y*: this problem's y is not a vector (or its answers are not ready yet)");
+    if (m != want)
+        return innx_errf(err, INNX_EINVAL, "y*: %zu value%s; y has %zu components (e.g. 1.5, 0)", m, m == 1 ? "" : "s", want);
+    cmd c = {.kind = CMD_QUERY_VEC};
+    memcpy(c.y, y, m * sizeof *y);
+    send(s, c);
+    return 0;
+}
+
 void session_set_k(session *s, size_t k) { send(s, (cmd){.kind = CMD_K, .v = (double)k}); }
 
 void session_query(session *s, double y)

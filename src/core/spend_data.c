@@ -31,23 +31,82 @@ static const double seg_sd[3] = {5.5, 1.0, 9.5e3};
 
 static double clamp(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
 
+/* A segment by Walker's alias method, as gsl_ran_discrete_preproc and
+ * gsl_ran_discrete do it (the same arithmetic in the same order, so the
+ * same draws: data/spend.csv does not change), on the stack: GSL 2.7's
+ * preproc uses its mallocs unchecked and crashed when one failed (found
+ * by test_oom). f[k] is Knuth's (k + F[k]) / K. */
+typedef struct { double f[4]; size_t a[4]; } seg_alias;
+
+static void seg_alias_init(seg_alias *g)
+{
+    enum { K = 4 };
+    double e[K], total = 0, mean = 1.0 / K;
+    size_t big[K], small[K], nb = 0, ns = 0;
+    for (size_t k = 0; k < K; k++)
+        total += seg_share[k];
+    for (size_t k = 0; k < K; k++)
+        e[k] = seg_share[k] / total;
+    for (size_t k = 0; k < K; k++) {
+        if (e[k] < mean)
+            small[ns++] = k;
+        else
+            big[nb++] = k;
+    }
+    while (ns > 0) {
+        size_t s = small[--ns];
+        if (nb == 0) {
+            g->a[s] = s;
+            g->f[s] = 1.0;
+            break;
+        }
+        size_t b = big[--nb];
+        g->a[s] = b;
+        g->f[s] = K * e[s];
+        double d = mean - e[s];
+        e[s] += d;
+        e[b] -= d;
+        if (e[b] < mean)
+            small[ns++] = b;
+        else if (e[b] > mean)
+            big[nb++] = b;
+        else {
+            g->a[b] = b;
+            g->f[b] = 1.0;
+        }
+    }
+    while (nb > 0) {
+        size_t b = big[--nb];
+        g->a[b] = b;
+        g->f[b] = 1.0;
+    }
+    for (size_t k = 0; k < K; k++)
+        g->f[k] = (g->f[k] + (double)k) / K;
+}
+
+static size_t seg_pick(const seg_alias *g, gsl_rng *r)
+{
+    double u = gsl_rng_uniform(r);
+    size_t c = (size_t)(u * 4);
+    double f = g->f[c];
+    return f == 1.0 || u < f ? c : g->a[c];
+}
+
 int spend_generate(size_t n, unsigned long seed, double *out, innx_err *err)
 {
     if (n < 2)
         return innx_errf(err, INNX_EINVAL, "gen-spend: need at least 2 rows, not %zu", n);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_ran_discrete_t *pick = r ? gsl_ran_discrete_preproc(4, seg_share) : NULL;
-    if (!pick) {
-        if (r)
-            gsl_rng_free(r);
+    if (!r)
         return innx_errf(err, INNX_ENOMEM, "gen-spend: out of memory");
-    }
+    seg_alias pick;
+    seg_alias_init(&pick);
     gsl_rng_set(r, seed);
     const double w = sqrt(1.0 - SPEND_RHO * SPEND_RHO);
     double s1 = 0, s2 = 0;
     for (size_t i = 0; i < n; i++) {
         double *row = out + i * SPEND_COLS;
-        size_t s = gsl_ran_discrete(r, pick);
+        size_t s = seg_pick(&pick, r);
         double common = gsl_ran_gaussian(r, 1.0);
         for (int j = 0; j < 3; j++)
             row[j] = seg_mean[s][j] + seg_sd[j] * (SPEND_RHO * common + w * gsl_ran_gaussian(r, 1.0));
@@ -69,7 +128,6 @@ int spend_generate(size_t n, unsigned long seed, double *out, innx_err *err)
         double z = a * (row[3] - mean) / sd + b * gsl_ran_tdist(r, 6.0);
         row[3] = clamp(round(100.0 * (280.0 + 70.0 * z)) / 100.0, 31, 521);
     }
-    gsl_ran_discrete_free(pick);
     gsl_rng_free(r);
     return 0;
 }

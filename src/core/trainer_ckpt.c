@@ -11,6 +11,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "innx/checkpoint.h"
+#include "innx/trainer_ckpt.h"
 #include "innx/problem_ini.h"
 #include "trainer_impl.h"
 
@@ -23,7 +24,11 @@ static void param_name(const trainer *t, nn_model *m, const char *net, size_t i,
 {
     static const char *const kan[] = {"base", "bias", "coef"};
     const nn_spec *s = nn_get_spec(m);
-    if (s->kind == NN_MLP) {
+    if (s->kind == NN_FLOW) {
+        /* block b's subnets 1 and 2, three layers each, W then b */
+        size_t b = i / 12, k = i % 12;
+        snprintf(buf, len, "%s.%zu.%zu.%zu.%s", net, b, k / 6 + 1, (k % 6) / 2, k % 2 ? "bias" : "weight");
+    } else if (s->kind == NN_MLP) {
         size_t layer = i / 2;
         if (t->p.siamese && m == t->G && layer > 0)
             layer = s->n_widths - 2;
@@ -90,6 +95,8 @@ static size_t fields(struct trainer *t, field *f)
     n = add(f, n, "stop", 'i', &t->stop);
     n = add(f, n, "trained_on", 'i', &t->trained_on);
     n = add(f, n, "rebase", 'i', &t->rebase);
+    n = add(f, n, "joint_fwd0", 'd', &t->joint_fwd0);
+    n = add(f, n, "joint_undone", 'i', &t->joint_undone);
     n = add(f, n, "ck_every", 'l', &t->ck_every);
     n = add(f, n, "best_at", 'l', &t->best_at);
     n = add(f, n, "rolled_at", 'l', &t->rolled_at);
@@ -410,7 +417,7 @@ static checkpoint *build(trainer *t, innx_err *err)
     return c;
 }
 
-int checkpoint_save_trainer(trainer *t, const char *path, int flags, innx_err *err)
+int trainer_save(trainer *t, const char *path, int flags, innx_err *err)
 {
     checkpoint *c = build(t, err);
     if (!c)
@@ -420,7 +427,7 @@ int checkpoint_save_trainer(trainer *t, const char *path, int flags, innx_err *e
     return st;
 }
 
-int checkpoint_save_trainer_auto(trainer *t, const char *dir, char *path, size_t len, innx_err *err)
+int trainer_save_auto(trainer *t, const char *dir, char *path, size_t len, innx_err *err)
 {
     char name[PROBLEM_NAME_LEN];
     size_t i;
@@ -452,7 +459,7 @@ int checkpoint_save_trainer_auto(trainer *t, const char *dir, char *path, size_t
     return st;
 }
 
-int checkpoint_autosave_dir(char *dir, size_t len, innx_err *err)
+int trainer_autosave_dir(char *dir, size_t len, innx_err *err)
 {
     const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     size_t n;
@@ -486,7 +493,7 @@ int checkpoint_autosave_dir(char *dir, size_t len, innx_err *err)
 
 /* ---- loading ------------------------------------------------------------- */
 
-int checkpoint_problem(const checkpoint *c, problem *p, innx_err *err)
+int trainer_checkpoint_problem(const checkpoint *c, problem *p, innx_err *err)
 {
     const char *text = checkpoint_meta(c, "problem");
     if (!text)
@@ -512,7 +519,7 @@ static double spec_weights(const char *model)
     return w;
 }
 
-trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err *err)
+trainer *trainer_load(const checkpoint *c, const problem *p, innx_err *err)
 {
     const char *f = checkpoint_path(c);
     const char *rt = checkpoint_meta(c, "rng.type");
@@ -546,9 +553,11 @@ trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err
         s->lambda[k] = p->lambda[k];
         s->term[k] = NAN;
     }
+    s->joint_fwd0 = NAN;   /* a file older than the joint guard: none */
     for (size_t i = 0; i < n; i++) {
         int optional = !strncmp(fs[i].key, "lambda.", 7) || !strncmp(fs[i].key, "term.", 5) ||
-                       !strcmp(fs[i].key, "rebase") ||
+                       !strcmp(fs[i].key, "rebase") || !strcmp(fs[i].key, "joint_fwd0") ||
+                       !strcmp(fs[i].key, "joint_undone") ||
                        (!strncmp(fs[i].key, "history.acc.", 12) && strcmp(fs[i].key, "history.acc.total") != 0);
         if ((!optional || checkpoint_meta(c, fs[i].key)) && get_field(c, &fs[i], err) != 0)
             goto fail;
@@ -650,7 +659,7 @@ trainer *checkpoint_load_trainer(const checkpoint *c, const problem *p, innx_err
      * (--set loss.norm=0) replaces the live one saved, and so does a
      * constant schedule's lr; everything else stays as saved. */
     problem saved;
-    if (checkpoint_problem(c, &saved, err) == 0) {
+    if (trainer_checkpoint_problem(c, &saved, err) == 0) {
         for (int k = 0; k < TERM_N; k++)
             if (p->lambda[k] != saved.lambda[k]) {
                 t->lambda[k] = p->lambda[k];

@@ -6,6 +6,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "innx/expr.h"
+#include "innx/fsys.h"
 #include "innx/graph.h"
 #include "innx/optim.h"
 #include "innx/pieces.h"
@@ -56,6 +57,8 @@ struct trainer {
     int early_on, ema_on, best_on, answers_by_best, finished_stage, stop;
     int trained_on;       /* past the plan (train on after the end) */
     int rebase;           /* a lambda changed: the next loss is the new baseline */
+    double joint_fwd0;    /* a joint stage: NN1's held-out loss at its start (NaN: none) */
+    int joint_undone;     /* ...which its last weights raised past the slack: an earlier checkpoint answers */
     long ck_every, best_at, rolled_at;
     double term[TERM_N], loss, first_loss, loss_avg, avg_min;   /* running mean (fresh batches), its lowest */
     double lambda[TERM_N];
@@ -72,6 +75,13 @@ struct trainer {
     /* each piece's starting inverse: the shape of y at BRANCH_KNOTS + 1
      * points evenly spaced in x across it */
     double knot[PIECES_MAX][BRANCH_KNOTS + 1];
+    /* the flow model (trainer_flow.c): F as a formula system, x and y's
+     * standardisation, a simulation budget (standardised; the first n_sim
+     * rows train, the n_val after them validate), the batch's scratch */
+    fsys *sys;
+    double xloc[PROBLEM_MAX_X], xscale[PROBLEM_MAX_X], yloc[PROBLEM_MAX_Y], yscale[PROBLEM_MAX_Y];
+    double *sim_x, *sim_y, *fbuf;
+    size_t n_sim, n_val;
 };
 
 /* trainer.c: F at node x in the problem's own units (the formula, or a
@@ -95,5 +105,15 @@ int branch_on_table(const trainer *t);
 void branch_fill_batch(trainer *t, stage_graph *s);
 int branch_build(trainer *t, stage_graph *s, graph *g);
 int branch_eval(trainer *t, const double *in, size_t n, double *x, innx_err *err);
+
+/* trainer_flow.c: the flow model (a conditional coupling flow over x given
+ * y): sets G's widths in spec, parses the system, standardises, draws the
+ * simulation budget. */
+int tflow_init(trainer *t, nn_spec *spec, innx_err *err);
+void tflow_free(trainer *t);
+int tflow_fill_batch(trainer *t, stage_graph *s);
+int tflow_build(trainer *t, stage_graph *s, graph *g);
+double tflow_val_nll(trainer *t);   /* on the held-out simulations, answering weights in */
+int tflow_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, innx_err *err);
 
 #endif

@@ -36,6 +36,7 @@ typedef enum {
     ACT_HELP,
     ACT_SAVE,
     ACT_EXPORT,
+    ACT_FIGURE,
     ACT_REPAINT,
     ACT_QUIT,
     ACT_N

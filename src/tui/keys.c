@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "export.h"
+#include "innx/figure.h"
+#include "layout.h"
 #include "tui_state.h"
 
 #define LAMBDA_HOLD 1.0   /* seconds a set lambda is shown before the snapshot's */
@@ -84,6 +86,32 @@ static int accept(tui *t)
     innx_err err;
     switch (t->ask) {
     case ASK_Y:
+        if (t->snap.vector) {
+            /* a vector y*: its m components, comma-separated */
+            double ys[PROBLEM_MAX_Y];
+            size_t m = 0;
+            char buf[512], *save = NULL;
+            snprintf(buf, sizeof buf, "%s", text);
+            int ok = 1;
+            for (char *tok = strtok_r(buf, ",", &save); tok && ok; tok = strtok_r(NULL, ",", &save)) {
+                while (*tok == ' ')
+                    tok++;
+                ok = m < PROBLEM_MAX_Y && parse_number(tok, &ys[m]);
+                m += ok;
+            }
+            if (!ok || m == 0) {
+                char msg[400];
+                snprintf(msg, sizeof msg, "y*: '%.200s' is not a list of numbers (e.g. 1.5, 0)", text);
+                refuse(t, msg);
+                return 0;
+            }
+            if (session_query_vector(t->s, ys, m, &err) != 0) {
+                refuse(t, err.msg);
+                return 0;
+            }
+            tui_set_status(t, ROLE_NORMAL, "y* set: drawing the samples again...");
+            return 1;
+        }
         if (!parse_number(text, &v)) {
             char m[300];
             if (!text[0])
@@ -257,7 +285,7 @@ void tui_key(tui *t, int key)
         session_scale_lr(t->s, 2);
         break;
     case ACT_QUERY:
-        ask(t, ASK_Y, "roots of F(x) = y*, y* = ", NULL);
+        ask(t, ASK_Y, t->snap.vector ? "samples of x for y* (y1, y2, ...) = " : "roots of F(x) = y*, y* = ", NULL);
         break;
     case ACT_FORMULA:
         ask(t, ASK_F, "f(x) = ", t->snap.formula);
@@ -294,6 +322,19 @@ void tui_key(tui *t, int key)
             tui_set_status(t, ROLE_OK, "wrote %s", path);
         else
             tui_set_status(t, ROLE_ERROR, "export: %s", err.msg);
+        break;
+    }
+    case ACT_FIGURE: {
+        /* drawn from the copied snapshot, in this thread (cairo is not
+         * curses), beside the CSV export's name: innx-PROBLEM-PANE-STEP */
+        char written[1024];
+        innx_err err;
+        if (t->zoom < 0 || t->zoom >= PANE_N)
+            tui_set_status(t, ROLE_ERROR, "zoom a pane first (1-4), then g writes its figure");
+        else if (figure_write_pane(&t->snap, t->zoom, ".", FIGURE_DEFAULT_FORMATS, written, sizeof written, &err) == 0)
+            tui_set_status(t, ROLE_OK, "wrote %s", written);
+        else
+            tui_set_status(t, ROLE_ERROR, "figure: %s", err.msg);
         break;
     }
     case ACT_HELP:

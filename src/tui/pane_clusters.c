@@ -153,6 +153,10 @@ static void cluster_rows(WINDOW *w, int *y, const tui_view *v)
 
 static void draw(pane *p, WINDOW *w, const tui_view *v)
 {
+    if (v->snap->vector) {   /* a vector problem: its samples */
+        pane_vector_families_ops.draw(p, w, v);
+        return;
+    }
     if (v->snap->has_data || !v->snap->has_formula) {   /* a table problem: its own view */
         pane_data_segments_ops.draw(p, w, v);
         return;

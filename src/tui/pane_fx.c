@@ -49,6 +49,10 @@ static void cross(canvas *cv, double x, double y, int series)
 
 static void draw(pane *p, WINDOW *w, const tui_view *v)
 {
+    if (v->snap->vector) {   /* a vector problem: its samples */
+        pane_vector_pair_ops.draw(p, w, v);
+        return;
+    }
     if (v->snap->has_data || !v->snap->has_formula) {   /* a table problem: its own view */
         pane_data_pca_ops.draw(p, w, v);
         return;

@@ -8,6 +8,10 @@
 
 static void draw(pane *p, WINDOW *w, const tui_view *v)
 {
+    if (v->snap->vector) {   /* a vector problem: its samples */
+        pane_vector_samples_ops.draw(p, w, v);
+        return;
+    }
     if (v->snap->has_data || !v->snap->has_formula) {   /* a table problem: its own view */
         pane_data_traits_ops.draw(p, w, v);
         return;

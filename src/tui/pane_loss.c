@@ -29,10 +29,17 @@ static double legend_weight(const session_snapshot *s, const double *lambda, int
     return !(lambda[k] > 0) ? -2 : isfinite(w) ? w : -1;
 }
 
-static void draw(pane *p, WINDOW *w, const tui_view *v)
+static void draw(pane *p, WINDOW *w, const tui_view *view)
 {
-    const session_snapshot *s = v->snap;
-    term_box(w, v->caps, v->loss_log ? "1 loss (log)" : "1 loss (linear)", 0);
+    const session_snapshot *s = view->snap;
+    /* a loss that goes below 0 (a flow's nll) has no log axis: linear */
+    int below = 0;
+    for (size_t i = 0; i < s->hist_n && !below; i++)
+        below = isfinite(s->hist[TERM_N][i]) && s->hist[TERM_N][i] <= 0;
+    tui_view lin = *view;
+    lin.loss_log = view->loss_log && !below;
+    const tui_view *v = &lin;
+    term_box(w, v->caps, v->loss_log ? "1 loss (log)" : below && view->loss_log ? "1 loss (linear: it goes below 0)" : "1 loss (linear)", 0);
     plot_box b;
     if (plot_fit(w, &p->cv, v->caps, 1, &b))
         return;

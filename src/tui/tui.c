@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "innx/checkpoint.h"
+#include "innx/trainer_ckpt.h"
 
 #include "bars.h"
 #include "tui_state.h"
@@ -342,8 +343,8 @@ static void autosave(session *s, int sig)
     char dir[4096], path[4200];
     innx_err err;
     const char *name = sig == SIGHUP ? "SIGHUP" : "SIGTERM";
-    if (checkpoint_autosave_dir(dir, sizeof dir, &err) != 0 ||
-        checkpoint_save_trainer_auto(tr, dir, path, sizeof path, &err) != 0)
+    if (trainer_autosave_dir(dir, sizeof dir, &err) != 0 ||
+        trainer_save_auto(tr, dir, path, sizeof path, &err) != 0)
         fprintf(stderr, "innx: explorer: %s: %s\n", name, err.msg);
     else
         fprintf(stderr, "innx: explorer: %s: step %ld saved to %s\n", name, trainer_steps(tr), path);
@@ -400,7 +401,7 @@ int tui_run(const problem *p, const tui_opts *o)
     sigaction(SIGPIPE, &sa, &old_pipe);
 
     innx_err err;
-    t->s = session_start(p, 0, &err);
+    t->s = o->restored ? session_start_trainer(o->restored, 0, 0, &err) : session_start(p, 0, &err);
     SCREEN *scr = NULL;
     if (!t->s) {
         fprintf(stderr, "innx: %s\n", err.msg);

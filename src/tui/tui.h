@@ -10,6 +10,7 @@ typedef struct tui_opts {
     int no_color;            /* --no-color */
     double fps;              /* frames per second at most (<= 0: 10) */
     long max_frames;         /* quit after this many frames (tests); <= 0 never */
+    struct trainer *restored;   /* a checkpoint's trainer to go on from (tui_run takes it), or NULL */
 } tui_opts;
 
 /* Runs until q, Ctrl-C, SIGTERM, SIGHUP or the end of terminal input:

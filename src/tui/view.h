@@ -46,5 +46,7 @@ int view_query_reason(const session_snapshot *s, char *buf, size_t n);
 extern const pane_ops pane_loss_ops, pane_latent_ops, pane_fx_ops, pane_clusters_ops;
 /* a table problem's panes in the latent, f(x) and clusters places (pane_data.c) */
 extern const pane_ops pane_data_traits_ops, pane_data_pca_ops, pane_data_segments_ops;
+/* a vector problem's panes in the same places (pane_vector.c) */
+extern const pane_ops pane_vector_samples_ops, pane_vector_pair_ops, pane_vector_families_ops;
 
 #endif
