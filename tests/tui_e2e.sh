@@ -112,16 +112,17 @@ select_term() {
 # centroids: pane 2's legend ("c0 0.769  c1 3.28  c2 5.92")
 centroids() { cap | sed -n 3p | grep -o "c[0-9] [-0-9.e]*" | tr '\n' ' '; }
 # start NAME ENV...: innx in a 120x40 window; its exit code and the tty's
-# settings after it land in $dir
+# settings after it land in $dir (rc last, renamed into place: wait_exit
+# read an empty stty when rc came first)
 args=""   # innx's own arguments for the next start
 start() {
     $T kill-server 2>/dev/null
     run_n=$((run_n + 1))
     T="tmux -L innx-e2e-$$-$run_n -f /dev/null"
-    $T new-session -d -s e2e -c "$dir" -x 120 -y 40 \
-        "env $* '$innx' $args; echo \$? > '$dir/rc'; stty -a > '$dir/stty'; echo EXITED; sleep 600" ||
-        fail "tmux would not start"
     rm -f "$dir/rc"
+    $T new-session -d -s e2e -c "$dir" -x 120 -y 40 \
+        "env $* '$innx' $args; r=\$?; stty -a > '$dir/stty'; echo \$r > '$dir/rc.new'; mv '$dir/rc.new' '$dir/rc'; echo EXITED; sleep 600" ||
+        fail "tmux would not start"
 }
 wait_exit() {
     n=0

@@ -175,13 +175,15 @@ WINDOW *bars_help(const term_caps *c, const layout *L)
         if ((int)strlen(line) > wid)
             wid = (int)strlen(line);
     /* on a small screen the help is cut rather than not shown at all */
-    int h = n + 4 < LINES ? n + 4 : LINES, W = wid + 4 < COLS ? wid + 4 : COLS;
+    /* no blank rows inside the border: at 80x24 the box then has room to
+     * keep its edges off the panes' borders (layout_overlay) */
+    int h = n + 2 < LINES ? n + 2 : LINES, W = wid + 4 < COLS ? wid + 4 : COLS;
     WINDOW *w = h >= 3 && W >= 10 ? placed(L, h, W, -1) : NULL;
     if (!w)
         return NULL;
     term_box(w, c, "innx keys (any key closes)", 1);
-    for (int i = 0; i < n && 2 + i < h - 1 && keymap_help_line((size_t)i, line, sizeof line); i++)
-        mvwaddnstr(w, 2 + i, 2, line, W - 4);
+    for (int i = 0; i < n && 1 + i < h - 1 && keymap_help_line((size_t)i, line, sizeof line); i++)
+        mvwaddnstr(w, 1 + i, 2, line, W - 4);
     return w;
 }
 

@@ -26,7 +26,7 @@ const keymap_entry keymap[] = {
     {ACT_UNZOOM, {PROMPT_ESC}, "back from a zoom"},
     {ACT_LOSS_AXIS, {'l'}, "linear / log loss axis"},
     {ACT_EXPORT, {'x'}, "the zoomed pane as CSV"},
-    {ACT_FIGURE, {'g'}, "the zoomed pane as SVG + PNG"},
+    {ACT_FIGURE, {'g'}, "the zoomed pane as SVG, PNG"},
     {ACT_SAVE, {'w'}, "save a checkpoint (cwd)"},
     {ACT_HELP, {'?', TUI_KEY_F1}, "this help"},
     {ACT_REPAINT, {PROMPT_CTRL('L')}, "repaint a garbled screen"},
