@@ -362,3 +362,15 @@ int fsys_point_fn(void *ctx, const double *x, double *y, double *J)
             return INNX_EFAIL;
     return 0;
 }
+
+int fsys_sim_fn(void *ctx, const double *x, double *y, double *J)
+{
+    const fsys_sim *sim = ctx;
+    int rc = fsys_eval(sim->s, x, 1, y, J, sim->r);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < sim->s->m; i++)
+        if (!isfinite(y[i]))
+            return INNX_EFAIL;
+    return 0;
+}
