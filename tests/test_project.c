@@ -267,6 +267,37 @@ static void test_rejection(void **state)
     fsys_free(s);
 }
 
+/* Over a simulator, rejection is ABC: y = x + N(0, 0.1^2), x ~ U[-1, 1],
+ * y* = 0.5: the kept x have the posterior's mean 0.5 and sd
+ * sqrt(0.1^2 + eps^2 / 3) (the noise, widened by the window). */
+static void test_rejection_simulator(void **state)
+{
+    (void)state;
+    static const fsys_line l[] = {{"y", "x + normal(0, 0.1)", "sim", 1}};
+    fsys *s = sys(l, 1, 1);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 11);
+    fsys_sim sim = {s, r};
+    const double lo[1] = {-1}, hi[1] = {1}, ystar[1] = {0.5}, eps = 0.02;
+    project_prior prior = {lo, hi, NULL, NULL};
+    enum { K = 4000 };
+    static double out[K];
+    project_stats st;
+    assert_int_equal(project_rejection(fsys_sim_fn, &sim, 1, 1, ystar, &prior, eps, 10000000, r, out, K, &st, NULL), 0);
+    assert_int_equal(st.stored, K);
+    double mean = 0, var = 0;
+    for (int k = 0; k < K; k++)
+        mean += out[k] / K;
+    for (int k = 0; k < K; k++)
+        var += (out[k] - mean) * (out[k] - mean) / (K - 1);
+    double sd = sqrt(0.01 + eps * eps / 3);
+    printf("# ABC: %zu draws for %d kept, mean %.4f sd %.4f (want 0.5, %.4f)\n", st.tried, K, mean, sqrt(var), sd);
+    assert_true(fabs(mean - 0.5) < 5 * sd / sqrt((double)K));
+    assert_true(fabs(sqrt(var) - sd) < 0.1 * sd);
+    gsl_rng_free(r);
+    fsys_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_box_and_underdetermined),
         cmocka_unit_test(test_failures),
         cmocka_unit_test(test_rejection),
+        cmocka_unit_test(test_rejection_simulator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,4 +60,13 @@ int fsys_build_graph(const fsys *s, graph *g, int x_node, innx_err *err);
  * fsys *; one point, J (m x n) may be NULL. */
 int fsys_point_fn(void *ctx, const double *x, double *y, double *J);
 
+/* The same for a simulator: each call draws afresh from r (J, if asked, is
+ * the deterministic part's), so rejection over it is ABC. */
+typedef struct fsys_sim {
+    const fsys *s;
+    gsl_rng *r;
+} fsys_sim;
+
+int fsys_sim_fn(void *ctx, const double *x, double *y, double *J);
+
 #endif

@@ -163,11 +163,9 @@ fsys *fsys_parse(const fsys_line *lines, size_t n_lines, size_t n_x, innx_err *e
                   where(&lines[bare_y], at, sizeof at), top);
         goto fail;
     }
-    if (bare_y < 0 && top == 0) {
-        char at[300];
+    if (bare_y < 0 && top == 0) {   /* no line to blame: the file */
         innx_errf(err, INNX_EINVAL, "%s: no output line: name one y, or y1..ym",
                   lines[0].file ? lines[0].file : "system");
-        (void)at;
         goto fail;
     }
     if (bare_y >= 0) {
@@ -358,6 +356,18 @@ int fsys_point_fn(void *ctx, const double *x, double *y, double *J)
     if (rc)
         return rc;
     for (size_t i = 0; i < s->m; i++)
+        if (!isfinite(y[i]))
+            return INNX_EFAIL;
+    return 0;
+}
+
+int fsys_sim_fn(void *ctx, const double *x, double *y, double *J)
+{
+    const fsys_sim *sim = ctx;
+    int rc = fsys_eval(sim->s, x, 1, y, J, sim->r);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < sim->s->m; i++)
         if (!isfinite(y[i]))
             return INNX_EFAIL;
     return 0;
