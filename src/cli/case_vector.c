@@ -93,6 +93,24 @@ static void print_report(const report_vector *r, const problem *p, long steps, d
     }
 }
 
+/* "key":[v0,v1,...] (key NULL inside an array) */
+static void json_vec(json_out *j, const char *key, const double *v, size_t n)
+{
+    json_arr_begin(j, key);
+    for (size_t i = 0; i < n; i++)
+        json_arr_num(j, v[i]);
+    json_arr_end(j);
+}
+
+/* a named group of vectors: "name":{"k0":[...],...} */
+static void json_group(json_out *j, const char *name, const char *const *keys, const double *const *v, int k, size_t n)
+{
+    json_obj_begin(j, name);
+    for (int i = 0; i < k; i++)
+        json_vec(j, keys[i], v[i], n);
+    json_obj_end(j);
+}
+
 static void print_json(const cli_opts *o, const report_vector *r, const problem *p, long steps, double secs)
 {
     json_out j;
@@ -106,10 +124,7 @@ static void print_json(const cli_opts *o, const report_vector *r, const problem 
     json_int(&j, "x_dim", (long)r->n);
     json_int(&j, "y_dim", (long)r->m);
     json_bool(&j, "simulator", r->random);
-    json_arr_begin(&j, "y_star");
-    for (size_t i = 0; i < r->m; i++)
-        json_arr_num(&j, r->ystar[i]);
-    json_arr_end(&j);
+    json_vec(&j, "y_star", r->ystar, r->m);
     json_int(&j, "steps", steps);
     json_num(&j, "seconds", secs);
     json_int(&j, "samples", (long)r->samples);
@@ -118,47 +133,26 @@ static void print_json(const cli_opts *o, const report_vector *r, const problem 
     json_int(&j, "certified", (long)r->n_certified);
     json_num(&j, "ms_sample", 1e3 * r->seconds_sample);
     json_num(&j, "ms_project", 1e3 * r->seconds_project);
-    json_obj_begin(&j, "posterior");
     const char *names[5] = {"mean", "sd", "q05", "q50", "q95"};
     const double *cols[5] = {r->mean, r->sd, r->q05, r->q50, r->q95};
-    for (int k = 0; k < 5; k++) {
-        json_arr_begin(&j, names[k]);
-        for (size_t i = 0; i < r->n; i++)
-            json_arr_num(&j, cols[k][i]);
-        json_arr_end(&j);
-    }
-    json_obj_end(&j);
+    json_group(&j, "posterior", names, cols, 5, r->n);
     if (r->random) {
-        json_obj_begin(&j, "predictive");
         const char *pn[3] = {"mean", "sd", "z"};
         const double *pc[3] = {r->pred_mean, r->pred_sd, r->pred_z};
-        for (int k = 0; k < 3; k++) {
-            json_arr_begin(&j, pn[k]);
-            for (size_t i = 0; i < r->m; i++)
-                json_arr_num(&j, pc[k][i]);
-            json_arr_end(&j);
-        }
-        json_obj_end(&j);
+        json_group(&j, "predictive", pn, pc, 3, r->m);
     }
     json_arr_begin(&j, "clusters");
     for (size_t c = 0; c < r->k; c++) {
         json_obj_begin(&j, NULL);
         json_int(&j, "count", (long)r->count[c]);
-        json_arr_begin(&j, "centroid");
-        for (size_t i = 0; i < r->n; i++)
-            json_arr_num(&j, r->centroid[c][i]);
-        json_arr_end(&j);
+        json_vec(&j, "centroid", r->centroid[c], r->n);
         json_obj_end(&j);
     }
     json_arr_end(&j);
     if (r->m == r->n && !r->random) {
         json_arr_begin(&j, "roots");
-        for (size_t c = 0; c < r->n_roots; c++) {
-            json_arr_begin(&j, NULL);
-            for (size_t i = 0; i < r->n; i++)
-                json_arr_num(&j, r->roots[c][i]);
-            json_arr_end(&j);
-        }
+        for (size_t c = 0; c < r->n_roots; c++)
+            json_vec(&j, NULL, r->roots[c], r->n);
         json_arr_end(&j);
     }
     json_end(&j);

@@ -4,23 +4,16 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "innx/clock.h"
 #include "innx/cluster.h"
 #include "innx/fsys.h"
 #include "innx/project.h"
 #include "innx/report_vector.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void report_vector_free(report_vector *r)
 {
@@ -125,10 +118,10 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
     if (!r->x_raw || !r->res_raw || !y || !rng)
         goto out;
     gsl_rng_set(rng, seed);
-    double t0 = now();
+    double t0 = clock_now();
     if ((st = trainer_sample(t, ystar, N, rng, r->x_raw, err)) != 0)
         goto out;
-    r->seconds_sample = now() - t0;
+    r->seconds_sample = clock_now() - t0;
     /* re-simulate: F with its noise for a simulator (a predictive draw) */
     if (sys && (st = fsys_eval(sys, r->x_raw, N, y, NULL, r->random ? rng : NULL)) != 0)
         goto out;
@@ -169,7 +162,7 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
         trainer_domain(t, lo, hi);
         project_opts o = PROJECT_DEFAULTS;
         o.tol = REPORT_VECTOR_CERTIFY;
-        t0 = now();
+        t0 = clock_now();
         sum = 0;
         for (size_t i = 0; i < N; i++) {
             project_result pr;
@@ -187,7 +180,7 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
             miss(yi, ystar, m, &r->res_pol[i], &sq);
             sum += sq;
         }
-        r->seconds_project = now() - t0;
+        r->seconds_project = clock_now() - t0;
         r->resim_polished = sum / (double)N;
         answers = r->x_pol;
         if (m == n) {

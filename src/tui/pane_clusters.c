@@ -153,14 +153,8 @@ static void cluster_rows(WINDOW *w, int *y, const tui_view *v)
 
 static void draw(pane *p, WINDOW *w, const tui_view *v)
 {
-    if (v->snap->vector) {   /* a vector problem: its samples */
-        pane_vector_families_ops.draw(p, w, v);
+    if (view_delegate(p, w, v, &pane_vector_families_ops, &pane_data_segments_ops))   /* a vector or table problem: its own view */
         return;
-    }
-    if (v->snap->has_data || !v->snap->has_formula) {   /* a table problem: its own view */
-        pane_data_segments_ops.draw(p, w, v);
-        return;
-    }
     (void)p;
     term_box(w, v->caps, "4 clusters and roots", 0);
     int y = 1;

@@ -49,14 +49,8 @@ static void cross(canvas *cv, double x, double y, int series)
 
 static void draw(pane *p, WINDOW *w, const tui_view *v)
 {
-    if (v->snap->vector) {   /* a vector problem: its samples */
-        pane_vector_pair_ops.draw(p, w, v);
+    if (view_delegate(p, w, v, &pane_vector_pair_ops, &pane_data_pca_ops))   /* a vector or table problem: its own view */
         return;
-    }
-    if (v->snap->has_data || !v->snap->has_formula) {   /* a table problem: its own view */
-        pane_data_pca_ops.draw(p, w, v);
-        return;
-    }
     const session_snapshot *s = v->snap;
     char title[96];
     snprintf(title, sizeof title, s->formula[0] ? "3 f(x) on [%g, %g]" : "3 NN1(x) on [%g, %g], fitted to the table",

@@ -8,14 +8,8 @@
 
 static void draw(pane *p, WINDOW *w, const tui_view *v)
 {
-    if (v->snap->vector) {   /* a vector problem: its samples */
-        pane_vector_samples_ops.draw(p, w, v);
+    if (view_delegate(p, w, v, &pane_vector_samples_ops, &pane_data_traits_ops))   /* a vector or table problem: its own view */
         return;
-    }
-    if (v->snap->has_data || !v->snap->has_formula) {   /* a table problem: its own view */
-        pane_data_traits_ops.draw(p, w, v);
-        return;
-    }
     const session_snapshot *s = v->snap;
     const report_latent *r = &s->report;
     char title[96];

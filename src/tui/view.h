@@ -49,4 +49,14 @@ extern const pane_ops pane_data_traits_ops, pane_data_pca_ops, pane_data_segment
 /* a vector problem's panes in the same places (pane_vector.c) */
 extern const pane_ops pane_vector_samples_ops, pane_vector_pair_ops, pane_vector_families_ops;
 
+/* A pane whose place another kind of problem fills with its own view: a
+ * vector problem's (vec) or a table's (data); 1 when it drew. */
+static inline int view_delegate(pane *p, WINDOW *w, const tui_view *v, const pane_ops *vec, const pane_ops *data)
+{
+    const pane_ops *o = v->snap->vector ? vec : v->snap->has_data || !v->snap->has_formula ? data : NULL;
+    if (o)
+        o->draw(p, w, v);
+    return o != NULL;
+}
+
 #endif
