@@ -274,7 +274,7 @@ int cmd_draw(int argc, char **argv)
     size_t d = p.x_dim;
     double *v = malloc((size_t)n * d * sizeof *v);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    char names[PROBLEM_MAX_X][8];
+    char names[PROBLEM_MAX_X][24];
     const char *nm[PROBLEM_MAX_X];
     int st = CLI_EXIT_OK;
     if (!v || !r) {
