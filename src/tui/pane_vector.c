@@ -41,9 +41,10 @@ static void draw_samples(pane *p, WINDOW *w, const tui_view *v)
     plot_row(w, &y, A_BOLD, line);
     snprintf(line, sizeof line, "%zu samples, weights of step %ld", d->samples, d->step);
     plot_row(w, &y, 0, line);
-    if (d->random)
-        snprintf(line, sizeof line, "a simulator: a posterior (resim %.3g)", d->resim_raw);
-    else
+    if (d->random) {
+        plot_row(w, &y, 0, "a simulator: a posterior");
+        snprintf(line, sizeof line, "resim %.3g (noise in)", d->resim_raw);
+    } else
         snprintf(line, sizeof line, "certified %zu of %zu", d->n_certified, d->samples);
     plot_row(w, &y, 0, line);
     if (!d->random) {
