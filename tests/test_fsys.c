@@ -153,7 +153,7 @@ static void test_limits(void **state)
 {
     (void)state;
     fsys_line l[16];
-    char nm[16][8], src[16][64];
+    char nm[16][16], src[16][64];
     for (int k = 0; k < 16; k++) {
         snprintf(nm[k], sizeof nm[k], "y%d", k + 1);
         snprintf(src[k], sizeof src[k], "x%d * x%d", k + 1, 16 - k);
