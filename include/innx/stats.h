@@ -29,6 +29,10 @@ void stats_scaler_inverse(const stats_scaler *s, double *x, size_t n);
 /* 1 - SS_res / SS_tot over n values (SS_tot about the mean of y). */
 double stats_r2(const double *y, const double *pred, size_t n);
 /* sqrt(mean (a - b)^2) over n values. */
+/* A plot's range of n values: their 2nd..98th percentiles (a pole does not
+ * flatten the rest), widened to hold `keep` (a target line always in view);
+ * both keep when no value is finite, or on out of memory. */
+void stats_view_range(const double *v, size_t n, double keep, double *lo, double *hi);
 double stats_rmse(const double *a, const double *b, size_t n);
 
 #endif

@@ -117,3 +117,25 @@ double stats_rmse(const double *a, const double *b, size_t n)
         s += (a[i] - b[i]) * (a[i] - b[i]);
     return sqrt(s / (double)n);
 }
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void stats_view_range(const double *v, size_t n, double keep, double *lo, double *hi)
+{
+    double *s = malloc(n * sizeof *s);
+    size_t m = 0;
+    for (size_t i = 0; s && i < n; i++)
+        if (isfinite(v[i]))
+            s[m++] = v[i];
+    *lo = *hi = keep;
+    if (m > 0) {
+        qsort(s, m, sizeof *s, cmp_double);
+        *lo = fmin(keep, s[m * 2 / 100]);
+        *hi = fmax(keep, s[m - 1 - m * 2 / 100]);
+    }
+    free(s);
+}

@@ -9,6 +9,7 @@
 
 #include "innx/expr.h"
 #include "innx/figure.h"
+#include "innx/stats.h"
 #include "innx/safefile.h"
 #include "innx/session.h"
 
@@ -186,28 +187,11 @@ static int fig_latent(const session_snapshot *s, figure *f, innx_err *err)
     return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The pane's y range: f's 2nd..98th percentiles (a pole does not flatten
  * the curve), with y* always in view. */
 static void fx_range(const double *v, size_t n, double ystar, figure_axis *a)
 {
-    double *s = malloc(n * sizeof *s);
-    size_t m = 0;
-    for (size_t i = 0; s && i < n; i++)
-        if (isfinite(v[i]))
-            s[m++] = v[i];
-    a->lo = a->hi = ystar;
-    if (m > 0) {
-        qsort(s, m, sizeof *s, cmp_double);
-        a->lo = fmin(ystar, s[m * 2 / 100]);
-        a->hi = fmax(ystar, s[m - 1 - m * 2 / 100]);
-    }
-    free(s);
+    stats_view_range(v, n, ystar, &a->lo, &a->hi);
     double pad = (a->hi - a->lo) * 0.08;
     if (!(pad > 0))
         pad = fabs(ystar) > 0 ? fabs(ystar) * 0.1 : 0.5;

@@ -4,33 +4,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "innx/stats.h"
 #include "plot.h"
 #include "view.h"
 
 enum { S_CURVE = 0, S_RAW = 1, S_ROOT = 2 };
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The y range: the 2nd..98th percentiles of f, so a pole (tan, 1/x) does
  * not flatten the rest of the curve; the y* line always in view. */
 static void y_range(const double *f, size_t n, double ystar, canvas_axis *ay)
 {
-    double *s = malloc(n * sizeof *s);
-    size_t m = 0;
-    for (size_t i = 0; s && i < n; i++)
-        if (isfinite(f[i]))
-            s[m++] = f[i];
-    ay->lo = ay->hi = ystar;
-    if (m > 0) {
-        qsort(s, m, sizeof *s, cmp_double);
-        ay->lo = fmin(ystar, s[m * 2 / 100]);
-        ay->hi = fmax(ystar, s[m - 1 - m * 2 / 100]);
-    }
-    free(s);
+    stats_view_range(f, n, ystar, &ay->lo, &ay->hi);
     double pad = (ay->hi - ay->lo) * 0.08;
     ay->lo -= pad;
     ay->hi += pad;
