@@ -14,6 +14,8 @@
 #define REPORT_VECTOR_MAX_ROOTS 64
 #define REPORT_VECTOR_CERTIFY 1e-12   /* max_i |F_i(x) - y*_i| of a certified sample */
 
+#define REPORT_VECTOR_NO_FAMILY 255
+
 typedef struct report_vector {
     size_t n, m, samples;
     int random;                 /* a simulator: samples are a posterior, never polished */
@@ -22,6 +24,10 @@ typedef struct report_vector {
     double *res_raw, *res_pol;  /* each sample's max_i |F_i(x) - y*_i| (simulator: F's noise-free part... NaN) */
     unsigned char *certified;   /* per sample: its projection reached 1e-12 inside the domain */
     size_t n_certified;
+    double *y_raw, *y_pol;      /* samples x m: F(x) of each raw sample (a simulator: one fresh
+                                   simulation; NULL without F) and of each polished one (NULL
+                                   for a simulator) */
+    unsigned char *label;       /* per sample: its family 0..k-1, REPORT_VECTOR_NO_FAMILY if none */
     double resim_raw;           /* mean ||F(x) - y*||^2 over the raw samples (F re-simulated) */
     double resim_polished;      /* ...over the polished ones (NaN for a simulator) */
     /* families: m = n, one a root (its certified samples); else k-means
@@ -30,6 +36,7 @@ typedef struct report_vector {
     size_t k;
     double centroid[REPORT_VECTOR_MAX_K][PROBLEM_MAX_X];
     size_t count[REPORT_VECTOR_MAX_K];
+    size_t count_certified[REPORT_VECTOR_MAX_K];   /* ...of which certified (deterministic F) */
     double silhouette;          /* of the chosen k (NaN for k = 1) */
     /* m = n: the distinct certified roots (merged within 1e-7 (1 + |x|)) */
     size_t n_roots;

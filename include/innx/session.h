@@ -54,8 +54,13 @@ typedef struct session_vector_view {
     double resim_raw, resim_polished;
     double mean[PROBLEM_MAX_X], sd[PROBLEM_MAX_X], q05[PROBLEM_MAX_X], q50[PROBLEM_MAX_X], q95[PROBLEM_MAX_X];
     double centroid[16][PROBLEM_MAX_X];
-    size_t count[16];
+    size_t count[16], count_certified[16];
     float x[SESSION_VECTOR_N][PROBLEM_MAX_X];    /* the answers (polished where F allows) */
+    unsigned char label[SESSION_VECTOR_N];       /* each answer's family (REPORT_VECTOR_NO_FAMILY: none) */
+    unsigned char certified[SESSION_VECTOR_N];   /* ...projected and certified (deterministic F) */
+    int has_y;                                   /* F is known: y_raw (and y_pol unless random) hold */
+    float y_raw[SESSION_VECTOR_N][PROBLEM_MAX_Y];   /* F(x) of the raw samples (a simulator: re-simulated) */
+    float y_pol[SESSION_VECTOR_N][PROBLEM_MAX_Y];   /* F(x) of the polished answers */
     long step;                                   /* the weights' step */
 } session_vector_view;
 

@@ -22,6 +22,9 @@ void report_vector_free(report_vector *r)
     free(r->res_raw);
     free(r->res_pol);
     free(r->certified);
+    free(r->y_raw);
+    free(r->y_pol);
+    free(r->label);
     memset(r, 0, sizeof *r);
 }
 
@@ -68,6 +71,11 @@ static int families(report_vector *r, const double *x, size_t n, gsl_rng *rng, i
         memcpy(r->centroid[j], keep.centres + j * d, d * sizeof(double));
         r->count[j] = keep.counts[j];
     }
+    for (size_t i = 0; i < n; i++) {
+        r->label[i] = (unsigned char)keep.labels[i];
+        if (r->certified && r->certified[i])
+            r->count_certified[keep.labels[i]]++;
+    }
     kmeans_result_free(&keep);
     return 0;
 }
@@ -112,11 +120,13 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
     memcpy(r->ystar, ystar, m * sizeof *ystar);
     r->x_raw = malloc(N * n * sizeof *r->x_raw);
     r->res_raw = malloc(N * sizeof *r->res_raw);
+    r->label = malloc(N);
     double *y = malloc(N * m * sizeof *y);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     int st = INNX_ENOMEM;
-    if (!r->x_raw || !r->res_raw || !y || !rng)
+    if (!r->x_raw || !r->res_raw || !r->label || !y || !rng)
         goto out;
+    memset(r->label, REPORT_VECTOR_NO_FAMILY, N);
     gsl_rng_set(rng, seed);
     double t0 = clock_now();
     if ((st = trainer_sample(t, ystar, N, rng, r->x_raw, err)) != 0)
@@ -154,8 +164,9 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
         r->x_pol = malloc(N * n * sizeof *r->x_pol);
         r->res_pol = malloc(N * sizeof *r->res_pol);
         r->certified = calloc(N, 1);
+        r->y_pol = malloc(N * m * sizeof *r->y_pol);
         st = INNX_ENOMEM;
-        if (!r->x_pol || !r->res_pol || !r->certified)
+        if (!r->x_pol || !r->res_pol || !r->certified || !r->y_pol)
             goto out;
         memcpy(r->x_pol, r->x_raw, N * n * sizeof *r->x_pol);
         double lo[PROBLEM_MAX_X], hi[PROBLEM_MAX_X];
@@ -166,7 +177,7 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
         sum = 0;
         for (size_t i = 0; i < N; i++) {
             project_result pr;
-            double *xi = r->x_pol + i * n, yi[PROBLEM_MAX_Y], sq;
+            double *xi = r->x_pol + i * n, *yi = r->y_pol + i * m, sq;
             for (size_t j = 0; j < n; j++)   /* a sample outside the domain starts on its wall */
                 xi[j] = isfinite(xi[j]) ? fmin(fmax(xi[j], lo[j]), hi[j]) : (lo[j] + hi[j]) / 2;
             int ps = project_point(fsys_point_fn, (void *)sys, n, m, ystar, lo, hi, xi, &o, &pr, err);
@@ -216,6 +227,8 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
                     same = fabs(r->roots[c][j] - r->x_pol[i * n + j]) <= 1e-7 * (1 + fabs(r->x_pol[i * n + j]));
                 if (same) {
                     r->count[c]++;
+                    r->count_certified[c]++;
+                    r->label[i] = (unsigned char)c;
                     break;
                 }
             }
@@ -226,7 +239,10 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
 out:
     if (st == INNX_ENOMEM)
         innx_errf(err, st, "out of memory");
-    free(y);
+    if (sys && st == 0)
+        r->y_raw = y;   /* kept: the re-simulated F(x) of each raw sample */
+    else
+        free(y);
     if (rng)
         gsl_rng_free(rng);
     if (st != 0)

@@ -266,11 +266,20 @@ static int vector_view(session *s, session_vector_view *v)
     for (size_t c = 0; c < v->k; c++) {
         memcpy(v->centroid[c], r.centroid[c], r.n * sizeof(double));
         v->count[c] = r.count[c];
+        v->count_certified[c] = r.count_certified[c];
     }
     const double *x = r.x_pol ? r.x_pol : r.x_raw;
-    for (size_t i = 0; i < r.samples && i < SESSION_VECTOR_N; i++)
+    v->has_y = r.y_raw != NULL;
+    for (size_t i = 0; i < r.samples && i < SESSION_VECTOR_N; i++) {
         for (size_t j = 0; j < r.n; j++)
             v->x[i][j] = (float)x[i * r.n + j];
+        v->label[i] = r.label[i];
+        v->certified[i] = r.certified ? r.certified[i] : 0;
+        for (size_t j = 0; j < r.m && r.y_raw; j++) {
+            v->y_raw[i][j] = (float)r.y_raw[i * r.m + j];
+            v->y_pol[i][j] = r.y_pol ? (float)r.y_pol[i * r.m + j] : NAN;
+        }
+    }
     v->step = trainer_steps(s->t);
     report_vector_free(&r);
     return 1;
