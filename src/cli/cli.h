@@ -58,7 +58,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
 int cli_first_operand(int argc, char **argv, int first);
 
 /* A built-in problem by name, or a problem file NAME.inn read over the
- * default problem. */
+ * default problem (problem_opts.c, as cli_apply_opts). */
 int cli_load_problem(const char *name, problem *p, innx_err *err);
 /* Lay the options over a problem (steps, seed, threads, model, box,
  * schedule, and a table's file and columns). Prints the error and returns
@@ -142,7 +142,7 @@ int bench_roots(const cli_opts *o);
 int cmd_gen_spend(int argc, char **argv);
 /* innx with no command: the explorer (explore.c) */
 int cli_explore(int argc, char **argv);
-/* "A:B" -> a, b (explore.c); -1 if it is not that */
+/* "A:B" -> a, b (util.c); -1 if it is not that */
 int cli_parse_domain(const char *s, double *a, double *b);
 /* Checkpoints (cli_checkpoint.c). --resume FILE: read it into
  * o->resume_ck and its problem into p, the options laid over it. */
