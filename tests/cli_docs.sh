@@ -2,10 +2,11 @@
 # cli_docs.sh: the reference cannot drift from the program. Every option
 # of --help is in the man page; every problem-file setting that
 # `problems --show` prints has a bold entry under its section in the man
-# page's PROBLEM FILES; every JSON field the CLI writes (the literal keys
-# of src/cli's json_* calls, and the keys of real --json runs) is named in
-# backquotes in docs/json.md; every relative link of README.md and docs/
-# leads to a file. (The explorer's keys against the man page: test_keys.)
+# page's PROBLEM FILES, and each loss term an item in LOSS TERMS; every
+# JSON field the CLI writes (the literal keys of src/cli's json_* calls,
+# and the keys of real --json runs) is named in backquotes in
+# docs/json.md; every relative link of README.md and docs/ leads to a
+# file. (The explorer's keys against the man page: test_keys.)
 set -u
 innx="${top_builddir:-.}/src/innx"
 src="${top_srcdir:-.}"
@@ -66,6 +67,13 @@ done | sort -u > "$tmp/settings"
 [ "$(wc -l < "$tmp/settings")" -gt 50 ] || fail "too few settings: $(cat "$tmp/settings")"
 missing=$(comm -23 "$tmp/settings" "$tmp/man_settings")
 [ -z "$missing" ] || fail "settings without a bold entry in man innx, PROBLEM FILES: $missing"
+# each loss term (a [loss] lambda) has an item of its own in LOSS TERMS
+awk '/^\.SH / { on = ($0 == ".SH LOSS TERMS"); next }
+     on && tp && /^\.B / { print $2 } { tp = /^\.TP/ }' "$man" | sort -u > "$tmp/man_terms"
+sed -n 's/^loss \([a-z]*\)$/\1/p' "$tmp/settings" | grep -vx box_form > "$tmp/terms"
+[ "$(wc -l < "$tmp/terms")" -ge 12 ] || fail "too few loss terms: $(cat "$tmp/terms")"
+missing=$(comm -23 "$tmp/terms" "$tmp/man_terms")
+[ -z "$missing" ] || fail "loss terms without an item in man innx, LOSS TERMS: $missing"
 
 # -- JSON fields: the literal keys in the source, and those of real runs
 # (cheap ones: a few steps each; computed keys such as ms_per_step_joint
