@@ -2,7 +2,6 @@
  * zoom, help, the problem chooser; a key changes state, the next frame shows it. */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,22 +12,6 @@
 #include "tui_state.h"
 
 #define LAMBDA_HOLD 1.0   /* seconds a set lambda is shown before the snapshot's */
-
-void tui_set_status(tui *t, term_role role, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(t->status_text, sizeof t->status_text, fmt, ap);
-    va_end(ap);
-    t->status_role = role;
-}
-
-double tui_lambda(const tui *t, int k)
-{
-    if (k < 0 || k >= TERM_N)
-        return 0;
-    return tui_now() < t->lam_until[k] ? t->lam[k] : t->snap.lambda[k];
-}
 
 static void set_lambda(tui *t, int k, double v)
 {

@@ -15,7 +15,6 @@
 
 #include "innx/checkpoint.h"
 #include "innx/trainer_ckpt.h"
-#include "innx/clock.h"
 
 #include "bars.h"
 #include "tui_state.h"
@@ -39,8 +38,6 @@ static void on_signal(int sig)
     }
     errno = saved;
 }
-
-double tui_now(void) { return clock_now(); }
 
 static const pane_ops *const pane_table[PANE_N] = {&pane_loss_ops, &pane_latent_ops,
                                                    &pane_fx_ops, &pane_clusters_ops};

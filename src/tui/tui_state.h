@@ -1,5 +1,6 @@
 /* tui_state.h: the explorer's state, shared by the loop (tui.c) and the key
- * handling (keys.c); only the UI thread ever touches it. */
+ * handling (keys.c); only the UI thread ever touches it.
+ * tui_state.c holds the functions both call. */
 #ifndef INNX_TUI_STATE_H
 #define INNX_TUI_STATE_H
 
