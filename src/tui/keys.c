@@ -142,6 +142,20 @@ static int accept(tui *t)
         session_set_k(t->s, (size_t)v);
         tui_set_status(t, ROLE_NORMAL, "clustering G's answers into %g", v);
         return 1;
+    case ASK_S: {
+        char m[128];
+        if (!parse_number(text, &v) || v != floor(v) || v < SESSION_VECTOR_MIN || v > SESSION_VECTOR_N) {
+            snprintf(m, sizeof m, "samples: a whole number from %d to %d", SESSION_VECTOR_MIN, SESSION_VECTOR_N);
+            refuse(t, m);
+            return 0;
+        }
+        if (session_set_samples(t->s, (size_t)v, &err) != 0) {
+            refuse(t, err.msg);
+            return 0;
+        }
+        tui_set_status(t, ROLE_NORMAL, "%g samples at y*: drawing them...", v);
+        return 1;
+    }
     default:
         return 1;
     }
@@ -282,6 +296,17 @@ void tui_key(tui *t, int key)
         for (size_t i = 0; problem_builtin_name(i); i++)
             if (!strcmp(problem_builtin_name(i), t->snap.problem))
                 t->chooser_sel = i;
+        break;
+    case ACT_SAMPLES:
+        if (!t->snap.vector) {
+            tui_set_status(t, ROLE_ERROR, "s: only a vector problem draws samples (ik, two-moons, square)");
+            break;
+        }
+        snprintf(init, sizeof init, "%zu", t->snap.has_vector ? t->snap.vec.samples : (size_t)SESSION_VECTOR_N);
+        ask(t, ASK_S, "samples at y* = ", init);
+        break;
+    case ACT_PAIRS:   /* the pane wraps the page into its own count */
+        t->pair_page += at ? 1 : -1;
         break;
     case ACT_ZOOM:   /* the key's place in its entry is the pane: 1-4 */
         t->zoom = t->zoom == at ? -1 : at;

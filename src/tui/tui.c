@@ -170,7 +170,7 @@ static void frame(tui *t)
     double lam[TERM_N];
     for (int k = 0; k < TERM_N; k++)
         lam[k] = tui_lambda(t, k);
-    tui_view v = {&t->snap, &t->caps, t->sel, t->loss_log, t->f, lam};
+    tui_view v = {&t->snap, &t->caps, t->sel, t->loss_log, t->f, lam, t->pair_page};
     if (t->title) {
         werase(t->title);
         bars_title(t->title, &v);

@@ -15,7 +15,7 @@
 #include "tui.h"
 #include "view.h"
 
-typedef enum { ASK_NONE = 0, ASK_Y, ASK_F, ASK_E, ASK_K, ASK_N } tui_ask;
+typedef enum { ASK_NONE = 0, ASK_Y, ASK_F, ASK_E, ASK_K, ASK_S, ASK_N } tui_ask;
 
 typedef struct tui {
     session *s;
@@ -31,6 +31,7 @@ typedef struct tui {
     int zoom;                         /* -1 none */
     /* what the user is looking at */
     int sel, loss_log, help, chooser;
+    int pair_page;                    /* the pair plot's page (< >), wrapped by the pane */
     size_t chooser_sel;
     /* lambdas as last set here: shown until the snapshot has caught up,
      * so two quick presses of + double twice */
