@@ -50,6 +50,10 @@ typedef struct tui {
     expr *f;
     char f_src[PROBLEM_FORMULA_LEN];
     problem chosen;                   /* kept alive for session_set_problem */
+    /* a vector problem's samples as drawn (tui.c's hold_vector) */
+    session_vector_view vec;
+    int has_vec;
+    double vec_at;
     int quit;
 } tui;
 
