@@ -200,6 +200,8 @@ static void draw(pane *p, WINDOW *w, const tui_view *v)
     if (v->snap->has_vector) {
         ystar_text(ys, sizeof ys, d);
         snprintf(title, sizeof title, "2 pair plot of x at y* %s", ys);
+        if ((int)strlen(title) > getmaxx(w) - 6)   /* y* whole or not at all: the other panes say it too */
+            snprintf(title, sizeof title, "2 pair plot of x");
     } else {
         snprintf(title, sizeof title, "2 pair plot of x at y*");
     }
