@@ -326,9 +326,33 @@ int fig_vec_marginals(const session_snapshot *s, figure *f, innx_err *err)
     ystar_text(v, ys, sizeof ys);
     title(f, "%s: each component of the %zu answers at y* = %s", s->problem,
              n_samples(v), ys);
-    snprintf(f->y.label, sizeof f->y.label, "value");
+    snprintf(f->y.label, sizeof f->y.label, "xⱼ (each its own column)");
     /* one column a component, named x1, x2...; the legend's room on the right */
     f->x = (figure_axis){.lo = 0.4, .hi = (double)n + 0.6, .step = 1, .format = "x%.0f"};
+    /* every answer beside its column's box, in its family's colour (a strip
+     * jittered across: the quantiles alone hide two modes) */
+    double *sx = malloc(2 * SESSION_VECTOR_N * sizeof *sx);
+    if (!sx)
+        return oom(err);
+    double *sy = sx + SESSION_VECTOR_N;
+    figure_series *se = NULL;
+    for (size_t g = 0; g <= K; g++)
+        for (size_t j = 0; j < n; j++) {
+            size_t q = 0;
+            for (size_t i = 0; i < n_samples(v); i++)
+                if (group_of(v, i) == g) {
+                    double u = fmod((double)i * 0.6180339887, 1.0) - 0.5;
+                    sx[q] = (double)j + 1 - 0.33 + 0.14 * u;
+                    sy[q++] = v->x[i][j];
+                }
+            if (q && !(se = figure_add_series(f, FIGURE_POINTS, group_color(v, g), "", sx, sy, q))) {
+                free(sx);
+                return oom(err);
+            }
+            if (q)
+                se->size = 1.5, se->alpha = 0.35;
+        }
+    free(sx);
     double xs[3 * PROBLEM_MAX_X * 3], ys_[3 * PROBLEM_MAX_X * 3];
     size_t q = 0;
     /* 5-95 %: a whisker with caps, NaN between the pieces of one line */
@@ -337,7 +361,7 @@ int fig_vec_marginals(const session_snapshot *s, figure *f, innx_err *err)
         double c = (double)j + 1;
         PT(c, v->q05[j]), PT(c, v->q95[j]), PT(NAN, NAN);
     }
-    figure_series *se = figure_add_series(f, FIGURE_LINE, FIGURE_TOTAL, "5 % to 95 %", xs, ys_, q);
+    se = figure_add_series(f, FIGURE_LINE, FIGURE_TOTAL, "5 % to 95 %", xs, ys_, q);
     if (!se)
         return oom(err);
     se->size = 1.3;
