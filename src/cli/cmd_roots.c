@@ -69,8 +69,8 @@ int cmd_roots(int argc, char **argv)
                 return cli_error(CLI_EXIT_USAGE, "roots", "--y: '%s' is not a finite number", argv[i]);
         } else if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
             printf("usage: innx roots 'FORMULA' --domain A:B [--y Y] [--json]\n"
-                   "       innx roots PROBLEM [--y Y1,...,Ym] [--starts N] [--seed S] [--out F.csv] [--json]\n"
-                   "       innx roots PROBLEM --reject EPS [--samples N] [--draws N] [--y ...] [--seed S] [--out F.csv]\n"
+                   "       innx roots PROBLEM [--y Y1,..,Ym] [--starts N] [--seed S] [--out F.csv] [--json]\n"
+                   "       innx roots PROBLEM --reject EPS [--samples N] [--draws N] [options as above]\n"
                    "every real root of FORMULA = Y (default 0) on [A, B], polished in double;\n"
                    "for a vector problem (a built-in or FILE.inn) its classical reference at y*\n"
                    "(default the problem's): multi-start Levenberg-Marquardt from N prior draws\n"

@@ -53,7 +53,7 @@ static const char usage[] =
     "                          every pane of a checkpoint as a figure (SVG and PNG)\n"
     "  roots 'F' --domain A:B [--y Y] [--json]\n"
     "                          every root of F(x) = Y on [A, B], polished, checked\n"
-    "  roots VECTOR [--y Y1,...,Ym] [--starts N] [--reject EPS [--samples N]] [--out F.csv]\n"
+    "  roots VECTOR [--y Y1,..] [--starts N | --reject EPS [--samples N]] [--out F]\n"
     "                          the classical reference at y*: multi-start LM from the\n"
     "                          prior (roots; projected points), or rejection (posterior)\n"
     "  gen-spend [--seed S] [--rows N] [--out FILE.csv]\n"
