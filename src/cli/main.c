@@ -130,7 +130,7 @@ static int train_problem(const cli_opts *o, const char *where, problem *p)
         return case_sinc_kan_range(o, p);
     if (p->batch == PROBLEM_BATCH_TABLE)
         return case_table_train(o, p);
-    if (problem_is_flow(p) || p->y_dim > 1)
+    if (problem_is_vector(p))
         return case_vector_train(o, p);   /* x in R^n, y in R^m: samples at y* */
     if (fits_xsin(o, p))
         return case_xsin_train(o, p);
