@@ -203,6 +203,14 @@ __attribute__((constructor)) static void blas_core_choose(int argc, char **argv,
         return;
     if (setenv("OPENBLAS_CORETYPE", "SkylakeX", 1) != 0 || setenv("INNX_BLAS_REEXEC", "1", 1) != 0)
         return;
+    /* the file's own name, so that ps and top still say innx (exec of
+     * /proc/self/exe itself names the process "exe") */
+    char path[4096];
+    ssize_t len = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (len > 0 && (size_t)len < sizeof path - 1) {
+        path[len] = '\0';
+        execv(path, argv);
+    }
     execv("/proc/self/exe", argv);
     unsetenv("INNX_BLAS_REEXEC");   /* (no /proc: go on with Prescott) */
     unsetenv("OPENBLAS_CORETYPE");
