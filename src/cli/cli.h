@@ -138,6 +138,9 @@ int case_xsin_train(const cli_opts *o, problem *p);
 int cli_parse_ys(const char *where, const char *s, double *ys, size_t cap, size_t *n);
 /* innx roots (its own argv) and its benchmark; innx gen-spend */
 int cmd_roots(int argc, char **argv);
+/* innx roots PROBLEM ...: a vector problem's reference (cmd_reference.c);
+ * argv[1] is the problem */
+int cmd_roots_problem(int argc, char **argv);
 int bench_roots(const cli_opts *o);
 int cmd_gen_spend(int argc, char **argv);
 /* innx with no command: the explorer (explore.c) */

@@ -37,7 +37,7 @@ int cli_apply_opts(const cli_opts *o, const char *where, problem *p)
         p->x_hi[0] = b;
     }
     /* a table's columns before --auto (which needs its one x) */
-    int vec = problem_is_flow(p) || p->y_dim > 1;
+    int vec = problem_is_vector(p);
     if (!problem_has_table(p) && (o->data || o->x_cols || o->drop_bad_rows || (o->out && !vec) || o->no_joint))
         return cli_error(CLI_EXIT_USAGE, where,
                          "--data, --x, --drop-bad-rows and --no-joint are for table problems, --out for tables and vector problems");
