@@ -91,6 +91,15 @@ static void component_range(const session_vector_view *v, size_t j, figure_axis 
     a->hi = hi + pad;
 }
 
+static double spread(const double *a, size_t m)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < m; i++)
+        if (isfinite(a[i]))
+            lo = fmin(lo, a[i]), hi = fmax(hi, a[i]);
+    return hi >= lo ? hi - lo : 0;
+}
+
 /* A stacked histogram of the values in a (one a sample, NaN skipped) by
  * group, bars over a's range: each group's cumulative count from the last
  * group down, opaque, so group 0 stands at the bottom and each group shows
@@ -191,6 +200,10 @@ int fig_vec_pairs(const session_snapshot *s, figure *f, innx_err *err)
                 }
                 se->size = 2.1;
                 se->alpha = 0.55;
+                /* a family at one point (an isolated root: square's ten)
+                 * would be one small dot: drawn larger, solid */
+                if (spread(a, m) < 0.01 * (cell->x.hi - cell->x.lo) && spread(b, m) < 0.01 * (cell->y.hi - cell->y.lo))
+                    se->size = 5, se->alpha = 0.9;
             }
         }
     /* the legend in the empty upper triangle: one entry a family */
@@ -226,16 +239,17 @@ int fig_vec_y(const session_snapshot *s, figure *f, innx_err *err)
     char ys[256];
     ystar_text(v, ys, sizeof ys);
     if (v->random)
-        title(f, "%s: the answers re-simulated around y* (resim error %.3g)", s->problem,
+        title(f, "%s: the answers re-simulated around y* (mean |F − y*|² %.3g)", s->problem,
                  v->resim_raw);
     else
-        title(f, "%s: F of the raw samples (error %.3g) and of the projected ones (%.2g)",
+        title(f, "%s: F of the raw samples (mean |F − y*|² %.3g) and of the projected (%.2g)",
                  s->problem, v->resim_raw, v->resim_polished);
     double *a = malloc(4 * SESSION_VECTOR_N * sizeof *a);
     if (!a)
         return oom(err);
     double *b = a + SESSION_VECTOR_N, *all = b + SESSION_VECTOR_N;
     int st = 0;
+    f->legend = G > 4 ? FIGURE_LEGEND_RIGHT : FIGURE_LEGEND_IN;   /* a line a family */
     char label[64];   /* a series label's room */
     snprintf(label, sizeof label, "y* = %.58s", ys);
     if (m == 1) {   /* one y: the raw answers' histogram, y* a line */
@@ -327,7 +341,9 @@ int fig_vec_marginals(const session_snapshot *s, figure *f, innx_err *err)
     title(f, "%s: each component of the %zu answers at y* = %s", s->problem,
              n_samples(v), ys);
     snprintf(f->y.label, sizeof f->y.label, "xⱼ (each its own column)");
-    /* one column a component, named x1, x2...; the legend's room on the right */
+    /* one column a component, named x1, x2...; the legend beside them
+     * (5 lines and one a family would cover the boxes) */
+    f->legend = FIGURE_LEGEND_RIGHT;
     f->x = (figure_axis){.lo = 0.4, .hi = (double)n + 0.6, .step = 1, .format = "x%.0f"};
     /* every answer beside its column's box, in its family's colour (a strip
      * jittered across: the quantiles alone hide two modes) */
@@ -413,8 +429,5 @@ int fig_vec_marginals(const session_snapshot *s, figure *f, innx_err *err)
     se->marker = FIGURE_RING;
     se->size = 5;
     figure_autorange(f);
-    /* room above the boxes for the legend (~17 px an entry of ~400) */
-    double room = fmin(0.6, (30 + 17.4 * (double)(4 + K)) / 400);
-    f->y.hi = f->y.lo + (f->y.hi - f->y.lo) / (1 - room);
     return 0;
 }
