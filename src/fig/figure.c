@@ -484,11 +484,16 @@ static void cell_layout(cairo_t *cr, const figure *f, double x0, double y0, doub
 {
     L->x0 = x0, L->y0 = y0, L->x1 = x1, L->y1 = y1;
     L->w = x1 + GRID_GAP / 2, L->h = y1 + GRID_GAP / 2;
+    L->band[0] = x0 - GRID_GAP / 2, L->band[1] = y0 - GRID_GAP / 2;
+    L->band[2] = x1 + GRID_GAP / 2, L->band[3] = y1 + GRID_GAP / 2;
+    if (f->hide & FIGURE_HIDE_AXES) {   /* a legend cell: no axes to tick */
+        L->nx = L->ny = 0;
+        L->ylab = x0;
+        return;
+    }
     L->nx = cell_ticks(&f->x, (int)fmax(2, (x1 - x0) / 50), L->tx);
     L->ny = cell_ticks(&f->y, (int)fmax(2, (y1 - y0) / 40), L->ty);
     L->ylab = x0 - 8 - ticks_w(cr, L->ty, L->ny) - 8;
-    L->band[0] = x0 - GRID_GAP / 2, L->band[1] = y0 - GRID_GAP / 2;
-    L->band[2] = x1 + GRID_GAP / 2, L->band[3] = y1 + GRID_GAP / 2;
 }
 
 /* The cells of a grid: equal rectangles between the outer margins, which
