@@ -595,6 +595,48 @@ static void test_wake_fd(void **state)
     free(w);
 }
 
+/* A vector problem's view: paused, a sample count set and a y* given are
+ * drawn again at once; a count out of range and a y* of the wrong length
+ * are refused with what would do. */
+static int vec_samples_are(const session_snapshot *w, const void *arg)
+{
+    return w->has_vector && w->vec.samples == *(const size_t *)arg;
+}
+static int vec_ystar_is(const session_snapshot *w, const void *arg)
+{
+    const double *y = arg;
+    return w->has_vector && w->vec.ystar[0] == y[0] && w->vec.ystar[1] == y[1];
+}
+
+static void test_vector_view_settings(void **state)
+{
+    (void)state;
+    problem p = builtin("ik");
+    session *s = start(&p, SESSION_START_PAUSED);
+    session_snapshot *w = snap_alloc();
+    session_step_once(s);
+    size_t want = SESSION_VECTOR_N;
+    assert_true(wait_for(s, w, vec_samples_are, &want, 60.0));
+    assert_int_equal(w->vec.n, 4);
+    assert_int_equal(w->vec.m, 2);
+    innx_err e;
+    assert_int_equal(session_set_samples(s, 50, &e), 0);
+    want = 50;
+    assert_true(wait_for(s, w, vec_samples_are, &want, 60.0));
+    assert_int_equal(w->state, SESSION_PAUSED);
+    assert_int_equal(session_set_samples(s, SESSION_VECTOR_N + 1, &e), INNX_EINVAL);
+    assert_non_null(strstr(e.msg, "from 10 to 400"));
+    assert_int_equal(session_set_samples(s, 9, &e), INNX_EINVAL);
+    double y[2] = {1.4, 0.2};
+    assert_int_equal(session_query_vector(s, y, 1, &e), INNX_EINVAL);
+    assert_non_null(strstr(e.msg, "y has 2 components"));
+    assert_int_equal(session_query_vector(s, y, 2, &e), 0);
+    assert_true(wait_for(s, w, vec_ystar_is, y, 60.0));
+    assert_int_equal(w->vec.samples, 50);   /* the count stays with a new y* */
+    session_free(s);
+    free(w);
+}
+
 /* Quit on the full sinc (6000 points, a 128-128-64 net, two graph
  * threads): session_free returns within a step. */
 static void test_quit_sinc(void **state)
@@ -618,6 +660,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wake_fd),
         cmocka_unit_test(test_step_once),
+        cmocka_unit_test(test_vector_view_settings),
         cmocka_unit_test(test_headless_same_bits),
         cmocka_unit_test(test_step_hook),
         cmocka_unit_test(test_quit_sinc),

@@ -111,7 +111,7 @@ select_term() {
 }
 # centroids: pane 2's legend ("c0 0.769  c1 3.28  c2 5.92")
 centroids() { cap | sed -n 3p | grep -o "c[0-9] [-0-9.e]*" | tr '\n' ' '; }
-# start NAME ENV...: innx in a 120x40 window; its exit code and the tty's
+# start NAME ENV...: innx in a 120x40 window ($cols x $rows when set); its exit code and the tty's
 # settings after it land in $dir (rc last, renamed into place: wait_exit
 # read an empty stty when rc came first)
 args=""   # innx's own arguments for the next start
@@ -120,7 +120,7 @@ start() {
     run_n=$((run_n + 1))
     T="tmux -L innx-e2e-$$-$run_n -f /dev/null"
     rm -f "$dir/rc"
-    $T new-session -d -s e2e -c "$dir" -x 120 -y 40 \
+    $T new-session -d -s e2e -c "$dir" -x "${cols:-120}" -y "${rows:-40}" \
         "env $* '$innx' $args; r=\$?; stty -a > '$dir/stty'; echo \$r > '$dir/rc.new'; mv '$dir/rc.new' '$dir/rc'; echo EXITED; sleep 600" ||
         fail "tmux would not start"
 }
@@ -390,6 +390,60 @@ dup=$(echo "$labels" | sort | uniq -d)
 keys q
 wait_exit
 args=""
+
+# A vector problem (x in R^n, y in R^m) at COLS x ROWS: the pair plot of
+# the samples at y* (every row of variables named left of its grid: all
+# four of ik's at 120x40, a pair a page at 80x24, paged with < and >),
+# y-space and the statistics; y takes a vector and refuses a wrong count
+# with the count it needs, and the plot is drawn for the new y*; s sets the
+# number of samples. Nothing here depends on the run still going.
+# vector_checks NAME COLS ROWS BORDER GRID_ROWS ENV...
+vector_checks() {
+    name=$1 cols=$2 rows=$3 box=$4 grid=$5
+    shift 5
+    args="$name"
+    start "$@"
+    at="$name ${cols}x$rows"
+    wait_for "innx  $name " || fail "$at: no title"
+    wait_for "2 pair plot of x at y\* (" 600 || fail "$at: no pair plot"
+    wait_for " samples, \(certified\|a posterior\)" 600 || fail "$at: no samples in the table"
+    cap | grep -q "3 y-space: " || fail "$at: no y-space pane"
+    cap | grep -q " x2  *[-0-9]" || fail "$at: no statistics of x2"
+    n=$(cap | grep -c "$box${box}x[0-9] ")
+    [ "$n" = "$grid" ] || fail "$at: the pair plot names $n rows of variables, not $grid"
+    if [ "$box" = "|" ]; then
+        cap | LC_ALL=C grep -q "$(printf '\342[\240-\243]')" && fail "$at: braille under LANG=C"
+    fi
+    keys y
+    wait_for "samples of x for y\*" || fail "$at: y: no prompt"
+    keys 1 Enter
+    wait_for "y\*: 1 value; y has 2 components" || fail "$at: y 1: not refused with the count"
+    keys C-u 1.4,0.2 Enter
+    wait_for "2 pair plot of x at y\* (1.4, 0.2)" 600 || fail "$at: y 1.4,0.2: the pair plot is not for it"
+    wait_gone "not accepted" || fail "$at: y 1.4,0.2: the refusal stays"
+    keys s
+    wait_for "samples at y\* = " || fail "$at: s: no prompt"
+    keys C-u 5 Enter
+    wait_for "samples: a whole number from 10 to 400" || fail "$at: s 5: not refused"
+    keys C-u 50 Enter
+    wait_for "$box 50 samples, " 600 || fail "$at: s 50: the table does not count 50 samples"
+    keys q
+    wait_exit
+}
+vector_checks ik 120 40 "│" 4 LC_ALL=C.UTF-8 LANG=C.UTF-8
+vector_checks ik 80 24 "│" 2 LC_ALL=C.UTF-8 LANG=C.UTF-8
+# at 80x24 ik's six pairs are six pages; < on the first wraps to the last
+start LC_ALL=C.UTF-8 LANG=C.UTF-8
+wait_for "pairs 1/6 < >" 600 || fail "ik 80x24: the pair plot does not page"
+keys ">"
+wait_for "pairs 2/6 < >" || fail "ik 80x24: > did not turn the page"
+keys "<" "<"
+wait_for "pairs 6/6 < >" || fail "ik 80x24: < did not wrap to the last page"
+keys q
+wait_exit
+vector_checks two-moons 120 40 "|" 2 LC_ALL=C LANG=C
+vector_checks two-moons 80 24 "│" 2 LC_ALL=C.UTF-8 LANG=C.UTF-8
+cols="" rows="" args=""
 
 # a table problem shows its own panes: predicted against real traits, the
 # PCA of both segmentations, the segment table (a shortened spend file;

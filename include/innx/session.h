@@ -47,6 +47,7 @@ typedef struct session_data_view {
  * current answers at y* (SESSION_VECTOR_N samples of the flow, projected
  * and certified where F is deterministic), refreshed about once a second. */
 #define SESSION_VECTOR_N 400
+#define SESSION_VECTOR_MIN 10   /* fewer say nothing of families or quantiles */
 typedef struct session_vector_view {
     size_t n, m, samples, n_certified, k;
     int random;                                  /* a simulator: a posterior */
@@ -154,6 +155,10 @@ void session_drain_wake(session *s);
 /* A vector problem's y* (m values, as many as y has): the answers are
  * drawn again for it. INNX_EINVAL with the count needed otherwise. */
 int session_query_vector(session *s, const double *y, size_t m, innx_err *err);
+/* How many samples a vector problem's view draws (SESSION_VECTOR_N at
+ * first): SESSION_VECTOR_MIN..SESSION_VECTOR_N, else INNX_EINVAL saying so.
+ * The view is drawn again at once, paused or not. */
+int session_set_samples(session *s, size_t n, innx_err *err);
 /* Copy the latest snapshot (cheap to call at every frame). */
 void session_snapshot_copy(session *s, session_snapshot *out);
 /* Points per series the snapshot's history is decimated to (default 1024). */

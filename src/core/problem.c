@@ -249,7 +249,7 @@ static void spend(problem *p)
     p->box_quadratic = 1;
     /* With the joint fine-tune a table of the article's shape meets all
      * three of its figures (R^2, traits and cycle RMSE); without it the
-     * traits RMSE misses (README). */
+     * traits RMSE misses (docs/problems.md, spend). */
     p->n_stages = 3;
     p->stages[0] = problem_stage_default(PROBLEM_STAGE_FORWARD, 2000, 1e-3);
     p->stages[1] = problem_stage_default(PROBLEM_STAGE_INVERSE, 4000, 1e-3);

@@ -24,7 +24,7 @@
 
 typedef enum {
     CMD_LAMBDA, CMD_PAUSE, CMD_TOGGLE, CMD_STEP, CMD_RESET, CMD_LR, CMD_NEXT_STAGE,
-    CMD_TRAIN_ON, CMD_K, CMD_QUERY, CMD_SWAP, CMD_WIDTH, CMD_SAVE, CMD_QUERY_VEC
+    CMD_TRAIN_ON, CMD_K, CMD_QUERY, CMD_SWAP, CMD_WIDTH, CMD_SAVE, CMD_QUERY_VEC, CMD_SAMPLES
 } cmd_kind;
 
 typedef struct cmd {
@@ -72,6 +72,7 @@ struct session {
     double y_target[PROBLEM_MAX_Y];   /* a vector problem's y* */
     double last_vec;
     long vec_step;
+    size_t vec_samples;            /* samples a vector view draws (session_set_samples) */
     size_t n_ref;
     double ref[REPORT_MAX_ROOTS];
 };
@@ -246,15 +247,15 @@ static void nn1_view(session *s)
     s->ref_valid = 0;
 }
 
-/* A vector problem's answers at y* for the explorer: SESSION_VECTOR_N
- * samples (a seed of their own, so the view does not flicker between two
+/* A vector problem's answers at y* for the explorer: vec_samples (at most
+ * SESSION_VECTOR_N) samples (a seed of their own, so the view does not flicker between two
  * draws of the same weights). */
 static int vector_view(session *s, session_vector_view *v)
 {
     report_vector r;
     innx_err err;
     const problem *p = trainer_problem(s->t);
-    if (report_vector_compute(s->t, s->y_target, SESSION_VECTOR_N, p->seed + 1, &r, &err) != 0)
+    if (report_vector_compute(s->t, s->y_target, s->vec_samples, p->seed + 1, &r, &err) != 0)
         return 0;
     memset(v, 0, sizeof *v);
     v->n = r.n, v->m = r.m, v->samples = r.samples, v->n_certified = r.n_certified, v->random = r.random;
@@ -497,6 +498,11 @@ static void apply(session *s, cmd *c)
         s->vec_step = -1;   /* a new view at once */
         s->last_vec = 0;
         break;
+    case CMD_SAMPLES:
+        s->vec_samples = (size_t)c->v;
+        s->vec_step = -1;
+        s->last_vec = 0;
+        break;
     case CMD_SWAP:
         swap_trainer(s, c->t);
         c->t = NULL;
@@ -621,6 +627,7 @@ session *session_start_trainer_hook(trainer *t, int flags, long stop_at, session
     s->data_step = -1;
     memcpy(s->y_target, p->y_target, sizeof s->y_target);
     s->vec_step = -1;
+    s->vec_samples = SESSION_VECTOR_N;
     s->pub = calloc(1, sizeof *s->pub);
     s->work = calloc(1, sizeof *s->work);
     if (!s->pub || !s->work || pipe(s->wake) != 0) {
@@ -768,6 +775,15 @@ int session_query_vector(session *s, const double *y, size_t m, innx_err *err)
 }
 
 void session_set_k(session *s, size_t k) { send(s, (cmd){.kind = CMD_K, .v = (double)k}); }
+
+int session_set_samples(session *s, size_t n, innx_err *err)
+{
+    if (n < SESSION_VECTOR_MIN || n > SESSION_VECTOR_N)
+        return innx_errf(err, INNX_EINVAL, "samples: a whole number from %d to %d", SESSION_VECTOR_MIN,
+                         SESSION_VECTOR_N);
+    send(s, (cmd){.kind = CMD_SAMPLES, .v = (double)n});
+    return 0;
+}
 
 void session_query(session *s, double y)
 {

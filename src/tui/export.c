@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "innx/dataset.h"
+#include "innx/report_vector.h"
 #include "innx/safefile.h"
 #include "tui_state.h"
 #include "export.h"
@@ -185,6 +186,73 @@ static int clusters_table(const session_snapshot *s, table *tb, innx_err *err)
     return 0;
 }
 
+/* A vector problem's panes: the samples at y* as the pair plot draws them
+ * (x, family from 1 as the table numbers them, certified), y-space (F of the
+ * raw and the polished samples) or the families. */
+static int vector_table(const session_snapshot *s, int pane, table *tb, innx_err *err)
+{
+    const session_vector_view *d = &s->vec;
+    char buf[48];
+    if (!s->has_vector)
+        return innx_errf(err, INNX_EINVAL, "no samples yet");
+    size_t N = d->samples < SESSION_VECTOR_N ? d->samples : SESSION_VECTOR_N, n = d->n, m = d->m;
+    if (pane == PANE_FX) {
+        if (!d->has_y)
+            return innx_errf(err, INNX_EINVAL, "no F to run the samples through");
+        for (size_t j = 0; j < m; j++) {
+            snprintf(buf, sizeof buf, "y%zu_raw", j + 1);
+            name(tb, "%s", buf);
+        }
+        for (size_t j = 0; j < m; j++) {
+            snprintf(buf, sizeof buf, "y%zu_polished", j + 1);
+            name(tb, "%s", buf);
+        }
+        if (grow(tb, N, err) != 0)
+            return INNX_ENOMEM;
+        for (size_t i = 0; i < N; i++)
+            for (size_t j = 0; j < m; j++) {
+                tb->v[i * tb->cols + j] = d->y_raw[i][j];
+                tb->v[i * tb->cols + m + j] = d->random ? NAN : d->y_pol[i][j];
+            }
+        return 0;
+    }
+    if (pane == PANE_CLUSTERS) {
+        name(tb, "%s", "family");
+        name(tb, "%s", "count");
+        name(tb, "%s", "count_certified");
+        for (size_t j = 0; j < n; j++) {
+            snprintf(buf, sizeof buf, "centroid_x%zu", j + 1);
+            name(tb, "%s", buf);
+        }
+        size_t k = d->k < 16 ? d->k : 16;
+        if (grow(tb, k, err) != 0)
+            return INNX_ENOMEM;
+        for (size_t c = 0; c < k; c++) {
+            double *r = tb->v + c * tb->cols;
+            r[0] = (double)(c + 1), r[1] = (double)d->count[c], r[2] = (double)d->count_certified[c];
+            for (size_t j = 0; j < n; j++)
+                r[3 + j] = d->centroid[c][j];
+        }
+        return 0;
+    }
+    for (size_t j = 0; j < n; j++) {
+        snprintf(buf, sizeof buf, "x%zu", j + 1);
+        name(tb, "%s", buf);
+    }
+    name(tb, "%s", "family");
+    name(tb, "%s", "certified");
+    if (grow(tb, N, err) != 0)
+        return INNX_ENOMEM;
+    for (size_t i = 0; i < N; i++) {
+        double *r = tb->v + i * tb->cols;
+        for (size_t j = 0; j < n; j++)
+            r[j] = d->x[i][j];
+        r[n] = d->label[i] == REPORT_VECTOR_NO_FAMILY ? NAN : d->label[i] + 1;
+        r[n + 1] = d->certified[i];
+    }
+    return 0;
+}
+
 int tui_export(const tui *t, char *path, size_t len, innx_err *err)
 {
     if (t->zoom < 0 || t->zoom >= PANE_N)
@@ -192,7 +260,8 @@ int tui_export(const tui *t, char *path, size_t len, innx_err *err)
     table tb;
     memset(&tb, 0, sizeof tb);
     int st;
-    switch (t->zoom) {
+    switch (t->snap.vector && t->zoom != PANE_LOSS ? -1 : t->zoom) {
+    case -1: st = vector_table(&t->snap, t->zoom, &tb, err); break;
     case PANE_LOSS: st = loss_table(&t->snap, &tb, err); break;
     case PANE_LATENT: st = latent_table(&t->snap, &tb, err); break;
     case PANE_FX: st = fx_table(t, &tb, err); break;

@@ -22,6 +22,8 @@ const keymap_entry keymap[] = {
     {ACT_FORMULA, {'f'}, "edit the formula"},
     {ACT_CLUSTERS, {'k'}, "number of clusters"},
     {ACT_PROBLEM, {'p'}, "choose a problem"},
+    {ACT_SAMPLES, {'s'}, "number of samples (vector)"},
+    {ACT_PAIRS, {'<', '>'}, "page the pair plot (vector)"},
     {ACT_ZOOM, {'1', '2', '3', '4'}, "zoom a pane (again: back)"},
     {ACT_UNZOOM, {PROMPT_ESC}, "back from a zoom"},
     {ACT_LOSS_AXIS, {'l'}, "linear / log loss axis"},

@@ -31,6 +31,8 @@ typedef enum {
     ACT_FORMULA,
     ACT_PROBLEM,
     ACT_LOSS_AXIS,
+    ACT_SAMPLES,
+    ACT_PAIRS,         /* the key's place in the entry: 0 back, 1 on */
     ACT_ZOOM,          /* the pane is the key's place in the entry: 1-4 */
     ACT_UNZOOM,
     ACT_HELP,

@@ -2,7 +2,6 @@
  * zoom, help, the problem chooser; a key changes state, the next frame shows it. */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,22 +12,6 @@
 #include "tui_state.h"
 
 #define LAMBDA_HOLD 1.0   /* seconds a set lambda is shown before the snapshot's */
-
-void tui_set_status(tui *t, term_role role, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(t->status_text, sizeof t->status_text, fmt, ap);
-    va_end(ap);
-    t->status_role = role;
-}
-
-double tui_lambda(const tui *t, int k)
-{
-    if (k < 0 || k >= TERM_N)
-        return 0;
-    return tui_now() < t->lam_until[k] ? t->lam[k] : t->snap.lambda[k];
-}
 
 static void set_lambda(tui *t, int k, double v)
 {
@@ -159,6 +142,20 @@ static int accept(tui *t)
         session_set_k(t->s, (size_t)v);
         tui_set_status(t, ROLE_NORMAL, "clustering G's answers into %g", v);
         return 1;
+    case ASK_S: {
+        char m[128];
+        if (!parse_number(text, &v) || v != floor(v) || v < SESSION_VECTOR_MIN || v > SESSION_VECTOR_N) {
+            snprintf(m, sizeof m, "samples: a whole number from %d to %d", SESSION_VECTOR_MIN, SESSION_VECTOR_N);
+            refuse(t, m);
+            return 0;
+        }
+        if (session_set_samples(t->s, (size_t)v, &err) != 0) {
+            refuse(t, err.msg);
+            return 0;
+        }
+        tui_set_status(t, ROLE_NORMAL, "%g samples at y*: drawing them...", v);
+        return 1;
+    }
     default:
         return 1;
     }
@@ -299,6 +296,17 @@ void tui_key(tui *t, int key)
         for (size_t i = 0; problem_builtin_name(i); i++)
             if (!strcmp(problem_builtin_name(i), t->snap.problem))
                 t->chooser_sel = i;
+        break;
+    case ACT_SAMPLES:
+        if (!t->snap.vector) {
+            tui_set_status(t, ROLE_ERROR, "s: only a vector problem draws samples (ik, two-moons, square)");
+            break;
+        }
+        snprintf(init, sizeof init, "%zu", t->snap.has_vector ? t->snap.vec.samples : (size_t)SESSION_VECTOR_N);
+        ask(t, ASK_S, "samples at y* = ", init);
+        break;
+    case ACT_PAIRS:   /* the pane wraps the page into its own count */
+        t->pair_page += at ? 1 : -1;
         break;
     case ACT_ZOOM:   /* the key's place in its entry is the pane: 1-4 */
         t->zoom = t->zoom == at ? -1 : at;

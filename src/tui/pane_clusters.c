@@ -153,7 +153,7 @@ static void cluster_rows(WINDOW *w, int *y, const tui_view *v)
 
 static void draw(pane *p, WINDOW *w, const tui_view *v)
 {
-    if (view_delegate(p, w, v, &pane_vector_families_ops, &pane_data_segments_ops))   /* a vector or table problem: its own view */
+    if (view_delegate(p, w, v, &pane_vector_table_ops, &pane_data_segments_ops))   /* a vector or table problem: its own view */
         return;
     (void)p;
     term_box(w, v->caps, "4 clusters and roots", 0);

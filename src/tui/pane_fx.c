@@ -33,7 +33,7 @@ static void cross(canvas *cv, double x, double y, int series)
 
 static void draw(pane *p, WINDOW *w, const tui_view *v)
 {
-    if (view_delegate(p, w, v, &pane_vector_pair_ops, &pane_data_pca_ops))   /* a vector or table problem: its own view */
+    if (view_delegate(p, w, v, &pane_vector_y_ops, &pane_data_pca_ops))   /* a vector or table problem: its own view */
         return;
     const session_snapshot *s = v->snap;
     char title[96];

@@ -8,7 +8,7 @@
 
 static void draw(pane *p, WINDOW *w, const tui_view *v)
 {
-    if (view_delegate(p, w, v, &pane_vector_samples_ops, &pane_data_traits_ops))   /* a vector or table problem: its own view */
+    if (view_delegate(p, w, v, &pane_vector_pairs_ops, &pane_data_traits_ops))   /* a vector or table problem: its own view */
         return;
     const session_snapshot *s = v->snap;
     const report_latent *r = &s->report;

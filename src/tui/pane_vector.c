@@ -1,18 +1,22 @@
-/* pane_vector.c: what a vector problem (x in R^n, y in R^m) shows where the
- * one-variable panes would be: the current samples' statistics, a scatter of
- * x1 against x2, and the families of answers, from the snapshot's vector view. */
+/* pane_vector.c: what a vector problem (x in R^n, y in R^m) shows in the f(x)
+ * and clusters places: y-space (y* and F of the samples, raw and polished),
+ * and the samples' statistics with their families, from the vector view.
+ * The pair plot of x, in the latent place, is pane_pairs.c's. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "innx/stats.h"
 #include "plot.h"
 #include "view.h"
+
+enum { S_RAW = 1, S_POL = 2 };   /* pane_fx.c's colours: G's raw answers, polished roots */
 
 static int waiting(WINDOW *w, const tui_view *v, const char *title)
 {
     term_box(w, v->caps, title, 0);
     if (!v->snap->has_vector) {
-        int y = 1;
-        plot_row(w, &y, term_role_attr(v->caps, ROLE_DIM), "the samples at y* show within a second");
+        plot_note(w, v->caps, "the samples at y* show within a second");
         return 1;
     }
     return 0;
@@ -21,39 +25,156 @@ static int waiting(WINDOW *w, const tui_view *v, const char *title)
 static void ystar_text(char *buf, size_t len, const session_vector_view *d)
 {
     int n = snprintf(buf, len, "y* = (");
-    for (size_t j = 0; j < d->m && n < (int)len; j++)
+    for (size_t j = 0; j < d->m && n > 0 && (size_t)n < len; j++)
         n += snprintf(buf + n, len - (size_t)n, j ? ", %.4g" : "%.4g", d->ystar[j]);
-    if (n < (int)len)
+    if (n > 0 && (size_t)n < len)
         snprintf(buf + n, len - (size_t)n, ")");
 }
 
-/* The samples now: per component mean, sd, 5/50/95 % quantiles; how many
- * certified and the re-simulation errors. */
-static void draw_samples(pane *p, WINDOW *w, const tui_view *v)
+/* Component j's view: F of the raw samples between their 2nd and 98th
+ * percentiles with y*_j in it (fx's one home for that), padded. */
+static canvas_axis y_axis(const session_vector_view *d, size_t N, size_t j)
+{
+    double col[SESSION_VECTOR_N];
+    for (size_t i = 0; i < N; i++)
+        col[i] = d->y_raw[i][j];
+    canvas_axis a = {0, 0, 0};
+    stats_view_range(col, N, d->ystar[j], &a.lo, &a.hi);
+    double pad = (a.hi - a.lo) * 0.08;
+    a.lo -= pad;
+    a.hi += pad;
+    canvas_axis_fix(&a);
+    return a;
+}
+
+/* m = 1: F(x) of the samples counted over `bins` dot columns of ax; the
+ * tallest count. */
+#define Y_BINS 512
+static int y_counts(const session_vector_view *d, size_t N, const canvas_axis *ax, int bins, int polished,
+                    int *count)
+{
+    int top = 0;
+    memset(count, 0, Y_BINS * sizeof *count);
+    for (size_t i = 0; i < N && bins > 0; i++) {
+        double f = canvas_axis_frac(ax, polished ? d->y_pol[i][0] : d->y_raw[i][0]);
+        if (f >= 0 && f <= 1) {
+            int k = (int)(f * bins);
+            k = k >= bins ? bins - 1 : k;
+            top = ++count[k] > top ? count[k] : top;
+        }
+    }
+    return top;
+}
+
+/* y-space: y* (dotted rules), F(x) of the raw samples (a simulator's: a
+ * re-simulation, so the predictive spread) and of the polished answers,
+ * which sit on y* when they are certified. y2 against y1; a histogram of
+ * y when m = 1. */
+static void draw_y(pane *p, WINDOW *w, const tui_view *v)
+{
+    const session_vector_view *d = &v->snap->vec;
+    char title[96];
+    snprintf(title, sizeof title, v->snap->has_vector && d->m == 1 ? "3 y-space: F(x) of the samples"
+                                  : v->snap->has_vector && d->m > 2 ? "3 y-space: y2 against y1 of F(x)"
+                                                                    : "3 y-space: F(x) of the samples");
+    if (waiting(w, v, title))
+        return;
+    plot_box b;
+    if (plot_fit(w, &p->cv, v->caps, 1, &b))
+        return;
+    if (!d->has_y) {
+        plot_note(w, v->caps, "no F to run the samples through");
+        return;
+    }
+    size_t N = d->samples < SESSION_VECTOR_N ? d->samples : SESSION_VECTOR_N;
+    int pol = !d->random;
+    canvas_axis ax = y_axis(d, N, 0);
+    if (d->m == 1) {
+        int bins = p->cv.dw > Y_BINS ? Y_BINS : p->cv.dw, raw[Y_BINS], polished[Y_BINS];
+        int top = y_counts(d, N, &ax, bins, 0, raw), top_pol = pol ? y_counts(d, N, &ax, bins, 1, polished) : 0;
+        top = top_pol > top ? top_pol : top;
+        canvas_axis ay = {0, top > 0 ? top : 1, 0};
+        canvas_set_axes(&p->cv, &ax, &ay);
+        canvas_vline_at(&p->cv, d->ystar[0], 2, SERIES_RULE);
+        for (int k = 0; k < bins; k++) {   /* bars from the bottom, a dot column each */
+            int bottom = p->cv.dh - 1;
+            if (raw[k])
+                canvas_line(&p->cv, k, bottom, k, canvas_map_y(&p->cv, raw[k]), S_RAW);
+            if (pol && polished[k])
+                canvas_line(&p->cv, k, bottom, k, canvas_map_y(&p->cv, polished[k]), S_POL);
+        }
+    } else {
+        canvas_axis ay = y_axis(d, N, 1);
+        canvas_set_axes(&p->cv, &ax, &ay);
+        canvas_hline_at(&p->cv, d->ystar[1], 2, SERIES_RULE);
+        canvas_vline_at(&p->cv, d->ystar[0], 2, SERIES_RULE);
+        for (size_t i = 0; i < N; i++)
+            canvas_point(&p->cv, d->y_raw[i][0], d->y_raw[i][1], S_RAW);
+        for (size_t i = 0; i < N && pol; i++)
+            canvas_point(&p->cv, d->y_pol[i][0], d->y_pol[i][1], S_POL);
+    }
+    char txt[96];
+    wmove(w, 1, 2);
+    ystar_text(txt, sizeof txt, d);
+    plot_legend(w, v->caps, SERIES_RULE, txt);
+    snprintf(txt, sizeof txt, d->random ? "re-simulated (%.2g)" : "raw (%.2g)", d->resim_raw);
+    plot_legend(w, v->caps, S_RAW, txt);
+    if (pol) {
+        snprintf(txt, sizeof txt, "polished (%.2g)", d->resim_polished);
+        plot_legend(w, v->caps, S_POL, txt);
+    }
+    plot_canvas(w, v->caps, &p->cv, &b);
+    plot_ticks(w, v->caps, &p->cv, &b);
+}
+
+/* Numbers appended while they fit whole in `room` columns: a row never
+ * ends in a cut number. Returns the length. */
+static int append_fit(char *line, int len, int room, const char *num)
+{
+    int add = (int)strlen(num);
+    if (len + add > room)
+        return len;
+    memcpy(line + len, num, (size_t)add + 1);
+    return len + add;
+}
+
+/* The samples' statistics: per component mean, sd and 5/50/95 %
+ * quantiles; then the families with their counts, certified share and
+ * centre. Columns that do not fit are left out whole, from the right. */
+static void draw_table(pane *p, WINDOW *w, const tui_view *v)
 {
     (void)p;
     const session_vector_view *d = &v->snap->vec;
-    if (waiting(w, v, "2 samples of x at y*"))
+    if (waiting(w, v, "4 samples: statistics and families"))
         return;
-    char line[256];
-    int y = 1;
-    ystar_text(line, sizeof line, d);
+    char line[512], num[64];
+    int y = 1, room = getmaxx(w) - 4;
+    room = room > (int)sizeof line - 1 ? (int)sizeof line - 1 : room;
+    /* the rows the statistics and families need come first: y* and the
+     * residuals are in the other panes too, so they give way on a short
+     * pane (80x24) */
+    int rows = getmaxy(w) - 2, need = 2 + (int)d->n + 1 + (int)(d->k < 16 ? d->k : 16);
+    int len = snprintf(line, sizeof line, "%zu samples", d->samples);
+    if (d->random)
+        snprintf(num, sizeof num, ", a posterior");
+    else
+        snprintf(num, sizeof num, ", certified %zu of %zu", d->n_certified, d->samples);
+    len = append_fit(line, len, room, num);
+    snprintf(num, sizeof num, " (step %ld)", d->step);
+    append_fit(line, len, room, num);
     plot_row(w, &y, A_BOLD, line);
-    snprintf(line, sizeof line, "%zu samples, weights of step %ld", d->samples, d->step);
-    plot_row(w, &y, 0, line);
-    if (d->random) {
-        plot_row(w, &y, 0, "a simulator: a posterior");
-        snprintf(line, sizeof line, "resim %.3g (noise in)", d->resim_raw);
-    } else
-        snprintf(line, sizeof line, "certified %zu of %zu", d->n_certified, d->samples);
-    plot_row(w, &y, 0, line);
-    if (!d->random) {
-        snprintf(line, sizeof line, "resim %.3g raw, %.2g projected", d->resim_raw, d->resim_polished);
+    if (rows > need) {
+        ystar_text(line, sizeof line, d);
+        len = (int)strlen(line);
+        snprintf(num, sizeof num, d->random ? ", re-simulated %.2g" : ", F(x) %.2g raw", d->resim_raw);
+        len = append_fit(line, len, room, num);
+        snprintf(num, sizeof num, ", %.2g polished", d->resim_polished);
+        if (!d->random)
+            append_fit(line, len, room, num);
         plot_row(w, &y, 0, line);
     }
-    /* as many statistics as fit whole, from the left (never a cut number) */
     static const char *const head[5] = {"mean", "sd", "5%", "50%", "95%"};
-    int cols = (getmaxx(w) - 2 - 6) / 10;
+    int cols = (room - 5) / 10;
     cols = cols < 0 ? 0 : cols > 5 ? 5 : cols;
     int o = snprintf(line, sizeof line, "  x  ");
     for (int c = 0; c < cols; c++)
@@ -66,56 +187,26 @@ static void draw_samples(pane *p, WINDOW *w, const tui_view *v)
             o += snprintf(line + o, sizeof line - (size_t)o, " %9.3g", val[c]);
         plot_row(w, &y, 0, line);
     }
-}
-
-/* x1 against x2 of every sample, coloured by nothing but its place: where
- * the answers lie (the pictures' pair plot draws every pair). */
-static void draw_pair(pane *p, WINDOW *w, const tui_view *v)
-{
-    const session_vector_view *d = &v->snap->vec;
-    if (waiting(w, v, "3 samples: x2 against x1"))
-        return;
-    plot_box b;
-    if (plot_fit(w, &p->cv, v->caps, 0, &b))
-        return;
-    canvas_axis ax = {INFINITY, -INFINITY, 0}, ay = {INFINITY, -INFINITY, 0};
-    size_t n = d->samples < SESSION_VECTOR_N ? d->samples : SESSION_VECTOR_N;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(d->x[i][0]) && isfinite(d->x[i][1])) {
-            ax.lo = fmin(ax.lo, d->x[i][0]), ax.hi = fmax(ax.hi, d->x[i][0]);
-            ay.lo = fmin(ay.lo, d->x[i][1]), ay.hi = fmax(ay.hi, d->x[i][1]);
+    snprintf(line, sizeof line, "%zu famil%s%s", d->k, d->k == 1 ? "y" : "ies",
+             d->random ? "" : ": count, certified, centre");
+    plot_row(w, &y, term_role_attr(v->caps, ROLE_DIM), line);
+    for (size_t c = 0; c < d->k && c < 16; c++) {
+        len = snprintf(line, sizeof line, "%2zu %5zu", c + 1, d->count[c]);
+        if (!d->random) {
+            snprintf(num, sizeof num, " %4.0f%%",
+                     d->count[c] ? 100.0 * (double)d->count_certified[c] / (double)d->count[c] : 0.0);
+            len = append_fit(line, len, room, num);
         }
-    if (!(ax.lo < ax.hi))
-        ax.lo -= 1, ax.hi += 1;
-    if (!(ay.lo < ay.hi))
-        ay.lo -= 1, ay.hi += 1;
-    canvas_set_axes(&p->cv, &ax, &ay);
-    for (size_t i = 0; i < n; i++)
-        canvas_point(&p->cv, d->x[i][0], d->x[i][1], 0);
-    plot_canvas(w, v->caps, &p->cv, &b);
-    plot_ticks(w, v->caps, &p->cv, &b);
-}
-
-/* The families the answers fall into (k-means, k by the silhouette). */
-static void draw_families(pane *p, WINDOW *w, const tui_view *v)
-{
-    (void)p;
-    const session_vector_view *d = &v->snap->vec;
-    if (waiting(w, v, "4 families of answers"))
-        return;
-    char line[256];
-    int y = 1;
-    snprintf(line, sizeof line, "%zu famil%s", d->k, d->k == 1 ? "y" : "ies");
-    plot_row(w, &y, A_BOLD, line);
-    for (size_t c = 0; c < d->k; c++) {
-        int n = snprintf(line, sizeof line, "%2zu %5zu  (", c + 1, d->count[c]);
-        for (size_t j = 0; j < d->n && n < (int)sizeof line - 12; j++)
-            n += snprintf(line + n, sizeof line - (size_t)n, j ? ", %.4g" : "%.4g", d->centroid[c][j]);
-        snprintf(line + n, sizeof line - (size_t)n, ")");
+        for (size_t j = 0; j < d->n; j++) {
+            snprintf(num, sizeof num, j ? " %.4g" : "  %.4g", d->centroid[c][j]);
+            int before = len;
+            len = append_fit(line, len, room, num);
+            if (len == before)
+                break;   /* the next would not fit whole */
+        }
         plot_row(w, &y, term_series(v->caps, (int)(c % SERIES_N_CURVES)), line);
     }
 }
 
-const pane_ops pane_vector_samples_ops = {"samples", draw_samples};
-const pane_ops pane_vector_pair_ops = {"pair", draw_pair};
-const pane_ops pane_vector_families_ops = {"families", draw_families};
+const pane_ops pane_vector_y_ops = {"y-space", draw_y};
+const pane_ops pane_vector_table_ops = {"samples", draw_table};

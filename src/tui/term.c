@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layout.h"
 #include "term.h"
 
 /* Curves on 256 colours: blue, orange, green, pink, yellow, cyan, purple,
@@ -104,9 +105,12 @@ void term_box(WINDOW *w, const term_caps *c, const char *title, int focused)
     }
     wattroff(w, a);
     if (title && getmaxx(w) > 6) {
+        /* cut at a space with an ellipsis: never inside a word or number */
+        char fit[512];
+        layout_fit(title, getmaxx(w) - 6, c->utf8 ? "\u2026" : "...", fit, sizeof fit);
         wattron(w, A_BOLD);
         mvwaddch(w, 0, 2, ' ');
-        waddnstr(w, title, getmaxx(w) - 6);
+        waddstr(w, fit);
         waddch(w, ' ');
         wattroff(w, A_BOLD);
     }

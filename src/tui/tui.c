@@ -15,7 +15,6 @@
 
 #include "innx/checkpoint.h"
 #include "innx/trainer_ckpt.h"
-#include "innx/clock.h"
 
 #include "bars.h"
 #include "tui_state.h"
@@ -39,8 +38,6 @@ static void on_signal(int sig)
     }
     errno = saved;
 }
-
-double tui_now(void) { return clock_now(); }
 
 static const pane_ops *const pane_table[PANE_N] = {&pane_loss_ops, &pane_latent_ops,
                                                    &pane_fx_ops, &pane_clusters_ops};
@@ -157,9 +154,36 @@ static void show_overlay(WINDOW *w)
     }
 }
 
+/* A vector problem's samples all move with every view the session draws
+ * (about once a second); while training the panes take a new one at most
+ * every VECTOR_HOLD seconds (the pair plot and y-space redraw whole, ~2 KB
+ * each at 120x40). A new y*, sample count, problem or a run that stopped
+ * shows at once. */
+#define VECTOR_HOLD 3.0
+static void hold_vector(tui *t)
+{
+    session_snapshot *s = &t->snap;
+    if (!s->has_vector) {
+        t->has_vec = 0;
+        return;
+    }
+    const session_vector_view *a = &s->vec, *b = &t->vec;
+    int same_question = t->has_vec && a->n == b->n && a->m == b->m && a->samples == b->samples &&
+                        !memcmp(a->ystar, b->ystar, sizeof a->ystar) && a->step >= b->step;
+    if (!same_question || s->state != SESSION_RUNNING || tui_now() - t->vec_at >= VECTOR_HOLD) {
+        if (!t->has_vec || a->step != b->step || !same_question)
+            t->vec_at = tui_now();
+        t->vec = *a;
+        t->has_vec = 1;
+    } else {
+        s->vec = t->vec;
+    }
+}
+
 static void frame(tui *t)
 {
     session_snapshot_copy(t->s, &t->snap);
+    hold_vector(t);
     absorb(t);
     relayout(t);
     if (t->L.too_small) {
@@ -173,7 +197,7 @@ static void frame(tui *t)
     double lam[TERM_N];
     for (int k = 0; k < TERM_N; k++)
         lam[k] = tui_lambda(t, k);
-    tui_view v = {&t->snap, &t->caps, t->sel, t->loss_log, t->f, lam};
+    tui_view v = {&t->snap, &t->caps, t->sel, t->loss_log, t->f, lam, t->pair_page};
     if (t->title) {
         werase(t->title);
         bars_title(t->title, &v);
@@ -261,17 +285,25 @@ static int pipe_nonblock(int fd[2])
     return 0;
 }
 
+#define DATA_FPS 4      /* frames a second for new snapshots alone */
+enum { DIRTY_KEY = 1, DIRTY_DATA = 2 };
+
 /* The loop proper; returns the exit code. */
 static int run(tui *t, int sig_rd)
 {
+    /* A key or a resize is drawn at --fps; a new snapshot alone at most
+     * DATA_FPS times a second: the loss curve rescales with every step, so
+     * each of its frames redraws the pane, and over SSH those bytes count
+     * (ik at 120x40: 12 KB/s at 10 frames a second). */
     double period = 1.0 / (t->o.fps > 0 ? t->o.fps : 10), last = -1e9;
-    int dirty = 1, idle_reads = 0, wake = session_wake_fd(t->s);
+    double data_period = period > 1.0 / DATA_FPS ? period : 1.0 / DATA_FPS;
+    int dirty = DIRTY_KEY, idle_reads = 0, wake = session_wake_fd(t->s);
     long frames = 0;
     while (!t->quit && !got_signal) {
         double now = tui_now();
         struct timeval tv, *tvp = NULL;   /* nothing to draw: sleep until an event */
         if (dirty) {
-            double wait = last + period - now;
+            double wait = last + (dirty & DIRTY_KEY ? period : data_period) - now;
             if (wait <= 0) {
                 frame(t);
                 last = now;
@@ -302,7 +334,7 @@ static int run(tui *t, int sig_rd)
             struct winsize ws;
             if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
                 resizeterm(ws.ws_row, ws.ws_col);
-            dirty = 1;
+            dirty |= DIRTY_KEY;
         }
         if (r < 0) {
             if (errno != EINTR)
@@ -316,12 +348,12 @@ static int run(tui *t, int sig_rd)
         }
         if (wake >= 0 && FD_ISSET(wake, &rd)) {
             session_drain_wake(t->s);
-            dirty = 1;
+            dirty |= DIRTY_DATA;
         }
         if (FD_ISSET(STDIN_FILENO, &rd)) {
             if (read_keys(t)) {
                 idle_reads = 0;
-                dirty = 1;
+                dirty |= DIRTY_KEY;
             } else if (++idle_reads >= 50) {
                 break;   /* readable yet empty, again and again: the terminal is gone */
             }

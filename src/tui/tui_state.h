@@ -1,5 +1,6 @@
 /* tui_state.h: the explorer's state, shared by the loop (tui.c) and the key
- * handling (keys.c); only the UI thread ever touches it. */
+ * handling (keys.c); only the UI thread ever touches it.
+ * tui_state.c holds the functions both call. */
 #ifndef INNX_TUI_STATE_H
 #define INNX_TUI_STATE_H
 
@@ -14,7 +15,7 @@
 #include "tui.h"
 #include "view.h"
 
-typedef enum { ASK_NONE = 0, ASK_Y, ASK_F, ASK_E, ASK_K, ASK_N } tui_ask;
+typedef enum { ASK_NONE = 0, ASK_Y, ASK_F, ASK_E, ASK_K, ASK_S, ASK_N } tui_ask;
 
 typedef struct tui {
     session *s;
@@ -30,6 +31,7 @@ typedef struct tui {
     int zoom;                         /* -1 none */
     /* what the user is looking at */
     int sel, loss_log, help, chooser;
+    int pair_page;                    /* the pair plot's page (< >), wrapped by the pane */
     size_t chooser_sel;
     /* lambdas as last set here: shown until the snapshot has caught up,
      * so two quick presses of + double twice */
@@ -48,6 +50,10 @@ typedef struct tui {
     expr *f;
     char f_src[PROBLEM_FORMULA_LEN];
     problem chosen;                   /* kept alive for session_set_problem */
+    /* a vector problem's samples as drawn (tui.c's hold_vector) */
+    session_vector_view vec;
+    int has_vec;
+    double vec_at;
     int quit;
 } tui;
 

@@ -17,6 +17,7 @@ typedef struct tui_view {
     int loss_log;            /* loss pane on a log axis */
     const expr *f;           /* the snapshot's formula parsed (one variable), or NULL */
     const double *lambda;    /* lambdas as the UI last set them (shown at once) */
+    int pair_page;           /* the pair plot's page (any int: the pane wraps it) */
 } tui_view;
 
 typedef struct pane pane;
@@ -46,8 +47,9 @@ int view_query_reason(const session_snapshot *s, char *buf, size_t n);
 extern const pane_ops pane_loss_ops, pane_latent_ops, pane_fx_ops, pane_clusters_ops;
 /* a table problem's panes in the latent, f(x) and clusters places (pane_data.c) */
 extern const pane_ops pane_data_traits_ops, pane_data_pca_ops, pane_data_segments_ops;
-/* a vector problem's panes in the same places (pane_vector.c) */
-extern const pane_ops pane_vector_samples_ops, pane_vector_pair_ops, pane_vector_families_ops;
+/* a vector problem's panes in the same places: the pair plot
+ * (pane_pairs.c), y-space and the samples' table (pane_vector.c) */
+extern const pane_ops pane_vector_pairs_ops, pane_vector_y_ops, pane_vector_table_ops;
 
 /* A pane whose place another kind of problem fills with its own view: a
  * vector problem's (vec) or a table's (data); 1 when it drew. */
