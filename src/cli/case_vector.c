@@ -127,12 +127,12 @@ static void print_json(const cli_opts *o, const report_vector *r, const problem 
     json_int(&j, "x_dim", (long)r->n);
     json_int(&j, "y_dim", (long)r->m);
     json_bool(&j, "simulator", r->random && !r->learned);
+    json_bool(&j, "nn1", r->learned);   /* re-simulated through NN1, a table's F learned */
     json_vec(&j, "y_star", r->ystar, r->m);
     json_int(&j, "steps", steps);
     json_num(&j, "seconds", secs);
     json_int(&j, "samples", (long)r->samples);
     json_num(&j, "resim_raw", r->resim_raw);
-    json_bool(&j, "nn1", r->learned);   /* re-simulated through NN1, a table's F learned */
     json_num(&j, "resim_polished", r->resim_polished);
     json_int(&j, "certified", (long)r->n_certified);
     json_num(&j, "ms_sample", 1e3 * r->seconds_sample);
