@@ -1,6 +1,7 @@
 #!/bin/sh
 # cli_figures.sh: figures as a user makes them: `train --figures DIR` writes
-# every pane of three-roots, `innx plot` a saved sinc run's, never over a file.
+# every pane of three-roots and of ik (a vector problem: its pair plot is
+# square), `innx plot` a saved sinc run's, never over a file.
 set -u
 innx="${top_builddir:-.}/src/innx"
 case "$innx" in /*) ;; *) innx="$(pwd)/$innx" ;; esac
@@ -9,10 +10,11 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/innx-fig.XXXXXX")
 trap 'rm -rf "$dir"' EXIT INT TERM
 cd "$dir" || exit 1
 
-# a PNG: the signature and the size in its IHDR (1600 x 1000: 800 x 500 at 2x)
+# a PNG: the signature and the size in its IHDR (default 1600 x 1000: 800 x
+# 500 at 2x; png_ok FILE W H for another)
 png_ok() {
     [ "$(od -An -tx1 -N8 "$1" | tr -d ' \n')" = 89504e470d0a1a0a ] || return 1
-    [ "$(od -An -tu1 -j16 -N8 "$1" | tr -s ' ' | sed 's/^ //')" = "0 0 6 64 0 0 3 232" ]
+    [ "$(od -An -tu1 -j16 -N8 "$1" | awk '{ print $1*16777216 + $2*65536 + $3*256 + $4, $5*16777216 + $6*65536 + $7*256 + $8 }')" = "${2:-1600} ${3:-1000}" ]
 }
 # an SVG: well-formed XML (xmllint when there is one) with an svg root
 svg_ok() {
@@ -31,6 +33,17 @@ for pane in loss latent fx clusters; do
     grep -q "figure $pane: " tr.txt || fail "train did not say where the $pane figure went"
 done
 [ -z "$(ls out | grep -v '\.svg$' | grep -v '\.png$')" ] || fail "stray files: $(ls out)"
+
+# a vector problem: the pair plot (1600 x 1600), y-space and the components
+mkdir vec
+"$innx" train ik --steps 200 --figures vec > ik.txt || fail "train ik --figures exited $?"
+for pane in loss latent fx clusters; do
+    png="vec/innx-ik-$pane-200.png"
+    if [ $pane = latent ]; then png_ok "$png" 1600 1600 || fail "$png is not a 1600x1600 PNG"
+    else png_ok "$png" || fail "$png is not a 1600x1000 PNG"; fi
+    svg_ok "${png%.png}.svg" || fail "${png%.png}.svg is not a well-formed SVG"
+    grep -q "figure $pane: " ik.txt || fail "train ik did not say where the $pane figure went"
+done
 
 # innx plot on a saved sinc run, PDF too; again: new names, the old files kept
 "$innx" train sinc --steps 300 --save f.safetensors --quiet > /dev/null || fail "sinc --save exited $?"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# cli_sweep.sh: a sweep with GNU parallel (README, "Sweeps"): two runs side
+# cli_sweep.sh: a sweep with GNU parallel (docs/benchmarks.md, "Sweeps"): two runs side
 # by side, two JSON lines back, each carrying its own override and seed.
 set -u
 innx="${top_builddir:-.}/src/innx"

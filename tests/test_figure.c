@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "innx/figure.h"
+#include "innx/report_vector.h"
 #include "innx/safefile.h"
 #include "innx/session.h"
 
@@ -59,8 +60,8 @@ static void known_figure(figure *f)
 {
     figure_init(f);
     snprintf(f->title, sizeof f->title, "y = x");
-    f->x = (figure_axis){0, 10, 0, "x"};
-    f->y = (figure_axis){0, 10, 0, "y"};
+    f->x = (figure_axis){.lo = 0, .hi = 10, .log = 0, .label = "x"};
+    f->y = (figure_axis){.lo = 0, .hi = 10, .log = 0, .label = "y"};
     f->margin[0] = ML, f->margin[1] = MR, f->margin[2] = MT, f->margin[3] = MB;
     f->legend = 0;   /* it would cover a corner of the data */
     double x[101], y[101];
@@ -176,8 +177,8 @@ static void test_log_axis_pixels(void **state)
     (void)state;
     figure f;
     figure_init(&f);
-    f.x = (figure_axis){0, 10, 0, ""};
-    f.y = (figure_axis){1e-3, 1e1, 1, ""};
+    f.x = (figure_axis){.lo = 0, .hi = 10, .log = 0, .label = ""};
+    f.y = (figure_axis){.lo = 1e-3, .hi = 1e1, .log = 1, .label = ""};
     f.margin[0] = ML, f.margin[1] = MR, f.margin[2] = MT, f.margin[3] = MB;
     f.legend = 0;
     double x[2] = {0, 10}, y[2] = {1e-1, 1e-1};
@@ -310,19 +311,19 @@ static void test_ticks(void **state)
     double v[64];
     char l[64][32];
     /* a narrow range far from 0: labels still tell ticks apart */
-    figure_axis a = {1.00011, 1.00019, 0, ""};
+    figure_axis a = {.lo = 1.00011, .hi = 1.00019, .log = 0, .label = ""};
     size_t n = figure_axis_ticks(&a, 5, v, l, 64);
     assert_true(n >= 3 && n <= 10);
     assert_true(distinct(l, n));
     for (size_t i = 0; i < n; i++)
         assert_true(v[i] >= a.lo && v[i] <= a.hi);
-    a = (figure_axis){-3.2, 7.9, 0, ""};
+    a = (figure_axis){.lo = -3.2, .hi = 7.9, .log = 0, .label = ""};
     n = figure_axis_ticks(&a, 6, v, l, 64);
     assert_true(n >= 4 && distinct(l, n));
     for (size_t i = 0; i < n; i++)
         assert_null(strstr(l[i], "-0."));   /* "0", never "-0.0" */
     /* log: decades only, labelled as such */
-    a = (figure_axis){3e-7, 40, 1, ""};
+    a = (figure_axis){.lo = 3e-7, .hi = 40, .log = 1, .label = ""};
     n = figure_axis_ticks(&a, 8, v, l, 64);
     assert_true(n >= 4 && n <= 9);
     for (size_t i = 0; i < n; i++) {
@@ -332,7 +333,7 @@ static void test_ticks(void **state)
     }
     assert_true(distinct(l, n));
     /* less than two decades inside: 2s and 5s too, so there is a scale */
-    a = (figure_axis){0.15, 0.9, 1, ""};
+    a = (figure_axis){.lo = 0.15, .hi = 0.9, .log = 1, .label = ""};
     n = figure_axis_ticks(&a, 6, v, l, 64);
     assert_true(n >= 2 && distinct(l, n));
 }
@@ -449,6 +450,199 @@ static void test_panes(void **state)
     free(s);
 }
 
+/* Bars: from their base (0 unless set) to y, their width in data units. */
+static void test_bars(void **state)
+{
+    (void)state;
+    figure f;
+    figure_init(&f);
+    f.x = (figure_axis){.lo = 0, .hi = 10};
+    f.y = (figure_axis){.lo = 0, .hi = 10};
+    f.margin[0] = ML, f.margin[1] = MR, f.margin[2] = MT, f.margin[3] = MB;
+    f.legend = 0;
+    double x[2] = {2, 5}, y[2] = {8, 3}, bx = 8, by = 9;
+    figure_series *se = figure_add_series(&f, FIGURE_BARS, 3, "", x, y, 2);
+    assert_non_null(se);
+    se->size = 1.2;
+    assert_non_null(se = figure_add_series(&f, FIGURE_BARS, 5, "", &bx, &by, 1));
+    se->base = 6;   /* a box from 6 to 9 */
+    se->size = 1;
+    cairo_surface_t *s = render_png(&f, "bars.png", W, H, 1);
+    int rgb[3];
+    double px, py;
+    expect_px(2.3, 4.1, &px, &py);   /* inside the first bar */
+    pixel(s, px, py, rgb);
+    assert_true(near_color(rgb, 3));
+    expect_px(2.3, 8.7, &px, &py);   /* above it */
+    pixel(s, px, py, rgb);
+    assert_true(is_white(rgb));
+    expect_px(2.9, 4.1, &px, &py);   /* right of its 1.2 width */
+    pixel(s, px, py, rgb);
+    assert_true(is_white(rgb));
+    expect_px(5.1, 2.1, &px, &py);
+    pixel(s, px, py, rgb);
+    assert_true(near_color(rgb, 3));
+    expect_px(8.1, 7.3, &px, &py);   /* the box */
+    pixel(s, px, py, rgb);
+    assert_true(near_color(rgb, 5));
+    expect_px(8.1, 4.1, &px, &py);   /* under its base */
+    pixel(s, px, py, rgb);
+    assert_true(is_white(rgb));
+    cairo_surface_destroy(s);
+    /* autorange takes the bars' widths and their base in */
+    f.x.lo = f.x.hi = f.y.lo = f.y.hi = 0;
+    figure_autorange(&f);
+    assert_true(f.x.lo < 1.4 && f.x.hi > 8.5 && f.y.lo <= 0 && f.y.hi >= 9);
+    figure_free(&f);
+}
+
+/* A vector problem's view: three components, two tight families at
+ * known points, 20 samples without a family beside family 1's x1; y* and
+ * the raw samples' F around it. */
+#define VF_A_X1 (-1.0)
+#define VF_B_X1 0.9   /* off the ticks: "nothing" above its bar is white, not a grid line */
+static session_snapshot *vector_snapshot(void)
+{
+    session_snapshot *s = calloc(1, sizeof *s);
+    assert_non_null(s);
+    snprintf(s->problem, sizeof s->problem, "vec");
+    s->vector = s->has_vector = 1;
+    s->step = 7;
+    session_vector_view *v = &s->vec;
+    v->n = 3, v->m = 2, v->samples = 400, v->k = 2, v->has_y = 1, v->step = 7;
+    v->ystar[0] = 0.3, v->ystar[1] = -0.2;
+    const double A[3] = {VF_A_X1, 0.5, 2}, B[3] = {VF_B_X1, -0.5, 0}, none[3] = {VF_A_X1, -0.5, 1};
+    for (size_t i = 0; i < 400; i++) {
+        int g = i < 20 ? 2 : (int)(i % 2);
+        const double *c = g == 0 ? A : g == 1 ? B : none;
+        double jit = 0.01 * sin((double)i);
+        for (size_t j = 0; j < 3; j++)
+            v->x[i][j] = (float)(c[j] + jit);
+        v->label[i] = g == 2 ? REPORT_VECTOR_NO_FAMILY : (unsigned char)g;
+        v->certified[i] = 1;
+        v->y_raw[i][0] = (float)(v->ystar[0] + (g == 1 ? -0.5 : 0.5) + jit);
+        v->y_raw[i][1] = (float)(v->ystar[1] + (g == 1 ? -0.5 : 0.5) + jit);
+        v->y_pol[i][0] = (float)v->ystar[0], v->y_pol[i][1] = (float)v->ystar[1];
+    }
+    v->count[0] = v->count[1] = 190, v->count_certified[0] = v->count_certified[1] = 190;
+    v->n_certified = 400;
+    for (size_t j = 0; j < 3; j++) {
+        v->centroid[0][j] = A[j], v->centroid[1][j] = B[j];
+        v->mean[j] = 0.5 * (A[j] + B[j]), v->sd[j] = 0.5 * fabs(A[j] - B[j]);
+        v->q05[j] = fmin(A[j], B[j]), v->q95[j] = fmax(A[j], B[j]), v->q50[j] = v->mean[j];
+    }
+    return s;
+}
+
+/* The pane's PNG written as innx writes it, read back; (x, y) of a cell
+ * mapped to that image's pixels. */
+static cairo_surface_t *write_and_read(const session_snapshot *s, int pane, char *path, size_t len)
+{
+    char w[2048];
+    innx_err err;
+    if (figure_write_pane(s, pane, dir, FIGURE_PNG, w, sizeof w, &err) != 0)
+        fail_msg("%s", err.msg);
+    snprintf(path, len, "%s", w);
+    cairo_surface_t *img = cairo_image_surface_create_from_png(w);
+    assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+    return img;
+}
+
+static void cell_pixel(cairo_surface_t *img, const figure *f, size_t r, size_t c, double x, double y, int rgb[3])
+{
+    double px, py, area[4];
+    int w = f->width ? f->width : FIGURE_WIDTH, h = f->height ? f->height : FIGURE_HEIGHT;
+    figure_map_cell(f, w, h, r, c, x, y, &px, &py, area);
+    assert_true(px > area[0] && px < area[2] && py > area[1] && py < area[3]);
+    double sc = cairo_image_surface_get_width(img) / (double)w;
+    pixel(img, px * sc, py * sc, rgb);
+}
+
+static void test_vector_panes(void **state)
+{
+    (void)state;
+    session_snapshot *s = vector_snapshot();
+    figure f;
+    innx_err err;
+    char p[4400];
+    int rgb[3];
+    /* the pair plot: a 3 x 3 grid, square, drawn where its cells say */
+    assert_int_equal(figure_pane(s, FIGURE_PANE_LATENT, &f, &err), 0);
+    assert_true(f.rows == 3 && f.cols == 3 && f.width == f.height);
+    cairo_surface_t *img = write_and_read(s, FIGURE_PANE_LATENT, p, sizeof p);
+    assert_non_null(strstr(p, "innx-vec-latent-7.png"));
+    assert_int_equal(cairo_image_surface_get_width(img), 2 * f.width);
+    assert_int_equal(cairo_image_surface_get_height(img), 2 * f.height);
+    /* x2 against x1 (row 1, column 0): each family at its point, in its colour */
+    cell_pixel(img, &f, 1, 0, VF_A_X1, 0.5, rgb);
+    assert_true(near_color(rgb, 0));
+    cell_pixel(img, &f, 1, 0, VF_B_X1, -0.5, rgb);
+    assert_true(near_color(rgb, 1));
+    cell_pixel(img, &f, 1, 0, VF_A_X1, -0.5, rgb);   /* no family: grey */
+    assert_true(near_color(rgb, FIGURE_REF));
+    cell_pixel(img, &f, 1, 0, 0.37, 0.13, rgb);      /* nothing there */
+    assert_true(is_white(rgb));
+    /* x3 against x2 (row 2, column 1) */
+    cell_pixel(img, &f, 2, 1, 0.5, 2, rgb);
+    assert_true(near_color(rgb, 0));
+    cell_pixel(img, &f, 2, 1, 0.3, 0.7, rgb);
+    assert_true(is_white(rgb));
+    /* x1's histogram (row 0, column 0): 190 of family 1 at -1 with the 20
+     * without a family stacked on them; family 2's 190 at +1 */
+    cell_pixel(img, &f, 0, 0, VF_A_X1, 100, rgb);
+    assert_true(near_color(rgb, 0));
+    cell_pixel(img, &f, 0, 0, VF_A_X1, 203, rgb);
+    assert_true(near_color(rgb, FIGURE_REF));
+    cell_pixel(img, &f, 0, 0, VF_B_X1, 100, rgb);
+    assert_true(near_color(rgb, 1));
+    cell_pixel(img, &f, 0, 0, VF_B_X1, 203, rgb);
+    assert_true(is_white(rgb));
+    cell_pixel(img, &f, 0, 0, 0.1, 115, rgb);
+    assert_true(is_white(rgb));
+    /* the upper triangle is blank but for the legend */
+    assert_int_equal(figure_cell(&f, 0, 1)->n_series, 0);
+    assert_true(figure_cell(&f, 0, 2)->hide & FIGURE_HIDE_AXES);
+    assert_int_equal(figure_cell(&f, 0, 2)->n_series, 3);   /* two families and "none" */
+    cairo_surface_destroy(img);
+    figure_free(&f);
+
+    /* y-space: y* a cross on top; the raw samples' F by family */
+    assert_int_equal(figure_pane(s, FIGURE_PANE_FX, &f, &err), 0);
+    img = write_and_read(s, FIGURE_PANE_FX, p, sizeof p);
+    assert_int_equal(cairo_image_surface_get_width(img), 2 * FIGURE_WIDTH);
+    cell_pixel(img, &f, 0, 0, 0.3, -0.2, rgb);
+    assert_true(near_color(rgb, FIGURE_TOTAL));
+    cell_pixel(img, &f, 0, 0, 0.3 - 0.5, -0.2 - 0.5, rgb);
+    assert_true(near_color(rgb, 1));
+    cell_pixel(img, &f, 0, 0, 0.3 + 0.27, -0.2 - 0.31, rgb);
+    assert_true(is_white(rgb));
+    cairo_surface_destroy(img);
+    figure_free(&f);
+
+    /* the components: each family's centre beside the box, in its colour */
+    assert_int_equal(figure_pane(s, FIGURE_PANE_CLUSTERS, &f, &err), 0);
+    img = write_and_read(s, FIGURE_PANE_CLUSTERS, p, sizeof p);
+    cell_pixel(img, &f, 0, 0, 1 - 0.13, VF_A_X1, rgb);
+    assert_true(near_color(rgb, 0));
+    cell_pixel(img, &f, 0, 0, 3 + 0.13, 0, rgb);
+    assert_true(near_color(rgb, 1));
+    cell_pixel(img, &f, 0, 0, 2.45, 1.7, rgb);
+    assert_true(is_white(rgb));
+    cairo_surface_destroy(img);
+    figure_free(&f);
+
+    /* F unknown: no y-space, said; no view yet: every vector pane said */
+    s->vec.has_y = 0;
+    assert_int_equal(figure_pane(s, FIGURE_PANE_FX, &f, &err), INNX_EINVAL);
+    assert_non_null(strstr(err.msg, "y-space"));
+    s->has_vector = 0;
+    for (int pane = FIGURE_PANE_LATENT; pane < FIGURE_PANE_N; pane++) {
+        assert_int_equal(figure_pane(s, pane, &f, &err), INNX_EINVAL);
+        assert_non_null(strstr(err.msg, "no samples"));
+    }
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -456,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_log_axis_pixels), cmocka_unit_test(test_svg_well_formed),
         cmocka_unit_test(test_never_over_a_file), cmocka_unit_test(test_ticks),
         cmocka_unit_test(test_formats),        cmocka_unit_test(test_panes),
+        cmocka_unit_test(test_bars),           cmocka_unit_test(test_vector_panes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

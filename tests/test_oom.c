@@ -26,6 +26,7 @@
 #include "innx/problem_ini.h"
 #include "innx/session.h"
 #include "innx/trainer.h"
+#include "innx/reference.h"
 #include "oom_alloc.h"
 
 /* Every N up to DENSE, then every STRIDE-th: the large cases (spend's
@@ -563,6 +564,45 @@ static void test_session(void **state)
     }
 }
 
+/* ---- reference_compute: multistart (m = n, m < n) and rejection ------- */
+
+typedef struct ref_case {
+    const char *name;
+    reference_opts o;
+} ref_case;
+
+static int op_reference(void *ctx, long n, innx_err *e)
+{
+    const ref_case *c = ctx;
+    problem p;
+    if (problem_builtin(c->name, &p, e) != 0)
+        return broken(e, "no built-in");
+    arm(n);
+    reference r;
+    int st = reference_compute(&p, p.y_target, &c->o, &r, e);
+    if (st != 0)
+        return st;
+    int ok = r.rows > 0 && r.x != NULL;
+    reference_free(&r);
+    return ok ? 0 : broken(e, "reference: no rows");
+}
+
+static void test_reference(void **state)
+{
+    (void)state;
+    ref_case cases[] = {
+        {"square", {60, 0, 0, 0, 0, 1}},
+        {"ik", {40, 0, 0, 0, 0, 1}},
+        {"ik", {0, 1, 0.5, 30, 0, 1}},
+        {"two-moons", {0, 1, 0.1, 30, 0, 1}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "reference %s %s", cases[i].name, cases[i].o.reject ? "rejection" : "multistart");
+        oom_loop(what, ONE | FROM, op_reference, &cases[i]);
+    }
+}
+
 /* The harness itself: interposition is in, and a failure is a failure. */
 static void test_allocator(void **state)
 {
@@ -619,6 +659,7 @@ int main(void)
         cmocka_unit_test_setup(test_checkpoint_save, disarm),
         cmocka_unit_test_setup(test_problem_file, disarm),
         cmocka_unit_test_setup(test_session, disarm),
+        cmocka_unit_test_setup(test_reference, disarm),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -454,7 +454,11 @@ static void test_vector(void **state)
         {"[problem]\nbase = ik\n[prior]\nx2 = normal(7, 1)\n", "prior.x2: normal's mean must lie inside"},
         {"[problem]\nbase = ik\nx_dim = 2\ndomain = -1:1, -1:1\n", "x3"},
         {"[problem]\nbase = square\nx_dim = 1\ndomain = -1:1\n", ""},
-        {"[problem]\nbase = ik\n[inverse]\nmodel = mlp:2-8-4/tanh\n", "solved by a flow"},
+        /* G(y, z) by the cycle loss cannot learn a simulator's posterior */
+        {"[problem]\nbase = two-moons\n[inverse]\nmodel = mlp:2-8-2/tanh\n", "a simulator"},
+        /* G reads y's two components, then z's n - m = 2 */
+        {"[problem]\nbase = ik\n[inverse]\nmodel = mlp:3-8-4/tanh\ninput = y,z\n", "must map 4 inputs"},
+        {"[problem]\nbase = ik\n[inverse]\nmodel = mlp:2-8-4/tanh\n[loss]\ngp = 1\n", "loss.gp"},
     };
     for (size_t i = 0; i < sizeof invalid / sizeof *invalid; i++) {
         memset(&q, 0, sizeof q);
@@ -467,6 +471,17 @@ static void test_vector(void **state)
         if (!strstr(e.msg, invalid[i].want))
             fail_msg("for %s got: %s", invalid[i].text, e.msg);
     }
+    /* an MLP G(y, z) on a vector problem: z_dim follows n - m unless given */
+    memset(&q, 0, sizeof q);
+    assert_int_equal(problem_ini_parse("[problem]\nbase = ik\n[inverse]\nmodel = mlp:4-8-4/tanh\ninput = y,z\n"
+                                       "[loss]\nnll = 0\ncyc = 1\n", "g.inn", &q, &e), 0);
+    assert_int_equal(q.z_dim, 2);
+    if (problem_validate(&q, &e) != 0)
+        fail_msg("%s", e.msg);
+    memset(&q, 0, sizeof q);
+    assert_int_equal(problem_ini_parse("[problem]\nbase = ik\n[inverse]\nmodel = mlp:5-8-4/tanh\ninput = y,z\n"
+                                       "z_dim = 3\n", "g.inn", &q, &e), 0);
+    assert_int_equal(q.z_dim, 3);
 }
 
 /* Vector faults found only once the whole file is read still name the

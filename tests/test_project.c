@@ -78,7 +78,7 @@ static void test_arm(void **state)
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 1);
     const double ystar[2] = {1.5, 0}, mu[4] = {0, 0, 0, 0}, sd[4] = {0.25, 0.5, 0.5, 0.5};
-    project_prior prior = {NULL, NULL, mu, sd};
+    project_prior prior = {NULL, NULL, mu, sd, NULL, NULL};
     enum { N = 1000 };
     static double x[N][4], x0[N][4];
     struct timespec t0, t1;
@@ -140,7 +140,7 @@ static void test_square_roots(void **state)
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 7);
     const double lo[2] = {-1.5, -1.5}, hi[2] = {1.5, 1.5}, ystar[2] = {0, 0};
-    project_prior prior = {lo, hi, NULL, NULL};
+    project_prior prior = {lo, hi, NULL, NULL, NULL, NULL};
     double out[64 * 2];
     project_stats st;
     innx_err e;
@@ -194,7 +194,7 @@ static void test_box_and_underdetermined(void **state)
     assert_true(fabs(x[0] - 1.9) < 1e-12 && fabs(x[1] - 1.1) < 1e-12 && pr.iterations == 1);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 3);
-    project_prior prior = {lo, hi, NULL, NULL};
+    project_prior prior = {lo, hi, NULL, NULL, NULL, NULL};
     double out[50 * 2];
     project_stats st;
     assert_int_equal(project_multistart(fsys_point_fn, s, 2, 1, ystar, &prior, 50, 1e-6, r, NULL, out, 50, &st, NULL), 0);
@@ -220,7 +220,7 @@ static void test_failures(void **state)
     assert_false(pr.certified);
     assert_true(pr.residual >= 1 && pr.iterations > 0);
     const double lo[2] = {-1, -1}, hi[2] = {1, 1};
-    project_prior prior = {lo, hi, NULL, NULL};
+    project_prior prior = {lo, hi, NULL, NULL, NULL, NULL};
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     double out[20];
     project_stats st;
@@ -249,7 +249,7 @@ static void test_rejection(void **state)
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 5);
     const double ystar[2] = {1.5, 0}, mu[4] = {0, 0, 0, 0}, sd[4] = {0.25, 0.5, 0.5, 0.5};
-    project_prior prior = {NULL, NULL, mu, sd};
+    project_prior prior = {NULL, NULL, mu, sd, NULL, NULL};
     static double out[50 * 4];
     project_stats st;
     assert_int_equal(project_rejection(fsys_point_fn, s, 4, 2, ystar, &prior, 0.1, 1000000, r, out, 50, &st, NULL), 0);
@@ -279,7 +279,7 @@ static void test_rejection_simulator(void **state)
     gsl_rng_set(r, 11);
     fsys_sim sim = {s, r};
     const double lo[1] = {-1}, hi[1] = {1}, ystar[1] = {0.5}, eps = 0.02;
-    project_prior prior = {lo, hi, NULL, NULL};
+    project_prior prior = {lo, hi, NULL, NULL, NULL, NULL};
     enum { K = 4000 };
     static double out[K];
     project_stats st;

@@ -40,6 +40,13 @@ void kmeans_result_free(kmeans_result *res);
  * and labels < k; NaN otherwise (or when out of memory). */
 double cluster_silhouette(const double *x, size_t n, size_t d, const size_t *labels, size_t k);
 
+/* k chosen by the data: k-means for k = 1..kmax (k < n, 4 restarts each);
+ * a k > 1 is kept only where its silhouette (over the first 2000 points)
+ * beats min_silhouette and every smaller k's, so one cloud stays one
+ * family. out gets the chosen fit, *silhouette its score (NaN for k = 1). */
+int kmeans_choose_k(const double *x, size_t n, size_t d, size_t kmax, double min_silhouette, gsl_rng *r,
+                    kmeans_result *out, double *silhouette, innx_err *err);
+
 /* Match the k centres ca to the k centres cb (both k x d): perm[i] is
  * the cluster of b paired with cluster i of a, minimising the summed squared
  * distance between paired centres (exhaustive for k <= 8, else greedy). */

@@ -23,7 +23,10 @@ enum {
  * 0..1 RGB on the figures' white background. */
 void figure_color(int c, double rgb[3]);
 
-typedef enum { FIGURE_LINE = 0, FIGURE_POINTS } figure_style;
+/* FIGURE_BARS: a bar at each x (its centre) from the series' base (0 by
+ * default; the axis' low end on a log axis) to y, size wide in data units
+ * (0: the smallest step between neighbouring x's): histograms, boxes. */
+typedef enum { FIGURE_LINE = 0, FIGURE_POINTS, FIGURE_BARS } figure_style;
 typedef enum {
     FIGURE_DOT = 0,            /* a filled disc */
     FIGURE_RING,               /* a hollow circle */
@@ -36,7 +39,8 @@ typedef struct figure_series {
     figure_style style;
     figure_marker marker;      /* FIGURE_POINTS */
     int color;
-    double size;               /* line width, or marker radius (px at 1x); 0 = default */
+    double size;               /* line width, marker radius (px at 1x) or bar width (data); 0 = default */
+    double base;               /* FIGURE_BARS: where the bars start */
     double alpha;              /* 0 = opaque */
     char label[64];            /* in the legend unless empty */
     int rank;                  /* legend order (lower first; ties keep series order) */
@@ -57,7 +61,20 @@ typedef struct figure_axis {
     double lo, hi;             /* hi > lo; a log axis needs lo > 0 */
     int log;
     char label[96];
+    /* linear: majors every `step` (0: chosen from the range) labelled by
+     * printf(`format`, value) ("": the fewest decimals that tell them
+     * apart); "x%.0f" at step 1 names components */
+    double step;
+    char format[16];
 } figure_axis;
+
+/* What a figure leaves out (figure.hide): a grid's inner cells their tick
+ * labels, a legend cell everything but its legend. */
+enum {
+    FIGURE_HIDE_X = 1,         /* the x tick labels and the x label (ticks stay) */
+    FIGURE_HIDE_Y = 2,         /* the same for y */
+    FIGURE_HIDE_AXES = 4       /* frame, grid, ticks and data: the legend alone, top right */
+};
 
 typedef struct figure {
     char title[160];
@@ -66,10 +83,18 @@ typedef struct figure {
     /* the plot area's margins in px; 0 = fit to the labels (tests set them
      * to know where a data point must land) */
     double margin[4];          /* left, right, top, bottom */
+    unsigned hide;             /* FIGURE_HIDE_* bits */
+    int width, height;         /* the size figure_write_pane renders (0: FIGURE_WIDTH x FIGURE_HEIGHT) */
     size_t n_series, n_marks;
     figure_series *series;
     figure_mark *marks;
     size_t cap_series, cap_marks;
+    /* A grid (figure_set_grid): rows x cols figures drawn side by side in
+     * one image under this one's title, which draws nothing else. Cells
+     * share the outer margins (fitted to the labels of the left column and
+     * the bottom row); a cell with no series and no marks stays blank. */
+    size_t rows, cols;
+    struct figure *cells;      /* row-major, owned */
 } figure;
 
 void figure_init(figure *f);
@@ -79,6 +104,10 @@ void figure_free(figure *f);
 figure_series *figure_add_series(figure *f, figure_style style, int color, const char *label, const double *x,
                                  const double *y, size_t n);
 figure_mark *figure_add_mark(figure *f, figure_mark_kind kind, double x, double y, int color, const char *label);
+/* Make f a grid of rows x cols empty figures (figure_init'ed, no legend);
+ * INNX_ENOMEM, or INNX_EINVAL for 0 or more than 16 a side. */
+int figure_set_grid(figure *f, size_t rows, size_t cols);
+figure *figure_cell(figure *f, size_t row, size_t col);
 /* The axes' ranges from the data when lo >= hi (finite values; positive
  * ones on a log axis), with a little air. */
 void figure_autorange(figure *f);
@@ -102,6 +131,9 @@ int figure_render(const figure *f, unsigned format, const char *path, int width,
  * and the plot area (x0, y0, x1, y1): what the renderer itself uses. */
 void figure_map(const figure *f, int width, int height, double x, double y, double *px, double *py,
                 double area[4]);
+/* The same in cell (row, col) of a grid: what the renderer uses there. */
+void figure_map_cell(const figure *f, int width, int height, size_t row, size_t col, double x, double y, double *px,
+                     double *py, double area[4]);
 
 /* The major ticks a render puts on axis a when it aims at `target` of
  * them: values and labels (decades of a log axis labelled "10^e"). */

@@ -174,8 +174,8 @@ int problem_auto(problem *p, innx_err *err);
 /* F is NN1 learned from a table: a table's batch, or the branch model
  * with no formula. */
 int problem_has_table(const problem *p);
-/* G's inputs per row: y, z's z_dim, or y then z (the branch model widens
- * its own by f's piece count). */
+/* G's inputs per row: y's y_dim, z's z_dim, or y then z (the branch model
+ * widens its own by f's piece count). */
 size_t problem_g_in(const problem *p);
 /* F of a vector problem as a formula system: [forward]'s lines, or the
  * one-line formula as y = formula; the parser's message (file:line) else. */
@@ -195,6 +195,9 @@ int problem_validate_system(const problem *p, const char *file, innx_err *err);
 int problem_validate_prior(const problem *p, size_t j, innx_err *err);
 /* G is a conditional coupling flow (model flow:BLOCKS-HIDDEN). */
 int problem_is_flow(const problem *p);
+/* y is a vector (or F a [forward] system, or G a flow): answered by
+ * samples at y* (report_vector), whatever G is. */
+int problem_is_vector(const problem *p);
 /* A table's x columns changed to d of them: x_dim = d, G's last width and
  * NN1's first become d (their hidden layers and activations stay), and the
  * domain becomes the data's own range. INNX_EINVAL if d is out of range or

@@ -43,12 +43,18 @@ int project_point(project_fn f, void *ctx, size_t n, size_t m, const double *yst
                   const double *lo, const double *hi, double *x, const project_opts *o,
                   project_result *res, innx_err *err);
 
-/* Where starting points and reference samples come from: N(mu, diag sd^2)
- * when mu and sd are given (redrawn into [lo, hi] if a box is given too),
- * else uniform on the box [lo, hi]. */
+/* Where starting points and reference samples come from: draw(ctx, n, r,
+ * x) when given (a problem's own prior, component by component: reference.c),
+ * else N(mu, diag sd^2) when mu and sd are given (redrawn into [lo, hi] if
+ * a box is given too), else uniform on the box [lo, hi]. The box, when
+ * given, is also where multistart projects. */
+typedef int (*project_draw_fn)(void *ctx, size_t n, gsl_rng *r, double *x);
+
 typedef struct project_prior {
     const double *lo, *hi;
     const double *mu, *sd;
+    project_draw_fn draw;
+    void *ctx;
 } project_prior;
 
 int project_prior_draw(const project_prior *p, size_t n, gsl_rng *r, double *x);

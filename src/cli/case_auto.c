@@ -296,7 +296,7 @@ int bench_query(const cli_opts *o, problem *p)
     return CLI_EXIT_OK;
 }
 
-/* innx bench auto: the recall table (README): each formula trained from
+/* innx bench auto: the recall table (docs/many-roots.md): each formula trained from
  * scratch, then y = 0 and nine more y* = f(x) at x spread over the
  * domain (the forward map's own values: over F's range a pole's would
  * all be huge). */

@@ -48,7 +48,8 @@ static void print_report(const report_vector *r, const problem *p, long steps, d
     if (secs > 0)
         printf("trained %ld steps in %.2f s; %zu samples at y* = ", steps, secs, r->samples);
     else
-        printf("a flow saved at step %ld; %zu samples at y* = ", steps, r->samples);
+        printf("%s saved at step %ld; %zu samples at y* = ", problem_is_flow(p) ? "a flow" : "G(y, z)", steps,
+               r->samples);
     print_vec(r->ystar, r->m);
     printf(" in %.1f ms\n", 1e3 * r->seconds_sample);
     if (isnan(r->resim_raw)) {

@@ -58,7 +58,7 @@ int cli_parse_opts(const char *cmd, int argc, char **argv, int first, cli_opts *
 int cli_first_operand(int argc, char **argv, int first);
 
 /* A built-in problem by name, or a problem file NAME.inn read over the
- * default problem. */
+ * default problem (problem_opts.c, as cli_apply_opts). */
 int cli_load_problem(const char *name, problem *p, innx_err *err);
 /* Lay the options over a problem (steps, seed, threads, model, box,
  * schedule, and a table's file and columns). Prints the error and returns
@@ -138,11 +138,14 @@ int case_xsin_train(const cli_opts *o, problem *p);
 int cli_parse_ys(const char *where, const char *s, double *ys, size_t cap, size_t *n);
 /* innx roots (its own argv) and its benchmark; innx gen-spend */
 int cmd_roots(int argc, char **argv);
+/* innx roots PROBLEM ...: a vector problem's reference (cmd_reference.c);
+ * argv[1] is the problem */
+int cmd_roots_problem(int argc, char **argv);
 int bench_roots(const cli_opts *o);
 int cmd_gen_spend(int argc, char **argv);
 /* innx with no command: the explorer (explore.c) */
 int cli_explore(int argc, char **argv);
-/* "A:B" -> a, b (explore.c); -1 if it is not that */
+/* "A:B" -> a, b (util.c); -1 if it is not that */
 int cli_parse_domain(const char *s, double *a, double *b);
 /* Checkpoints (cli_checkpoint.c). --resume FILE: read it into
  * o->resume_ck and its problem into p, the options laid over it. */

@@ -297,7 +297,7 @@ int cmd_query(int argc, char **argv)
     trainer *t = cli_checkpoint_open(file, where, &p);
     if (!t)
         return CLI_EXIT_USAGE;
-    if (problem_is_flow(trainer_problem(t))) {
+    if (problem_is_vector(trainer_problem(t))) {
         /* a vector problem: y* is one vector of y's m components */
         int st = CLI_EXIT_USAGE;
         if (n != trainer_problem(t)->y_dim)

@@ -1,5 +1,6 @@
 /* cmd_roots.c: `innx roots FORMULA --domain A:B [--y Y] [--json]` and the
- * roots benchmark: the classical engine on a formula the user types. */
+ * roots benchmark: the classical engine on a formula the user types; a
+ * problem's name (or FILE.inn) goes to its vector reference (cmd_reference.c). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "cli.h"
 #include "innx/expr.h"
+#include "innx/problem.h"
 #include "innx/roots.h"
 
 #define MAX_ROOTS 100000
@@ -39,11 +41,21 @@ static int parse_domain(const char *s, double *a, double *b)
     return 0;
 }
 
+/* a built-in problem's name or a problem file: not a formula */
+static int names_problem(const char *s)
+{
+    problem p;
+    size_t len = strlen(s);
+    return problem_builtin(s, &p, NULL) == 0 || (len > 4 && !strcmp(s + len - 4, ".inn"));
+}
+
 int cmd_roots(int argc, char **argv)
 {
     const char *formula = NULL, *domain = NULL;
     double y = 0, a, b;
     int json = 0;
+    if (argc >= 2 && names_problem(argv[1]))
+        return cmd_roots_problem(argc, argv);
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         if (!strcmp(s, "--json")) {
@@ -57,7 +69,16 @@ int cmd_roots(int argc, char **argv)
                 return cli_error(CLI_EXIT_USAGE, "roots", "--y: '%s' is not a finite number", argv[i]);
         } else if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
             printf("usage: innx roots 'FORMULA' --domain A:B [--y Y] [--json]\n"
-                   "every real root of FORMULA = Y (default 0) on [A, B], polished in double\n");
+                   "       innx roots PROBLEM [--y Y1,..,Ym] [--starts N] [--seed S] [--out F.csv] [--json]\n"
+                   "       innx roots PROBLEM --reject EPS [--samples N] [--draws N] [options as above]\n"
+                   "every real root of FORMULA = Y (default 0) on [A, B], polished in double;\n"
+                   "for a vector problem (a built-in or FILE.inn) its classical reference at y*\n"
+                   "(default the problem's): multi-start Levenberg-Marquardt from N prior draws\n"
+                   "(default 1000): m = n the distinct roots, m < n the projected points and\n"
+                   "their families, each certified at |F(x) - y*| <= 1e-12; --reject EPS: the\n"
+                   "prior draws with ||F(x) - y*|| < EPS (a simulator: y simulated with its\n"
+                   "noise), N of them (default 1000) within --draws (default 1e9), projected\n"
+                   "where F is deterministic: the posterior reference. --out writes x1..xn.\n");
             return CLI_EXIT_OK;
         } else if (s[0] == '-' && s[1] == '-') {
             return cli_error(CLI_EXIT_USAGE, "roots", "unknown option '%s'", s);

@@ -1,24 +1,11 @@
 /* explore.c: `innx [PROBLEM | FILE.safetensors | --f 'FORMULA' --domain A:B] [--auto] [--ascii]
  * [--no-color] [--fps N]`: picks the problem and opens the explorer. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "tui.h"
-
-int cli_parse_domain(const char *s, double *a, double *b)
-{
-    char *end;
-    errno = 0;
-    *a = strtod(s, &end);
-    if (end == s || *end != ':')
-        return -1;
-    const char *t = end + 1;
-    *b = strtod(t, &end);
-    return errno || end == t || *end ? -1 : 0;
-}
 
 int cli_explore(int argc, char **argv)
 {

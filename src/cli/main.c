@@ -33,7 +33,8 @@ static const char usage[] =
     "                          --steps change the plan); bit for bit the run it came from\n"
     "  train VECTOR [--y Y1,...,Ym] [--samples N] [--out F.csv]\n"
     "                          a vector problem (ik, two-moons, square, a file with\n"
-    "                          [forward]): N samples of x for y* from its flow, each\n"
+    "                          [forward]): N samples of x for y* from its flow (or\n"
+    "                          G(y*, z) of an MLP/KAN G), each\n"
     "                          projected onto F(x) = y* and certified (a simulator:\n"
     "                          a posterior), their statistics and families or roots\n"
     "  draw PROBLEM [--n N] [--seed S] [--out F.csv]\n"
@@ -53,6 +54,9 @@ static const char usage[] =
     "                          every pane of a checkpoint as a figure (SVG and PNG)\n"
     "  roots 'F' --domain A:B [--y Y] [--json]\n"
     "                          every root of F(x) = Y on [A, B], polished, checked\n"
+    "  roots VECTOR [--y Y1,..] [--starts N | --reject EPS [--samples N]] [--out F]\n"
+    "                          the classical reference at y*: multi-start LM from the\n"
+    "                          prior (roots; projected points), or rejection (posterior)\n"
     "  gen-spend [--seed S] [--rows N] [--out FILE.csv]\n"
     "                          write the synthetic customer table (data/spend.csv\n"
     "                          is --seed 1, 6534 rows); stdout without --out\n"
@@ -130,7 +134,7 @@ static int train_problem(const cli_opts *o, const char *where, problem *p)
         return case_sinc_kan_range(o, p);
     if (p->batch == PROBLEM_BATCH_TABLE)
         return case_table_train(o, p);
-    if (problem_is_flow(p) || p->y_dim > 1)
+    if (problem_is_vector(p))
         return case_vector_train(o, p);   /* x in R^n, y in R^m: samples at y* */
     if (fits_xsin(o, p))
         return case_xsin_train(o, p);

@@ -1,5 +1,7 @@
 /* util.c: small things every headless command shares: error lines, clocks,
- * medians and the progress line. */
+ * medians, the progress line and the A:B of --domain. Below every other
+ * file of src/cli: it calls none of them. */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +25,18 @@ int cli_error(int code, const char *where, const char *fmt, ...)
 }
 
 double cli_now(void) { return clock_now(); }
+
+int cli_parse_domain(const char *s, double *a, double *b)
+{
+    char *end;
+    errno = 0;
+    *a = strtod(s, &end);
+    if (end == s || *end != ':')
+        return -1;
+    const char *t = end + 1;
+    *b = strtod(t, &end);
+    return errno || end == t || *end ? -1 : 0;
+}
 
 /* the tolerances of cli.h's recall: its only copy */
 #define RECALL_TOL 1e-7

@@ -306,6 +306,36 @@ void kmeans_result_free(kmeans_result *res)
     res->counts = NULL;
 }
 
+int kmeans_choose_k(const double *x, size_t n, size_t d, size_t kmax, double min_silhouette, gsl_rng *r,
+                    kmeans_result *out, double *silhouette, innx_err *err)
+{
+    memset(out, 0, sizeof *out);
+    *silhouette = NAN;
+    double best = min_silhouette;
+    for (size_t k = 1; k <= kmax && k <= n; k++) {
+        if (k > 1 && k >= n)
+            break;
+        kmeans_result km;
+        kmeans_conf c = KMEANS_DEFAULTS(k);
+        c.n_init = 4;
+        int st = kmeans_fit(x, n, d, &c, r, &km, err);
+        if (st != 0) {
+            kmeans_result_free(out);
+            return st;
+        }
+        double s = k > 1 ? cluster_silhouette(x, n > 2000 ? 2000 : n, d, km.labels, k) : NAN;
+        if (k == 1 || (isfinite(s) && s > best)) {
+            if (k > 1)
+                best = s, *silhouette = s;
+            kmeans_result_free(out);
+            *out = km;
+        } else {
+            kmeans_result_free(&km);
+        }
+    }
+    return 0;
+}
+
 double cluster_silhouette(const double *x, size_t n, size_t d, const size_t *labels, size_t k)
 {
     if (k < 2 || k >= n)

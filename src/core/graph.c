@@ -161,13 +161,69 @@ static void blas_single_thread(void) {}
 const char *graph_blas_core(void) { return "gslcblas"; }
 #endif
 
+/* OpenBLAS 0.3.21 (Debian 12) takes a CPU newer than its tables (here
+ * Emerald Rapids, family 6 model 207) for an old one and runs its SSE3
+ * kernels: a 512 x 128 x 128 sgemm took 945 us there and 123 us with the
+ * AVX-512 ones (innx bench ik: 24.4 against 8.2 ms/step). Its dynamic
+ * build reads OPENBLAS_CORETYPE once, in its constructor, before any code
+ * of ours runs (setting it from .preinit_array is undone: libc's own
+ * initialisation resets environ after that array has run). So when it
+ * fell back to "Prescott" on a CPU with AVX-512 (F, CD, BW, DQ, VL: what
+ * the SkylakeX kernels use) and the user set no OPENBLAS_CORETYPE, the
+ * program runs itself again with SkylakeX, the sgemm kernels OpenBLAS
+ * itself picks on every AVX-512 CPU it knows; INNX_BLAS_REEXEC marks the
+ * second run, which takes both variables out of its environment again. A
+ * CPU OpenBLAS knows keeps OpenBLAS's choice. */
+#if defined(HAVE_OPENBLAS) && defined(__linux__) && defined(__x86_64__) && defined(__GNUC__) && \
+    !defined(__SANITIZE_THREAD__)
+#include <unistd.h>
+#define BLAS_REEXEC 1
+static int blas_core_chosen;
+
+static int cpu_has_avx512(void)
+{
+    __builtin_cpu_init();   /* (libgcc's constructor may not have run yet) */
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl");
+}
+
+/* glibc passes main's arguments to an executable's constructors */
+__attribute__((constructor)) static void blas_core_choose(int argc, char **argv, char **envp)
+{
+    (void)envp;
+    if (getenv("INNX_BLAS_REEXEC")) {
+        blas_core_chosen = !strcmp(openblas_get_corename(), "SkylakeX");
+        unsetenv("INNX_BLAS_REEXEC");
+        unsetenv("OPENBLAS_CORETYPE");
+        return;
+    }
+    if (argc < 1 || !argv || !argv[0] || getenv("OPENBLAS_CORETYPE") || strcmp(openblas_get_corename(), "Prescott") != 0 ||
+        !cpu_has_avx512())
+        return;
+    if (setenv("OPENBLAS_CORETYPE", "SkylakeX", 1) != 0 || setenv("INNX_BLAS_REEXEC", "1", 1) != 0)
+        return;
+    /* the file's own name, so that ps and top still say innx (exec of
+     * /proc/self/exe itself names the process "exe") */
+    char path[4096];
+    ssize_t len = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (len > 0 && (size_t)len < sizeof path - 1) {
+        path[len] = '\0';
+        execv(path, argv);
+    }
+    execv("/proc/self/exe", argv);
+    unsetenv("INNX_BLAS_REEXEC");   /* (no /proc: go on with Prescott) */
+    unsetenv("OPENBLAS_CORETYPE");
+}
+#endif
+
 const char *graph_blas_hint(void)
 {
-    /* OpenBLAS 0.3.21 (Debian 12) takes a CPU newer than itself for an old
-     * one and runs its SSE3 kernels: a 512 x 128 x 128 sgemm took 857 us
-     * there and 171 us with the AVX-512 ones (innx bench ik: 52.7 against
-     * 12.4 ms/step). The library reads its choice before main(), so innx
-     * says how to make it rather than re-executing itself. */
+#ifdef BLAS_REEXEC
+    if (blas_core_chosen)
+        return "innx chose OpenBLAS's SkylakeX kernels for this AVX-512 CPU, which OpenBLAS took for a generic one "
+               "(OPENBLAS_CORETYPE overrides)";
+#endif
     const char *core = graph_blas_core();
     if (!core || strcmp(core, "Prescott") != 0 || getenv("OPENBLAS_CORETYPE"))
         return NULL;

@@ -249,7 +249,7 @@ static void spend(problem *p)
     p->box_quadratic = 1;
     /* With the joint fine-tune a table of the article's shape meets all
      * three of its figures (R^2, traits and cycle RMSE); without it the
-     * traits RMSE misses (README). */
+     * traits RMSE misses (docs/problems.md, spend). */
     p->n_stages = 3;
     p->stages[0] = problem_stage_default(PROBLEM_STAGE_FORWARD, 2000, 1e-3);
     p->stages[1] = problem_stage_default(PROBLEM_STAGE_INVERSE, 4000, 1e-3);
@@ -454,8 +454,8 @@ int problem_term_applies(const problem *p, problem_term t)
         return p->n_parts > 0 && p->input != PROBLEM_IN_Y;
     case TERM_SMOOTH:
         return p->x_dim > 1;
-    case TERM_GP:
-        return p->input != PROBLEM_IN_Z && p->output != PROBLEM_OUT_BRANCH;
+    case TERM_GP:   /* (its tangent is along y's one column) */
+        return p->input != PROBLEM_IN_Z && p->output != PROBLEM_OUT_BRANCH && p->y_dim <= 1;
     case TERM_ENT:
         return p->mixture > 1;
     default:
@@ -524,9 +524,12 @@ int problem_validate_system(const problem *p, const char *file, innx_err *err)
 
 int problem_is_flow(const problem *p) { return !strncmp(p->model, "flow:", 5); }
 
+int problem_is_vector(const problem *p) { return problem_is_flow(p) || p->system[0] || p->y_dim > 1; }
+
 size_t problem_g_in(const problem *p)
 {
-    return p->input == PROBLEM_IN_Y ? 1 : p->input == PROBLEM_IN_Z ? p->z_dim : 1 + p->z_dim;
+    size_t m = p->y_dim ? p->y_dim : 1;
+    return p->input == PROBLEM_IN_Y ? m : p->input == PROBLEM_IN_Z ? p->z_dim : m + p->z_dim;
 }
 
 int problem_has_table(const problem *p)
@@ -601,20 +604,37 @@ int problem_validate(const problem *p, innx_err *err)
             return INNX_EINVAL;
     }
     size_t m = p->y_dim ? p->y_dim : 1;
-    if (p->system[0] || (m > 1 && !(problem_is_flow(p) && p->table[0]))) {
+    if (p->system[0] || (m > 1 && !p->table[0])) {
         fsys *sys = problem_system(p, err);
         if (!sys)
             return INNX_EINVAL;
         size_t in = fsys_n_in(sys), out = fsys_n_out(sys);
+        int random = fsys_is_random(sys);
         fsys_free(sys);
         if (out != m)
             return innx_errf(err, INNX_EINVAL, "[forward]: the system gives y1..y%zu but problem.y_dim is %zu", out, m);
         if (in > p->x_dim)
             return innx_errf(err, INNX_EINVAL, "[forward]: the system reads x%zu but problem.x_dim is %zu", in, p->x_dim);
-        if (!problem_is_flow(p))
+        /* G(y, z) learns by the cycle loss through F in the graph; a
+         * simulator's draws have no gradient, and its answers are a
+         * posterior, which only a likelihood (the flow's nll) gives */
+        if (!problem_is_flow(p) && random)
             return innx_errf(err, INNX_EINVAL,
-                             "inverse.model: a vector problem (a [forward] system) is solved by a flow for now, "
-                             "e.g. flow:6-128 (an MLP or KAN G(y, z) on one is not built yet)");
+                             "inverse.model: [forward] draws noise (a simulator): its answers are a posterior, which "
+                             "a G(y, z) trained by the cycle loss cannot learn; use a flow, e.g. flow:6-128");
+    }
+    if (problem_is_vector(p) && !problem_is_flow(p)) {
+        /* G(y, z) on a vector y: y is drawn as F of prior draws (or a
+         * table's rows); the terms built for one y column are refused */
+        if (p->batch != PROBLEM_BATCH_UNIFORM && !table)
+            return innx_errf(err, INNX_EINVAL, "inverse.batch: a vector problem's G(y, z) trains on prior draws "
+                                               "(y = F(x)): batch = uniform");
+        if (p->lambda[TERM_GP] > 0 && m > 1)
+            return innx_errf(err, INNX_EINVAL, "loss.gp: the penalty's tangent is along one y (y_dim is %zu); "
+                                               "set gp = 0", m);
+        if (p->lambda[TERM_XCYC] > 0)
+            return innx_errf(err, INNX_EINVAL, "loss.xcyc: G(F(x)) needs a one-line formula and input = y; "
+                                               "set xcyc = 0 on a vector problem");
     }
     if (p->simulations > 0 && !(p->val_frac > 0 && p->val_frac < 1))
         return innx_errf(err, INNX_EINVAL, "data.val_frac: %g is not in (0, 1)", p->val_frac);
@@ -656,9 +676,9 @@ int problem_validate(const problem *p, innx_err *err)
             return innx_errf(err, INNX_EINVAL, "data.test_frac: %g is not in (0, 1)", p->test_frac);
         if (nn_spec_parse(p->forward_model, &spec, err) != 0)
             return INNX_EINVAL;
-        if (spec.widths[0] != p->x_dim || spec.widths[spec.n_widths - 1] != 1)
-            return innx_errf(err, INNX_EINVAL, "data.forward_model: '%s' must map %zu inputs to 1 output",
-                             p->forward_model, p->x_dim);
+        if (spec.widths[0] != p->x_dim || spec.widths[spec.n_widths - 1] != m)
+            return innx_errf(err, INNX_EINVAL, "data.forward_model: '%s' must map %zu inputs to %zu output%s (y's columns)",
+                             p->forward_model, p->x_dim, m, m == 1 ? "" : "s");
     }
     for (size_t i = 0; i < p->n_parts; i++) {
         const problem_partition *q = &p->parts[i];

@@ -827,6 +827,13 @@ static int finish(ctx *c)
                         "[stage%zu] is a new stage: it needs kind and steps", i + 1);
     }
     p->n_stages = n;
+    /* G(y, z) on a vector problem: z spans what y leaves of x, n - m
+     * dimensions (at least 1), when this text chose G's input or model
+     * and said nothing of z_dim */
+    if (!c->seen[S_INVERSE][find_key(S_INVERSE, "z_dim")] && p->input == PROBLEM_IN_YZ &&
+        (c->seen[S_INVERSE][find_key(S_INVERSE, "input")] || c->seen[S_INVERSE][find_key(S_INVERSE, "model")]) &&
+        (p->system[0] || p->y_dim > 1) && strncmp(p->model, "flow:", 5))
+        p->z_dim = p->x_dim > p->y_dim ? p->x_dim - p->y_dim : 1;
     return priors_fit(c);
 }
 

@@ -204,6 +204,8 @@ int project_point(project_fn f, void *ctx, size_t n, size_t m, const double *yst
 
 int project_prior_draw(const project_prior *p, size_t n, gsl_rng *r, double *x)
 {
+    if (p->draw)
+        return p->draw(p->ctx, n, r, x);
     int gauss = p->mu && p->sd, box = p->lo && p->hi;
     if (!gauss && !box)
         return INNX_EINVAL;

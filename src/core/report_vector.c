@@ -110,8 +110,8 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
     const problem *p = trainer_problem(t);
     const fsys *sys = trainer_system(t);
     memset(r, 0, sizeof *r);
-    if (!problem_is_flow(p))
-        return innx_errf(err, INNX_EINVAL, "%s's G is not a flow: it has no samples to give", p->name);
+    if (!problem_is_vector(p))
+        return innx_errf(err, INNX_EINVAL, "%s's y is one number: its answers are roots, not samples", p->name);
     size_t n = p->x_dim, m = p->y_dim, N = samples;
     r->n = n, r->m = m, r->samples = N;
     /* no F (a flow trained on a table's rows) is answered as a simulator's

@@ -306,7 +306,7 @@ static void publish(session *s)
     trainer_domain(t, &w->x_lo, &w->x_hi);
     w->latent = p->input != PROBLEM_IN_Y;
     int nn1 = on_nn1_branch(t), cut = nn1 && trainer_n_pieces(t) > 0;
-    w->has_formula = (trainer_has_formula(t) && !problem_is_flow(p)) || nn1;   /* (a vector F has no f(x) pane) */
+    w->has_formula = (trainer_has_formula(t) && !problem_is_vector(p)) || nn1;   /* (a vector F has no f(x) pane) */
     if (cut)
         nn1_view(s);
     w->has_curve = cut;
@@ -333,7 +333,7 @@ static void publish(session *s)
     w->has_report = 0;
     /* a vector problem: its samples about once a second, and at the end */
     w->has_vector = 0;
-    w->vector = problem_is_flow(p);
+    w->vector = problem_is_vector(p);
     if (!(s->flags & SESSION_NO_REPORT) && w->vector) {
         int due = now - s->last_vec >= VECTOR_EVERY || trainer_finished(t) != 0;
         if (due && s->vec_step != trainer_steps(t)) {
@@ -345,7 +345,7 @@ static void publish(session *s)
             w->vec = s->pub->vec;   /* the thread alone writes pub */
         }
     }
-    if (!(s->flags & SESSION_NO_REPORT) && !problem_is_flow(p) && (trainer_has_formula(t) || cut) &&
+    if (!(s->flags & SESSION_NO_REPORT) && !problem_is_vector(p) && (trainer_has_formula(t) || cut) &&
         trainer_x_dim(t) == 1) {
         innx_err err;
         w->has_report = report_latent_compute(t, s->y_star, s->k, &w->report, &err) == 0;

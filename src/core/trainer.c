@@ -13,6 +13,7 @@
 #include "innx/graph.h"
 #include "innx/optim.h"
 #include "innx/trainer.h"
+#include "graph_impl.h"
 #include "trainer_impl.h"
 
 /* A loss ten times the best checkpoint's is a blow-up, not noise:
@@ -194,14 +195,62 @@ static int fill_fixed_batch(trainer *t, stage_graph *s, innx_err *err)
     return 0;
 }
 
+/* A G(y, z) on a vector problem: G reads y standardised by the scale of
+ * F over the prior (square's y2 = x1^2 + x2^2 spans 0..50 where y1 spans
+ * -1..1). */
+static int vector_g(const trainer *t) { return t->sys && !problem_is_flow(&t->p); }
+
+/* Row i's z ~ U[0,1]^z_dim from column zoff of G's input, and the walls
+ * and centre of the partition its first component falls in. */
+static void fill_uniform_z(trainer *t, stage_graph *s, gsl_matrix_float *in, size_t i, size_t zoff)
+{
+    const problem *p = &t->p;
+    float z0 = 0;
+    for (size_t j = 0; j < (p->input == PROBLEM_IN_Y ? 0 : p->z_dim); j++) {
+        /* float, as torch.rand: a z of exactly 1/3 falls where torch's does */
+        float z = (float)gsl_rng_uniform(t->rng);
+        if (j == 0)
+            z0 = z;
+        gsl_matrix_float_set(in, i, zoff + j, z);
+    }
+    if (s->zlo >= 0) {
+        const problem_partition *q = &p->parts[p->n_parts - 1];
+        for (size_t k = 0; k < p->n_parts; k++)
+            if (z0 < (float)p->parts[k].z_hi) {
+                q = &p->parts[k];
+                break;
+            }
+        gsl_matrix_float_set(graph_value(s->g, s->zlo), i, 0, (float)q->x_lo);
+        gsl_matrix_float_set(graph_value(s->g, s->zhi), i, 0, (float)q->x_hi);
+        gsl_matrix_float_set(graph_value(s->g, s->zc), i, 0, (float)((q->x_lo + q->x_hi) / 2));
+    }
+}
+
 /* The uniform batch, fresh each step: z ~ U[0,1]^d (and y over the range,
- * or the constant), each row's partition walls and centre. */
+ * or the constant), each row's partition walls and centre. On a vector
+ * problem y = F(x) of prior draws, m columns (y* itself for a latent
+ * G(z)), all drawn before the rows' z. */
 static void fill_uniform_batch(trainer *t, stage_graph *s)
 {
     const problem *p = &t->p;
     gsl_matrix_float *in = graph_value(s->g, s->gin), *Y = graph_value(s->g, s->y);
     gsl_matrix_float *X = s->xs >= 0 ? graph_value(s->g, s->xs) : NULL;
-    size_t zoff = p->input == PROBLEM_IN_YZ ? 1 : 0;
+    size_t m = p->y_dim, zoff = p->input == PROBLEM_IN_YZ ? m : 0;
+    if (vector_g(t)) {
+        double *xv = t->fbuf, *fy = t->fbuf + t->rows * p->x_dim;
+        int drawn = p->input != PROBLEM_IN_Z && tflow_draw(t, t->rows, t->rng, xv, fy) == 0;
+        for (size_t i = 0; i < t->rows; i++) {
+            for (size_t j = 0; j < m; j++) {
+                /* (a row F cannot evaluate asks for y* instead of poisoning the batch) */
+                double yj = drawn && isfinite(fy[i * m + j]) ? fy[i * m + j] : p->y_target[j];
+                gsl_matrix_float_set(Y, i, j, (float)yj);
+                if (p->input != PROBLEM_IN_Z)
+                    gsl_matrix_float_set(in, i, j, (float)((yj - t->yloc[j]) / t->yscale[j]));
+            }
+            fill_uniform_z(t, s, in, i, zoff);
+        }
+        return;
+    }
     for (size_t i = 0; i < t->rows; i++) {
         float yi = (float)p->y_const;
         if (p->input != PROBLEM_IN_Z && !X)
@@ -218,25 +267,7 @@ static void fill_uniform_batch(trainer *t, stage_graph *s)
         if (p->input != PROBLEM_IN_Z)
             gsl_matrix_float_set(in, i, 0, yi);
         gsl_matrix_float_set(Y, i, 0, yi);
-        float z0 = 0;
-        for (size_t j = 0; j < (p->input == PROBLEM_IN_Y ? 0 : p->z_dim); j++) {
-            /* float, as torch.rand: a z of exactly 1/3 falls where torch's does */
-            float z = (float)gsl_rng_uniform(t->rng);
-            if (j == 0)
-                z0 = z;
-            gsl_matrix_float_set(in, i, zoff + j, z);
-        }
-        if (s->zlo >= 0) {
-            const problem_partition *q = &p->parts[p->n_parts - 1];
-            for (size_t k = 0; k < p->n_parts; k++)
-                if (z0 < (float)p->parts[k].z_hi) {
-                    q = &p->parts[k];
-                    break;
-                }
-            gsl_matrix_float_set(graph_value(s->g, s->zlo), i, 0, (float)q->x_lo);
-            gsl_matrix_float_set(graph_value(s->g, s->zhi), i, 0, (float)q->x_hi);
-            gsl_matrix_float_set(graph_value(s->g, s->zc), i, 0, (float)((q->x_lo + q->x_hi) / 2));
-        }
+        fill_uniform_z(t, s, in, i, zoff);
     }
 }
 
@@ -425,10 +456,18 @@ static int build_g_mix(trainer *t, stage_graph *s, graph *g, int in, int want, i
 }
 
 
-/* F at node x: the formula, or NN1 (trainable in a joint stage). */
+/* F at node x: the formula, a vector problem's system, or NN1 (trainable
+ * in a joint stage). */
 static int build_f(trainer *t, graph *g, int x, int nn1_trainable)
 {
-    return t->f ? expr_build_graph(t->f, g, x) : nn_build(t->F, g, x, nn1_trainable);
+    if (t->f)
+        return expr_build_graph(t->f, g, x);
+    if (vector_g(t)) {
+        innx_err e;
+        int y = fsys_build_graph(t->sys, g, x, &e);
+        return y >= 0 ? y : graph_fail(g, "%s", e.msg);   /* (kept on the graph: it does not compile) */
+    }
+    return nn_build(t->F, g, x, nn1_trainable);
 }
 
 /* xcyc costs a second pass of G over the batch (twice sinc's step), so
@@ -460,10 +499,25 @@ typedef struct term_ctx {
 static int term_cyc(term_ctx *c)
 {
     graph *g = c->g;
+    size_t m = c->t->p.y_dim;
+    if (n_mix(c->t) > 1 && c->s->yw >= 0) {
+        /* each candidate's ||(F(x_j) - y) / y's scale||^2 (a row sum), weighed by p_j */
+        int r = graph_square(g, graph_mul(g, graph_sub(g, c->fx, rep(c->t, g, c->y)), c->s->yw));
+        return mix_mean(c->t, c->s, g, m > 1 ? graph_matmul(g, r, graph_const(g, m, 1, 1.0f)) : r);
+    }
     if (n_mix(c->t) > 1)
         return mix_mean(c->t, c->s, g, graph_square(g, graph_sub(g, c->fx, rep(c->t, g, c->y))));
-    if (problem_has_table(&c->t->p))
-        return graph_mse(g, c->fx, c->y);
+    if (c->s->yw >= 0) {
+        /* a vector y: mean ||(F(x) - y) / y's scale||^2, each component's
+         * miss in units of its spread over the prior, so that one output
+         * of large values (square's x1^2 + x2^2) does not drown the others */
+        int v = graph_mean(g, graph_square(g, graph_mul(g, graph_sub(g, c->fx, c->y), c->s->yw)));
+        return m > 1 ? graph_scale(g, v, (float)m) : v;
+    }
+    if (problem_has_table(&c->t->p)) {   /* (y's columns scaled already) */
+        int v = graph_mse(g, c->fx, c->y);
+        return m > 1 ? graph_scale(g, v, (float)m) : v;
+    }
     return graph_mean(g, graph_square(g, graph_sub(g, c->fx, c->y)));
 }
 
@@ -590,13 +644,13 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
         s->term[k] = s->lam[k] = -1;
     s->gin = s->y = s->xs = s->zlo = s->zhi = s->zc = s->lo = s->hi = s->sq_lo = s->sq_span = s->xhat = -1;
     s->lg = s->bw = s->blo = s->bspan = -1;
-    s->pw = -1;
+    s->pw = s->yw = -1;
     if (!(s->g = graph_alloc()))
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     graph *g = s->g;
     int table = problem_has_table(p), branch_table = branch_on_table(t) && ps->kind == PROBLEM_STAGE_INVERSE;
     /* a table's rows, but the branch model's inverse stage draws its own */
-    size_t n = s->rows = branch_table ? p->batch_n : t->rows, d = p->x_dim;
+    size_t n = s->rows = branch_table ? p->batch_n : t->rows, d = p->x_dim, m = p->y_dim;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int threads = p->threads > 0 ? p->threads : n >= THREADS_MIN_ROWS ? (int)(cores > 0 ? cores : 1) : 1;
     graph_set_threads(g, threads);
@@ -605,7 +659,7 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
     if (ps->kind != PROBLEM_STAGE_INVERSE) {
         /* fwd = mean (NN1(X) - Y)^2 */
         s->xs = graph_feed(g, n, d);
-        s->y = graph_feed(g, n, 1);
+        s->y = graph_feed(g, n, m);
         s->term[TERM_FWD] = graph_mse(g, nn_build(t->F, g, s->xs, 1), s->y);
         total = weighted(g, s, TERM_FWD, -1);
         s->params = nn_params(t->F);
@@ -619,13 +673,18 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
             x = s->xhat = branch_build(t, s, g);
         } else {
             int y;
-            if (p->input == PROBLEM_IN_Y) {
+            if (vector_g(t)) {
+                /* G reads y standardised (then z); the cycle compares F(x) with y */
+                s->gin = graph_feed(g, n, t->g_in);
+                y = s->y = graph_feed(g, n, m);
+                s->yw = graph_feed(g, 1, m);
+            } else if (p->input == PROBLEM_IN_Y) {
                 /* G reads the target itself */
-                s->gin = table && s->y >= 0 ? s->y : graph_feed(g, n, 1);
+                s->gin = table && s->y >= 0 ? s->y : graph_feed(g, n, m);
                 y = s->y = s->gin;
             } else {
                 s->gin = graph_feed(g, n, t->g_in);
-                y = s->y = graph_feed(g, n, 1);
+                y = s->y = graph_feed(g, n, m);
             }
             if (s->xs < 0 && (table || p->batch == PROBLEM_BATCH_GRID_X ||
                               (p->batch == PROBLEM_BATCH_UNIFORM && p->input == PROBLEM_IN_Y &&
@@ -681,6 +740,12 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
     if (s->lo >= 0) {
         fill(graph_value(g, s->lo), t->box_lo);
         fill(graph_value(g, s->hi), t->box_hi);
+    }
+    if (s->yw >= 0) {
+        double w[PROBLEM_MAX_Y];
+        for (size_t j = 0; j < m; j++)
+            w[j] = 1 / t->yscale[j];
+        fill(graph_value(g, s->yw), w);
     }
     if (s->sq_lo >= 0) {
         double span[PROBLEM_MAX_X];
@@ -966,6 +1031,16 @@ trainer *trainer_alloc(const problem *p, innx_err *err)
     gsl_rng_set(t->rng, p->seed);
     if (p->formula[0] && !(t->f = expr_parse(p->formula, err)))
         goto fail;
+    if (problem_is_vector(p) && !problem_is_flow(p) && !table) {
+        /* G(y, z) on a vector problem: F is the system, in the graph for
+         * the cycle loss; a batch is prior draws and their F (fbuf) */
+        if (tflow_system(t, err) != 0)
+            goto fail;
+        if (!(t->fbuf = malloc(p->batch_n * (d + t->p.y_dim) * sizeof *t->fbuf))) {
+            innx_errf(err, INNX_ENOMEM, "out of memory");
+            goto fail;
+        }
+    }
     if (table) {
         if (load_table(t, err) != 0)
             goto fail;
@@ -1341,17 +1416,19 @@ int trainer_eval_g(trainer *t, const double *in, size_t n, double *x, innx_err *
             answer_swap(t);
         return st;
     }
-    size_t gi = t->g_in, d = t->p.x_dim;
+    size_t gi = t->g_in, d = t->p.x_dim, ny = t->p.input == PROBLEM_IN_Z ? 0 : t->p.y_dim;
     int table = t->p.batch == PROBLEM_BATCH_TABLE;
     double *buf = NULL;
     const double *use = in;
-    if (table) {
-        /* G reads scaled y */
+    if ((table || vector_g(t)) && ny > 0) {
+        /* G reads scaled y: a table's scaler, a vector problem's spread over the prior */
         if (!(buf = malloc(n * gi * sizeof *buf)))
             return innx_errf(err, INNX_ENOMEM, "out of memory");
         memcpy(buf, in, n * gi * sizeof *buf);
         for (size_t i = 0; i < n; i++)
-            buf[i * gi] = (buf[i * gi] - t->data.sy.mean[0]) / t->data.sy.scale[0];
+            for (size_t j = 0; j < ny; j++)
+                buf[i * gi + j] = table ? (buf[i * gi + j] - t->data.sy.mean[j]) / t->data.sy.scale[j]
+                                        : (buf[i * gi + j] - t->yloc[j]) / t->yscale[j];
         use = buf;
     }
     size_t M = n_mix(t);
@@ -1382,10 +1459,49 @@ int trainer_eval_g(trainer *t, const double *in, size_t n, double *x, innx_err *
     return 0;
 }
 
+/* G(y*, z) for rows codes z ~ U[0, 1]^z_dim, its latent distribution in
+ * training: the codes spread the answers over the solutions the cycle
+ * loss found, with no likelihood behind them (not a posterior). */
+static int sample_g(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, innx_err *err)
+{
+    const problem *p = &t->p;
+    size_t gi = t->g_in, m = p->y_dim, zoff = p->input == PROBLEM_IN_Z ? 0 : m, M = n_mix(t), d = p->x_dim;
+    if (p->input == PROBLEM_IN_Z)
+        for (size_t j = 0; j < m; j++)
+            if (ystar[j] != p->y_target[j])
+                return innx_errf(err, INNX_EINVAL, "y*: a latent G(z) answers the y* it was trained for "
+                                                   "(problem.y_star); train it again for another");
+    /* a mixture head gives M candidates a code: every candidate is a
+     * sample (its weight says which fits the code best, not which exists) */
+    size_t codes = (rows + M - 1) / M;
+    double *in = malloc(codes * gi * sizeof *in), *all = M > 1 ? malloc(codes * M * d * sizeof *all) : x;
+    if (!in || !all) {
+        free(in);
+        if (M > 1)
+            free(all);
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < codes; i++) {
+        memcpy(in + i * gi, ystar, zoff * sizeof *in);
+        for (size_t j = zoff; j < gi; j++)
+            in[i * gi + j] = gsl_rng_uniform(r);
+    }
+    int st = trainer_eval_g(t, in, codes, all, err);
+    if (M > 1) {
+        if (st == 0)
+            memcpy(x, all, rows * d * sizeof *x);
+        free(all);
+    }
+    free(in);
+    return st;
+}
+
 int trainer_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, innx_err *err)
 {
+    if (!problem_is_vector(&t->p))
+        return innx_errf(err, INNX_EINVAL, "samples: %s's y is one number: its answers are the roots at y*", t->p.name);
     if (!problem_is_flow(&t->p))
-        return innx_errf(err, INNX_EINVAL, "samples: %s's G is not a flow", t->p.name);
+        return sample_g(t, ystar, rows, r, x, err);
     int swapped = answer_swap(t), st = tflow_sample(t, ystar, rows, r, x, err);
     if (swapped)
         answer_swap(t);

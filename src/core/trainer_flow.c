@@ -135,27 +135,15 @@ static int table_budget(trainer *t, innx_err *err)
     return 0;
 }
 
-int tflow_init(trainer *t, nn_spec *spec, innx_err *err)
+/* F as the problem's system (t->sys), checked against n and m, and y's
+ * location and scale from YSTAT_DRAWS prior draws: the flow standardises
+ * y by them, and so does G(y, z) on a vector problem (its input and the
+ * cycle loss's residual). */
+int tflow_system(trainer *t, innx_err *err)
 {
     const problem *p = &t->p;
     size_t n = p->x_dim, m = p->y_dim ? p->y_dim : 1;
-    for (size_t j = 0; j < n; j++)
-        trainer_prior_loc_scale(p, j, &t->xloc[j], &t->xscale[j]);
-    spec->n_widths = 2;
-    spec->widths[0] = m;
-    spec->widths[1] = n;
     int st;
-    if (p->table[0]) {
-        /* a simulator innx cannot run: its rows are the budget; F, when
-         * given too, serves the projection */
-        if ((p->system[0] || p->formula[0]) && !(t->sys = problem_system(p, err)))
-            return INNX_EINVAL;
-        if ((st = table_budget(t, err)) != 0)
-            return st;
-        if (!(t->fbuf = malloc(p->batch_n * (n + m) * sizeof *t->fbuf)))
-            return innx_errf(err, INNX_ENOMEM, "out of memory");
-        return 0;
-    }
     if (!(t->sys = problem_system(p, err)))
         return INNX_EINVAL;
     if (fsys_n_out(t->sys) != m || fsys_n_in(t->sys) > n)
@@ -163,7 +151,6 @@ int tflow_init(trainer *t, nn_spec *spec, innx_err *err)
                          fsys_n_out(t->sys), fsys_n_in(t->sys), m, n);
     /* y's location and scale from prior draws, on a generator of their own */
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    st = 0;
     double *x = malloc(YSTAT_DRAWS * n * sizeof *x), *y = malloc(YSTAT_DRAWS * m * sizeof *y);
     st = r && x && y ? 0 : INNX_ENOMEM;
     if (st == 0) {
@@ -189,9 +176,33 @@ int tflow_init(trainer *t, nn_spec *spec, innx_err *err)
     free(y);
     if (r)
         gsl_rng_free(r);
-    if (st == INNX_ENOMEM)
-        return innx_errf(err, st, "out of memory");
-    if (st != 0)
+    return st == INNX_ENOMEM ? innx_errf(err, st, "out of memory") : st;
+}
+
+int tflow_draw(trainer *t, size_t rows, gsl_rng *r, double *x, double *y) { return simulate(t, rows, r, x, y); }
+
+int tflow_init(trainer *t, nn_spec *spec, innx_err *err)
+{
+    const problem *p = &t->p;
+    size_t n = p->x_dim, m = p->y_dim ? p->y_dim : 1;
+    for (size_t j = 0; j < n; j++)
+        trainer_prior_loc_scale(p, j, &t->xloc[j], &t->xscale[j]);
+    spec->n_widths = 2;
+    spec->widths[0] = m;
+    spec->widths[1] = n;
+    int st;
+    if (p->table[0]) {
+        /* a simulator innx cannot run: its rows are the budget; F, when
+         * given too, serves the projection */
+        if ((p->system[0] || p->formula[0]) && !(t->sys = problem_system(p, err)))
+            return INNX_EINVAL;
+        if ((st = table_budget(t, err)) != 0)
+            return st;
+        if (!(t->fbuf = malloc(p->batch_n * (n + m) * sizeof *t->fbuf)))
+            return innx_errf(err, INNX_ENOMEM, "out of memory");
+        return 0;
+    }
+    if ((st = tflow_system(t, err)) != 0)
         return st;
     size_t rows = p->batch_n;
     if (!(t->fbuf = malloc(rows * (n + m) * sizeof *t->fbuf)))

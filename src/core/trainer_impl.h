@@ -27,6 +27,7 @@ typedef struct stage_graph {
     int lg, bw, blo, bspan; /* branch model: logit s0, residual weight, piece start and width */
     int gp_built;         /* G's tangent pass is in (gp); kept over rebuilds */
     int pw;               /* a mixture's weights, stacked as its candidates (nM x 1) */
+    int yw;               /* a vector y: 1 / y's scale per component (1 x m), the cycle's weights */
     optim_adam *adam;
     optim_params joint;   /* union of NN1's and G's parameters (joint) */
     const optim_params *params;
@@ -110,6 +111,11 @@ int branch_eval(trainer *t, const double *in, size_t n, double *x, innx_err *err
  * y): sets G's widths in spec, parses the system, standardises, draws the
  * simulation budget. */
 int tflow_init(trainer *t, nn_spec *spec, innx_err *err);
+/* F as the problem's system in t->sys, and y's location and scale from
+ * prior draws (the flow's, and G(y, z)'s on a vector problem). */
+int tflow_system(trainer *t, innx_err *err);
+/* rows prior draws x (raw units) and y = F(x), noise from r. */
+int tflow_draw(trainer *t, size_t rows, gsl_rng *r, double *x, double *y);
 void tflow_free(trainer *t);
 int tflow_fill_batch(trainer *t, stage_graph *s);
 int tflow_build(trainer *t, stage_graph *s, graph *g);

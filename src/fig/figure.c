@@ -53,11 +53,35 @@ void figure_init(figure *f)
 
 void figure_free(figure *f)
 {
+    for (size_t i = 0; f->cells && i < f->rows * f->cols; i++)
+        figure_free(&f->cells[i]);
+    free(f->cells);
     for (size_t i = 0; i < f->n_series; i++)
         free(f->series[i].x);   /* y shares the block */
     free(f->series);
     free(f->marks);
     memset(f, 0, sizeof *f);
+}
+
+int figure_set_grid(figure *f, size_t rows, size_t cols)
+{
+    if (rows == 0 || cols == 0 || rows > 16 || cols > 16 || f->cells)
+        return INNX_EINVAL;
+    f->cells = malloc(rows * cols * sizeof *f->cells);
+    if (!f->cells)
+        return INNX_ENOMEM;
+    f->rows = rows;
+    f->cols = cols;
+    for (size_t i = 0; i < rows * cols; i++) {
+        figure_init(&f->cells[i]);
+        f->cells[i].legend = 0;
+    }
+    return 0;
+}
+
+figure *figure_cell(figure *f, size_t row, size_t col)
+{
+    return f->cells && row < f->rows && col < f->cols ? &f->cells[row * f->cols + col] : NULL;
 }
 
 figure_series *figure_add_series(figure *f, figure_style style, int color, const char *label, const double *x,
@@ -112,6 +136,21 @@ figure_mark *figure_add_mark(figure *f, figure_mark_kind kind, double x, double 
 
 static int usable(double v, int log) { return isfinite(v) && (!log || v > 0); }
 
+/* A bar's width in data units: its own, else the smallest step between
+ * neighbouring x's (one bar: 1). */
+static double bar_width(const figure_series *s)
+{
+    if (s->size > 0)
+        return s->size;
+    double w = INFINITY;
+    for (size_t i = 1; i < s->n; i++) {
+        double d = fabs(s->x[i] - s->x[i - 1]);
+        if (d > 0 && isfinite(d))
+            w = fmin(w, d);
+    }
+    return isfinite(w) ? w : 1;
+}
+
 /* One axis from the data: the series' values and the marks across it. */
 static void autorange_axis(figure *f, figure_axis *a, int is_x)
 {
@@ -121,11 +160,17 @@ static void autorange_axis(figure *f, figure_axis *a, int is_x)
     for (size_t i = 0; i < f->n_series; i++) {
         const figure_series *s = &f->series[i];
         const double *v = is_x ? s->x : s->y;
+        /* a bar spans its width across and stands on its base */
+        double half = s->style == FIGURE_BARS && is_x ? bar_width(s) / 2 : 0;
         for (size_t j = 0; j < s->n; j++)
             if (usable(v[j], a->log)) {
-                lo = fmin(lo, v[j]);
-                hi = fmax(hi, v[j]);
+                lo = fmin(lo, v[j] - half);
+                hi = fmax(hi, v[j] + half);
             }
+        if (s->style == FIGURE_BARS && !is_x && s->n && usable(s->base, a->log)) {
+            lo = fmin(lo, s->base);
+            hi = fmax(hi, s->base);
+        }
     }
     for (size_t i = 0; i < f->n_marks; i++) {
         const figure_mark *m = &f->marks[i];
@@ -248,7 +293,7 @@ static size_t axis_ticks(const figure_axis *a, int target, tick *t)
 {
     size_t n = 0;
     if (!a->log) {
-        double step = nice_step(a->hi - a->lo, target);
+        double step = a->step > 0 && (a->hi - a->lo) / a->step < MAX_TICKS ? a->step : nice_step(a->hi - a->lo, target);
         double first = ceil(a->lo / step - 1e-9);
         for (double k = first; n < MAX_TICKS; k++) {
             double v = k * step;
@@ -258,7 +303,11 @@ static size_t axis_ticks(const figure_axis *a, int target, tick *t)
             t[n].v = v;
             t[n++].major = 1;
         }
-        linear_labels(t, n, step);
+        if (a->format[0] && a->step > 0)
+            for (size_t i = 0; i < n; i++)
+                snprintf(t[i].text, sizeof t[i].text, a->format, t[i].v);
+        else
+            linear_labels(t, n, step);
         return n;
     }
     /* log: decades; every few decades on a long axis; 2 and 5 too when
@@ -317,6 +366,8 @@ size_t figure_axis_ticks(const figure_axis *a, int target, double *v, char (*lab
 typedef struct layout {
     double w, h;
     double x0, y0, x1, y1;   /* the plot area */
+    double ylab;             /* the y label's baseline (it runs upwards) */
+    double band[4];          /* tick labels only inside (x0, y0, x1, y1): a grid's cell and half its gap */
     size_t nx, ny;
     tick tx[MAX_TICKS], ty[MAX_TICKS];
 } layout;
@@ -385,6 +436,92 @@ static void compute_layout(cairo_t *cr, const figure *f, double w, double h, lay
     L->x1 = w - right;
     L->y0 = top;
     L->y1 = h - bottom;
+    L->ylab = 8 + FS_LABEL;
+    L->band[0] = L->band[1] = 0;
+    L->band[2] = w;
+    L->band[3] = h;
+}
+
+/* The widest major tick label of an axis. */
+static double ticks_w(cairo_t *cr, const tick *t, size_t n)
+{
+    font(cr, FS_TICK, 0);
+    double w = 0;
+    for (size_t i = 0; i < n; i++)
+        if (t[i].major)
+            w = fmax(w, tick_w(cr, &t[i]));
+    return w;
+}
+
+/* A small cell's axis: aimed at few ticks, a range just over one step
+ * would show one alone (-1.6..1.6 at a step of 2), so more are asked for
+ * until three show. */
+static size_t cell_ticks(const figure_axis *a, int target, tick *t)
+{
+    size_t n = 0;
+    for (int k = 0; k < 4; k++) {
+        n = axis_ticks(a, target + k, t);
+        size_t major = 0;
+        for (size_t i = 0; i < n; i++)
+            major += t[i].major;
+        if (major >= 3 || a->log)
+            break;
+    }
+    return n;
+}
+
+/* A grid's cell: the plot area is the cell (x0, y0)-(x1, y1) itself, its
+ * ticks aimed at the cell's size, its labels kept within half the gap. */
+#define GRID_GAP 14.0
+static void cell_layout(cairo_t *cr, const figure *f, double x0, double y0, double x1, double y1, layout *L)
+{
+    L->x0 = x0, L->y0 = y0, L->x1 = x1, L->y1 = y1;
+    L->nx = cell_ticks(&f->x, (int)fmax(2, (x1 - x0) / 50), L->tx);
+    L->ny = cell_ticks(&f->y, (int)fmax(2, (y1 - y0) / 40), L->ty);
+    L->ylab = x0 - 8 - ticks_w(cr, L->ty, L->ny) - 8;
+    L->band[0] = x0 - GRID_GAP / 2, L->band[1] = y0 - GRID_GAP / 2;
+    L->band[2] = x1 + GRID_GAP / 2, L->band[3] = y1 + GRID_GAP / 2;
+}
+
+/* The cells of a grid: equal rectangles between the outer margins, which
+ * fit the tick labels of the left column and the bottom row (measured at a
+ * first guess of the cell size). rect gets rows x cols (x0, y0, x1, y1). */
+static void grid_layout(cairo_t *cr, const figure *f, double w, double h, double (*rect)[4])
+{
+    double top = f->title[0] ? FS_TITLE * 1.25 + 16 : 14, right = 16, left = 70, bottom = 50;
+    layout *L = malloc(sizeof *L);
+    for (int pass = 0; pass < 2; pass++) {
+        double cw = (w - left - right - GRID_GAP * (double)(f->cols - 1)) / (double)f->cols;
+        double ch = (h - top - bottom - GRID_GAP * (double)(f->rows - 1)) / (double)f->rows;
+        for (size_t r = 0; r < f->rows; r++)
+            for (size_t c = 0; c < f->cols; c++) {
+                double *q = rect[r * f->cols + c];
+                q[0] = left + (double)c * (cw + GRID_GAP);
+                q[1] = top + (double)r * (ch + GRID_GAP);
+                q[2] = q[0] + cw;
+                q[3] = q[1] + ch;
+            }
+        if (pass == 1 || !L)
+            break;
+        double yw = 0, yl = 0, xl = 0;
+        for (size_t r = 0; r < f->rows; r++) {
+            const figure *g = &f->cells[r * f->cols];
+            if (g->hide & (FIGURE_HIDE_Y | FIGURE_HIDE_AXES) || !(g->n_series || g->n_marks))
+                continue;
+            const double *q = rect[r * f->cols];
+            cell_layout(cr, g, q[0], q[1], q[2], q[3], L);
+            yw = fmax(yw, ticks_w(cr, L->ty, L->ny));
+            yl = g->y.label[0] ? FS_LABEL + 10 : yl;
+        }
+        for (size_t c = 0; c < f->cols; c++) {
+            const figure *g = &f->cells[(f->rows - 1) * f->cols + c];
+            if (!(g->hide & (FIGURE_HIDE_X | FIGURE_HIDE_AXES)) && g->x.label[0])
+                xl = FS_LABEL * 1.25 + 10;
+        }
+        left = 10 + yw + 8 + yl + 4;
+        bottom = 8 + FS_TICK * 1.25 + xl + 8;
+    }
+    free(L);
 }
 
 static void to_px(const figure *f, const layout *L, double x, double y, double *px, double *py)
@@ -393,23 +530,38 @@ static void to_px(const figure *f, const layout *L, double x, double y, double *
     *py = map_axis(&f->y, y, L->y1, L->y0);
 }
 
-void figure_map(const figure *f, int width, int height, double x, double y, double *px, double *py, double area[4])
+void figure_map_cell(const figure *f, int width, int height, size_t row, size_t col, double x, double y, double *px,
+                     double *py, double area[4])
 {
     cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
     cairo_t *cr = cairo_create(sf);
     layout *L = malloc(sizeof *L);
-    if (L) {
+    double(*rect)[4] = f->cells ? malloc(f->rows * f->cols * sizeof *rect) : NULL;
+    int done = 0;
+    *px = *py = NAN;
+    if (L && !f->cells) {
         compute_layout(cr, f, width, height, L);
         to_px(f, L, x, y, px, py);
-        if (area) {
-            area[0] = L->x0, area[1] = L->y0, area[2] = L->x1, area[3] = L->y1;
-        }
-    } else {
-        *px = *py = NAN;
+        done = 1;
+    } else if (L && rect && row < f->rows && col < f->cols) {
+        size_t i = row * f->cols + col;
+        grid_layout(cr, f, width, height, rect);
+        cell_layout(cr, &f->cells[i], rect[i][0], rect[i][1], rect[i][2], rect[i][3], L);
+        to_px(&f->cells[i], L, x, y, px, py);
+        done = 1;
     }
+    if (area && done) {
+        area[0] = L->x0, area[1] = L->y0, area[2] = L->x1, area[3] = L->y1;
+    }
+    free(rect);
     free(L);
     cairo_destroy(cr);
     cairo_surface_destroy(sf);
+}
+
+void figure_map(const figure *f, int width, int height, double x, double y, double *px, double *py, double area[4])
+{
+    figure_map_cell(f, width, height, 0, 0, x, y, px, py, area);
 }
 
 /* ---- drawing ------------------------------------------------------------- */
@@ -499,6 +651,19 @@ static void draw_series(cairo_t *cr, const figure *f, const layout *L, const fig
         cairo_stroke(cr);
         return;
     }
+    if (s->style == FIGURE_BARS) {
+        double half = bar_width(s) / 2, base = f->y.log && !(s->base > 0) ? f->y.lo : s->base;
+        for (size_t i = 0; i < s->n; i++) {
+            if (!usable(s->x[i], f->x.log) || !usable(s->y[i], f->y.log) || s->y[i] == base)
+                continue;
+            double ax, ay, bx, by;
+            to_px(f, L, s->x[i] - half, base, &ax, &ay);
+            to_px(f, L, s->x[i] + half, s->y[i], &bx, &by);
+            cairo_rectangle(cr, fmin(ax, bx), fmin(ay, by), fabs(bx - ax), fabs(by - ay));
+        }
+        cairo_fill(cr);
+        return;
+    }
     for (size_t i = 0; i < s->n; i++) {
         if (!usable(s->x[i], f->x.log) || !usable(s->y[i], f->y.log))
             continue;
@@ -545,11 +710,14 @@ static void draw_mark(cairo_t *cr, const figure *f, const layout *L, const figur
     cairo_set_dash(cr, NULL, 0, 0);
 }
 
-static void draw_tick_label(cairo_t *cr, const tick *t, double x, double y, int align_right)
+static void draw_tick_label(cairo_t *cr, const layout *L, const tick *t, double x, double y, int align_right)
 {
     /* (x, y): the label's right end (y axis) or centre (x axis), baseline y */
     double w = tick_w(cr, t);
     double at = align_right ? x - w : x - w / 2;
+    /* a grid's neighbours share the gap: a label past its half is left out */
+    if (align_right ? y - FS_TICK < L->band[1] || y > L->band[3] : at < L->band[0] || at + w > L->band[2])
+        return;
     if (!t->decade) {
         cairo_move_to(cr, at, y);
         cairo_show_text(cr, t->text);
@@ -588,6 +756,7 @@ static void draw_axes(cairo_t *cr, const figure *f, const layout *L)
 
 static void draw_frame(cairo_t *cr, const figure *f, const layout *L)
 {
+    int show_x = !(f->hide & FIGURE_HIDE_X), show_y = !(f->hide & FIGURE_HIDE_Y);
     cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
     cairo_set_line_width(cr, 1.0);
     cairo_rectangle(cr, L->x0, L->y0, L->x1 - L->x0, L->y1 - L->y0);
@@ -599,8 +768,8 @@ static void draw_frame(cairo_t *cr, const figure *f, const layout *L)
         cairo_move_to(cr, px, L->y1);
         cairo_line_to(cr, px, L->y1 + len);
         cairo_stroke(cr);
-        if (L->tx[i].major)
-            draw_tick_label(cr, &L->tx[i], px, L->y1 + 8 + FS_TICK, 0);
+        if (L->tx[i].major && show_x)
+            draw_tick_label(cr, L, &L->tx[i], px, L->y1 + 8 + FS_TICK, 0);
     }
     for (size_t i = 0; i < L->ny; i++) {
         double py = map_axis(&f->y, L->ty[i].v, L->y1, L->y0);
@@ -608,20 +777,20 @@ static void draw_frame(cairo_t *cr, const figure *f, const layout *L)
         cairo_move_to(cr, L->x0, py);
         cairo_line_to(cr, L->x0 - len, py);
         cairo_stroke(cr);
-        if (L->ty[i].major)
-            draw_tick_label(cr, &L->ty[i], L->x0 - 8, py + FS_TICK * 0.36, 1);
+        if (L->ty[i].major && show_y)
+            draw_tick_label(cr, L, &L->ty[i], L->x0 - 8, py + FS_TICK * 0.36, 1);
     }
-    if (f->x.label[0]) {
+    if (f->x.label[0] && show_x) {
         font(cr, FS_LABEL, 0);
         double w = text_w(cr, f->x.label);
         cairo_move_to(cr, (L->x0 + L->x1) / 2 - w / 2, L->y1 + 8 + FS_TICK * 1.25 + 8 + FS_LABEL);
         cairo_show_text(cr, f->x.label);
     }
-    if (f->y.label[0]) {
+    if (f->y.label[0] && show_y) {
         font(cr, FS_LABEL, 0);
         double w = text_w(cr, f->y.label);
         cairo_save(cr);
-        cairo_move_to(cr, 8 + FS_LABEL, (L->y0 + L->y1) / 2 + w / 2);
+        cairo_move_to(cr, L->ylab, (L->y0 + L->y1) / 2 + w / 2);
         cairo_rotate(cr, -M_PI / 2);
         cairo_show_text(cr, f->y.label);
         cairo_restore(cr);
@@ -731,6 +900,10 @@ static void draw_legend(cairo_t *cr, const figure *f, const layout *L)
         if (e[i].s && e[i].s->style == FIGURE_POINTS) {
             set_color(cr, e[i].s->color, 0);
             draw_marker(cr, e[i].s, (x0 + x1) / 2, ym, fmin(default_size(e[i].s) * 1.3, 6));
+        } else if (e[i].s && e[i].s->style == FIGURE_BARS) {
+            set_color(cr, e[i].s->color, e[i].s->alpha);
+            cairo_rectangle(cr, x0 + 4, ym - FS_LEGEND * 0.4, sw - 8, FS_LEGEND * 0.8);
+            cairo_fill(cr);
         } else {
             int c = e[i].s ? e[i].s->color : e[i].m->color;
             set_color(cr, c, 0);
@@ -748,15 +921,13 @@ static void draw_legend(cairo_t *cr, const figure *f, const layout *L)
     }
 }
 
-static int draw(cairo_t *cr, const figure *f, double w, double h, innx_err *err)
+/* One plot in the area L gives it (the whole image, or a grid's cell). */
+static void draw_plot(cairo_t *cr, const figure *f, const layout *L)
 {
-    layout *L = malloc(sizeof *L);
-    if (!L)
-        return innx_errf(err, INNX_ENOMEM, "out of memory");
-    compute_layout(cr, f, w, h, L);
-    cairo_set_antialias(cr, CAIRO_ANTIALIAS_BEST);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
+    if (f->hide & FIGURE_HIDE_AXES) {   /* a legend cell */
+        draw_legend(cr, f, L);
+        return;
+    }
     draw_axes(cr, f, L);
     /* data inside the plot area only: a pole's curve leaves it cleanly */
     cairo_save(cr);
@@ -769,12 +940,51 @@ static int draw(cairo_t *cr, const figure *f, double w, double h, innx_err *err)
     cairo_restore(cr);
     draw_frame(cr, f, L);
     draw_legend(cr, f, L);
+}
+
+static int draw(cairo_t *cr, const figure *f, double w, double h, innx_err *err)
+{
+    layout *L = malloc(sizeof *L);
+    double(*rect)[4] = f->cells ? malloc(f->rows * f->cols * sizeof *rect) : NULL;
+    if (!L || (f->cells && !rect)) {
+        free(L);
+        free(rect);
+        return innx_errf(err, INNX_ENOMEM, "out of memory");
+    }
+    cairo_set_antialias(cr, CAIRO_ANTIALIAS_BEST);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    if (!f->cells) {
+        compute_layout(cr, f, w, h, L);
+        draw_plot(cr, f, L);
+    } else {
+        grid_layout(cr, f, w, h, rect);
+        for (size_t i = 0; i < f->rows * f->cols; i++) {
+            const figure *g = &f->cells[i];
+            if (!g->n_series && !g->n_marks)
+                continue;
+            cell_layout(cr, g, rect[i][0], rect[i][1], rect[i][2], rect[i][3], L);
+            draw_plot(cr, g, L);
+        }
+        if (f->title[0]) {   /* over the whole grid */
+            font(cr, FS_TITLE, 0);
+            double tw = text_w(cr, f->title), at = (w - tw) / 2;
+            cairo_move_to(cr, at < 4 ? 4 : at, FS_TITLE * 1.25 + 2);
+            cairo_show_text(cr, f->title);
+        }
+    }
     free(L);
+    free(rect);
     cairo_status_t st = cairo_status(cr);
     return st == CAIRO_STATUS_SUCCESS ? 0 : innx_errf(err, INNX_EFAIL, "cairo: %s", cairo_status_to_string(st));
 }
 
 /* ---- output --------------------------------------------------------------- */
+
+static int axes_ok(const figure *f)
+{
+    return f->x.lo < f->x.hi && f->y.lo < f->y.hi && (!f->x.log || f->x.lo > 0) && (!f->y.log || f->y.lo > 0);
+}
 
 static cairo_status_t to_file(void *closure, const unsigned char *data, unsigned int len)
 {
@@ -787,9 +997,14 @@ int figure_render(const figure *f, unsigned format, const char *path, int width,
 {
     if (width < 16 || height < 16 || width > 20000 || height > 20000 || !(scale > 0 && scale <= 8))
         return innx_errf(err, INNX_EINVAL, "%s: a figure of %dx%d at scale %g", path, width, height, scale);
-    if (!(f->x.lo < f->x.hi) || !(f->y.lo < f->y.hi) || (f->x.log && !(f->x.lo > 0)) ||
-        (f->y.log && !(f->y.lo > 0)))
-        return innx_errf(err, INNX_EINVAL, "%s: the axes have no range (figure_autorange)", path);
+    for (size_t i = 0; i < (f->cells ? f->rows * f->cols : 1); i++) {
+        const figure *g = f->cells ? &f->cells[i] : f;
+        if (f->cells && ((g->hide & FIGURE_HIDE_AXES) || (!g->n_series && !g->n_marks)))
+            continue;   /* a legend or a blank cell has no axes to draw */
+        if (!axes_ok(g))
+            return innx_errf(err, INNX_EINVAL, "%s: the axes%s have no range (figure_autorange)", path,
+                             f->cells ? " of a cell" : "");
+    }
     safefile sf;
     int st = safefile_open(&sf, path, err);
     if (st != 0)

@@ -12,6 +12,7 @@
 #include "innx/stats.h"
 #include "innx/safefile.h"
 #include "innx/session.h"
+#include "panes_impl.h"
 
 static const char *const pane_names[FIGURE_PANE_N] = {"loss", "latent", "fx", "clusters"};
 
@@ -509,6 +510,15 @@ int figure_pane(const session_snapshot *s, int pane, figure *f, innx_err *err)
     /* a table problem shows its data view where the formula panes would be */
     int table = s->has_data || !s->has_formula;
     int st;
+    if (s->vector && pane != FIGURE_PANE_LOSS) {   /* x in R^n: its own three */
+        st = pane == FIGURE_PANE_LATENT ? fig_vec_pairs(s, f, err)
+           : pane == FIGURE_PANE_FX     ? fig_vec_y(s, f, err)
+           : pane == FIGURE_PANE_CLUSTERS ? fig_vec_marginals(s, f, err)
+                                          : innx_errf(err, INNX_EINVAL, "no pane %d", pane);
+        if (st != 0)
+            figure_free(f);
+        return st;
+    }
     switch (pane) {
     case FIGURE_PANE_LOSS: st = fig_loss(s, f, err); break;
     case FIGURE_PANE_LATENT: st = table ? fig_traits(s, f, err) : fig_latent(s, f, err); break;
@@ -578,7 +588,8 @@ int figure_write_pane(const session_snapshot *s, int pane, const char *dir, unsi
             if (!(formats & b))
                 continue;
             snprintf(path, sizeof path, "%s.%s", base, figure_format_ext(b));
-            st = figure_render(&f, b, path, FIGURE_WIDTH, FIGURE_HEIGHT, PNG_SCALE, err);
+            st = figure_render(&f, b, path, f.width > 0 ? f.width : FIGURE_WIDTH,
+                               f.height > 0 ? f.height : FIGURE_HEIGHT, PNG_SCALE, err);
             if (st == 0)
                 made |= b;
         }
