@@ -285,7 +285,7 @@ static int pipe_nonblock(int fd[2])
     return 0;
 }
 
-#define DATA_FPS 4      /* frames a second for new snapshots alone */
+#define DATA_FPS 3      /* frames a second for new snapshots alone */
 enum { DIRTY_KEY = 1, DIRTY_DATA = 2 };
 
 /* The loop proper; returns the exit code. */
