@@ -421,6 +421,26 @@ int problem_set_x_dim(problem *p, size_t d, innx_err *err)
     return 0;
 }
 
+int problem_set_y_dim(problem *p, size_t m, innx_err *err)
+{
+    if (m < 1 || m > PROBLEM_MAX_Y)
+        return innx_errf(err, INNX_EINVAL, "data.y_column: %zu columns; at most %d", m, PROBLEM_MAX_Y);
+    char g[sizeof p->model], f[sizeof p->forward_model];
+    strcpy(g, p->model);
+    strcpy(f, p->forward_model);
+    size_t was = p->y_dim;
+    p->y_dim = m;
+    /* a flow's widths come from n and m themselves */
+    if ((!problem_is_flow(p) && respec(g, sizeof g, problem_g_in(p), 0, err) != 0) ||
+        (f[0] && respec(f, sizeof f, 0, m, err) != 0)) {
+        p->y_dim = was;
+        return INNX_EINVAL;
+    }
+    strcpy(p->model, g);
+    strcpy(p->forward_model, f);
+    return 0;
+}
+
 int problem_from_formula(const char *formula, double a, double b, problem *p, innx_err *err)
 {
     if (!(a < b) || !isfinite(a) || !isfinite(b))
@@ -599,7 +619,7 @@ int problem_validate(const problem *p, innx_err *err)
     int branch = p->output == PROBLEM_OUT_BRANCH;
     if (branch != (p->batch == PROBLEM_BATCH_BRANCH))
         return innx_errf(err, INNX_EINVAL, "inverse.output and inverse.batch: the branch model needs both = branch");
-    if (branch && (p->x_dim != 1 || p->input != PROBLEM_IN_YZ || p->z_dim != 1))
+    if (branch && (p->x_dim != 1 || p->y_dim > 1 || p->input != PROBLEM_IN_YZ || p->z_dim != 1))
         return innx_errf(err, INNX_EINVAL,
                          "inverse.output: the branch model needs one x (a formula in x, or one x column), "
                          "input = yz, z_dim = 1");
