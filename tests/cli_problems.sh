@@ -21,7 +21,7 @@ done
 grep -q '^y2 = x1 + 0.5\*sin(x2) + 0.5\*sin(a2) + sin(a3)$' ik.$$.inn || fail "--show ik: no y2 line: $(cat ik.$$.inn)"
 grep -q '^x3 = normal(0, 0.5)$' ik.$$.inn || fail "--show ik: no prior for x3: $(cat ik.$$.inn)"
 json=$("$innx" train ik.$$.inn --steps 1 --samples 5 --json) || fail "train --show ik's file exited $?"
-echo "$json" | grep -q '"problem":"ik","model":"flow:6-128".*"x_dim":4,"y_dim":2,"simulator":false,"y_star":\[1.5,0.0\]' ||
+echo "$json" | grep -q '"problem":"ik","model":"flow:6-64".*"x_dim":4,"y_dim":2,"simulator":false,"nn1":false,"y_star":\[1.5,0.0\]' ||
     fail "--show ik's file: $json"
 printf '[problem]\nbase = ik\n[forward]\ny1 = x1\ny2 = x2\ny4 = x4\n' > ik.$$.inn
 "$innx" train ik.$$.inn 2>err.$$; rc=$?

@@ -631,6 +631,19 @@ static void test_vector_panes(void **state)
     cairo_surface_destroy(img);
     figure_free(&f);
 
+    /* one y: F of the raw samples as a histogram (two bars: the two
+     * families 1 apart), y* a line */
+    s->vec.m = 1;
+    assert_int_equal(figure_pane(s, FIGURE_PANE_FX, &f, &err), 0);
+    assert_true(f.n_series >= 2 && f.series[0].style == FIGURE_BARS);
+    assert_true(f.n_marks == 1 && f.marks[0].kind == FIGURE_VLINE && f.marks[0].x == 0.3);
+    assert_true(f.x.lo < -0.2 && f.x.hi > 0.8 && f.y.lo == 0);
+    double total = 0;   /* the first series drawn is the whole stack: every sample once */
+    for (size_t i = 0; i < f.series[0].n; i++)
+        total += f.series[0].y[i];
+    assert_true(total == 400 && f.y.hi > 400.0 / 4);
+    figure_free(&f);
+    s->vec.m = 2;
     /* F unknown: no y-space, said; no view yet: every vector pane said */
     s->vec.has_y = 0;
     assert_int_equal(figure_pane(s, FIGURE_PANE_FX, &f, &err), INNX_EINVAL);

@@ -25,6 +25,7 @@
 #include "innx/trainer_ckpt.h"
 #include "innx/problem_ini.h"
 #include "innx/session.h"
+#include "innx/report_vector.h"
 #include "innx/trainer.h"
 #include "innx/reference.h"
 #include "oom_alloc.h"
@@ -194,6 +195,36 @@ static void test_trainer_alloc(void **state)
         snprintf(what, sizeof what, "trainer_alloc %s", problem_builtin_name(i));
         oom_loop(what, big(problem_builtin_name(i)) ? ONE : ONE | FROM, op_trainer_alloc, &p);
     }
+}
+
+/* ---- G(y, z) on a vector problem: the system in the graph, prior draws,
+ * samples at y* (the built-ins' vector problems are flows) ----------------- */
+
+static int op_vector_g(void *ctx, long n, innx_err *e)
+{
+    const problem *p = ctx;
+    arm(n);
+    trainer *t = trainer_alloc(p, e);
+    if (!t)
+        return e->msg[0] ? INNX_ENOMEM : broken(e, "trainer_alloc: NULL with no message");
+    int st = steps_or_refuses(t, e);
+    report_vector r;
+    if (st == 0 && (st = report_vector_compute(t, p->y_target, 20, 1, &r, e)) == 0)
+        report_vector_free(&r);
+    else if (st != 0 && st != BROKEN && !e->msg[0])
+        st = broken(e, "report_vector_compute: %d with no message", st);
+    trainer_free(t);
+    return st;
+}
+
+static void test_vector_g(void **state)
+{
+    (void)state;
+    problem p = builtin("ik");
+    snprintf(p.model, sizeof p.model, "mlp:4-8-4/tanh");
+    p.input = PROBLEM_IN_YZ, p.z_dim = 2, p.batch_n = 32;
+    p.lambda[TERM_NLL] = 0, p.lambda[TERM_CYC] = 1, p.lambda[TERM_BOX] = 1;
+    oom_loop("G(y, z) on ik", ONE | FROM, op_vector_g, &p);
 }
 
 /* ---- the lazy rebuild inside trainer_step (xcyc, gp) ---------------------- */
@@ -652,6 +683,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_allocator, disarm),
         cmocka_unit_test_setup(test_trainer_alloc, disarm),
+        cmocka_unit_test_setup(test_vector_g, disarm),
         cmocka_unit_test_setup(test_lazy_rebuild, disarm),
         cmocka_unit_test_setup(test_rebuild_fails, disarm),
         cmocka_unit_test_setup(test_next_stage, disarm),

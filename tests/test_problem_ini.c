@@ -482,6 +482,13 @@ static void test_vector(void **state)
     assert_int_equal(problem_ini_parse("[problem]\nbase = ik\n[inverse]\nmodel = mlp:5-8-4/tanh\ninput = y,z\n"
                                        "z_dim = 3\n", "g.inn", &q, &e), 0);
     assert_int_equal(q.z_dim, 3);
+    /* a table's two y columns: y_dim 2, NN1 gives both, G reads both */
+    memset(&q, 0, sizeof q);
+    assert_int_equal(problem_ini_parse("[problem]\nbase = spend\n[data]\ny_column = y1,y2\n", "g.inn", &q, &e), 0);
+    assert_int_equal(q.y_dim, 2);
+    assert_string_equal(q.forward_model, "mlp:3-64-64-2/relu");
+    assert_string_equal(q.model, "mlp:2-64-64-3/tanh");
+    assert_true(problem_is_vector(&q));
 }
 
 /* Vector faults found only once the whole file is read still name the

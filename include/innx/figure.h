@@ -76,10 +76,14 @@ enum {
     FIGURE_HIDE_AXES = 4       /* frame, grid, ticks and data: the legend alone, top right */
 };
 
+/* Where the legend goes: in the plot's emptiest corner (matplotlib's
+ * "best"), or beside it on the right (a long one), the plot narrowed. */
+enum { FIGURE_LEGEND_IN = 1, FIGURE_LEGEND_RIGHT = 2 };
+
 typedef struct figure {
     char title[160];
     figure_axis x, y;
-    int legend;                /* draw one (in the emptiest corner) */
+    int legend;                /* 0 none, FIGURE_LEGEND_IN or FIGURE_LEGEND_RIGHT */
     /* the plot area's margins in px; 0 = fit to the labels (tests set them
      * to know where a data point must land) */
     double margin[4];          /* left, right, top, bottom */

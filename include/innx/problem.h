@@ -204,6 +204,10 @@ int problem_is_vector(const problem *p);
  * a spec is not `kind:W-...-W/...`. */
 int problem_set_x_dim(problem *p, size_t d, innx_err *err);
 
+/* A table's y columns changed to m of them: y_dim = m, NN1's last width
+ * and G's first (y's m, then z) follow. INNX_EINVAL as problem_set_x_dim. */
+int problem_set_y_dim(problem *p, size_t m, innx_err *err);
+
 /* Checks what must hold before a trainer is built (dimensions, ranges,
  * steps, the formula parses, the model spec fits); the message names the
  * setting. */

@@ -19,6 +19,7 @@
 typedef struct report_vector {
     size_t n, m, samples;
     int random;                 /* a simulator: samples are a posterior, never polished */
+    int learned;                /* (random too) F is NN1 fitted to a table: re-simulated through NN1, not projected */
     double ystar[PROBLEM_MAX_Y];
     double *x_raw, *x_pol;      /* samples x n; x_pol NULL for a simulator */
     double *res_raw, *res_pol;  /* each sample's max_i |F_i(x) - y*_i| (simulator: F's noise-free part... NaN) */

@@ -58,6 +58,8 @@ static void print_report(const report_vector *r, const problem *p, long steps, d
         printf("re-simulation error mean ||F(x) - y*||^2: raw %.4g", r->resim_raw);
     }
     if (isnan(r->resim_raw)) {
+    } else if (r->learned) {
+        printf(" (F is NN1, fitted to the table)\nnot projected: NN1 is F's fit, its roots are not F's\n");
     } else if (r->random) {
         printf(" (F's noise included)\n%s is a simulator: the samples are a posterior, not polished\n", p->name);
     } else {
@@ -70,7 +72,7 @@ static void print_report(const report_vector *r, const problem *p, long steps, d
         printf("  x%-2zu %-11.5g %-11.5g %-11.5g %-11.5g %-11.5g\n", j + 1, r->mean[j], r->sd[j], r->q05[j], r->q50[j],
                r->q95[j]);
     if (r->random && !isnan(r->resim_raw)) {
-        printf("posterior predictive (y simulated from the samples):\n");
+        printf(r->learned ? "y through NN1 from the samples:\n" : "posterior predictive (y simulated from the samples):\n");
         for (size_t j = 0; j < r->m; j++)
             printf("  y%zu  mean %.5g sd %.5g; y* %.5g is %.2f sd from it\n", j + 1, r->pred_mean[j], r->pred_sd[j],
                    r->ystar[j], r->pred_z[j]);
@@ -124,7 +126,8 @@ static void print_json(const cli_opts *o, const report_vector *r, const problem 
         json_overrides(&j, o);
     json_int(&j, "x_dim", (long)r->n);
     json_int(&j, "y_dim", (long)r->m);
-    json_bool(&j, "simulator", r->random);
+    json_bool(&j, "simulator", r->random && !r->learned);
+    json_bool(&j, "nn1", r->learned);
     json_vec(&j, "y_star", r->ystar, r->m);
     json_int(&j, "steps", steps);
     json_num(&j, "seconds", secs);

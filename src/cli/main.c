@@ -132,10 +132,10 @@ static int train_problem(const cli_opts *o, const char *where, problem *p)
         return cli_error(CLI_EXIT_USAGE, where, "--range trains two nets: no --save, --stop-after or --resume");
     if (o->range)
         return case_sinc_kan_range(o, p);
+    if (problem_is_vector(p))
+        return case_vector_train(o, p);   /* x in R^n, y in R^m (a table's too): samples at y* */
     if (p->batch == PROBLEM_BATCH_TABLE)
         return case_table_train(o, p);
-    if (problem_is_vector(p))
-        return case_vector_train(o, p);   /* x in R^n, y in R^m: samples at y* */
     if (fits_xsin(o, p))
         return case_xsin_train(o, p);
     if (p->output == PROBLEM_OUT_BRANCH)

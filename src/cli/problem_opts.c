@@ -44,12 +44,13 @@ int cli_apply_opts(const cli_opts *o, const char *where, problem *p)
     if (o->samples > 0 && !vec)
         return cli_error(CLI_EXIT_USAGE, where, "--samples: for a vector problem (its answers per y*)");
     if (problem_has_table(p)) {
-        if (!o->data && (o->x_cols || o->y_col || o->drop_bad_rows))
+        /* (a vector table's --y is y*: its columns are data.y_column's) */
+        if (!o->data && (o->x_cols || (o->y_col && !vec) || o->drop_bad_rows))
             return cli_error(CLI_EXIT_USAGE, where, "--x, --y and --drop-bad-rows need --data FILE.csv");
         if (o->data)
             snprintf(p->table, sizeof p->table, "%s", o->data);
         p->drop_bad_rows = o->drop_bad_rows;
-        if (o->y_col)
+        if (o->y_col && !vec)
             snprintf(p->y_column, sizeof p->y_column, "%s", o->y_col);
         if (o->no_joint && p->n_stages == 3)
             p->n_stages = 2;

@@ -783,6 +783,25 @@ static int finish(ctx *c)
                 strcpy(p->forward_model, f);
         }
     }
+    int yc_line = c->seen[S_DATA][find_key(S_DATA, "y_column")];
+    if (yc_line && !c->seen[S_PROBLEM][find_key(S_PROBLEM, "y_dim")] && p->y_column[0] && !p->system[0]) {
+        /* several y columns: a multi-output NN1, and G reads them all */
+        size_t m = 1;
+        for (const char *q = p->y_column; *q; q++)
+            m += *q == ',';
+        if (m != (p->y_dim ? p->y_dim : 1)) {
+            char g[sizeof p->model], f[sizeof p->forward_model];
+            strcpy(g, p->model);
+            strcpy(f, p->forward_model);
+            innx_err e;
+            if (problem_set_y_dim(p, m, &e) != 0)
+                return fail(c, yc_line, INNX_EINVAL, "y_column: %s", e.msg);
+            if (c->seen[S_INVERSE][find_key(S_INVERSE, "model")])
+                strcpy(p->model, g);
+            if (c->seen[S_DATA][find_key(S_DATA, "forward_model")])
+                strcpy(p->forward_model, f);
+        }
+    }
     if (c->domain_n > 1) {
         if (xd_line && p->x_dim != c->domain_n)
             return fail(c, dom_line, INNX_EINVAL, "domain: %zu components but x_dim = %zu",

@@ -115,8 +115,11 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
     size_t n = p->x_dim, m = p->y_dim, N = samples;
     r->n = n, r->m = m, r->samples = N;
     /* no F (a flow trained on a table's rows) is answered as a simulator's
-     * posterior, without re-simulation */
+     * posterior, without re-simulation; F learned from a table (NN1) is
+     * re-simulated through, but not projected onto: it is F's fit */
     r->random = !sys || fsys_is_random(sys);
+    r->learned = !sys && trainer_nn1(t) != NULL;
+    int have_f = sys || r->learned;
     memcpy(r->ystar, ystar, m * sizeof *ystar);
     r->x_raw = malloc(N * n * sizeof *r->x_raw);
     r->res_raw = malloc(N * sizeof *r->res_raw);
@@ -135,10 +138,12 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
     /* re-simulate: F with its noise for a simulator (a predictive draw) */
     if (sys && (st = fsys_eval(sys, r->x_raw, N, y, NULL, r->random ? rng : NULL)) != 0)
         goto out;
+    if (r->learned && (st = trainer_eval_f(t, r->x_raw, N, y, err)) != 0)
+        goto out;
     double sum = 0;
     for (size_t i = 0; i < N; i++) {
         double sq = NAN;
-        if (sys)
+        if (have_f)
             miss(y + i * m, ystar, m, &r->res_raw[i], &sq);
         else
             r->res_raw[i] = NAN;
@@ -147,7 +152,7 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
     r->resim_raw = sum / (double)N;
     r->resim_polished = NAN;
     const double *answers = r->x_raw;
-    if (!sys) {
+    if (!have_f) {
         for (size_t j = 0; j < m; j++)
             r->pred_mean[j] = r->pred_sd[j] = r->pred_z[j] = NAN;
     } else if (r->random) {
@@ -239,7 +244,7 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
 out:
     if (st == INNX_ENOMEM)
         innx_errf(err, st, "out of memory");
-    if (sys && st == 0)
+    if (have_f && st == 0)
         r->y_raw = y;   /* kept: the re-simulated F(x) of each raw sample */
     else
         free(y);

@@ -354,7 +354,7 @@ static void publish(session *s)
     }
     /* A table problem's view once G has been trained on (the inverse
      * stage), every DATA_EVERY seconds and at the end. */
-    if (!(s->flags & SESSION_NO_REPORT) && trainer_get_data(t) && !nn1 &&
+    if (!(s->flags & SESSION_NO_REPORT) && trainer_get_data(t) && !nn1 && !problem_is_vector(p) &&
         (trainer_stage(t) > 0 || trainer_finished(t))) {
         int due = now - s->last_data >= DATA_EVERY || trainer_finished(t) != 0;
         if (due && s->data_step != trainer_steps(t)) {

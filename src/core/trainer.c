@@ -41,12 +41,13 @@ const char *trainer_state_name(trainer_state s)
 /* ---- data ---------------------------------------------------------------- */
 
 /* Reads the table (a CSV, or the built-in one), splits it with the
- * trainer's generator and scales both parts on the training part. */
+ * trainer's generator and scales both parts on the training part. y is
+ * y_column's m columns (comma-separated): NN1 has m outputs. */
 static int load_table(trainer *t, innx_err *err)
 {
     problem *p = &t->p;
-    char **names = NULL;
-    size_t d = 0, n;
+    char **names = NULL, **ynames = NULL;
+    size_t d = 0, m = 0, n;
     double *v = NULL;
     int st;
     if ((st = dataset_split_names(p->x_columns, &names, &d, err)) != 0)
@@ -55,19 +56,21 @@ static int load_table(trainer *t, innx_err *err)
         dataset_free_names(names, d);
         return innx_errf(err, INNX_EINVAL, "data.x_columns: %zu columns but x_dim is %zu", d, p->x_dim);
     }
-    char **all = realloc(names, (d + 1) * sizeof *names);
-    if (!all) {
+    if ((st = dataset_split_names(p->y_column, &ynames, &m, err)) != 0) {
         dataset_free_names(names, d);
-        return innx_errf(err, INNX_ENOMEM, "out of memory");
+        return innx_errf(err, st, "data.y_column: %s", err->msg);
     }
-    names = all;
-    names[d] = strdup(p->y_column);
-    if (!names[d]) {
+    if (m != p->y_dim) {
         dataset_free_names(names, d);
-        return innx_errf(err, INNX_ENOMEM, "out of memory");
+        dataset_free_names(ynames, m);
+        return innx_errf(err, INNX_EINVAL, "data.y_column: %zu columns but y_dim is %zu", m, p->y_dim);
     }
-    dataset *ds = dataset_open(p->table, (const char *const *)names, d + 1, p->drop_bad_rows, err);
-    dataset_free_names(names, d + 1);
+    const char *cols[PROBLEM_MAX_X + PROBLEM_MAX_Y];
+    for (size_t j = 0; j < d + m; j++)
+        cols[j] = j < d ? names[j] : ynames[j - d];
+    dataset *ds = dataset_open(p->table, cols, d + m, p->drop_bad_rows, err);
+    dataset_free_names(names, d);
+    dataset_free_names(ynames, m);
     if (!ds)
         return INNX_EINVAL;
     n = ds->rows;
@@ -90,7 +93,7 @@ static int load_table(trainer *t, innx_err *err)
     }
     t->data.n_train = n_train;
     t->data.n_test = n - n_train;
-    double *xs = malloc(n * d * sizeof *xs), *ys = malloc(n * sizeof *ys);
+    double *xs = malloc(n * d * sizeof *xs), *ys = malloc(n * m * sizeof *ys);
     if (!xs || !ys) {
         free(v);
         free(idx);
@@ -100,8 +103,8 @@ static int load_table(trainer *t, innx_err *err)
     }
     /* Rows in split order: training part first. */
     for (size_t i = 0; i < n; i++) {
-        memcpy(xs + i * d, v + idx[i] * (d + 1), d * sizeof *xs);
-        ys[i] = v[idx[i] * (d + 1) + d];
+        memcpy(xs + i * d, v + idx[i] * (d + m), d * sizeof *xs);
+        memcpy(ys + i * m, v + idx[i] * (d + m) + d, m * sizeof *ys);
     }
     /* A component without a given range takes the one seen in the data. */
     for (size_t j = 0; j < d; j++)
@@ -117,7 +120,7 @@ static int load_table(trainer *t, innx_err *err)
     free(v);
     free(idx);
     if ((st = stats_scaler_fit(&t->data.sx, xs, n_train, d, err)) != 0 ||
-        (st = stats_scaler_fit(&t->data.sy, ys, n_train, 1, err)) != 0) {
+        (st = stats_scaler_fit(&t->data.sy, ys, n_train, m, err)) != 0) {
         free(xs);
         free(ys);
         return st;
@@ -127,11 +130,11 @@ static int load_table(trainer *t, innx_err *err)
     t->tx = xs;
     t->ty = ys;
     t->data.x_test = malloc(t->data.n_test * d * sizeof *xs);
-    t->data.y_test = malloc(t->data.n_test * sizeof *ys);
+    t->data.y_test = malloc(t->data.n_test * m * sizeof *ys);
     if (!t->data.x_test || !t->data.y_test)
         return innx_errf(err, INNX_ENOMEM, "out of memory");
     memcpy(t->data.x_test, xs + n_train * d, t->data.n_test * d * sizeof *xs);
-    memcpy(t->data.y_test, ys + n_train, t->data.n_test * sizeof *ys);
+    memcpy(t->data.y_test, ys + n_train * m, t->data.n_test * m * sizeof *ys);
     memcpy(t->box_lo, p->x_lo, d * sizeof *t->box_lo);
     memcpy(t->box_hi, p->x_hi, d * sizeof *t->box_hi);
     stats_scaler_transform(&t->data.sx, t->box_lo, 1);
@@ -268,6 +271,18 @@ static void fill_uniform_batch(trainer *t, stage_graph *s)
             gsl_matrix_float_set(in, i, 0, yi);
         gsl_matrix_float_set(Y, i, 0, yi);
         fill_uniform_z(t, s, in, i, zoff);
+    }
+}
+
+/* A table's G(y, z): its rows' scaled y, and fresh codes each step. */
+static void fill_table_z(trainer *t, stage_graph *s)
+{
+    gsl_matrix_float *in = graph_value(s->g, s->gin);
+    size_t m = t->p.y_dim;
+    for (size_t i = 0; i < s->rows; i++) {
+        for (size_t j = 0; j < m; j++)
+            gsl_matrix_float_set(in, i, j, (float)t->ty[i * m + j]);
+        fill_uniform_z(t, s, in, i, m);
     }
 }
 
@@ -815,18 +830,19 @@ static int answer_swap(trainer *t)
 static double heldout_fwd(trainer *t)
 {
     const trainer_data *d = &t->data;
+    size_t k = d->n_test * t->p.y_dim;   /* (the mean over y's columns too, as fwd) */
     if (!t->F || d->n_test == 0)
         return NAN;
-    double *y = malloc(d->n_test * sizeof *y), sum = 0;
+    double *y = malloc(k * sizeof *y), sum = 0;
     innx_err e;
     if (!y || nn_eval(t->F, d->x_test, d->n_test, y, &e) != 0) {
         free(y);
         return NAN;
     }
-    for (size_t i = 0; i < d->n_test; i++)
+    for (size_t i = 0; i < k; i++)
         sum += (y[i] - d->y_test[i]) * (y[i] - d->y_test[i]);
     free(y);
-    return sum / (double)d->n_test;
+    return sum / (double)k;
 }
 
 /* A joint stage moves NN1 for G's sake; on a table whose map G cannot
@@ -1219,6 +1235,8 @@ trainer_state trainer_step(trainer *t)
         fill_uniform_batch(t, s);
     else if (t->p.batch == PROBLEM_BATCH_BRANCH && ps->kind == PROBLEM_STAGE_INVERSE)
         branch_fill_batch(t, s);   /* (a table's forward stage reads its rows) */
+    else if (t->p.batch == PROBLEM_BATCH_TABLE && t->p.input == PROBLEM_IN_YZ && ps->kind != PROBLEM_STAGE_FORWARD)
+        fill_table_z(t, s);
     set_lambdas(t);
     if (ps->schedule == PROBLEM_LR_MULTISTEP) {
         /* milestones are fractions of the stage's steps: the plan's, or a

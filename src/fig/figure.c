@@ -409,6 +409,8 @@ static double map_axis(const figure_axis *a, double v, double p0, double p1)
     return p0 + fr * (p1 - p0);
 }
 
+static void legend_size(cairo_t *cr, const figure *f, double *bw, double *bh);
+
 static void compute_layout(cairo_t *cr, const figure *f, double w, double h, layout *L)
 {
     L->w = w;
@@ -426,6 +428,11 @@ static void compute_layout(cairo_t *cr, const figure *f, double w, double h, lay
     double bottom = 8 + FS_TICK * 1.25 + (f->x.label[0] ? FS_LABEL * 1.25 + 10 : 0) + 8;
     double top = f->title[0] ? FS_TITLE * 1.25 + 16 : 14;
     double right = 22;
+    if (f->legend == FIGURE_LEGEND_RIGHT) {
+        double bw, bh;
+        legend_size(cr, f, &bw, &bh);
+        right = bw > 0 ? bw + 22 : right;
+    }
     if (f->margin[0] > 0 || f->margin[1] > 0 || f->margin[2] > 0 || f->margin[3] > 0) {
         left = f->margin[0];
         right = f->margin[1];
@@ -476,11 +483,17 @@ static size_t cell_ticks(const figure_axis *a, int target, tick *t)
 static void cell_layout(cairo_t *cr, const figure *f, double x0, double y0, double x1, double y1, layout *L)
 {
     L->x0 = x0, L->y0 = y0, L->x1 = x1, L->y1 = y1;
+    L->w = x1 + GRID_GAP / 2, L->h = y1 + GRID_GAP / 2;
+    L->band[0] = x0 - GRID_GAP / 2, L->band[1] = y0 - GRID_GAP / 2;
+    L->band[2] = x1 + GRID_GAP / 2, L->band[3] = y1 + GRID_GAP / 2;
+    if (f->hide & FIGURE_HIDE_AXES) {   /* a legend cell: no axes to tick */
+        L->nx = L->ny = 0;
+        L->ylab = x0;
+        return;
+    }
     L->nx = cell_ticks(&f->x, (int)fmax(2, (x1 - x0) / 50), L->tx);
     L->ny = cell_ticks(&f->y, (int)fmax(2, (y1 - y0) / 40), L->ty);
     L->ylab = x0 - 8 - ticks_w(cr, L->ty, L->ny) - 8;
-    L->band[0] = x0 - GRID_GAP / 2, L->band[1] = y0 - GRID_GAP / 2;
-    L->band[2] = x1 + GRID_GAP / 2, L->band[3] = y1 + GRID_GAP / 2;
 }
 
 /* The cells of a grid: equal rectangles between the outer margins, which
@@ -799,6 +812,8 @@ static void draw_frame(cairo_t *cr, const figure *f, const layout *L)
         font(cr, FS_TITLE, 0);
         double w = text_w(cr, f->title);
         double at = (L->x0 + L->x1) / 2 - w / 2;
+        if (w > L->x1 - L->x0)   /* wider than the plot (narrowed by its legend): over the image */
+            at = (L->w - w) / 2;
         cairo_move_to(cr, at < 4 ? 4 : at, L->y0 - 12);
         cairo_show_text(cr, f->title);
     }
@@ -858,22 +873,40 @@ static size_t covered(const figure *f, const layout *L, double bx, double by, do
     return c;
 }
 
+#define LEG_ROW (FS_LEGEND * 1.45)
+#define LEG_SW 26.0
+#define LEG_PAD 7.0
+
+/* The legend box's size (0 x 0 without entries). */
+static void legend_size(cairo_t *cr, const figure *f, double *bw, double *bh)
+{
+    entry e[MAX_ENTRIES];
+    size_t n = legend_entries(f, e);
+    *bw = *bh = 0;
+    if (n == 0)
+        return;
+    font(cr, FS_LEGEND, 0);
+    double tw = 0;
+    for (size_t i = 0; i < n; i++)
+        tw = fmax(tw, text_w(cr, e[i].label));
+    *bw = LEG_PAD + LEG_SW + 6 + tw + LEG_PAD;
+    *bh = LEG_PAD + LEG_ROW * (double)n + LEG_PAD - (LEG_ROW - FS_LEGEND) * 0.5;
+}
+
 static void draw_legend(cairo_t *cr, const figure *f, const layout *L)
 {
     entry e[MAX_ENTRIES];
     size_t n = legend_entries(f, e);
     if (!f->legend || n == 0)
         return;
+    double row = LEG_ROW, sw = LEG_SW, pad = LEG_PAD, bw, bh;
+    legend_size(cr, f, &bw, &bh);
     font(cr, FS_LEGEND, 0);
-    double tw = 0, row = FS_LEGEND * 1.45, sw = 26, pad = 7;
-    for (size_t i = 0; i < n; i++)
-        tw = fmax(tw, text_w(cr, e[i].label));
-    double bw = pad + sw + 6 + tw + pad, bh = pad + row * (double)n + pad - (row - FS_LEGEND) * 0.5;
     double in = 8;
     double cx[4] = {L->x1 - in - bw, L->x0 + in, L->x1 - in - bw, L->x0 + in};
     double cy[4] = {L->y0 + in, L->y0 + in, L->y1 - in - bh, L->y1 - in - bh};
     size_t best = 0, least = (size_t)-1;
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 4 && f->legend != FIGURE_LEGEND_RIGHT; k++) {
         size_t c = covered(f, L, cx[k], cy[k], bw, bh);
         if (c < least) {
             least = c;
@@ -881,6 +914,8 @@ static void draw_legend(cairo_t *cr, const figure *f, const layout *L)
         }
     }
     double bx = cx[best], by = cy[best];
+    if (f->legend == FIGURE_LEGEND_RIGHT)   /* beside the plot, its top aligned */
+        bx = L->x1 + 12, by = L->y0;
     /* a rounded box, a little see-through as matplotlib's */
     double r = 4;
     cairo_new_sub_path(cr);

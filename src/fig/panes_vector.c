@@ -16,9 +16,8 @@
 
 static int oom(innx_err *err) { return innx_errf(err, INNX_ENOMEM, "out of memory"); }
 
-static int no_view(const session_snapshot *s, innx_err *err)
+static int no_view(innx_err *err)
 {
-    (void)s;
     return innx_errf(err, INNX_EINVAL, "no samples at y* yet");
 }
 
@@ -91,12 +90,20 @@ static void component_range(const session_vector_view *v, size_t j, figure_axis 
     a->hi = hi + pad;
 }
 
-/* A stacked histogram of the values in a (one a sample, NaN skipped) by
- * group, bars over a's range: each group's cumulative count from the last
- * group down, opaque, so group 0 stands at the bottom and each group shows
- * as its own band. y gets 0..the tallest bar. */
-static int stacked_histogram(figure *f, const session_vector_view *v, const double *val, figure_axis *y,
-                             innx_err *err)
+static double spread(const double *a, size_t m)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < m; i++)
+        if (isfinite(a[i]))
+            lo = fmin(lo, a[i]), hi = fmax(hi, a[i]);
+    return hi >= lo ? hi - lo : 0;
+}
+
+/* A stacked histogram of val (one a sample, NaN skipped) by group, bars
+ * over f's x range: each group's cumulative count from the last group
+ * down, opaque, so group 0 stands at the bottom and each group shows as
+ * its own band. f's y axis gets 0..the tallest bar. */
+static int stacked_histogram(figure *f, const session_vector_view *v, const double *val, innx_err *err)
 {
     size_t G = n_families(v) + 1, N = n_samples(v);
     double (*cum)[PAIR_BINS] = calloc(N_GROUPS, sizeof *cum);
@@ -129,8 +136,8 @@ static int stacked_histogram(figure *f, const session_vector_view *v, const doub
             se->size = w;
     }
     free(cum);
-    y->lo = 0;
-    y->hi = top > 0 ? top * 1.08 : 1;
+    f->y.lo = 0;
+    f->y.hi = top > 0 ? top * 1.08 : 1;
     return st;
 }
 
@@ -138,15 +145,14 @@ int fig_vec_pairs(const session_snapshot *s, figure *f, innx_err *err)
 {
     const session_vector_view *v = &s->vec;
     if (!s->has_vector || v->n == 0 || v->samples == 0)
-        return no_view(s, err);
+        return no_view(err);
     size_t n = v->n < PROBLEM_MAX_X ? v->n : PROBLEM_MAX_X, d = n < PAIR_MAX ? n : PAIR_MAX, N = n_samples(v);
     size_t G = n_families(v) + 1;
     char ys[256], more[64] = "";
     ystar_text(v, ys, sizeof ys);
     if (d < n)
         snprintf(more, sizeof more, " (x1..x%zu of %zu)", d, n);
-    title(f, "%s: %zu answers at y* = %s by family%s, step %ld", s->problem, N, ys,
-             more, v->step);
+    title(f, "%s: %zu answers at y* = %s by family%s, step %ld", s->problem, N, ys, more, v->step);
     f->width = FIGURE_WIDTH;
     f->height = FIGURE_WIDTH;   /* square cells */
     f->legend = 0;
@@ -171,7 +177,7 @@ int fig_vec_pairs(const session_snapshot *s, figure *f, innx_err *err)
             if (r == c) {   /* the marginal: a histogram, counts unlabelled */
                 for (size_t i = 0; i < N; i++)
                     a[i] = v->x[i][r];
-                st = stacked_histogram(cell, v, a, &cell->y, err);
+                st = stacked_histogram(cell, v, a, err);
                 continue;
             }
             cell->y = range[r];
@@ -191,6 +197,11 @@ int fig_vec_pairs(const session_snapshot *s, figure *f, innx_err *err)
                 }
                 se->size = 2.1;
                 se->alpha = 0.55;
+                /* a family at one point (an isolated root: square's ten)
+                 * would be one small dot: drawn larger, solid */
+                if (spread(a, m) < 0.01 * (cell->x.hi - cell->x.lo) &&
+                    spread(b, m) < 0.01 * (cell->y.hi - cell->y.lo))
+                    se->size = 5, se->alpha = 0.9;
             }
         }
     /* the legend in the empty upper triangle: one entry a family */
@@ -219,23 +230,23 @@ int fig_vec_y(const session_snapshot *s, figure *f, innx_err *err)
 {
     const session_vector_view *v = &s->vec;
     if (!s->has_vector || v->samples == 0)
-        return no_view(s, err);
+        return no_view(err);
     if (!v->has_y)
         return innx_errf(err, INNX_EINVAL, "F is not known (a table without [forward]): no y-space");
     size_t N = n_samples(v), G = n_families(v) + 1, m = v->m;
     char ys[256];
     ystar_text(v, ys, sizeof ys);
     if (v->random)
-        title(f, "%s: the answers re-simulated around y* (resim error %.3g)", s->problem,
-                 v->resim_raw);
+        title(f, "%s: the answers re-simulated around y* (mean |F \u2212 y*|\u00b2 %.3g)", s->problem, v->resim_raw);
     else
-        title(f, "%s: F of the raw samples (error %.3g) and of the projected ones (%.2g)",
-                 s->problem, v->resim_raw, v->resim_polished);
+        title(f, "%s: F of the raw samples (mean |F \u2212 y*|\u00b2 %.3g) and of the projected (%.2g)", s->problem,
+              v->resim_raw, v->resim_polished);
     double *a = malloc(4 * SESSION_VECTOR_N * sizeof *a);
     if (!a)
         return oom(err);
     double *b = a + SESSION_VECTOR_N, *all = b + SESSION_VECTOR_N;
     int st = 0;
+    f->legend = G > 4 ? FIGURE_LEGEND_RIGHT : FIGURE_LEGEND_IN;   /* a line a family */
     char label[64];   /* a series label's room */
     snprintf(label, sizeof label, "y* = %.58s", ys);
     if (m == 1) {   /* one y: the raw answers' histogram, y* a line */
@@ -246,7 +257,7 @@ int fig_vec_y(const session_snapshot *s, figure *f, innx_err *err)
         stats_view_range(a, N, v->ystar[0], &f->x.lo, &f->x.hi);
         double pad = f->x.hi > f->x.lo ? (f->x.hi - f->x.lo) * 0.08 : 0.5;
         f->x.lo -= pad, f->x.hi += pad;
-        st = stacked_histogram(f, v, a, &f->y, err);
+        st = stacked_histogram(f, v, a, err);
         if (st == 0 && !figure_add_mark(f, FIGURE_VLINE, v->ystar[0], NAN, FIGURE_TOTAL, label))
             st = oom(err);
         free(a);
@@ -320,14 +331,15 @@ int fig_vec_marginals(const session_snapshot *s, figure *f, innx_err *err)
 {
     const session_vector_view *v = &s->vec;
     if (!s->has_vector || v->n == 0 || v->samples == 0)
-        return no_view(s, err);
+        return no_view(err);
     size_t n = v->n < PROBLEM_MAX_X ? v->n : PROBLEM_MAX_X, K = n_families(v);
     char ys[256];
     ystar_text(v, ys, sizeof ys);
-    title(f, "%s: each component of the %zu answers at y* = %s", s->problem,
-             n_samples(v), ys);
-    snprintf(f->y.label, sizeof f->y.label, "xⱼ (each its own column)");
-    /* one column a component, named x1, x2...; the legend's room on the right */
+    title(f, "%s: each component of the %zu answers at y* = %s", s->problem, n_samples(v), ys);
+    snprintf(f->y.label, sizeof f->y.label, "x\u2c7c (each its own column)");
+    /* one column a component, named x1, x2...; the legend beside them
+     * (5 lines and one a family would cover the boxes) */
+    f->legend = FIGURE_LEGEND_RIGHT;
     f->x = (figure_axis){.lo = 0.4, .hi = (double)n + 0.6, .step = 1, .format = "x%.0f"};
     /* every answer beside its column's box, in its family's colour (a strip
      * jittered across: the quantiles alone hide two modes) */
@@ -413,8 +425,5 @@ int fig_vec_marginals(const session_snapshot *s, figure *f, innx_err *err)
     se->marker = FIGURE_RING;
     se->size = 5;
     figure_autorange(f);
-    /* room above the boxes for the legend (~17 px an entry of ~400) */
-    double room = fmin(0.6, (30 + 17.4 * (double)(4 + K)) / 400);
-    f->y.hi = f->y.lo + (f->y.hi - f->y.lo) / (1 - room);
     return 0;
 }
