@@ -637,6 +637,32 @@ static void test_vector_view_settings(void **state)
     free(w);
 }
 
+/* The vector view comes by trait, not by model: an MLP G(y, z) on the
+ * arm gets it as the flow does, its samples projected and certified, and
+ * no one-variable pane. */
+static void test_vector_view_g(void **state)
+{
+    (void)state;
+    problem p = builtin("ik");
+    snprintf(p.model, sizeof p.model, "mlp:4-16-4/tanh");
+    p.input = PROBLEM_IN_YZ, p.z_dim = 2, p.batch_n = 64;
+    p.lambda[TERM_NLL] = 0, p.lambda[TERM_CYC] = 1;
+    session *s = start(&p, SESSION_START_PAUSED);
+    session_snapshot *w = snap_alloc();
+    session_step_once(s);
+    size_t want = SESSION_VECTOR_N;
+    assert_true(wait_for(s, w, vec_samples_are, &want, 60.0));
+    assert_true(w->vector);
+    assert_false(w->has_formula);
+    assert_false(w->has_report);
+    assert_int_equal(w->vec.n, 4);
+    assert_int_equal(w->vec.m, 2);
+    assert_false(w->vec.random);
+    assert_true(w->vec.n_certified > SESSION_VECTOR_N / 2);
+    session_free(s);
+    free(w);
+}
+
 /* Quit on the full sinc (6000 points, a 128-128-64 net, two graph
  * threads): session_free returns within a step. */
 static void test_quit_sinc(void **state)
@@ -661,6 +687,7 @@ int main(void)
         cmocka_unit_test(test_wake_fd),
         cmocka_unit_test(test_step_once),
         cmocka_unit_test(test_vector_view_settings),
+        cmocka_unit_test(test_vector_view_g),
         cmocka_unit_test(test_headless_same_bits),
         cmocka_unit_test(test_step_hook),
         cmocka_unit_test(test_quit_sinc),

@@ -127,7 +127,7 @@ static void print_json(const cli_opts *o, const report_vector *r, const problem 
     json_int(&j, "x_dim", (long)r->n);
     json_int(&j, "y_dim", (long)r->m);
     json_bool(&j, "simulator", r->random && !r->learned);
-    json_bool(&j, "nn1", r->learned);
+    json_bool(&j, "nn1", r->learned);   /* re-simulated through NN1, a table's F learned */
     json_vec(&j, "y_star", r->ystar, r->m);
     json_int(&j, "steps", steps);
     json_num(&j, "seconds", secs);
