@@ -35,6 +35,13 @@ json=$("$innx" train two-moons --steps 300 --set data.simulations=2000 --json) |
 echo "$json" | grep -q '"simulator":true' || fail "two-moons: simulator: $json"
 echo "$json" | grep -q '"predictive":{"mean":\[' || fail "two-moons: predictive: $json"
 echo "$json" | grep -q '"resim_polished":null' || fail "two-moons: polished: $json"
+# the posterior is zero outside the prior's [-1, 1]^2: at sbibm's
+# observation 5, in a corner of the box, a flow leaks mass across the edge
+# (30 % of the samples of the full recipe); every sample must be inside
+"$innx" train two-moons --steps 300 --set data.simulations=2000 --y -0.66463584,-0.42604533 --samples 2000 \
+    --out "$dir/tm5.csv" >/dev/null || fail "two-moons at observation 5 exited $?"
+awk -F, 'NR > 1 && ($1 < -1 || $1 > 1 || $2 < -1 || $2 > 1) { bad++ } END { exit bad > 0 || NR != 2001 }' \
+    "$dir/tm5.csv" || fail "two-moons: samples outside the prior's support"
 
 # a simulator innx cannot run: x drawn from the prior, the simulator run
 # over the rows with GNU parallel, the CSV gathered, a flow trained on it
