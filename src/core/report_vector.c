@@ -39,36 +39,17 @@ static void miss(const double *y, const double *ys, size_t m, double *maxabs, do
     }
 }
 
-/* k-means for k = 1..MAX on the answers; k > 1 is kept only where its
- * silhouette is clearly positive (0.5), the largest such score wins */
+/* the families: k-means with k chosen by the data (cluster.c: k > 1 only
+ * where its silhouette is clearly positive, 0.5) */
 static int families(report_vector *r, const double *x, size_t n, gsl_rng *rng, innx_err *err)
 {
-    size_t d = r->n;
-    r->k = 1;
-    r->silhouette = NAN;
-    double best = 0.5;
-    kmeans_result keep = {0};
-    for (size_t k = 1; k <= 8 && k < n; k++) {
-        kmeans_result km;
-        kmeans_conf c = KMEANS_DEFAULTS(k);
-        c.n_init = 4;
-        if (kmeans_fit(x, n, d, &c, rng, &km, err) != 0) {
-            kmeans_result_free(&keep);
-            return INNX_ENOMEM;
-        }
-        double s = k > 1 ? cluster_silhouette(x, n > 2000 ? 2000 : n, d, km.labels, k) : NAN;
-        if (k == 1 || (isfinite(s) && s > best)) {
-            if (k > 1)
-                best = s, r->silhouette = s;
-            kmeans_result_free(&keep);
-            keep = km;
-            r->k = k;
-        } else {
-            kmeans_result_free(&km);
-        }
-    }
+    kmeans_result keep;
+    int st = kmeans_choose_k(x, n, r->n, 8, 0.5, rng, &keep, &r->silhouette, err);
+    if (st != 0)
+        return st;
+    r->k = keep.k;
     for (size_t j = 0; j < r->k; j++) {
-        memcpy(r->centroid[j], keep.centres + j * d, d * sizeof(double));
+        memcpy(r->centroid[j], keep.centres + j * r->n, r->n * sizeof(double));
         r->count[j] = keep.counts[j];
     }
     for (size_t i = 0; i < n; i++) {
