@@ -35,14 +35,6 @@ static int target(const cli_opts *o, const char *where, const problem *p, double
     return 0;
 }
 
-static void print_vec(const double *v, size_t n)
-{
-    printf("(");
-    for (size_t j = 0; j < n; j++)
-        printf(j ? ", %.6g" : "%.6g", v[j]);
-    printf(")");
-}
-
 static void print_report(const report_vector *r, const problem *p, long steps, double secs)
 {
     if (secs > 0)
@@ -50,7 +42,7 @@ static void print_report(const report_vector *r, const problem *p, long steps, d
     else
         printf("%s saved at step %ld; %zu samples at y* = ", problem_is_flow(p) ? "a flow" : "G(y, z)", steps,
                r->samples);
-    print_vec(r->ystar, r->m);
+    cli_print_vec(stdout, r->ystar, r->m, 6);
     printf(" in %.1f ms\n", 1e3 * r->seconds_sample);
     if (isnan(r->resim_raw)) {
         printf("no F to re-simulate (a flow on a table's rows): the samples are a posterior\n");
@@ -77,20 +69,12 @@ static void print_report(const report_vector *r, const problem *p, long steps, d
             printf("  y%zu  mean %.5g sd %.5g; y* %.5g is %.2f sd from it\n", j + 1, r->pred_mean[j], r->pred_sd[j],
                    r->ystar[j], r->pred_z[j]);
     }
-    printf("families: %zu", r->k);
-    if (r->k > 1)
-        printf(" (silhouette %.2f)", r->silhouette);
-    printf("\n");
-    for (size_t c = 0; c < r->k; c++) {
-        printf("  %zu  %5zu  ", c + 1, r->count[c]);
-        print_vec(r->centroid[c], r->n);
-        printf("\n");
-    }
+    cli_print_families(r->k, r->silhouette, r->count, r->centroid, r->n, 6);
     if (r->m == r->n && !r->random) {
         printf("roots (distinct, certified): %zu\n", r->n_roots);
         for (size_t i = 0; i < r->n_roots; i++) {
             printf("  ");
-            print_vec(r->roots[i], r->n);
+            cli_print_vec(stdout, r->roots[i], r->n, 6);
             printf("\n");
         }
     }

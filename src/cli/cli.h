@@ -145,6 +145,12 @@ int bench_roots(const cli_opts *o);
 int cmd_gen_spend(int argc, char **argv);
 /* innx with no command: the explorer (explore.c) */
 int cli_explore(int argc, char **argv);
+/* (v1, ..., vn) with digits significant digits (util.c) */
+void cli_print_vec(FILE *f, const double *v, size_t n, int digits);
+/* "families: k (silhouette s)" and a line per family: its count and
+ * centre (util.c; the vector report and the reference print them alike) */
+void cli_print_families(size_t k, double silhouette, const size_t *count, const double (*centroid)[PROBLEM_MAX_X],
+                        size_t n, int digits);
 /* "A:B" -> a, b (util.c); -1 if it is not that */
 int cli_parse_domain(const char *s, double *a, double *b);
 /* Checkpoints (cli_checkpoint.c). --resume FILE: read it into

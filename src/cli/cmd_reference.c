@@ -25,18 +25,10 @@ static int parse_count(const char *where, const char *opt, const char *s, long l
     return 0;
 }
 
-static void print_vec(FILE *f, const double *v, size_t n)
-{
-    fprintf(f, "(");
-    for (size_t j = 0; j < n; j++)
-        fprintf(f, j ? ", %.10g" : "%.10g", v[j]);
-    fprintf(f, ")");
-}
-
 static void print_text(const reference *r, const problem *p)
 {
     printf("%s at y* = ", p->name);
-    print_vec(stdout, r->ystar, r->m);
+    cli_print_vec(stdout, r->ystar, r->m, 10);
     printf("\n");
     if (r->rejection) {
         printf("rejection from the prior, ||%s - y*|| < %g: kept %zu of %zu draws (%.3g%%) in %.2f s\n",
@@ -56,7 +48,7 @@ static void print_text(const reference *r, const problem *p)
                r->found > r->rows ? " (the first listed)" : "");
         for (size_t i = 0; i < r->rows; i++) {
             printf("  ");
-            print_vec(stdout, r->x + i * r->n, r->n);
+            cli_print_vec(stdout, r->x + i * r->n, r->n, 10);
             printf("  residual %.1e\n", r->residual[i]);
         }
         return;
@@ -64,15 +56,7 @@ static void print_text(const reference *r, const problem *p)
     printf("   x    mean        sd\n");
     for (size_t j = 0; j < r->n; j++)
         printf("  x%-2zu %-11.5g %-11.5g\n", j + 1, r->mean[j], r->sd[j]);
-    printf("families: %zu", r->k);
-    if (r->k > 1)
-        printf(" (silhouette %.2f)", r->silhouette);
-    printf("\n");
-    for (size_t c = 0; c < r->k; c++) {
-        printf("  %zu  %5zu  ", c + 1, r->count[c]);
-        print_vec(stdout, r->centroid[c], r->n);
-        printf("\n");
-    }
+    cli_print_families(r->k, r->silhouette, r->count, r->centroid, r->n, 10);
 }
 
 static void json_vec(json_out *j, const char *key, const double *v, size_t n)

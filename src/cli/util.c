@@ -74,3 +74,25 @@ void cli_progress(const cli_opts *o, const char *what, long step, long total, do
         fprintf(stderr, "\r\033[K%s: step %ld  loss %.3e", what, step, loss);
     fflush(stderr);
 }
+
+void cli_print_vec(FILE *f, const double *v, size_t n, int digits)
+{
+    fputc('(', f);
+    for (size_t j = 0; j < n; j++)
+        fprintf(f, j ? ", %.*g" : "%.*g", digits, v[j]);
+    fputc(')', f);
+}
+
+void cli_print_families(size_t k, double silhouette, const size_t *count, const double (*centroid)[PROBLEM_MAX_X],
+                        size_t n, int digits)
+{
+    printf("families: %zu", k);
+    if (k > 1)
+        printf(" (silhouette %.2f)", silhouette);
+    printf("\n");
+    for (size_t c = 0; c < k; c++) {
+        printf("  %zu  %5zu  ", c + 1, count[c]);
+        cli_print_vec(stdout, centroid[c], n, digits);
+        printf("\n");
+    }
+}

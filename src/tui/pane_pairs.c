@@ -152,15 +152,6 @@ static void notes(WINDOW *w, const session_vector_view *d, const pairs_page *pg,
     }
 }
 
-static void ystar_text(char *buf, size_t len, const session_vector_view *d)
-{
-    int n = snprintf(buf, len, "(");
-    for (size_t j = 0; j < d->m && n > 0 && (size_t)n < len; j++)
-        n += snprintf(buf + n, len - (size_t)n, j ? ", %.4g" : "%.4g", d->ystar[j]);
-    if (n > 0 && (size_t)n < len)
-        snprintf(buf + n, len - (size_t)n, ")");
-}
-
 /* Not even a 2 x 2 grid fits (or x has one component): one plot with its
  * ticks, as the other panes draw theirs. */
 static void single(pane *p, WINDOW *w, const tui_view *v, const pairs_page *pg, const canvas_axis *ax, size_t N)
@@ -198,7 +189,7 @@ static void draw(pane *p, WINDOW *w, const tui_view *v)
     const session_vector_view *d = &v->snap->vec;
     char title[128], ys[96];
     if (v->snap->has_vector) {
-        ystar_text(ys, sizeof ys, d);
+        plot_vector_text(ys, sizeof ys, "", d->ystar, d->m);
         snprintf(title, sizeof title, "2 pair plot of x at y* %s", ys);
         if ((int)strlen(title) > getmaxx(w) - 6)   /* y* whole or not at all: the other panes say it too */
             snprintf(title, sizeof title, "2 pair plot of x");

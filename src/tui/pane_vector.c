@@ -22,15 +22,6 @@ static int waiting(WINDOW *w, const tui_view *v, const char *title)
     return 0;
 }
 
-static void ystar_text(char *buf, size_t len, const session_vector_view *d)
-{
-    int n = snprintf(buf, len, "y* = (");
-    for (size_t j = 0; j < d->m && n > 0 && (size_t)n < len; j++)
-        n += snprintf(buf + n, len - (size_t)n, j ? ", %.4g" : "%.4g", d->ystar[j]);
-    if (n > 0 && (size_t)n < len)
-        snprintf(buf + n, len - (size_t)n, ")");
-}
-
 /* Component j's view: F of the raw samples between their 2nd and 98th
  * percentiles with y*_j in it (fx's one home for that), padded. */
 static canvas_axis y_axis(const session_vector_view *d, size_t N, size_t j)
@@ -115,7 +106,7 @@ static void draw_y(pane *p, WINDOW *w, const tui_view *v)
     }
     char txt[96];
     wmove(w, 1, 2);
-    ystar_text(txt, sizeof txt, d);
+    plot_vector_text(txt, sizeof txt, "y* = ", d->ystar, d->m);
     plot_legend(w, v->caps, SERIES_RULE, txt);
     snprintf(txt, sizeof txt, d->random ? "re-simulated (%.2g)" : "raw (%.2g)", d->resim_raw);
     plot_legend(w, v->caps, S_RAW, txt);
@@ -164,7 +155,7 @@ static void draw_table(pane *p, WINDOW *w, const tui_view *v)
     append_fit(line, len, room, num);
     plot_row(w, &y, A_BOLD, line);
     if (rows > need) {
-        ystar_text(line, sizeof line, d);
+        plot_vector_text(line, sizeof line, "y* = ", d->ystar, d->m);
         len = (int)strlen(line);
         snprintf(num, sizeof num, d->random ? ", re-simulated %.2g" : ", F(x) %.2g raw", d->resim_raw);
         len = append_fit(line, len, room, num);

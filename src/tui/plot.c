@@ -1,5 +1,6 @@
 /* plot.c: puts canvases on screen. Tick labels come from the canvas's own
  * mapping, so a label sits on the row or column its value is drawn at. */
+#include <stdio.h>
 #include <string.h>
 
 #include "layout.h"
@@ -132,4 +133,13 @@ void plot_text(WINDOW *w, int *y, attr_t a, const char *text)
         mvwaddnstr(w, *y, x, line, (int)len);
     }
     wattroff(w, a);
+}
+
+void plot_vector_text(char *buf, size_t len, const char *prefix, const double *v, size_t m)
+{
+    int n = snprintf(buf, len, "%s(", prefix);
+    for (size_t j = 0; j < m && n > 0 && (size_t)n < len; j++)
+        n += snprintf(buf + n, len - (size_t)n, j ? ", %.4g" : "%.4g", v[j]);
+    if (n > 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, ")");
 }

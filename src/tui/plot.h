@@ -32,5 +32,7 @@ void plot_row(WINDOW *w, int *y, attr_t a, const char *text);
 void plot_text(WINDOW *w, int *y, attr_t a, const char *text);
 /* A one-line note centred in the pane (nothing to plot yet, no formula...). */
 void plot_note(WINDOW *w, const term_caps *c, const char *text);
+/* "PREFIX(y1, ..., ym)" into buf, each to 4 digits (a vector problem's y*) */
+void plot_vector_text(char *buf, size_t len, const char *prefix, const double *v, size_t m);
 
 #endif
