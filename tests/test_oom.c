@@ -174,14 +174,21 @@ static void oom_loop1(const char *what, int persistent, oom_op op, void *ctx)
  * table, sinc's 6000 x 128 x 128 products): run in one mode only. */
 static int big(const char *name) { return !strcmp(name, "spend") || !strcmp(name, "sinc"); }
 
+/* Armed at n: a trainer for p and its steps; *t is kept for more (NULL
+ * when it could not be made). */
+static int alloc_and_step(const problem *p, long n, trainer **t, innx_err *e)
+{
+    arm(n);
+    *t = trainer_alloc(p, e);
+    if (!*t)
+        return e->msg[0] ? INNX_ENOMEM : broken(e, "trainer_alloc: NULL with no message");
+    return steps_or_refuses(*t, e);
+}
+
 static int op_trainer_alloc(void *ctx, long n, innx_err *e)
 {
-    const problem *p = ctx;
-    arm(n);
-    trainer *t = trainer_alloc(p, e);
-    if (!t)
-        return e->msg[0] ? INNX_ENOMEM : broken(e, "trainer_alloc: NULL with no message");
-    int st = steps_or_refuses(t, e);
+    trainer *t;
+    int st = alloc_and_step(ctx, n, &t, e);
     trainer_free(t);
     return st;
 }
@@ -203,11 +210,10 @@ static void test_trainer_alloc(void **state)
 static int op_vector_g(void *ctx, long n, innx_err *e)
 {
     const problem *p = ctx;
-    arm(n);
-    trainer *t = trainer_alloc(p, e);
+    trainer *t;
+    int st = alloc_and_step(p, n, &t, e);
     if (!t)
-        return e->msg[0] ? INNX_ENOMEM : broken(e, "trainer_alloc: NULL with no message");
-    int st = steps_or_refuses(t, e);
+        return st;
     report_vector r;
     if (st == 0 && (st = report_vector_compute(t, p->y_target, 20, 1, &r, e)) == 0)
         report_vector_free(&r);
