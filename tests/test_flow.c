@@ -318,7 +318,7 @@ static void test_inverse(void **state)
     (void)state;
     size_t dims[][2] = {{2, 1}, {4, 2}, {7, 3}, {16, 16}, {3, 0}};
     for (size_t k = 0; k < sizeof dims / sizeof *dims; k++) {
-        size_t n = dims[k][0], m = dims[k][1], rows = 300;   /* more than one chunk */
+        size_t n = dims[k][0], m = dims[k][1], rows = 700;   /* more than two chunks */
         flow *f = make(n, m, 5, 16);
         perturb(f, 0.6);
         double *x = malloc(rows * n * sizeof *x), *z = malloc(rows * n * sizeof *z);
@@ -327,18 +327,36 @@ static void test_inverse(void **state)
             x[i] = gsl_ran_gaussian(rng, 1.5);
         for (size_t i = 0; i < rows * m; i++)
             c[i] = gsl_ran_flat(rng, -1, 1);
-        assert_int_equal(flow_forward(f, x, m ? c : NULL, rows, z, NULL, NULL), 0);
-        assert_int_equal(flow_inverse(f, z, m ? c : NULL, rows, x2, NULL), 0);
-        double worst = 0, moved = 0;
+        double *ld = malloc(rows * sizeof *ld), *ld2 = malloc(rows * sizeof *ld2);
+        assert_int_equal(flow_forward(f, x, m ? c : NULL, rows, z, ld, NULL), 0);
+        assert_int_equal(flow_inverse(f, z, m ? c : NULL, rows, x2, ld2, NULL), 0);
+        double worst = 0, moved = 0, ld_worst = 0, ld_spread = 0;
         for (size_t i = 0; i < rows * n; i++) {
             worst = fmax(worst, fabs(x2[i] - x[i]) / (1 + fabs(x[i])));
             moved = fmax(moved, fabs(z[i] - x[i]));
         }
+        for (size_t i = 0; i < rows; i++) {   /* the inverse's log-det is the forward's at x */
+            ld_worst = fmax(ld_worst, fabs(ld2[i] - ld[i]) / (1 + fabs(ld[i])));
+            ld_spread = fmax(ld_spread, fabs(ld[i] - ld[0]));
+        }
         assert_true(worst < 1e-7);
         assert_true(moved > 0.1);
+        assert_true(ld_worst < 1e-9);
+        assert_true(ld_spread > 0.1);   /* a log-det that varies, not a constant */
+        /* split over threads, the same numbers bit for bit */
+        double *x3 = malloc(rows * n * sizeof *x3), *ld3 = malloc(rows * sizeof *ld3);
+        flow_set_threads(f, 3);
+        assert_int_equal(flow_inverse(f, z, m ? c : NULL, rows, x3, ld3, NULL), 0);
+        flow_set_threads(f, 1);
+        assert_memory_equal(x3, x2, rows * n * sizeof *x3);
+        assert_memory_equal(ld3, ld2, rows * sizeof *ld3);
+        free(x3);
+        free(ld3);
+        free(ld);
+        free(ld2);
         if (m) {   /* a conditional flow without its condition is refused */
             innx_err e;
-            assert_int_not_equal(flow_inverse(f, z, NULL, rows, x2, &e), 0);
+            assert_int_not_equal(flow_inverse(f, z, NULL, rows, x2, NULL, &e), 0);
         }
         free(x);
         free(z);
@@ -510,7 +528,7 @@ static void test_training(void **state)
             zs[2 * i] = gsl_ran_gaussian(rng, 1);
             zs[2 * i + 1] = gsl_ran_gaussian(rng, 1);
         }
-        assert_int_equal(flow_inverse(f, zs, cs, S, xs, NULL), 0);
+        assert_int_equal(flow_inverse(f, zs, cs, S, xs, NULL, NULL), 0);
         double mx = 0, my = 0;
         for (size_t i = 0; i < S; i++) {
             mx += xs[2 * i] / S;

@@ -819,8 +819,49 @@ static void test_flow_arm(void **state)
     problem q = builtin("three-roots");
     t = make(&q);
     double x[4];
-    assert_int_not_equal(trainer_sample(t, p.y_target, 1, NULL, x, &e), 0);
+    assert_int_not_equal(trainer_sample(t, p.y_target, 1, NULL, x, NULL, &e), 0);
     trainer_free(t);
+}
+
+/* Importance resampling: x1 ~ U(-2, 2), x2 ~ U(-0.5, 0.5), y = x1 + x2 at
+ * y* = 1, whose posterior is x1 ~ U(0.5, 1.5) on the line (mean 1, sd
+ * 0.2887). An untrained flow is the identity, so q is a normal with the
+ * priors' locations and sds: far from the posterior. Weighted by prior /
+ * q and the kernel, its samples become the posterior; weighted by the
+ * kernel alone (no 1 / q) x1's sd would be ~0.2, and projected unweighted
+ * (resample = 0) its mean ~0.5 and sd ~0.55. */
+static void test_flow_resample(void **state)
+{
+    (void)state;
+    problem p = arm("flow:2-8", 1);
+    p.x_dim = 2, p.y_dim = 1;
+    p.x_lo[0] = -2, p.x_hi[0] = 2, p.x_lo[1] = -0.5, p.x_hi[1] = 0.5;
+    for (int j = 0; j < 2; j++)
+        p.prior[j].kind = PROBLEM_PRIOR_UNIFORM, p.prior[j].a = p.x_lo[j], p.prior[j].b = p.x_hi[j];
+    p.prior[2].kind = p.prior[3].kind = PROBLEM_PRIOR_DOMAIN;
+    snprintf(p.system, sizeof p.system, "y1 = x1 + x2");
+    p.y_target[0] = p.y_star = 1;
+    double mean[2], sd[2];
+    for (int pass = 0; pass < 2; pass++) {
+        p.resample = pass == 0 ? 32 : 0;
+        trainer *t = make(&p);
+        report_vector r;
+        innx_err e;
+        assert_int_equal(report_vector_compute(t, p.y_target, 1000, 3, &r, &e), 0);
+        assert_int_equal(r.resampled, pass == 0);
+        assert_int_equal(r.n_certified, 1000);
+        if (pass == 0) {
+            assert_true(r.ess >= 500);
+            assert_true(r.proposals >= 2000 && r.proposals <= 32000);
+            assert_true(r.kernel_h > 0 && r.kernel_h < 0.2);
+        }
+        mean[pass] = r.mean[0], sd[pass] = r.sd[0];
+        report_vector_free(&r);
+        trainer_free(t);
+    }
+    assert_true(fabs(mean[0] - 1) < 0.05);
+    assert_true(fabs(sd[0] - 0.2887) < 0.03);
+    assert_true(mean[1] < 0.8 || sd[1] > 0.4);   /* the flow alone is not the posterior */
 }
 
 /* A simulation budget: drawn once, a validation share judges the
@@ -883,8 +924,8 @@ static void test_g_vector_arm(void **state)
     /* samples come from the answering weights, z from the caller's generator */
     gsl_rng *g1 = gsl_rng_alloc(gsl_rng_mt19937), *g2 = gsl_rng_alloc(gsl_rng_mt19937);
     double a[8 * 4], b[8 * 4];
-    assert_int_equal(trainer_sample(t, p.y_target, 8, g1, a, &e), 0);
-    assert_int_equal(trainer_sample(t, p.y_target, 8, g2, b, &e), 0);
+    assert_int_equal(trainer_sample(t, p.y_target, 8, g1, a, NULL, &e), 0);
+    assert_int_equal(trainer_sample(t, p.y_target, 8, g2, b, NULL, &e), 0);
     assert_memory_equal(a, b, sizeof a);
     gsl_rng_free(g1);
     gsl_rng_free(g2);
@@ -1029,6 +1070,7 @@ int main(void)
         cmocka_unit_test(test_joint_keeps_forward),
         cmocka_unit_test(test_flow_arm),
         cmocka_unit_test(test_flow_budget),
+        cmocka_unit_test(test_flow_resample),
         cmocka_unit_test(test_g_vector_arm),
         cmocka_unit_test(test_g_vector_square),
         cmocka_unit_test(test_g_vector_refused),

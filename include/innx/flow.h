@@ -14,6 +14,7 @@
 #define FLOW_MAX_N 16
 #define FLOW_MAX_M 16
 #define FLOW_MAX_BLOCKS 64
+#define FLOW_MAX_THREADS 64
 
 /* A block, as FrEIA's GLOW coupling and ../shared/bench/torch_cinn.py build it:
  * x1 = the first floor(n/2) columns, x2 the rest;
@@ -37,6 +38,9 @@ size_t flow_n(const flow *f);
 size_t flow_m(const flow *f);
 size_t flow_blocks(const flow *f);
 size_t flow_hidden(const flow *f);
+/* Threads of flow_forward and flow_inverse (default 1): rows split into
+ * parts of whole chunks, the same numbers whatever the count. */
+void flow_set_threads(flow *f, int n);
 
 /* Append the flow to g on x (rows x n) and c (rows x m, or -1 when m = 0):
  * returns z (rows x n), *logdet = log|det dz/dx| (rows x 1). The flow must
@@ -49,10 +53,13 @@ int flow_build_nll(flow *f, graph *g, int x, int c);
 
 /* In double throughout (the float weights promoted), rows at a time:
  * z = f(x; c) and logdet (either may be NULL), and the exact inverse
- * x = f^-1(z; c) for sampling. x, z are rows x n, c rows x m, row-major. */
+ * x = f^-1(z; c) for sampling, with log|det dz/dx| at that x (NULL: not
+ * wanted), so log q(x | c) = log N(z; 0, I) + logdet without a second pass.
+ * x, z are rows x n, c rows x m, row-major. */
 int flow_forward(flow *f, const double *x, const double *c, size_t rows, double *z, double *logdet,
                  innx_err *err);
-int flow_inverse(flow *f, const double *z, const double *c, size_t rows, double *x, innx_err *err);
+int flow_inverse(flow *f, const double *z, const double *c, size_t rows, double *x, double *logdet,
+                 innx_err *err);
 
 /* The (value, gradient) pairs, for an optimiser and a checkpoint: for each
  * block, subnet 1 then 2, layers in order, W (in x out) then b (1 x out). */

@@ -126,6 +126,9 @@ double graph_flops(const graph *g);
  * "gslcblas"), and a one-line hint when OpenBLAS fell back to its generic
  * kernels on a CPU that has better ones (NULL otherwise). */
 const char *graph_blas_core(void);
+/* BLAS runs in its caller's thread: the graph (and the flow's double
+ * passes) split their own work, and BLAS threads inside would contend. */
+void graph_blas_serial(void);
 const char *graph_blas_hint(void);
 
 /* Profiling for speed work: with on, forward/backward add each node's

@@ -149,6 +149,9 @@ typedef struct problem {
      * the file writes y_star alone. */
     double y_target[PROBLEM_MAX_Y];
     size_t samples;            /* answers drawn per y* (default 1000) */
+    size_t resample;           /* a flow on a deterministic F: at most this many proposals per
+                                  answer, importance-resampled to the posterior (default 32;
+                                  0: the flow's samples as they are) */
 } problem;
 enum { PROBLEM_PRIOR_DOMAIN = 0, PROBLEM_PRIOR_UNIFORM, PROBLEM_PRIOR_NORMAL };
 

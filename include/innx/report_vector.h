@@ -29,7 +29,15 @@ typedef struct report_vector {
                                    simulation; NULL without F) and of each polished one (NULL
                                    for a simulator) */
     unsigned char *label;       /* per sample: its family 0..k-1, REPORT_VECTOR_NO_FAMILY if none */
-    double resim_raw;           /* mean ||F(x) - y*||^2 over the raw samples (F re-simulated) */
+    double resim_raw;           /* mean ||F(x) - y*||^2 over the flow's own samples (F re-simulated) */
+    /* importance resampling (a flow on a deterministic F, problem.resample
+     * > 0: trainer_resample): x_raw are then the proposals drawn again,
+     * in proportion to prior x kernel / q; resim_raw is still over the
+     * flow's own first round */
+    int resampled;
+    size_t proposals;           /* drawn in all */
+    double ess;                 /* the weights' effective size (0: none near y* in the prior's support) */
+    double kernel_h;            /* the kernel's width, in units of y's scale */
     double resim_polished;      /* ...over the polished ones (NaN for a simulator) */
     /* families: m = n, one a root (its certified samples); else k-means
      * on the answers (polished, else raw), k chosen by the silhouette

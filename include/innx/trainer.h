@@ -137,8 +137,26 @@ size_t trainer_n_pieces(const trainer *t);       /* 0 unless the branch model */
 const pieces_piece *trainer_piece(const trainer *t, size_t i);
 
 /* A vector problem's answers: `rows` samples x ~ q(x | y*) of the flow
- * (x_dim values each, the answering weights), z drawn from r. */
-int trainer_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, innx_err *err);
+ * (x_dim values each, the answering weights), z drawn from r; logq (rows,
+ * NULL: not wanted) gets each one's log q(x | y*) in x's units, up to the
+ * constant of the prior's truncation (a flow only: G(y, z) has no density). */
+int trainer_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, double *logq, innx_err *err);
+/* The posterior on F(x) = y* from a flow's samples (a deterministic F, a
+ * prior with a density): proposals x ~ q(x | y*) in rounds of `rows`,
+ * weighted by prior(x) exp(-|(F(x) - y*) / (h s)|^2 / 2) / q(x | y*) (s:
+ * y's scale per component; h: the 5 % quantile of the first round's
+ * scaled misses), the weights truncated at their mean x sqrt(proposals),
+ * until their effective size reaches rows / 2 or max_ratio x rows
+ * proposals; then `rows` of them in proportion to their weights
+ * (systematic resampling) into x. first (rows x n, may be NULL) gets the
+ * first round: the flow's own samples. */
+typedef struct trainer_resample_stats {
+    size_t proposals;   /* drawn */
+    double ess;         /* effective size of the truncated weights (0: none in the prior's support; x = the first round) */
+    double h;           /* the kernel's width, in units of y's scale */
+} trainer_resample_stats;
+int trainer_resample(trainer *t, const double *ystar, size_t rows, size_t max_ratio, gsl_rng *r, double *x,
+                     double *first, trainer_resample_stats *s, innx_err *err);
 /* F as a formula system (vector problems; NULL otherwise): fsys_eval,
  * fsys_point_fn for projections. */
 const struct fsys *trainer_system(const trainer *t);
@@ -146,6 +164,7 @@ const struct fsys *trainer_system(const trainer *t);
  * by them), and one draw. */
 void trainer_prior_loc_scale(const problem *p, size_t j, double *loc, double *scale);
 double trainer_prior_draw(const problem *p, size_t j, gsl_rng *r);
+double trainer_prior_logpdf(const problem *p, size_t j, double x);   /* -inf outside its support */
 
 /* The networks and, for table problems, the data (NULL otherwise). */
 nn_model *trainer_g(trainer *t);

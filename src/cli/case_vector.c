@@ -44,10 +44,17 @@ static void print_report(const report_vector *r, const problem *p, long steps, d
                r->samples);
     cli_print_vec(stdout, r->ystar, r->m, 6);
     printf(" in %.1f ms\n", 1e3 * r->seconds_sample);
+    if (r->resampled && r->ess > 0)
+        printf("importance-resampled from %zu of the flow's samples (effective size %.0f, kernel %.2g of y's sd)\n",
+               r->proposals, r->ess, r->kernel_h);
+    else if (r->resampled)
+        printf("not resampled: none of %zu proposals lies in the prior's support; the flow's samples as they are\n",
+               r->proposals);
     if (isnan(r->resim_raw)) {
         printf("no F to re-simulate (a flow on a table's rows): the samples are a posterior\n");
     } else {
-        printf("re-simulation error mean ||F(x) - y*||^2: raw %.4g", r->resim_raw);
+        printf("re-simulation error mean ||F(x) - y*||^2: raw %.4g%s", r->resim_raw,
+           r->resampled ? " (the flow's own samples)" : "");
     }
     if (isnan(r->resim_raw)) {
     } else if (r->learned) {
@@ -117,6 +124,8 @@ static void print_json(const cli_opts *o, const report_vector *r, const problem 
     json_num(&j, "seconds", secs);
     json_int(&j, "samples", (long)r->samples);
     json_num(&j, "resim_raw", r->resim_raw);
+    json_int(&j, "proposals", (long)(r->resampled ? r->proposals : r->samples));
+    json_num(&j, "ess", r->resampled ? r->ess : (double)r->samples);
     json_num(&j, "resim_polished", r->resim_polished);
     json_int(&j, "certified", (long)r->n_certified);
     json_num(&j, "ms_sample", 1e3 * r->seconds_sample);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_randist.h>
@@ -27,6 +28,7 @@ struct flow {
     /* layer l of subnet k (0, 1) of block b at [(b * 2 + k) * N_LAYERS + l] */
     gsl_matrix_float **W, **b, **gW, **gb;
     optim_params params;
+    int threads;                  /* of the double passes (flow_set_threads) */
 };
 
 /* ---- ops ----------------------------------------------------------------- */
@@ -332,6 +334,7 @@ flow *flow_alloc(size_t n, size_t m, size_t blocks, size_t hidden, gsl_rng *r, i
     f->m = m;
     f->blocks = blocks;
     f->hidden = hidden;
+    f->threads = 1;
     f->d1 = n / 2;
     f->d2 = n - f->d1;
     for (size_t j = 0; j < f->d1; j++)
@@ -387,6 +390,7 @@ size_t flow_n(const flow *f) { return f->n; }
 size_t flow_m(const flow *f) { return f->m; }
 size_t flow_blocks(const flow *f) { return f->blocks; }
 size_t flow_hidden(const flow *f) { return f->hidden; }
+void flow_set_threads(flow *f, int n) { f->threads = n < 1 ? 1 : n > FLOW_MAX_THREADS ? FLOW_MAX_THREADS : n; }
 const optim_params *flow_params(flow *f) { return &f->params; }
 
 size_t flow_n_weights(const flow *f)
@@ -523,15 +527,18 @@ static void dsubnet(flow *f, dwork *w, size_t b, size_t k, const double *c, size
     size_t widths[N_LAYERS + 1] = {wide, h, h, outw};
     double *dst[N_LAYERS] = {w->h1, w->h2, w->out};
     for (size_t l = 0; l < N_LAYERS; l++) {
+        size_t wo = widths[l + 1];
         gsl_matrix_const_view X = gsl_matrix_const_view_array(src, r, widths[l]);
-        gsl_matrix_const_view Wv = gsl_matrix_const_view_array(net->W[l], widths[l], widths[l + 1]);
-        gsl_matrix_view Y = gsl_matrix_view_array(dst[l], r, widths[l + 1]);
-        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &X.matrix, &Wv.matrix, 0.0, &Y.matrix);
-        for (size_t i = 0; i < r; i++)
-            for (size_t j = 0; j < widths[l + 1]; j++) {
-                double v = dst[l][i * widths[l + 1] + j] + net->b[l][j];
-                dst[l][i * widths[l + 1] + j] = l < N_LAYERS - 1 && v < 0 ? 0 : v;
-            }
+        gsl_matrix_const_view Wv = gsl_matrix_const_view_array(net->W[l], widths[l], wo);
+        gsl_matrix_view Y = gsl_matrix_view_array(dst[l], r, wo);
+        for (size_t i = 0; i < r; i++)   /* the bias first, so the product adds to it */
+            memcpy(dst[l] + i * wo, net->b[l], wo * sizeof *dst[l]);
+        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &X.matrix, &Wv.matrix, 1.0, &Y.matrix);
+        if (l < N_LAYERS - 1) {
+            double *v = dst[l];
+            for (size_t i = 0; i < r * wo; i++)
+                v[i] = v[i] > 0 ? v[i] : 0;
+        }
         src = dst[l];
     }
 }
@@ -552,6 +559,7 @@ static void dcouple(flow *f, dwork *w, size_t off, size_t d, size_t r, int dir)
                 w->ld[i] += s;
             } else {
                 u[off + j] = (u[off + j] - a[d + j]) * exp(-s);
+                w->ld[i] += s;   /* the forward's log-det at the x this returns */
             }
         }
     }
@@ -580,6 +588,92 @@ static int check_io(const flow *f, const double *in, const double *c, const doub
     return 0;
 }
 
+/* Rows [r0, r1) of one pass, CHUNK at a time: forward (dir = +1: in = x,
+ * out = z) or inverse (dir = -1: in = z, out = x); logdet (may be NULL)
+ * gets log|det dz/dx| at x either way. Each part has its own work space. */
+typedef struct {
+    flow *f;
+    const double *in, *c;
+    double *out, *logdet;
+    size_t r0, r1;
+    int dir, st;
+} dpass;
+
+static void *dpass_run(void *arg)
+{
+    dpass *p = arg;
+    flow *f = p->f;
+    size_t n = f->n;
+    dwork w;
+    if ((p->st = dwork_alloc(f, &w)) != 0) {
+        dwork_free(f, &w);
+        return NULL;
+    }
+    for (size_t r0 = p->r0; r0 < p->r1; r0 += CHUNK) {
+        size_t r = p->r1 - r0 < CHUNK ? p->r1 - r0 : CHUNK;
+        const double *cc = f->m ? p->c + r0 * f->m : NULL;
+        memcpy(w.u, p->in + r0 * n, r * n * sizeof *w.u);
+        memset(w.ld, 0, r * sizeof *w.ld);
+        if (p->dir > 0)
+            for (size_t b = 0; b < f->blocks; b++) {
+                dsubnet(f, &w, b, 0, cc, r);
+                dcouple(f, &w, 0, f->d1, r, +1);
+                dsubnet(f, &w, b, 1, cc, r);
+                dcouple(f, &w, f->d1, f->d2, r, +1);
+                dpermute(f, &w, b, r, +1);
+            }
+        else
+            for (size_t b = f->blocks; b-- > 0;) {
+                dpermute(f, &w, b, r, -1);
+                /* y1 is unchanged by the second half, so subnet 2 sees what it saw forward */
+                dsubnet(f, &w, b, 1, cc, r);
+                dcouple(f, &w, f->d1, f->d2, r, -1);
+                dsubnet(f, &w, b, 0, cc, r);
+                dcouple(f, &w, 0, f->d1, r, -1);
+            }
+        memcpy(p->out + r0 * n, w.u, r * n * sizeof *w.u);
+        if (p->logdet)
+            memcpy(p->logdet + r0, w.ld, r * sizeof *w.ld);
+    }
+    dwork_free(f, &w);
+    return NULL;
+}
+
+/* One pass over rows, split into contiguous parts of whole chunks over the
+ * flow's threads (the caller runs the first); BLAS itself runs serially,
+ * as in the graph, so the two kinds of threads do not contend. */
+static int dpass_split(flow *f, const double *in, const double *c, size_t rows, double *out, double *logdet,
+                       int dir, innx_err *err)
+{
+    size_t chunks = (rows + CHUNK - 1) / CHUNK, T = f->threads < 1 ? 1 : (size_t)f->threads;
+    if (T > chunks)
+        T = chunks ? chunks : 1;
+    dpass part[FLOW_MAX_THREADS];
+    pthread_t th[FLOW_MAX_THREADS];
+    int started[FLOW_MAX_THREADS] = {0};
+    graph_blas_serial();
+    for (size_t k = 0, done = 0; k < T; k++) {
+        size_t take = chunks / T + (k < chunks % T);
+        part[k] = (dpass){f, in, c, out, logdet, done * CHUNK, (done + take) * CHUNK, dir, 0};
+        if (part[k].r1 > rows)
+            part[k].r1 = rows;
+        done += take;
+        if (k > 0)
+            started[k] = pthread_create(&th[k], NULL, dpass_run, &part[k]) == 0;
+    }
+    dpass_run(&part[0]);
+    int st = part[0].st;
+    for (size_t k = 1; k < T; k++) {
+        if (started[k])
+            pthread_join(th[k], NULL);
+        else
+            dpass_run(&part[k]);   /* no thread to be had: the caller does it */
+        if (!st)
+            st = part[k].st;
+    }
+    return st ? innx_errf(err, st, "flow: out of memory") : 0;
+}
+
 int flow_forward(flow *f, const double *x, const double *c, size_t rows, double *z, double *logdet,
                  innx_err *err)
 {
@@ -587,64 +681,16 @@ int flow_forward(flow *f, const double *x, const double *c, size_t rows, double 
     if (!z && !(zo = malloc((rows ? rows : 1) * f->n * sizeof *zo)))
         return innx_errf(err, INNX_ENOMEM, "flow: out of memory");
     int st = check_io(f, x, c, zo, err);
-    dwork w;
-    if (st == 0 && (st = dwork_alloc(f, &w)) != 0) {
-        dwork_free(f, &w);
-        st = innx_errf(err, INNX_ENOMEM, "flow: out of memory");
-    }
-    if (st != 0) {
-        if (zo != z)
-            free(zo);
-        return st;
-    }
-    size_t n = f->n;
-    for (size_t r0 = 0; r0 < rows; r0 += CHUNK) {
-        size_t r = rows - r0 < CHUNK ? rows - r0 : CHUNK;
-        const double *cc = f->m ? c + r0 * f->m : NULL;
-        memcpy(w.u, x + r0 * n, r * n * sizeof *w.u);
-        memset(w.ld, 0, r * sizeof *w.ld);
-        for (size_t b = 0; b < f->blocks; b++) {
-            dsubnet(f, &w, b, 0, cc, r);
-            dcouple(f, &w, 0, f->d1, r, +1);
-            dsubnet(f, &w, b, 1, cc, r);
-            dcouple(f, &w, f->d1, f->d2, r, +1);
-            dpermute(f, &w, b, r, +1);
-        }
-        memcpy(zo + r0 * n, w.u, r * n * sizeof *w.u);
-        if (logdet)
-            memcpy(logdet + r0, w.ld, r * sizeof *w.ld);
-    }
-    dwork_free(f, &w);
+    if (st == 0)
+        st = dpass_split(f, x, c, rows, zo, logdet, +1, err);
     if (zo != z)
         free(zo);
-    return 0;
+    return st;
 }
 
-int flow_inverse(flow *f, const double *z, const double *c, size_t rows, double *x, innx_err *err)
+int flow_inverse(flow *f, const double *z, const double *c, size_t rows, double *x, double *logdet,
+                 innx_err *err)
 {
     int st = check_io(f, z, c, x, err);
-    if (st != 0)
-        return st;
-    dwork w;
-    if (dwork_alloc(f, &w) != 0) {
-        dwork_free(f, &w);
-        return innx_errf(err, INNX_ENOMEM, "flow: out of memory");
-    }
-    size_t n = f->n;
-    for (size_t r0 = 0; r0 < rows; r0 += CHUNK) {
-        size_t r = rows - r0 < CHUNK ? rows - r0 : CHUNK;
-        const double *cc = f->m ? c + r0 * f->m : NULL;
-        memcpy(w.u, z + r0 * n, r * n * sizeof *w.u);
-        for (size_t b = f->blocks; b-- > 0;) {
-            dpermute(f, &w, b, r, -1);
-            /* y1 is unchanged by the second half, so subnet 2 sees what it saw forward */
-            dsubnet(f, &w, b, 1, cc, r);
-            dcouple(f, &w, f->d1, f->d2, r, -1);
-            dsubnet(f, &w, b, 0, cc, r);
-            dcouple(f, &w, 0, f->d1, r, -1);
-        }
-        memcpy(x + r0 * n, w.u, r * n * sizeof *w.u);
-    }
-    dwork_free(f, &w);
-    return 0;
+    return st ? st : dpass_split(f, z, c, rows, x, logdet, -1, err);
 }

@@ -155,9 +155,11 @@ static struct graph_pool *pool_alloc(int n)
 void openblas_set_num_threads(int n);
 char *openblas_get_corename(void);
 static void blas_single_thread(void) { openblas_set_num_threads(1); }
+void graph_blas_serial(void) { blas_single_thread(); }
 const char *graph_blas_core(void) { return openblas_get_corename(); }
 #else
 static void blas_single_thread(void) {}
+void graph_blas_serial(void) {}
 const char *graph_blas_core(void) { return "gslcblas"; }
 #endif
 

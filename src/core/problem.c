@@ -48,6 +48,7 @@ static void base(problem *p, const char *name, const char *summary)
     p->x_dim = 1;
     p->y_dim = 1;
     p->z_dim = 1;
+    p->resample = 32;
     p->k = 3;
     p->test_frac = 0.2;
     p->val_frac = 0.1;

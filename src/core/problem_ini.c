@@ -81,6 +81,7 @@ static const ini_key problem_keys[] = {
     {"y_dim", T_SIZE, P(y_dim), 0, 0, PROBLEM_MAX_Y, 0, NULL},
     {"y_star", T_YSTAR, 0, 0, ANY, 0, NULL},
     {"samples", T_SIZE, P(samples), 0, 0, 1e8, 0, NULL},
+    {"resample", T_SIZE, P(resample), 0, 0, 1000, 0, NULL},
     {"report", T_ENUM, P(report_range), 0, 0, 0, 0, report_names},
     {"k", T_SIZE, P(k), 0, 0, 1000, 0, NULL},
     {"stages", T_STAGES, 0, 0, 0, PROBLEM_MAX_STAGES, 0, NULL},

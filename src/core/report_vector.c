@@ -105,7 +105,7 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
     r->x_raw = malloc(N * n * sizeof *r->x_raw);
     r->res_raw = malloc(N * sizeof *r->res_raw);
     r->label = malloc(N);
-    double *y = malloc(N * m * sizeof *y);
+    double *y = malloc(N * m * sizeof *y), *flow_x = NULL;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     int st = INNX_ENOMEM;
     if (!r->x_raw || !r->res_raw || !r->label || !y || !rng)
@@ -113,15 +113,41 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
     memset(r->label, REPORT_VECTOR_NO_FAMILY, N);
     gsl_rng_set(rng, seed);
     double t0 = clock_now();
-    if ((st = trainer_sample(t, ystar, N, rng, r->x_raw, err)) != 0)
-        goto out;
+    /* a flow on a deterministic F: its samples weighed against the
+     * posterior and drawn again (trainer_resample); resim_raw stays the
+     * flow's own, the first round of proposals */
+    r->resampled = !r->random && problem_is_flow(p) && p->resample > 0;
+    if (r->resampled) {
+        trainer_resample_stats rs;
+        if (!(flow_x = malloc(N * n * sizeof *flow_x))) {
+            st = INNX_ENOMEM;
+            goto out;
+        }
+        st = trainer_resample(t, ystar, N, p->resample, rng, r->x_raw, flow_x, &rs, err);
+        r->proposals = rs.proposals, r->ess = rs.ess, r->kernel_h = rs.h;
+    } else {
+        st = trainer_sample(t, ystar, N, rng, r->x_raw, NULL, err);
+    }
     r->seconds_sample = clock_now() - t0;
+    if (st != 0)
+        goto out;
+    double sum = 0;
+    if (r->resampled) {
+        if ((st = fsys_eval(sys, flow_x, N, y, NULL, NULL)) != 0)
+            goto out;
+        for (size_t i = 0; i < N; i++) {
+            double mx, sq;
+            miss(y + i * m, ystar, m, &mx, &sq);
+            sum += sq;
+        }
+        r->resim_raw = sum / (double)N;
+        sum = 0;
+    }
     /* re-simulate: F with its noise for a simulator (a predictive draw) */
     if (sys && (st = fsys_eval(sys, r->x_raw, N, y, NULL, r->random ? rng : NULL)) != 0)
         goto out;
     if (r->learned && (st = trainer_eval_f(t, r->x_raw, N, y, err)) != 0)
         goto out;
-    double sum = 0;
     for (size_t i = 0; i < N; i++) {
         double sq = NAN;
         if (have_f)
@@ -130,7 +156,8 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
             r->res_raw[i] = NAN;
         sum += sq;
     }
-    r->resim_raw = sum / (double)N;
+    if (!r->resampled)
+        r->resim_raw = sum / (double)N;
     r->resim_polished = NAN;
     const double *answers = r->x_raw;
     if (!have_f) {
@@ -223,6 +250,7 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
         st = families(r, answers, N, rng, err);
     }
 out:
+    free(flow_x);
     if (st == INNX_ENOMEM)
         innx_errf(err, st, "out of memory");
     if (have_f && st == 0)

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gsl/gsl_randist.h>
 
@@ -44,6 +45,20 @@ double trainer_prior_draw(const problem *p, size_t j, gsl_rng *r)
     default:
         return p->x_lo[j] + (p->x_hi[j] - p->x_lo[j]) * gsl_rng_uniform(r);
     }
+}
+
+double trainer_prior_logpdf(const problem *p, size_t j, double x)
+{
+    double a = p->prior[j].a, b = p->prior[j].b;
+    switch (p->prior[j].kind) {
+    case PROBLEM_PRIOR_NORMAL:
+        return -0.5 * ((x - a) / b) * ((x - a) / b) - log(b * sqrt(2 * M_PI));
+    case PROBLEM_PRIOR_UNIFORM:
+        break;
+    default:
+        a = p->x_lo[j], b = p->x_hi[j];
+    }
+    return x >= a && x <= b ? -log(b - a) : -INFINITY;
 }
 
 /* rows prior draws into x (raw units), then y = F(x) with r's noise;
@@ -284,7 +299,7 @@ double tflow_val_nll(trainer *t)
     return sum / (double)nv;
 }
 
-int tflow_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, innx_err *err)
+int tflow_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, double *logq, innx_err *err)
 {
     size_t n = t->p.x_dim, m = t->p.y_dim;
     double *z = malloc(rows * n * sizeof *z), *c = malloc(rows * m * sizeof *c);
@@ -299,10 +314,22 @@ int tflow_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, doubl
         for (size_t j = 0; j < m; j++)
             c[i * m + j] = (ystar[j] - t->yloc[j]) / t->yscale[j];
     }
-    int st = flow_inverse(nn_flow(t->G), z, c, rows, x, err);
-    for (size_t i = 0; st == 0 && i < rows; i++)
-        for (size_t j = 0; j < n; j++)
+    long cores = t->p.threads > 0 ? t->p.threads : sysconf(_SC_NPROCESSORS_ONLN);
+    flow_set_threads(nn_flow(t->G), cores > 0 ? (int)cores : 1);
+    int st = flow_inverse(nn_flow(t->G), z, c, rows, x, logq, err);
+    /* log q(x) = log N(z; 0, I) + log|det dz/dx_std| - sum_j log xscale_j */
+    double shift = -0.5 * (double)n * log(2 * M_PI);
+    for (size_t j = 0; j < n; j++)
+        shift -= log(t->xscale[j]);
+    for (size_t i = 0; st == 0 && i < rows; i++) {
+        double q = 0;
+        for (size_t j = 0; j < n; j++) {
             x[i * n + j] = t->xloc[j] + t->xscale[j] * x[i * n + j];
+            q += z[i * n + j] * z[i * n + j];
+        }
+        if (logq)
+            logq[i] += shift - 0.5 * q;
+    }
     free(z);
     free(c);
     return st;

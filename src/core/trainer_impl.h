@@ -120,6 +120,6 @@ void tflow_free(trainer *t);
 int tflow_fill_batch(trainer *t, stage_graph *s);
 int tflow_build(trainer *t, stage_graph *s, graph *g);
 double tflow_val_nll(trainer *t);   /* on the held-out simulations, answering weights in */
-int tflow_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, innx_err *err);
+int tflow_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, double *logq, innx_err *err);
 
 #endif
