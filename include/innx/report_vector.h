@@ -30,6 +30,7 @@ typedef struct report_vector {
                                    for a simulator) */
     unsigned char *label;       /* per sample: its family 0..k-1, REPORT_VECTOR_NO_FAMILY if none */
     double resim_raw;           /* mean ||F(x) - y*||^2 over the flow's own samples (F re-simulated) */
+    double resim_drawn;         /* ...over x_raw as drawn: resim_raw unless resampled */
     /* importance resampling (a flow on a deterministic F, problem.resample
      * > 0: trainer_resample): x_raw are then the proposals drawn again,
      * in proportion to prior x kernel / q; resim_raw is still over the

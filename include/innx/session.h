@@ -52,7 +52,9 @@ typedef struct session_vector_view {
     size_t n, m, samples, n_certified, k;
     int random;                                  /* a simulator: a posterior */
     double ystar[PROBLEM_MAX_Y];
-    double resim_raw, resim_polished;
+    double resim_raw, resim_polished;            /* over the samples drawn here (resampled ones if so) */
+    int resampled;                               /* importance-resampled from proposals of the flow */
+    size_t proposals;
     double mean[PROBLEM_MAX_X], sd[PROBLEM_MAX_X], q05[PROBLEM_MAX_X], q50[PROBLEM_MAX_X], q95[PROBLEM_MAX_X];
     double centroid[16][PROBLEM_MAX_X];
     size_t count[16], count_certified[16];

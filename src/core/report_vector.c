@@ -156,8 +156,9 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
             r->res_raw[i] = NAN;
         sum += sq;
     }
+    r->resim_drawn = sum / (double)N;
     if (!r->resampled)
-        r->resim_raw = sum / (double)N;
+        r->resim_raw = r->resim_drawn;
     r->resim_polished = NAN;
     const double *answers = r->x_raw;
     if (!have_f) {

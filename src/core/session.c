@@ -261,7 +261,8 @@ static int vector_view(session *s, session_vector_view *v)
     v->n = r.n, v->m = r.m, v->samples = r.samples, v->n_certified = r.n_certified, v->random = r.random;
     v->k = r.k < 16 ? r.k : 16;
     memcpy(v->ystar, r.ystar, sizeof v->ystar);
-    v->resim_raw = r.resim_raw, v->resim_polished = r.resim_polished;
+    v->resim_raw = r.resim_drawn, v->resim_polished = r.resim_polished;
+    v->resampled = r.resampled && r.ess > 0, v->proposals = r.proposals;
     memcpy(v->mean, r.mean, sizeof v->mean), memcpy(v->sd, r.sd, sizeof v->sd);
     memcpy(v->q05, r.q05, sizeof v->q05), memcpy(v->q50, r.q50, sizeof v->q50), memcpy(v->q95, r.q95, sizeof v->q95);
     for (size_t c = 0; c < v->k; c++) {

@@ -239,8 +239,8 @@ int fig_vec_y(const session_snapshot *s, figure *f, innx_err *err)
     if (v->random)
         title(f, "%s: the answers re-simulated around y* (mean |F \u2212 y*|\u00b2 %.3g)", s->problem, v->resim_raw);
     else
-        title(f, "%s: F of the raw samples (mean |F \u2212 y*|\u00b2 %.3g) and of the projected (%.2g)", s->problem,
-              v->resim_raw, v->resim_polished);
+        title(f, "%s: F of the %s samples (mean |F \u2212 y*|\u00b2 %.3g) and of the projected (%.2g)", s->problem,
+              v->resampled ? "resampled" : "raw", v->resim_raw, v->resim_polished);
     double *a = malloc(4 * SESSION_VECTOR_N * sizeof *a);
     if (!a)
         return oom(err);

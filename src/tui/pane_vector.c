@@ -151,13 +151,19 @@ static void draw_table(pane *p, WINDOW *w, const tui_view *v)
     else
         snprintf(num, sizeof num, ", certified %zu of %zu", d->n_certified, d->samples);
     len = append_fit(line, len, room, num);
+    if (d->resampled) {
+        snprintf(num, sizeof num, ", resampled from %zu", d->proposals);
+        len = append_fit(line, len, room, num);
+    }
     snprintf(num, sizeof num, " (step %ld)", d->step);
     append_fit(line, len, room, num);
     plot_row(w, &y, A_BOLD, line);
     if (rows > need) {
         plot_vector_text(line, sizeof line, "y* = ", d->ystar, d->m);
         len = (int)strlen(line);
-        snprintf(num, sizeof num, d->random ? ", re-simulated %.2g" : ", F(x) %.2g raw", d->resim_raw);
+        snprintf(num, sizeof num,
+                 d->random ? ", re-simulated %.2g" : d->resampled ? ", F(x) %.2g resampled" : ", F(x) %.2g raw",
+                 d->resim_raw);
         len = append_fit(line, len, room, num);
         snprintf(num, sizeof num, ", %.2g polished", d->resim_polished);
         if (!d->random)
