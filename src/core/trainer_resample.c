@@ -57,6 +57,15 @@ static void misses(const trainer *t, const double *y, const double *ystar, size_
     }
 }
 
+/* *a resized to k doubles; 0 (and *a as it was) when there is no memory */
+static int grow(double **a, size_t k)
+{
+    double *b = realloc(*a, k * sizeof *b);
+    if (b)
+        *a = b;
+    return b != NULL;
+}
+
 static double kernel_width(const double *d, size_t rows, double *sorted)
 {
     size_t k = 0;
@@ -79,14 +88,22 @@ int trainer_resample(trainer *t, const double *ystar, size_t rows, size_t max_ra
     s->h = NAN;
     if (!problem_is_flow(p) || !t->sys || fsys_is_random(t->sys) || max_ratio < 1)
         return innx_errf(err, INNX_EINVAL, "resampling needs a flow's density and a deterministic F");
-    double *xp = malloc(M * n * sizeof *xp), *lw = malloc(M * sizeof *lw), *yp = malloc(rows * m * sizeof *yp);
-    double *d = malloc(M * sizeof *d), *tw = malloc(M * sizeof *tw);
+    /* the proposals' arrays grow a round at a time, so a run that reaches
+     * its effective size early holds no more than it drew; a round there
+     * is no memory for ends the rounds, and those drawn answer */
+    double *xp = NULL, *lw = NULL, *d = NULL, *tw = NULL, *yp = malloc(rows * m * sizeof *yp);
     int st = 0;
-    if (!xp || !lw || !yp || !d || !tw) {
+    if (!yp) {
         st = innx_errf(err, INNX_ENOMEM, "resampling: out of memory");
         goto out;
     }
     while (have < M) {
+        if (!grow(&xp, (have + rows) * n) || !grow(&lw, have + rows) || !grow(&d, have + rows) ||
+            !grow(&tw, have + rows)) {
+            if (have == 0)
+                st = innx_errf(err, INNX_ENOMEM, "resampling: out of memory");
+            break;
+        }
         double *xr = xp + have * n, *lq = lw + have;
         if ((st = trainer_sample(t, ystar, rows, r, xr, lq, err)) != 0)
             goto out;
@@ -112,6 +129,8 @@ int trainer_resample(trainer *t, const double *ystar, size_t rows, size_t max_ra
             break;
     }
     s->proposals = have;
+    if (st != 0)
+        goto out;
     if (!(s->ess > 0)) {   /* nothing in the prior's support near y*: the flow's own samples */
         memcpy(x, xp, rows * n * sizeof *x);
         goto out;
