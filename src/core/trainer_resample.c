@@ -57,6 +57,17 @@ static void misses(const trainer *t, const double *y, const double *ystar, size_
     }
 }
 
+/* The next round's size: the effective size grows about in proportion to
+ * the proposals, so as many as the last rounds' rate says the target
+ * needs, 5 % over (at least a round of rows; doubling while no weight is
+ * positive yet), within max in all: a few rounds, not max / rows. */
+static size_t next_round(double ess, size_t have, size_t rows, size_t max)
+{
+    double want = ess > 0 ? (ESS_SHARE * (double)rows / ess * 1.05 - 1) * (double)have : (double)have;
+    size_t k = want < (double)rows ? rows : want > (double)(max - have) ? max - have : (size_t)want;
+    return k;
+}
+
 /* *a resized to k doubles; 0 (and *a as it was) when there is no memory */
 static int grow(double **a, size_t k)
 {
@@ -97,33 +108,33 @@ int trainer_resample(trainer *t, const double *ystar, size_t rows, size_t max_ra
         st = innx_errf(err, INNX_ENOMEM, "resampling: out of memory");
         goto out;
     }
-    while (have < M) {
-        if (!grow(&xp, (have + rows) * n) || !grow(&lw, have + rows) || !grow(&d, have + rows) ||
-            !grow(&tw, have + rows)) {
+    for (size_t round = rows; have < M; round = next_round(s->ess, have, rows, M)) {
+        if (!grow(&xp, (have + round) * n) || !grow(&lw, have + round) || !grow(&d, have + round) ||
+            !grow(&tw, have + round) || (round > rows && !grow(&yp, round * m))) {
             if (have == 0)
                 st = innx_errf(err, INNX_ENOMEM, "resampling: out of memory");
             break;
         }
         double *xr = xp + have * n, *lq = lw + have;
-        if ((st = trainer_sample(t, ystar, rows, r, xr, lq, err)) != 0)
+        if ((st = trainer_sample(t, ystar, round, r, xr, lq, err)) != 0)
             goto out;
-        if (fsys_eval(t->sys, xr, rows, yp, NULL, NULL) != 0) {
+        if (fsys_eval(t->sys, xr, round, yp, NULL, NULL) != 0) {
             st = innx_errf(err, INNX_ENOMEM, "resampling: out of memory");
             goto out;
         }
-        misses(t, yp, ystar, rows, d + have);
+        misses(t, yp, ystar, round, d + have);
         if (have == 0) {
             if (first)
                 memcpy(first, xr, rows * n * sizeof *xr);
             s->h = kernel_width(d, rows, tw);
         }
-        for (size_t i = have; i < have + rows; i++) {
+        for (size_t i = have; i < have + round; i++) {
             double w = -lw[i] - 0.5 * (d[i] / s->h) * (d[i] / s->h);   /* log p_h - log q */
             for (size_t j = 0; j < n; j++)
                 w += trainer_prior_logpdf(p, j, xp[i * n + j]);
             lw[i] = isnan(w) ? -INFINITY : w;
         }
-        have += rows;
+        have += round;
         s->ess = truncated_ess(lw, have, tw);
         if (s->ess >= ESS_SHARE * (double)rows)
             break;
