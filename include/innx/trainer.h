@@ -142,15 +142,15 @@ const pieces_piece *trainer_piece(const trainer *t, size_t i);
  * constant of the prior's truncation (a flow only: G(y, z) has no density). */
 int trainer_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, double *logq, innx_err *err);
 /* The posterior on F(x) = y* from a flow's samples (a deterministic F, a
- * prior with a density): proposals x ~ q(x | y*) in rounds (the first `rows`, the rest as many as the effective size
- * so far says are needed),
- * weighted by prior(x) exp(-|(F(x) - y*) / (h s)|^2 / 2) / q(x | y*) (s:
- * y's scale per component; h: the 5 % quantile of the first round's
- * scaled misses), the weights truncated at their mean x sqrt(proposals),
- * until their effective size reaches rows / 2 or max_ratio x rows
- * proposals; then `rows` of them in proportion to their weights
- * (systematic resampling) into x. first (rows x n, may be NULL) gets the
- * first round: the flow's own samples. */
+ * prior with a density): proposals x ~ q(x | y*) in rounds (the first of
+ * `rows`, then as many as the effective size's rate so far says are
+ * needed), weighted by prior(x) exp(-|(F(x) - y*) / (h s)|^2 / 2) /
+ * q(x | y*) (s: y's scale per component; h: the 5 % quantile of the
+ * first round's scaled misses), the weights truncated at their mean x
+ * sqrt(proposals), until their effective size reaches rows or max_ratio x
+ * rows proposals are drawn; then `rows` of them in proportion to their
+ * weights (systematic resampling) into x. first (rows x n, may be NULL)
+ * gets the first round: the flow's own samples. */
 typedef struct trainer_resample_stats {
     size_t proposals;   /* drawn */
     double ess;         /* effective size of the truncated weights (0: none in the prior's support; x = the first round) */
