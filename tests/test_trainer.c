@@ -819,7 +819,7 @@ static void test_flow_arm(void **state)
     problem q = builtin("three-roots");
     t = make(&q);
     double x[4];
-    assert_int_not_equal(trainer_sample(t, p.y_target, 1, NULL, x, NULL, &e), 0);
+    assert_int_not_equal(trainer_sample(t, p.y_target, 1, NULL, x, &e), 0);
     trainer_free(t);
 }
 
@@ -924,8 +924,8 @@ static void test_g_vector_arm(void **state)
     /* samples come from the answering weights, z from the caller's generator */
     gsl_rng *g1 = gsl_rng_alloc(gsl_rng_mt19937), *g2 = gsl_rng_alloc(gsl_rng_mt19937);
     double a[8 * 4], b[8 * 4];
-    assert_int_equal(trainer_sample(t, p.y_target, 8, g1, a, NULL, &e), 0);
-    assert_int_equal(trainer_sample(t, p.y_target, 8, g2, b, NULL, &e), 0);
+    assert_int_equal(trainer_sample(t, p.y_target, 8, g1, a, &e), 0);
+    assert_int_equal(trainer_sample(t, p.y_target, 8, g2, b, &e), 0);
     assert_memory_equal(a, b, sizeof a);
     gsl_rng_free(g1);
     gsl_rng_free(g2);

@@ -137,10 +137,16 @@ size_t trainer_n_pieces(const trainer *t);       /* 0 unless the branch model */
 const pieces_piece *trainer_piece(const trainer *t, size_t i);
 
 /* A vector problem's answers: `rows` samples x ~ q(x | y*) of the flow
- * (x_dim values each, the answering weights), z drawn from r; logq (rows,
- * NULL: not wanted) gets each one's log q(x | y*) in x's units, up to the
- * constant of the prior's truncation (a flow only: G(y, z) has no density). */
-int trainer_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, double *logq, innx_err *err);
+ * (x_dim values each, the answering weights), z drawn from r. */
+int trainer_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, innx_err *err);
+/* A flow's samples with z ~ N(0, tau^2 I) (tau = 1: trainer_sample's),
+ * each one's log|det dz/dx| in x's units (ld) and |z|^2 (zz), either may
+ * be NULL: its density under the flow drawn with any tau' is then
+ * ld - zz / (2 tau'^2) - n log tau' - (n / 2) log 2 pi, up to the constant
+ * of the prior's truncation (samples outside a bounded prior are drawn
+ * again). G(y, z) has no density: refused. */
+int trainer_sample_density(trainer *t, const double *ystar, size_t rows, double tau, gsl_rng *r, double *x,
+                           double *ld, double *zz, innx_err *err);
 /* The posterior on F(x) = y* from a flow's samples (a deterministic F, a
  * prior with a density): proposals x ~ q(x | y*) in rounds (the first of
  * `rows`, then as many as the effective size's rate so far says are

@@ -126,7 +126,7 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
         st = trainer_resample(t, ystar, N, p->resample, rng, r->x_raw, flow_x, &rs, err);
         r->proposals = rs.proposals, r->ess = rs.ess, r->kernel_h = rs.h;
     } else {
-        st = trainer_sample(t, ystar, N, rng, r->x_raw, NULL, err);
+        st = trainer_sample(t, ystar, N, rng, r->x_raw, err);
     }
     r->seconds_sample = clock_now() - t0;
     if (st != 0)

@@ -1536,14 +1536,14 @@ static int outside_prior(const trainer *t, const double *lo, const double *hi, c
  * still lies outside then is kept (the report counts it as it is). */
 #define SUPPORT_ROUNDS 100
 
-static int flow_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, double *logq,
-                       innx_err *err)
+static int flow_sample(trainer *t, const double *ystar, size_t rows, double tau, gsl_rng *r, double *x, double *ld,
+                       double *zz, innx_err *err)
 {
-    int st = tflow_sample(t, ystar, rows, r, x, logq, err);
+    int st = tflow_sample(t, ystar, rows, tau, r, x, ld, zz, err);
     if (st != 0)
         return st;
     size_t n = t->p.x_dim, *idx = NULL, bad = 0;
-    double lo[PROBLEM_MAX_X], hi[PROBLEM_MAX_X], *xb = NULL, *qb = NULL;
+    double lo[PROBLEM_MAX_X], hi[PROBLEM_MAX_X], *xb = NULL, *lb = NULL, *zb = NULL;
     trainer_domain(t, lo, hi);
     for (int round = 0; round < SUPPORT_ROUNDS; round++) {
         bad = 0;
@@ -1558,35 +1558,43 @@ static int flow_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r,
         if (bad == 0)
             break;
         if ((!xb && !(xb = malloc(bad * n * sizeof *xb))) ||   /* the first round has the most */
-            (logq && !qb && !(qb = malloc(bad * sizeof *qb)))) {
+            (ld && !lb && !(lb = malloc(bad * sizeof *lb))) || (zz && !zb && !(zb = malloc(bad * sizeof *zb)))) {
             st = innx_errf(err, INNX_ENOMEM, "samples: out of memory");
             goto out;
         }
-        if ((st = tflow_sample(t, ystar, bad, r, xb, qb, err)) != 0)
+        if ((st = tflow_sample(t, ystar, bad, tau, r, xb, lb, zb, err)) != 0)
             goto out;
         for (size_t k = 0; k < bad; k++) {
             memcpy(x + idx[k] * n, xb + k * n, n * sizeof *x);
-            if (logq)
-                logq[idx[k]] = qb[k];
+            if (ld)
+                ld[idx[k]] = lb[k];
+            if (zz)
+                zz[idx[k]] = zb[k];
         }
     }
 out:
     free(idx);
     free(xb);
-    free(qb);
+    free(lb);
+    free(zb);
     return st;
 }
 
-int trainer_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, double *logq, innx_err *err)
+int trainer_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, innx_err *err)
 {
     if (!problem_is_vector(&t->p))
         return innx_errf(err, INNX_EINVAL, "samples: %s's y is one number: its answers are the roots at y*", t->p.name);
-    if (!problem_is_flow(&t->p)) {
-        if (logq)
-            return innx_errf(err, INNX_EINVAL, "samples: G(y, z) has no density q(x | y*); a flow has");
+    if (!problem_is_flow(&t->p))
         return sample_g(t, ystar, rows, r, x, err);
-    }
-    int swapped = answer_swap(t), st = flow_sample(t, ystar, rows, r, x, logq, err);
+    return trainer_sample_density(t, ystar, rows, 1.0, r, x, NULL, NULL, err);
+}
+
+int trainer_sample_density(trainer *t, const double *ystar, size_t rows, double tau, gsl_rng *r, double *x,
+                           double *ld, double *zz, innx_err *err)
+{
+    if (!problem_is_flow(&t->p))
+        return innx_errf(err, INNX_EINVAL, "samples: G(y, z) has no density q(x | y*); a flow has");
+    int swapped = answer_swap(t), st = flow_sample(t, ystar, rows, tau, r, x, ld, zz, err);
     if (swapped)
         answer_swap(t);
     return st;

@@ -299,7 +299,8 @@ double tflow_val_nll(trainer *t)
     return sum / (double)nv;
 }
 
-int tflow_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, double *logq, innx_err *err)
+int tflow_sample(trainer *t, const double *ystar, size_t rows, double tau, gsl_rng *r, double *x, double *ld,
+                 double *zz, innx_err *err)
 {
     size_t n = t->p.x_dim, m = t->p.y_dim;
     double *z = malloc(rows * n * sizeof *z), *c = malloc(rows * m * sizeof *c);
@@ -310,25 +311,26 @@ int tflow_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, doubl
     }
     for (size_t i = 0; i < rows; i++) {
         for (size_t j = 0; j < n; j++)
-            z[i * n + j] = gsl_ran_gaussian_ziggurat(r, 1.0);
+            z[i * n + j] = gsl_ran_gaussian_ziggurat(r, tau);
         for (size_t j = 0; j < m; j++)
             c[i * m + j] = (ystar[j] - t->yloc[j]) / t->yscale[j];
     }
     long cores = t->p.threads > 0 ? t->p.threads : sysconf(_SC_NPROCESSORS_ONLN);
     flow_set_threads(nn_flow(t->G), cores > 0 ? (int)cores : 1);
-    int st = flow_inverse(nn_flow(t->G), z, c, rows, x, logq, err);
-    /* log q(x) = log N(z; 0, I) + log|det dz/dx_std| - sum_j log xscale_j */
-    double shift = -0.5 * (double)n * log(2 * M_PI);
+    int st = flow_inverse(nn_flow(t->G), z, c, rows, x, ld, err);
+    double unit = 0;   /* log|det dx_std/dx| */
     for (size_t j = 0; j < n; j++)
-        shift -= log(t->xscale[j]);
+        unit -= log(t->xscale[j]);
     for (size_t i = 0; st == 0 && i < rows; i++) {
         double q = 0;
         for (size_t j = 0; j < n; j++) {
             x[i * n + j] = t->xloc[j] + t->xscale[j] * x[i * n + j];
             q += z[i * n + j] * z[i * n + j];
         }
-        if (logq)
-            logq[i] += shift - 0.5 * q;
+        if (ld)
+            ld[i] += unit;
+        if (zz)
+            zz[i] = q;
     }
     free(z);
     free(c);

@@ -120,6 +120,9 @@ void tflow_free(trainer *t);
 int tflow_fill_batch(trainer *t, stage_graph *s);
 int tflow_build(trainer *t, stage_graph *s, graph *g);
 double tflow_val_nll(trainer *t);   /* on the held-out simulations, answering weights in */
-int tflow_sample(trainer *t, const double *ystar, size_t rows, gsl_rng *r, double *x, double *logq, innx_err *err);
+/* x = the flow's inverse of z ~ N(0, tau^2 I) at y*; ld (may be NULL) each
+ * one's log|det dz/dx| in x's units, zz (may be NULL) its |z|^2. */
+int tflow_sample(trainer *t, const double *ystar, size_t rows, double tau, gsl_rng *r, double *x, double *ld,
+                 double *zz, innx_err *err);
 
 #endif
