@@ -8,7 +8,8 @@
  * proposals weighted by p_h / q and drawn again in proportion to their
  * weights are samples of p_h: the ABC posterior with a Gaussian kernel of
  * width h (s: y's scale per component), which projection then takes onto
- * F(x) = y* (docs/many-roots.md, DESIGN.md). */
+ * F(x) = y* (man innx, VECTOR PROBLEMS; DESIGN.md). The first round is
+ * the flow's own draw; later ones draw it wider, for the weights' sake. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
