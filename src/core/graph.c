@@ -987,10 +987,13 @@ static const graph_op_def op_max = {"max", NULL, max_fwd, max_bwd, NULL};
 
 /* Thin products: when the inner size k or the outer size m of A (n x k)
  * times W (k x m) is at most THIN (a network's first and last layers),
- * sgemm spends more on packing and on scaling C than on the arithmetic, so
- * these loops do them: row by row, each an axpy or an 8-way dot that the
- * compiler vectorises. Column buffers of W live on the stack up to
- * THIN_K floats; wider ones go to BLAS. */
+ * the reference CBLAS (gslcblas) is slow, so these loops do them: row by
+ * row, each an axpy or an 8-way dot that the compiler vectorises. Column
+ * buffers of W live on the stack up to THIN_K floats; wider ones go to
+ * BLAS. OpenBLAS does them all faster (its small-matrix kernels: a
+ * flow:6-64 subnet's 256 x 64 x 4 forward in 5.8 us against 15 us here,
+ * the first layer's dW = A^T dY in 1.7 us against 9.4), so with it
+ * nothing is thin. */
 #define THIN 4
 #define THIN_K 512
 
@@ -1013,7 +1016,11 @@ HOT static void axpy(float *y, float a, const float *x, size_t m)
         y[j] += a * x[j];
 }
 
+#ifdef HAVE_OPENBLAS
+static int thin(size_t k, size_t m) { (void)k; (void)m; return 0; }
+#else
 static int thin(size_t k, size_t m) { return (k <= THIN || m <= THIN) && k <= THIN_K; }
+#endif
 
 /* W's columns, transposed into wt (m x k) */
 static void columns(const gsl_matrix_float *W, float *wt)
