@@ -800,7 +800,10 @@ double graph_check_grad(graph *g, const int *wrt, size_t n_wrt, double eps)
 
 float graph_fast_tanh(float x) { return act_tanh_f(x); }
 
-HOT static void add_row(float *restrict y, const float *restrict b, size_t n)
+/* The kernels below come twice: an inline body (_in) for the row loops
+ * that fuse several of them into one clone, and a HOT wrapper for the
+ * callers of one. */
+static inline void add_row_in(float *restrict y, const float *restrict b, size_t n)
 {
     for (size_t j = 0; j < n; j++)
         y[j] += b[j];
@@ -808,7 +811,7 @@ HOT static void add_row(float *restrict y, const float *restrict b, size_t n)
 
 /* y = act(y) in place over n values; `pre` keeps the input when the
  * derivative needs it (SiLU). */
-HOT static void act_forward(graph_act act, float *restrict y, float *restrict pre, size_t n)
+static inline void act_forward_in(graph_act act, float *restrict y, float *restrict pre, size_t n)
 {
     switch (act) {
     case GRAPH_ACT_IDENTITY:
@@ -840,8 +843,8 @@ HOT static void act_forward(graph_act act, float *restrict y, float *restrict pr
 
 /* d = dy * act'(.) computed from the output y (or the kept input). */
 /* d may be dy itself (dense computes dz in place over its gradient). */
-HOT static void act_backward(graph_act act, const float *restrict y, const float *restrict pre,
-                             const float *dy, float *d, size_t n)
+static inline void act_backward_in(graph_act act, const float *restrict y,
+                                   const float *restrict pre, const float *dy, float *d, size_t n)
 {
     switch (act) {
     case GRAPH_ACT_IDENTITY:
@@ -873,26 +876,42 @@ HOT static void act_backward(graph_act act, const float *restrict y, const float
     }
 }
 
-/* y = act(y + b) row by row, b a row vector: one pass over the product. */
-static void bias_act_forward(graph_act act, float *y, const float *b, float *pre, size_t rows,
-                             size_t cols)
+HOT static void add_row(float *restrict y, const float *restrict b, size_t n) { add_row_in(y, b, n); }
+
+HOT static void act_forward(graph_act act, float *restrict y, float *restrict pre, size_t n)
+{
+    act_forward_in(act, y, pre, n);
+}
+
+HOT static void act_backward(graph_act act, const float *restrict y, const float *restrict pre,
+                             const float *dy, float *d, size_t n)
+{
+    act_backward_in(act, y, pre, dy, d, n);
+}
+
+/* y = act(y + b) row by row, b a row vector: one pass over the product
+ * (one clone for the whole loop, the two kernels inlined in it). */
+HOT static void bias_act_forward(graph_act act, float *y, const float *b, float *pre, size_t rows,
+                                 size_t cols)
 {
     for (size_t i = 0; i < rows; i++) {
         float *yr = y + i * cols;
-        add_row(yr, b, cols);
-        act_forward(act, yr, pre ? pre + i * cols : NULL, cols);
+        add_row_in(yr, b, cols);
+        act_forward_in(act, yr, pre ? pre + i * cols : NULL, cols);
     }
 }
 
-/* dz = dy act'(.) row by row, and db += column sums of dz in the same pass. */
-static void act_backward_colsum(graph_act act, const float *y, const float *pre, const float *dy,
-                                float *dz, size_t rows, size_t cols, float *db)
+/* dz = dy act'(.) row by row, and db += column sums of dz in the same pass
+ * (one clone for the whole loop, the two kernels inlined in it). */
+HOT static void act_backward_colsum(graph_act act, const float *y, const float *pre,
+                                    const float *dy, float *dz, size_t rows, size_t cols,
+                                    float *db)
 {
     for (size_t i = 0; i < rows; i++) {
         size_t o = i * cols;
-        act_backward(act, y + o, pre ? pre + o : NULL, dy + o, dz + o, cols);
+        act_backward_in(act, y + o, pre ? pre + o : NULL, dy + o, dz + o, cols);
         if (db)
-            add_row(db, dz + o, cols);
+            add_row_in(db, dz + o, cols);
     }
 }
 
