@@ -1009,10 +1009,13 @@ static const graph_op_def op_max = {"max", NULL, max_fwd, max_bwd, NULL};
  * the reference CBLAS (gslcblas) is slow, so these loops do them: row by
  * row, each an axpy or an 8-way dot that the compiler vectorises. Column
  * buffers of W live on the stack up to THIN_K floats; wider ones go to
- * BLAS. OpenBLAS does them all faster (its small-matrix kernels: a
- * flow:6-64 subnet's 256 x 64 x 4 forward in 5.8 us against 15 us here,
- * the first layer's dW = A^T dY in 1.7 us against 9.4), so with it
- * nothing is thin. */
+ * BLAS. OpenBLAS does products of two or more columns faster (its small-
+ * matrix kernels: a flow:6-64 subnet's 256 x 64 x 4 forward in 5.8 us
+ * against 15 us here, the first layer's dW = A^T dY in 1.7 us against
+ * 9.4). With it only a side of 1 stays thin (a one-variable network's
+ * first or last layer, 300 x 16 x 1: forward 1.1 us here against 1.5,
+ * backward 2.8 against 1.4, a wash at these sizes), which keeps those
+ * networks' results to the bit (tests/test_trainer's lr-3 sinc run). */
 #define THIN 4
 #define THIN_K 512
 
@@ -1036,7 +1039,7 @@ HOT static void axpy(float *y, float a, const float *x, size_t m)
 }
 
 #ifdef HAVE_OPENBLAS
-static int thin(size_t k, size_t m) { (void)k; (void)m; return 0; }
+static int thin(size_t k, size_t m) { return (k == 1 || m == 1) && k <= THIN_K; }
 #else
 static int thin(size_t k, size_t m) { return (k <= THIN || m <= THIN) && k <= THIN_K; }
 #endif
