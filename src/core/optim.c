@@ -6,6 +6,11 @@
 
 #include "innx/optim.h"
 
+#if defined(__x86_64__) || defined(__SSE__)
+#include <xmmintrin.h>
+#define HAVE_MXCSR 1
+#endif
+
 struct optim_adam {
     optim_params p;              /* borrowed */
     optim_adam_conf c;
@@ -95,6 +100,15 @@ void optim_adam_step(optim_adam *a)
     const double bc2 = 1.0 - pow(a->c.beta2, (double)a->t);
     k.step = (float)(a->c.lr / bc1);
     k.sqrt_bc2 = (float)sqrt(bc2);
+#ifdef HAVE_MXCSR
+    /* Subnormal floats flushed to zero for the update: a weight whose
+     * gradient stays 0 (a dead ReLU unit's) decays its moments through the
+     * subnormals, where each multiply takes a microcode assist (innx train
+     * ik: Adam 12% of the run, 2% of a fresh bench). Nothing in Adam's
+     * answer rests on values below 1.2e-38 (eps is 1e-8). */
+    unsigned csr = _mm_getcsr();
+    _mm_setcsr(csr | 0x8040);   /* FTZ | DAZ */
+#endif
     for (size_t i = 0; i < a->p.n; i++) {
         gsl_matrix_float *G = a->p.grad[i];
         if (!G)
@@ -111,6 +125,9 @@ void optim_adam_step(optim_adam *a)
             adam_update(&k, P->data + r * P->tda, G->data + r * G->tda, M->data + r * M->tda,
                         V->data + r * V->tda, cols);
     }
+#ifdef HAVE_MXCSR
+    _mm_setcsr(csr);
+#endif
 }
 
 void optim_adam_reset(optim_adam *a)
