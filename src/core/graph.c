@@ -802,7 +802,10 @@ double graph_check_grad(graph *g, const int *wrt, size_t n_wrt, double eps)
 
 float graph_fast_tanh(float x) { return act_tanh_f(x); }
 
-HOT static void add_row(float *restrict y, const float *restrict b, size_t n)
+/* The kernels below come twice: an inline body (_in) for the row loops
+ * that fuse several of them into one clone, and a HOT wrapper for the
+ * callers of one. */
+static inline void add_row_in(float *restrict y, const float *restrict b, size_t n)
 {
     for (size_t j = 0; j < n; j++)
         y[j] += b[j];
@@ -810,7 +813,7 @@ HOT static void add_row(float *restrict y, const float *restrict b, size_t n)
 
 /* y = act(y) in place over n values; `pre` keeps the input when the
  * derivative needs it (SiLU). */
-HOT static void act_forward(graph_act act, float *restrict y, float *restrict pre, size_t n)
+static inline void act_forward_in(graph_act act, float *restrict y, float *restrict pre, size_t n)
 {
     switch (act) {
     case GRAPH_ACT_IDENTITY:
@@ -842,8 +845,8 @@ HOT static void act_forward(graph_act act, float *restrict y, float *restrict pr
 
 /* d = dy * act'(.) computed from the output y (or the kept input). */
 /* d may be dy itself (dense computes dz in place over its gradient). */
-HOT static void act_backward(graph_act act, const float *restrict y, const float *restrict pre,
-                             const float *dy, float *d, size_t n)
+static inline void act_backward_in(graph_act act, const float *restrict y,
+                                   const float *restrict pre, const float *dy, float *d, size_t n)
 {
     switch (act) {
     case GRAPH_ACT_IDENTITY:
@@ -875,26 +878,42 @@ HOT static void act_backward(graph_act act, const float *restrict y, const float
     }
 }
 
-/* y = act(y + b) row by row, b a row vector: one pass over the product. */
-static void bias_act_forward(graph_act act, float *y, const float *b, float *pre, size_t rows,
-                             size_t cols)
+HOT static void add_row(float *restrict y, const float *restrict b, size_t n) { add_row_in(y, b, n); }
+
+HOT static void act_forward(graph_act act, float *restrict y, float *restrict pre, size_t n)
+{
+    act_forward_in(act, y, pre, n);
+}
+
+HOT static void act_backward(graph_act act, const float *restrict y, const float *restrict pre,
+                             const float *dy, float *d, size_t n)
+{
+    act_backward_in(act, y, pre, dy, d, n);
+}
+
+/* y = act(y + b) row by row, b a row vector: one pass over the product
+ * (one clone for the whole loop, the two kernels inlined in it). */
+HOT static void bias_act_forward(graph_act act, float *y, const float *b, float *pre, size_t rows,
+                                 size_t cols)
 {
     for (size_t i = 0; i < rows; i++) {
         float *yr = y + i * cols;
-        add_row(yr, b, cols);
-        act_forward(act, yr, pre ? pre + i * cols : NULL, cols);
+        add_row_in(yr, b, cols);
+        act_forward_in(act, yr, pre ? pre + i * cols : NULL, cols);
     }
 }
 
-/* dz = dy act'(.) row by row, and db += column sums of dz in the same pass. */
-static void act_backward_colsum(graph_act act, const float *y, const float *pre, const float *dy,
-                                float *dz, size_t rows, size_t cols, float *db)
+/* dz = dy act'(.) row by row, and db += column sums of dz in the same pass
+ * (one clone for the whole loop, the two kernels inlined in it). */
+HOT static void act_backward_colsum(graph_act act, const float *y, const float *pre,
+                                    const float *dy, float *dz, size_t rows, size_t cols,
+                                    float *db)
 {
     for (size_t i = 0; i < rows; i++) {
         size_t o = i * cols;
-        act_backward(act, y + o, pre ? pre + o : NULL, dy + o, dz + o, cols);
+        act_backward_in(act, y + o, pre ? pre + o : NULL, dy + o, dz + o, cols);
         if (db)
-            add_row(db, dz + o, cols);
+            add_row_in(db, dz + o, cols);
     }
 }
 
@@ -989,10 +1008,16 @@ static const graph_op_def op_max = {"max", NULL, max_fwd, max_bwd, NULL};
 
 /* Thin products: when the inner size k or the outer size m of A (n x k)
  * times W (k x m) is at most THIN (a network's first and last layers),
- * sgemm spends more on packing and on scaling C than on the arithmetic, so
- * these loops do them: row by row, each an axpy or an 8-way dot that the
- * compiler vectorises. Column buffers of W live on the stack up to
- * THIN_K floats; wider ones go to BLAS. */
+ * the reference CBLAS (gslcblas) is slow, so these loops do them: row by
+ * row, each an axpy or an 8-way dot that the compiler vectorises. Column
+ * buffers of W live on the stack up to THIN_K floats; wider ones go to
+ * BLAS. OpenBLAS does products of two or more columns faster (its small-
+ * matrix kernels: a flow:6-64 subnet's 256 x 64 x 4 forward in 5.8 us
+ * against 15 us here, the first layer's dW = A^T dY in 1.7 us against
+ * 9.4). With it only a side of 1 stays thin (a one-variable network's
+ * first or last layer, 300 x 16 x 1: forward 1.1 us here against 1.5,
+ * backward 2.8 against 1.4, a wash at these sizes), which keeps those
+ * networks' results to the bit (tests/test_trainer's lr-3 sinc run). */
 #define THIN 4
 #define THIN_K 512
 
@@ -1015,7 +1040,11 @@ HOT static void axpy(float *y, float a, const float *x, size_t m)
         y[j] += a * x[j];
 }
 
+#ifdef HAVE_OPENBLAS
+static int thin(size_t k, size_t m) { return (k == 1 || m == 1) && k <= THIN_K; }
+#else
 static int thin(size_t k, size_t m) { return (k <= THIN || m <= THIN) && k <= THIN_K; }
+#endif
 
 /* W's columns, transposed into wt (m x k) */
 static void columns(const gsl_matrix_float *W, float *wt)
@@ -1093,14 +1122,44 @@ HOT static void thin_mm_backward(const gsl_matrix_float *A, const gsl_matrix_flo
     }
 }
 
+/* OpenBLAS runs a product of up to about 10^6 multiply-adds on its small-
+ * matrix kernels, which neither pack the operands nor clear C first; a
+ * 256 x 64 x 64 product is just over. Y = A W and dW += A^T dY take half
+ * the rows at a time then (two halves: 13 against 19 us, 20 against 26
+ * us), and dA = dY W^T too, as a plain product with W^T (matmul_backward);
+ * not when the parts would be under SMALL_ROWS rows (512 x 128 x 128 in 9
+ * parts was slower). */
+#define SMALL_MNK 1000000
+#define SMALL_ROWS 128
+#define SMALL_KM (SMALL_MNK / SMALL_ROWS)   /* k m of a product split: parts >= 2, rows >= 128 */
+
+static size_t row_parts(size_t n, size_t k, size_t m)
+{
+#ifdef HAVE_OPENBLAS
+    size_t parts = (size_t)ceil((double)n * (double)k * (double)m / (double)SMALL_MNK);
+    return parts > 1 && n / parts >= SMALL_ROWS ? parts : 1;
+#else
+    (void)n, (void)k, (void)m;
+    return 1;
+#endif
+}
+
 /* Y = A W */
 static void matmul_into(const gsl_matrix_float *A, const gsl_matrix_float *W, gsl_matrix_float *Y,
                         int accumulate)
 {
-    if (thin(A->size2, W->size2))
+    size_t n = A->size1, parts = row_parts(n, A->size2, W->size2);
+    if (thin(A->size2, W->size2)) {
         thin_mm(A, W, Y, accumulate);
-    else
-        gsl_blas_sgemm(CblasNoTrans, CblasNoTrans, 1.0f, A, W, accumulate ? 1.0f : 0.0f, Y);
+        return;
+    }
+    for (size_t p = 0; p < parts; p++) {
+        size_t r0 = n * p / parts, r1 = n * (p + 1) / parts;
+        gsl_matrix_float_const_view a = gsl_matrix_float_const_submatrix(A, r0, 0, r1 - r0, A->size2);
+        gsl_matrix_float_view y = gsl_matrix_float_submatrix(Y, r0, 0, r1 - r0, Y->size2);
+        gsl_blas_sgemm(CblasNoTrans, CblasNoTrans, 1.0f, &a.matrix, W, accumulate ? 1.0f : 0.0f,
+                       &y.matrix);
+    }
 }
 
 /* dA += dY W^T;  dW += A^T dY */
@@ -1110,11 +1169,35 @@ static void matmul_backward(graph_node *NA, graph_node *NW, const gsl_matrix_flo
         thin_mm_backward(NA->val, NW->val, dY, NA->grad, NA->grad_assign, NW->grad);
         return;
     }
-    if (NA->grad)
-        gsl_blas_sgemm(CblasNoTrans, CblasTrans, 1.0f, dY, NW->val, NA->grad_assign ? 0.0f : 1.0f,
-                       NA->grad);
-    if (NW->grad)
-        gsl_blas_sgemm(CblasTrans, CblasNoTrans, 1.0f, NA->val, dY, 1.0f, NW->grad);
+    size_t n = dY->size1, k = NW->val->size1, m = NW->val->size2, parts = row_parts(n, k, m);
+    float beta = NA->grad_assign ? 0.0f : 1.0f;
+    if (NA->grad && parts > 1 && k * m <= SMALL_KM) {
+        /* In parts, dA = dY W^T is faster as dY (W^T) with W^T written out:
+         * the small kernels' plain product beats their transposed one
+         * (256 x 64 x 64: 14-16 us in halves, 20-22 us whole as before). */
+        float wt[SMALL_KM];
+        for (size_t l = 0; l < k; l++)
+            for (size_t j = 0; j < m; j++)
+                wt[j * k + l] = *(PTR(NW->val, l) + j);
+        gsl_matrix_float_const_view w = gsl_matrix_float_const_view_array(wt, m, k);
+        for (size_t p = 0; p < parts; p++) {
+            size_t r0 = n * p / parts, r1 = n * (p + 1) / parts;
+            gsl_matrix_float_const_view d = gsl_matrix_float_const_submatrix(dY, r0, 0, r1 - r0, m);
+            gsl_matrix_float_view a = gsl_matrix_float_submatrix(NA->grad, r0, 0, r1 - r0, k);
+            gsl_blas_sgemm(CblasNoTrans, CblasNoTrans, 1.0f, &d.matrix, &w.matrix, beta, &a.matrix);
+        }
+    } else if (NA->grad) {
+        gsl_blas_sgemm(CblasNoTrans, CblasTrans, 1.0f, dY, NW->val, beta, NA->grad);
+    }
+    if (!NW->grad)
+        return;
+    for (size_t p = 0; p < parts; p++) {   /* the parts summed in a fixed order */
+        size_t r0 = n * p / parts, r1 = n * (p + 1) / parts;
+        gsl_matrix_float_const_view a =
+            gsl_matrix_float_const_submatrix(NA->val, r0, 0, r1 - r0, NA->val->size2);
+        gsl_matrix_float_const_view d = gsl_matrix_float_const_submatrix(dY, r0, 0, r1 - r0, dY->size2);
+        gsl_blas_sgemm(CblasTrans, CblasNoTrans, 1.0f, &a.matrix, &d.matrix, 1.0f, NW->grad);
+    }
 }
 
 static double matmul_flops(const graph *g, const graph_node *n)
