@@ -517,10 +517,12 @@ static void dsubnet(flow *f, dwork *w, size_t b, size_t k, const double *c, size
     size_t n = f->n, m = f->m, h = f->hidden;
     size_t d_in = k == 0 ? f->d2 : f->d1, col0 = k == 0 ? f->d1 : 0, wide = d_in + m;
     size_t outw = 2 * sub_half(f, k);
-    for (size_t i = 0; i < r; i++) {
-        memcpy(w->in + i * wide, w->u + i * n + col0, d_in * sizeof *w->in);
-        if (m)
-            memcpy(w->in + i * wide + d_in, c + i * m, m * sizeof *w->in);
+    for (size_t i = 0; i < r; i++) {   /* a few values a row: loops, not memcpy calls */
+        double *in = w->in + i * wide;
+        for (size_t j = 0; j < d_in; j++)
+            in[j] = w->u[i * n + col0 + j];
+        for (size_t j = 0; j < m; j++)
+            in[d_in + j] = c[i * m + j];
     }
     const dnet *net = &w->net[b * 2 + k];
     const double *src = w->in;
