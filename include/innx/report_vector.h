@@ -36,9 +36,10 @@ typedef struct report_vector {
      * in proportion to prior x kernel / q; resim_raw is still over the
      * flow's own first round */
     int resampled;
-    size_t proposals;           /* drawn in all */
-    double ess;                 /* the weights' effective size (0: none near y* in the prior's support) */
-    double kernel_h;            /* the kernel's width, in units of y's scale */
+    size_t proposals;           /* drawn in all (samples unless resampled) */
+    double ess;                 /* the weights' effective size (samples unless resampled; 0: none
+                                   near y* in the prior's support) */
+    double kernel_h;            /* the kernel's width, in units of y's scale (NaN unless resampled) */
     double resim_polished;      /* ...over the polished ones (NaN for a simulator) */
     /* families: m = n, one a root (its certified samples); else k-means
      * on the answers (polished, else raw), k chosen by the silhouette

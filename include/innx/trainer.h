@@ -155,15 +155,15 @@ int trainer_sample_density(trainer *t, const double *ystar, size_t rows, double 
  * first round's scaled misses), the weights truncated at their mean x
  * sqrt(proposals), until their effective size reaches rows or max_ratio x
  * rows proposals are drawn; then `rows` of them in proportion to their
- * weights (systematic resampling) into x. first (rows x n, may be NULL)
- * gets the first round: the flow's own samples. */
+ * weights (systematic resampling) into x. */
 typedef struct trainer_resample_stats {
     size_t proposals;   /* drawn */
     double ess;         /* effective size of the truncated weights (0: none in the prior's support; x = the first round) */
     double h;           /* the kernel's width, in units of y's scale */
+    double resim_first; /* mean ||F(x) - y*||^2 over the first round: the flow's own samples */
 } trainer_resample_stats;
 int trainer_resample(trainer *t, const double *ystar, size_t rows, size_t max_ratio, gsl_rng *r, double *x,
-                     double *first, trainer_resample_stats *s, innx_err *err);
+                     trainer_resample_stats *s, innx_err *err);
 /* F as a formula system (vector problems; NULL otherwise): fsys_eval,
  * fsys_point_fn for projections. */
 const struct fsys *trainer_system(const trainer *t);

@@ -124,8 +124,8 @@ static void print_json(const cli_opts *o, const report_vector *r, const problem 
     json_num(&j, "seconds", secs);
     json_int(&j, "samples", (long)r->samples);
     json_num(&j, "resim_raw", r->resim_raw);
-    json_int(&j, "proposals", (long)(r->resampled ? r->proposals : r->samples));
-    json_num(&j, "ess", r->resampled ? r->ess : (double)r->samples);
+    json_int(&j, "proposals", (long)r->proposals);
+    json_num(&j, "ess", r->ess);
     json_num(&j, "resim_polished", r->resim_polished);
     json_int(&j, "certified", (long)r->n_certified);
     json_num(&j, "ms_sample", 1e3 * r->seconds_sample);

@@ -15,17 +15,8 @@
 
 #include "act.h"
 #include "graph_impl.h"
+#include "hot.h"
 #include "innx/clock.h"
-
-/* Hot element-wise loops get an AVX2+FMA clone picked at load time; the
- * default clone keeps the binary portable. Not under gcc's ThreadSanitizer:
- * it instruments the clones' resolvers, which the loader runs before TSan
- * has started (a crash before main). */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
-#define HOT __attribute__((target_clones("avx2", "default")))
-#else
-#define HOT
-#endif
 
 #define NODE(g, i) (&(g)->nodes[(i)])
 #define IN(g, n, k) (&(g)->nodes[(n)->in[k]])
@@ -1187,9 +1178,7 @@ static void matmul_backward(graph_node *NA, graph_node *NW, const gsl_matrix_flo
          * the small kernels' plain product beats their transposed one
          * (256 x 64 x 64: 14-16 us in halves, 20-22 us whole as before). */
         float wt[SMALL_KM];
-        for (size_t l = 0; l < k; l++)
-            for (size_t j = 0; j < m; j++)
-                wt[j * k + l] = *(PTR(NW->val, l) + j);
+        columns(NW->val, wt);
         gsl_matrix_float_const_view w = gsl_matrix_float_const_view_array(wt, m, k);
         for (size_t p = 0; p < parts; p++) {
             size_t r0 = n * p / parts, r1 = n * (p + 1) / parts;

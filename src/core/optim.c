@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hot.h"
 #include "innx/optim.h"
 
 #if defined(__x86_64__) || defined(__SSE__)
@@ -56,14 +57,9 @@ void optim_adam_free(optim_adam *a)
     free(a);
 }
 
-/* The update loops get an AVX2 clone picked at load time (as graph.c's
- * element-wise loops): each element's arithmetic is the same, in the same
- * order, so both clones give the same bits. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
-#define HOT __attribute__((target_clones("avx2", "default")))
-#else
-#define HOT
-#endif
+/* The update loop is HOT (hot.h), as graph.c's element-wise loops: each
+ * element's arithmetic is the same, in the same order, so both clones give
+ * the same bits. */
 
 typedef struct { float b1, b2, nb1, nb2, wd, eps, step, sqrt_bc2; } adam_k;
 

@@ -105,7 +105,7 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
     r->x_raw = malloc(N * n * sizeof *r->x_raw);
     r->res_raw = malloc(N * sizeof *r->res_raw);
     r->label = malloc(N);
-    double *y = malloc(N * m * sizeof *y), *flow_x = NULL;
+    double *y = malloc(N * m * sizeof *y);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     int st = INNX_ENOMEM;
     if (!r->x_raw || !r->res_raw || !r->label || !y || !rng)
@@ -117,14 +117,11 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
      * posterior and drawn again (trainer_resample); resim_raw stays the
      * flow's own, the first round of proposals */
     r->resampled = !r->random && problem_is_flow(p) && p->resample > 0;
+    r->proposals = N, r->ess = (double)N, r->kernel_h = NAN;
     if (r->resampled) {
         trainer_resample_stats rs;
-        if (!(flow_x = malloc(N * n * sizeof *flow_x))) {
-            st = INNX_ENOMEM;
-            goto out;
-        }
-        st = trainer_resample(t, ystar, N, p->resample, rng, r->x_raw, flow_x, &rs, err);
-        r->proposals = rs.proposals, r->ess = rs.ess, r->kernel_h = rs.h;
+        st = trainer_resample(t, ystar, N, p->resample, rng, r->x_raw, &rs, err);
+        r->proposals = rs.proposals, r->ess = rs.ess, r->kernel_h = rs.h, r->resim_raw = rs.resim_first;
     } else {
         st = trainer_sample(t, ystar, N, rng, r->x_raw, err);
     }
@@ -132,17 +129,6 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
     if (st != 0)
         goto out;
     double sum = 0;
-    if (r->resampled) {
-        if ((st = fsys_eval(sys, flow_x, N, y, NULL, NULL)) != 0)
-            goto out;
-        for (size_t i = 0; i < N; i++) {
-            double mx, sq;
-            miss(y + i * m, ystar, m, &mx, &sq);
-            sum += sq;
-        }
-        r->resim_raw = sum / (double)N;
-        sum = 0;
-    }
     /* re-simulate: F with its noise for a simulator (a predictive draw) */
     if (sys && (st = fsys_eval(sys, r->x_raw, N, y, NULL, r->random ? rng : NULL)) != 0)
         goto out;
@@ -251,7 +237,6 @@ int report_vector_compute(trainer *t, const double *ystar, size_t samples, unsig
         st = families(r, answers, N, rng, err);
     }
 out:
-    free(flow_x);
     if (st == INNX_ENOMEM)
         innx_errf(err, st, "out of memory");
     if (have_f && st == 0)

@@ -116,12 +116,12 @@ static double kernel_width(const double *d, size_t rows, double *sorted)
 }
 
 int trainer_resample(trainer *t, const double *ystar, size_t rows, size_t max_ratio, gsl_rng *r, double *x,
-                     double *first, trainer_resample_stats *s, innx_err *err)
+                     trainer_resample_stats *s, innx_err *err)
 {
     const problem *p = &t->p;
     size_t n = p->x_dim, m = p->y_dim, M = max_ratio * rows, have = 0;
     memset(s, 0, sizeof *s);
-    s->h = NAN;
+    s->h = s->resim_first = NAN;
     if (!problem_is_flow(p) || !t->sys || fsys_is_random(t->sys) || max_ratio < 1)
         return innx_errf(err, INNX_EINVAL, "resampling needs a flow's density and a deterministic F");
     /* the proposals' arrays grow a round at a time, so a run that reaches
@@ -154,8 +154,14 @@ int trainer_resample(trainer *t, const double *ystar, size_t rows, size_t max_ra
         }
         misses(t, yp, ystar, round, d);
         if (have == 0) {
-            if (first)
-                memcpy(first, xr, rows * n * sizeof *xr);
+            double sum = 0;   /* the flow's own re-simulation error, summed as report_vector sums it */
+            for (size_t i = 0; i < rows; i++) {
+                double sq = 0;
+                for (size_t k = 0; k < m; k++)
+                    sq += (yp[i * m + k] - ystar[k]) * (yp[i * m + k] - ystar[k]);
+                sum += sq;
+            }
+            s->resim_first = sum / (double)rows;
             s->h = kernel_width(d, rows, tw);
         }
         for (size_t i = 0; i < round; i++) {
