@@ -69,6 +69,7 @@ static int b_matmul(graph *g, int a, int b) { return graph_matmul(g, a, b); }
 static int b_concat(graph *g, int a, int b) { return graph_concat(g, a, b); }
 static int b_bias(graph *g, int a, int b) { return graph_add_bias(g, a, b); }
 static int b_vstack(graph *g, int a, int b) { return graph_vstack(g, a, b); }
+static int b_rows(graph *g, int a, int b) { return graph_add(g, graph_rows(g, a, 1, 3), b); }   /* a's rows 1..3 */
 
 static void test_binary_ops(void **state)
 {
@@ -391,6 +392,104 @@ static void test_threads_match(void **state)
     free(gw[1]);
 }
 
+/* y = mean(silu(x W + b)^2) over 600 rows, whole or as `shards` shards of
+ * the rows (graph_shard_begin) on `threads` threads, each pass run twice
+ * (a second backward must not add to the first): the loss, dW and db. */
+static void sharded_pass(int shards, int threads, float *out)
+{
+    gsl_rng_set(rng, 7);
+    graph *g = graph_alloc();
+    graph_set_threads(g, threads);
+    gsl_matrix_float *W = gsl_matrix_float_alloc(64, 48), *gW = gsl_matrix_float_alloc(64, 48);
+    gsl_matrix_float *B = gsl_matrix_float_alloc(1, 48), *gB = gsl_matrix_float_alloc(1, 48);
+    fill(W, -0.2, 0.2);
+    fill(B, -0.2, 0.2);
+    int x = graph_feed(g, 600, 64), loss = -1;
+    if (shards == 0) {
+        int y = graph_dense(g, x, graph_param(g, W, gW), graph_param(g, B, gB), GRAPH_ACT_SILU);
+        loss = graph_mean(g, graph_square(g, y));
+    } else {
+        int part[3];
+        for (int k = 0; k < shards; k++) {
+            assert_int_equal(graph_shard_begin(g), 0);
+            size_t r0 = 600 * (size_t)k / (size_t)shards, r1 = 600 * (size_t)(k + 1) / (size_t)shards;
+            int y = graph_dense(g, graph_rows(g, x, r0, r1 - r0), graph_param(g, W, gW), graph_param(g, B, gB),
+                                GRAPH_ACT_SILU);
+            part[k] = graph_scale(g, graph_mean(g, graph_square(g, y)), (float)(r1 - r0) / 600.0f);
+        }
+        assert_int_equal(graph_shard_end(g), 0);
+        for (int k = 0; k < shards; k++)
+            loss = k == 0 ? part[k] : graph_add(g, loss, part[k]);
+    }
+    innx_err e;
+    if (graph_compile(g, loss, &e) != 0)
+        fail_msg("compile: %s", e.msg);
+    fill(graph_value(g, x), -1, 1);
+    for (int rep = 0; rep < 2; rep++) {
+        graph_forward(g);
+        graph_backward(g);
+    }
+    out[0] = (float)graph_scalar(g, loss);
+    memcpy(out + 1, gW->data, sizeof(float) * 64 * 48);
+    memcpy(out + 1 + 64 * 48, gB->data, sizeof(float) * 48);
+    graph_free(g);
+    gsl_matrix_float_free(W); gsl_matrix_float_free(gW);
+    gsl_matrix_float_free(B); gsl_matrix_float_free(gB);
+}
+
+/* Shards give the whole graph's loss and gradients (up to the rounding of
+ * the shards' sums), the same bits on one, two or three threads; a shard
+ * reading another's node, or giving a gradient to a shared node, is an
+ * error; graph_rows passes its gradient back. */
+static void test_shards(void **state)
+{
+    (void)state;
+    enum { N = 1 + 64 * 48 + 48 };
+    static float whole[N], one[N], two[N], three[N];
+    sharded_pass(0, 1, whole);
+    sharded_pass(3, 1, one);
+    sharded_pass(3, 2, two);
+    sharded_pass(3, 3, three);
+    for (size_t i = 0; i < N; i++)
+        assert_true(fabsf(whole[i] - one[i]) <= 1e-5f * (1.0f + fabsf(whole[i])));
+    assert_true(fabsf(whole[0]) > 1e-3f);   /* (not a loss that is zero anyway) */
+    assert_memory_equal(one, two, sizeof one);
+    assert_memory_equal(one, three, sizeof one);
+
+    innx_err e;
+    graph *g = graph_alloc();
+    int x = graph_feed(g, 10, 2);
+    graph_shard_begin(g);
+    int a = graph_square(g, graph_rows(g, x, 0, 5));
+    graph_shard_begin(g);
+    assert_true(graph_add(g, graph_rows(g, x, 5, 5), a) < 0);
+    graph_shard_end(g);
+    assert_int_not_equal(graph_compile(g, -1, &e), 0);
+    assert_non_null(strstr(e.msg, "of shard 1 reads a node of shard 0"));
+    graph_free(g);
+
+    g = graph_alloc();
+    x = graph_feed(g, 10, 2);
+    graph_requires_grad(g, x);
+    graph_shard_begin(g);
+    int l = graph_mean(g, graph_square(g, graph_rows(g, x, 0, 5)));
+    graph_shard_end(g);
+    assert_int_not_equal(graph_compile(g, l, &e), 0);
+    assert_non_null(strstr(e.msg, "takes a gradient into shared node"));
+    graph_free(g);
+
+    g = graph_alloc();
+    graph_shard_begin(g);
+    assert_int_not_equal(graph_compile(g, -1, &e), 0);
+    assert_non_null(strstr(e.msg, "not ended"));
+    graph_free(g);
+
+    assert_true(check2(b_rows, 5, 4, 3, 4, -1, 1) < TOL);
+    g = graph_alloc();
+    assert_true(graph_rows(g, graph_feed(g, 5, 4), 3, 3) < 0);   /* rows [3, 6) of 5 */
+    graph_free(g);
+}
+
 /* Two identical passes (and a threaded graph) give the same bits. */
 static void test_determinism(void **state)
 {
@@ -526,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_fast_tanh),
         cmocka_unit_test(test_threads_match),
         cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_shards),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     gsl_rng_free(rng);

@@ -823,6 +823,32 @@ static void test_flow_arm(void **state)
     trainer_free(t);
 }
 
+/* A batch of 512 rows trains as two shards (tflow_shards): one thread and
+ * two give the same bits, and the sharded graph's gradient checks out
+ * against central differences. */
+static void test_flow_shards(void **state)
+{
+    (void)state;
+    problem p = arm("flow:2-16", 40);
+    p.batch_n = 512;
+    p.threads = 1;
+    trainer *a = make(&p);
+    p.threads = 2;
+    trainer *b = make(&p);
+    trainer_step(a);
+    assert_true(trainer_check_grad(a, 7, 1e-2) < 2e-2);
+    trainer_step(b);
+    assert_true(trainer_check_grad(b, 7, 1e-2) < 2e-2);
+    for (int s = 1; s < 40; s++) {
+        trainer_step(a);
+        trainer_step(b);
+        double x = trainer_loss(a), y = trainer_loss(b);
+        assert_memory_equal(&x, &y, sizeof x);
+    }
+    trainer_free(a);
+    trainer_free(b);
+}
+
 /* Importance resampling: x1 ~ U(-2, 2), x2 ~ U(-0.5, 0.5), y = x1 + x2 at
  * y* = 1, whose posterior is x1 ~ U(0.5, 1.5) on the line (mean 1, sd
  * 0.2887). An untrained flow is the identity, so q is a normal with the
@@ -1071,6 +1097,7 @@ int main(void)
         cmocka_unit_test(test_flow_arm),
         cmocka_unit_test(test_flow_budget),
         cmocka_unit_test(test_flow_resample),
+        cmocka_unit_test(test_flow_shards),
         cmocka_unit_test(test_g_vector_arm),
         cmocka_unit_test(test_g_vector_square),
         cmocka_unit_test(test_g_vector_refused),

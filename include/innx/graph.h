@@ -89,6 +89,7 @@ int graph_box(graph *g, int x, int lo, int hi);       /* mean(relu(lo-x)^2 + rel
 
 int graph_concat(graph *g, int a, int b);            /* [a | b], same rows */
 int graph_slice(graph *g, int a, size_t col0, size_t ncols);
+int graph_rows(graph *g, int a, size_t row0, size_t nrows); /* rows [row0, row0 + nrows) of a */
 int graph_vstack(graph *g, int a, int b);            /* [a; b], same columns */
 /* Rows. */
 int graph_logsoftmax(graph *g, int a);               /* x - log sum_j e^(x_j), each row */
@@ -101,6 +102,19 @@ void graph_keep(graph *g, int node);
 /* Threads the graph's large products use (its own pool, rows split evenly;
  * a given count always gives the same bits). Call before compiling. */
 int graph_set_threads(graph *g, int n);
+/* Shards: a loss that is a sum over rows can be built as up to
+ * GRAPH_MAX_SHARDS copies of the same part, each on its own rows (graph_rows
+ * of a shared feed), with the shared nodes after them adding their outputs.
+ * Every node added after graph_shard_begin belongs to the shard it opened,
+ * until the next graph_shard_begin or graph_shard_end. A shard's nodes read
+ * only their own shard's and the shared nodes built before the first shard,
+ * and those shared nodes take no gradient from them. The shards run whole,
+ * one per thread of the graph's pool, with one hand-off per pass instead of
+ * one per product; a parameter's gradient is the sum of the shards' own,
+ * added in shard order, so the bits do not depend on the thread count. */
+#define GRAPH_MAX_SHARDS 16
+int graph_shard_begin(graph *g);
+int graph_shard_end(graph *g);
 /* Feeds get no gradient unless asked (training never needs d loss / d y;
  * gradient checks and gradient penalties do). Call before compiling. */
 void graph_requires_grad(graph *g, int node);

@@ -291,7 +291,7 @@ static void rows_part(void *a, int tid, int n)
 void graph_parallel_rows(graph *g, size_t rows, void (*fn)(void *arg, size_t r0, size_t r1), void *arg)
 {
     rows_job j = {rows, fn, arg};
-    if (g->pool && rows >= 64)
+    if (g->pool && rows >= 64 && !g->in_shards)
         pool_run(g->pool, rows_part, &j);
     else
         fn(arg, 0, rows);
@@ -326,6 +326,8 @@ void graph_free(graph *g)
         if (!n->borrowed) {
             if (n->val) gsl_matrix_float_free(n->val);
             if (n->grad) gsl_matrix_float_free(n->grad);
+        } else if (n->sum_into && n->grad) {
+            gsl_matrix_float_free(n->grad);   /* a shard's own; the caller's is sum_into */
         }
         if (n->work) gsl_matrix_float_free(n->work);
     }
@@ -365,9 +367,16 @@ int graph_add_node(graph *g, int op, const int *in, int n_in, size_t rows, size_
         g->nodes = nn;
         g->cap = cap;
     }
+    int shard = g->shard_open ? g->n_shards - 1 : -1;
+    for (int k = 0; k < n_in; k++) {
+        int other = g->nodes[in[k]].shard;
+        if (other >= 0 && shard >= 0 && other != shard)
+            return graph_fail(g, "graph: %s of shard %d reads a node of shard %d", graph_ops[op]->name, shard, other);
+    }
     graph_node *n = &g->nodes[g->n];
     memset(n, 0, sizeof *n);
     n->op = op;
+    n->shard = shard;
     for (int k = 0; k < GRAPH_MAX_IN; k++)
         n->in[k] = k < n_in ? in[k] : -1;
     n->rows = rows;
@@ -376,6 +385,27 @@ int graph_add_node(graph *g, int op, const int *in, int n_in, size_t rows, size_
 }
 
 static int bad(graph *g, int a) { return a < 0 || (size_t)a >= g->n; }
+
+int graph_shard_begin(graph *g)
+{
+    if (g->compiled || g->shards_closed)
+        return graph_fail(g, "graph: a shard begun after the shards ended");
+    if (g->n_shards == GRAPH_MAX_SHARDS)
+        return graph_fail(g, "graph: more than %d shards", GRAPH_MAX_SHARDS);
+    g->shard_node[g->n_shards++] = g->n;
+    g->shard_open = 1;
+    return 0;
+}
+
+int graph_shard_end(graph *g)
+{
+    if (!g->shard_open)
+        return graph_fail(g, "graph: shards ended before one began");
+    g->shard_node[g->n_shards] = g->n;
+    g->shard_open = 0;
+    g->shards_closed = 1;
+    return 0;
+}
 
 int graph_feed(graph *g, size_t rows, size_t cols)
 {
@@ -579,12 +609,48 @@ void graph_keep(graph *g, int node)
         NODE(g, node)->needed = 1;
 }
 
+/* The shards' places in the order; each shard parameter's gradient of its
+ * own (the caller's is the sum of them, added after the shards ran); no
+ * gradient from a shard into a shared node (two shards would add into it
+ * at once). */
+static int compile_shards(graph *g, innx_err *err)
+{
+    size_t S = (size_t)g->n_shards, k = 0;
+    for (size_t s = 0; s <= S; s++) {
+        while (k < g->n_order && (size_t)g->order[k] < g->shard_node[s])
+            k++;
+        g->shard_ord[s] = k;
+    }
+    for (size_t i = g->shard_node[0]; i < g->shard_node[S]; i++) {
+        graph_node *n = &g->nodes[i];
+        if (!n->needed)
+            continue;
+        for (int k2 = 0; k2 < GRAPH_MAX_IN && n->in[k2] >= 0; k2++) {
+            const graph_node *a = NODE(g, n->in[k2]);
+            if (a->shard < 0 && a->wants_grad && a->grad)
+                return innx_errf(err, INNX_EINVAL, "graph: shard %d's %s takes a gradient into shared node %d",
+                                 n->shard, graph_ops[n->op]->name, n->in[k2]);
+        }
+        if (n->op == GRAPH_OP_PARAM && n->grad) {
+            n->sum_into = n->grad;
+            if (!(n->grad = gsl_matrix_float_calloc(n->rows, n->cols))) {
+                n->grad = n->sum_into;
+                n->sum_into = NULL;
+                return innx_errf(err, INNX_ENOMEM, "graph: out of memory");
+            }
+        }
+    }
+    return 0;
+}
+
 int graph_compile(graph *g, int loss, innx_err *err)
 {
     if (g->err_set)
         return innx_errf(err, INNX_EINVAL, "%s", g->err.msg);
     if (g->compiled)
         return innx_errf(err, INNX_EINVAL, "graph: compiled twice");
+    if (g->shard_open)
+        return innx_errf(err, INNX_EINVAL, "graph: compiled with shard %d not ended", g->n_shards);
     if (loss >= 0) {
         if (bad(g, loss))
             return innx_errf(err, INNX_EINVAL, "graph: loss is not a node");
@@ -663,8 +729,11 @@ int graph_compile(graph *g, int loss, innx_err *err)
                 return innx_errf(err, INNX_ENOMEM, "graph: out of memory");
         }
     }
+    if (g->n_shards > 0 && compile_shards(g, err) != 0)
+        return INNX_EINVAL;
     blas_single_thread();
-    if (g->threads > 1 && !(g->pool = pool_alloc(g->threads)))
+    int threads = g->n_shards > 0 && g->threads > g->n_shards ? g->n_shards : g->threads;
+    if (threads > 1 && !(g->pool = pool_alloc(threads)))
         return innx_errf(err, INNX_ENOMEM, "graph: cannot start threads");
     g->loss = loss;
     g->compiled = 1;
@@ -673,9 +742,9 @@ int graph_compile(graph *g, int loss, innx_err *err)
 
 static double now_s(void) { return clock_now(); }
 
-void graph_forward(graph *g)
+static void forward_range(graph *g, size_t k0, size_t k1)
 {
-    for (size_t k = 0; k < g->n_order; k++) {
+    for (size_t k = k0; k < k1; k++) {
         graph_node *n = NODE(g, g->order[k]);
         if (!graph_ops[n->op]->forward)
             continue;
@@ -686,17 +755,18 @@ void graph_forward(graph *g)
     }
 }
 
-void graph_backward(graph *g)
+static void zero_range(graph *g, size_t k0, size_t k1)
 {
-    if (g->loss < 0 || !NODE(g, g->loss)->grad)
-        return;   /* nothing trainable reaches the loss */
-    for (size_t k = 0; k < g->n_order; k++) {
+    for (size_t k = k0; k < k1; k++) {
         graph_node *n = NODE(g, g->order[k]);
         if (n->grad && !n->grad_assign)
             gsl_matrix_float_set_zero(n->grad);
     }
-    gsl_matrix_float_set(NODE(g, g->loss)->grad, 0, 0, 1.0f);
-    for (size_t k = g->n_order; k-- > 0;) {
+}
+
+static void backward_range(graph *g, size_t k0, size_t k1)
+{
+    for (size_t k = k1; k-- > k0;) {
         graph_node *n = NODE(g, g->order[k]);
         if (!n->grad || !graph_ops[n->op]->backward)
             continue;
@@ -705,6 +775,63 @@ void graph_backward(graph *g)
         if (g->prof)
             g->prof[2 * (size_t)g->order[k] + 1] += now_s() - t0;
     }
+}
+
+/* The shards, thread tid taking every nt-th: forward or backward. */
+typedef struct { graph *g; int backward; } shards_job;
+
+static void shards_part(void *a, int tid, int nt)
+{
+    shards_job *j = a;
+    graph *g = j->g;
+    for (int s = tid; s < g->n_shards; s += nt) {
+        size_t k0 = g->shard_ord[s], k1 = g->shard_ord[s + 1];
+        if (j->backward)
+            backward_range(g, k0, k1);
+        else
+            forward_range(g, k0, k1);
+    }
+}
+
+static void run_shards(graph *g, int backward)
+{
+    shards_job j = {g, backward};
+    g->in_shards = 1;
+    pool_run(g->pool, shards_part, &j);
+    g->in_shards = 0;
+}
+
+void graph_forward(graph *g)
+{
+    if (g->n_shards == 0) {
+        forward_range(g, 0, g->n_order);
+        return;
+    }
+    forward_range(g, 0, g->shard_ord[0]);
+    run_shards(g, 0);
+    forward_range(g, g->shard_ord[g->n_shards], g->n_order);
+}
+
+void graph_backward(graph *g)
+{
+    if (g->loss < 0 || !NODE(g, g->loss)->grad)
+        return;   /* nothing trainable reaches the loss */
+    size_t first = g->n_shards ? g->shard_ord[0] : g->n_order, last = g->n_shards ? g->shard_ord[g->n_shards] : g->n_order;
+    zero_range(g, 0, g->n_order);
+    for (size_t k = first; k < last; k++)
+        if (NODE(g, g->order[k])->sum_into)
+            gsl_matrix_float_set_zero(NODE(g, g->order[k])->sum_into);
+    gsl_matrix_float_set(NODE(g, g->loss)->grad, 0, 0, 1.0f);
+    backward_range(g, last, g->n_order);
+    if (g->n_shards) {
+        run_shards(g, 1);
+        for (size_t k = first; k < last; k++) {   /* in shard order: the same bits on any count of threads */
+            graph_node *n = NODE(g, g->order[k]);
+            if (n->sum_into)
+                gsl_matrix_float_add(n->sum_into, n->grad);
+        }
+    }
+    backward_range(g, 0, first);
 }
 
 int graph_profile(graph *g, int on)
@@ -1251,7 +1378,7 @@ static size_t dense_threads(const graph *g, const graph_node *n)
      * activation passes cost about 16 flops an output whatever k is, which
      * is what a thin first layer (k = 1..3) spends its time on. */
     double work = (double)n->rows * (double)n->cols * (double)(g->nodes[n->in[0]].cols + 16);
-    return work >= 1e6 && g->threads > 1 ? (size_t)g->threads : 1;
+    return work >= 1e6 && g->threads > 1 && n->shard < 0 ? (size_t)g->threads : 1;
 }
 
 static void dense_work(const graph *g, const graph_node *n, size_t *r, size_t *c)
@@ -1620,6 +1747,37 @@ static void slice_bwd(graph *g, graph_node *n)
 }
 static const graph_op_def op_slice = {"slice", NULL, slice_fwd, slice_bwd, NULL};
 
+int graph_rows(graph *g, int a, size_t row0, size_t nrows)
+{
+    if (bad(g, a))
+        return graph_fail(g, "graph: rows of a failed node");
+    if (nrows == 0 || row0 + nrows > NODE(g, a)->rows)
+        return graph_fail(g, "graph: rows: [%zu, %zu) of %zu", row0, row0 + nrows, NODE(g, a)->rows);
+    int in[1] = {a};
+    int i = graph_add_node(g, GRAPH_OP_ROWS, in, 1, nrows, NODE(g, a)->cols);
+    if (i >= 0)
+        NODE(g, i)->ia[0] = row0;
+    return i;
+}
+
+/* y = a[r0 : r0 + rows];  da[r0 : r0 + rows] += dy */
+static void rows_fwd(graph *g, graph_node *n)
+{
+    const gsl_matrix_float *A = IN(g, n, 0)->val;
+    for (size_t i = 0; i < n->rows; i++)
+        memcpy(PTR(n->val, i), PTR(A, n->ia[0] + i), n->cols * sizeof(float));
+}
+
+static void rows_bwd(graph *g, graph_node *n)
+{
+    graph_node *NA = IN(g, n, 0);
+    if (!NA->grad)
+        return;
+    for (size_t i = 0; i < n->rows; i++)
+        add_row(PTR(NA->grad, n->ia[0] + i), PTR(n->grad, i), n->cols);
+}
+static const graph_op_def op_rows = {"rows", NULL, rows_fwd, rows_bwd, NULL};
+
 /* ---- the table --------------------------------------------------------- */
 
 const graph_op_def *const graph_ops[GRAPH_N_OPS] = {
@@ -1647,6 +1805,7 @@ const graph_op_def *const graph_ops[GRAPH_N_OPS] = {
     [GRAPH_OP_KAN_TANGENT] = &graph_op_kan_tangent,
     [GRAPH_OP_VSTACK] = &op_vstack,
     [GRAPH_OP_LOGSOFTMAX] = &op_logsoftmax,
+    [GRAPH_OP_ROWS] = &op_rows,
     [GRAPH_OP_FLOW_COUPLING] = &graph_op_flow_coupling,
     [GRAPH_OP_FLOW_GATHER] = &graph_op_flow_gather,
     [GRAPH_OP_FLOW_NLL] = &graph_op_flow_nll,

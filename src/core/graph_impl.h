@@ -21,6 +21,8 @@ typedef struct graph_node {
     size_t ia[4];                 /* op integers (slice offset, grid size, ...) */
     gsl_matrix_float *work;       /* op scratch sized at compile, or NULL */
     void *aux;                    /* op data owned elsewhere (a kan_layer) */
+    int shard;                    /* graph_shard_begin's count, -1 for a shared node */
+    gsl_matrix_float *sum_into;   /* a shard's param: the caller's gradient its own adds into */
 } graph_node;
 
 struct graph {
@@ -35,6 +37,12 @@ struct graph {
     int threads;                  /* graph_set_threads(), default 1 */
     struct graph_pool *pool;      /* started at compile when threads > 1 */
     double *prof;                 /* graph_profile(): seconds per node, fwd then bwd */
+    /* Shards (graph_shard_begin): n_shards row-disjoint copies of a part of
+     * the graph, nodes [shard_node[k], shard_node[k + 1]) the k-th; in the
+     * evaluation order, entries [shard_ord[k], shard_ord[k + 1]). */
+    int n_shards, shard_open, shards_closed;
+    size_t shard_node[GRAPH_MAX_SHARDS + 1], shard_ord[GRAPH_MAX_SHARDS + 1];
+    int in_shards;                /* set while the shards run: ops take no threads of their own */
 };
 
 typedef struct graph_op_def {
@@ -66,6 +74,7 @@ enum {
     GRAPH_OP_KAN_TANGENT, /* kan.c */
     GRAPH_OP_VSTACK, GRAPH_OP_LOGSOFTMAX,
     GRAPH_OP_FLOW_COUPLING, GRAPH_OP_FLOW_GATHER, GRAPH_OP_FLOW_NLL, /* flow.c */
+    GRAPH_OP_ROWS,
     GRAPH_N_OPS
 };
 
