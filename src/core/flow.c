@@ -10,6 +10,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "graph_impl.h"
+#include "hot.h"
 #include "innx/flow.h"
 
 /* FrEIA's "ATAN" soft clamp with clamp = 2: s = 2 * 0.636 atan(s_raw / 2),
@@ -447,28 +448,26 @@ int flow_build_nll(flow *f, graph *g, int x, int c)
     return flow_op_nll(g, z, ld);
 }
 
-/* ---- double precision ---------------------------------------------------- */
+/* ---- the passes outside the graph ------------------------------------ */
 
-#define CHUNK 256   /* rows at a time: the hidden activations stay in cache */
+/* Sampling, the validation nll and the answers' densities run the flow
+ * outside the graph: the state, the couplings and the log-det in double
+ * (exp and the clamp, and log-dets summed over blocks, keep their digits),
+ * the subnets in float through the dense op's own kernels, as they were
+ * trained (graph_dense_apply). The inverse stays exact: a block's subnet
+ * reads the half it leaves unchanged, the same doubles both ways, so it
+ * gives the same s and t going back. */
+
+#define CHUNK 240   /* rows at a time: the activations stay in cache, and
+                       240 x 64 x 64 is within OpenBLAS's small kernels */
 
 typedef struct {
-    double *W[N_LAYERS], *b[N_LAYERS];
-} dnet;
-
-typedef struct {
-    dnet *net;                     /* blocks x 2 */
-    double *in, *h1, *h2, *out;    /* CHUNK rows each */
+    float *in, *h1, *h2, *out;     /* CHUNK rows each */
     double *u, *ld, *tmp;          /* state, log-det, a permuted copy */
 } dwork;
 
-static void dwork_free(flow *f, dwork *w)
+static void dwork_free(dwork *w)
 {
-    for (size_t i = 0; w->net && i < 2 * f->blocks; i++)
-        for (size_t l = 0; l < N_LAYERS; l++) {
-            free(w->net[i].W[l]);
-            free(w->net[i].b[l]);
-        }
-    free(w->net);
     free(w->in);
     free(w->h1);
     free(w->h2);
@@ -478,20 +477,8 @@ static void dwork_free(flow *f, dwork *w)
     free(w->tmp);
 }
 
-static double *promote(const gsl_matrix_float *m)
-{
-    double *d = malloc(m->size1 * m->size2 * sizeof *d);
-    if (d)
-        for (size_t i = 0; i < m->size1; i++)
-            for (size_t j = 0; j < m->size2; j++)
-                d[i * m->size2 + j] = m->data[i * m->tda + j];
-    return d;
-}
-
 static int dwork_alloc(flow *f, dwork *w)
 {
-    memset(w, 0, sizeof *w);
-    w->net = calloc(2 * f->blocks, sizeof *w->net);
     size_t h = f->hidden, wide = f->n + f->m;
     w->in = malloc(CHUNK * wide * sizeof *w->in);
     w->h1 = malloc(CHUNK * h * sizeof *w->h1);
@@ -500,15 +487,7 @@ static int dwork_alloc(flow *f, dwork *w)
     w->u = malloc(CHUNK * f->n * sizeof *w->u);
     w->ld = malloc(CHUNK * sizeof *w->ld);
     w->tmp = malloc(CHUNK * f->n * sizeof *w->tmp);
-    if (!w->net || !w->in || !w->h1 || !w->h2 || !w->out || !w->u || !w->ld || !w->tmp)
-        return INNX_ENOMEM;
-    for (size_t i = 0; i < 2 * f->blocks; i++)
-        for (size_t l = 0; l < N_LAYERS; l++) {
-            size_t q = i * N_LAYERS + l;
-            if (!(w->net[i].W[l] = promote(f->W[q])) || !(w->net[i].b[l] = promote(f->b[q])))
-                return INNX_ENOMEM;
-        }
-    return 0;
+    return w->in && w->h1 && w->h2 && w->out && w->u && w->ld && w->tmp ? 0 : INNX_ENOMEM;
 }
 
 /* out (r x 2 half) = subnet k of block b on [u[:, cols] | c] */
@@ -518,29 +497,21 @@ static void dsubnet(flow *f, dwork *w, size_t b, size_t k, const double *c, size
     size_t d_in = k == 0 ? f->d2 : f->d1, col0 = k == 0 ? f->d1 : 0, wide = d_in + m;
     size_t outw = 2 * sub_half(f, k);
     for (size_t i = 0; i < r; i++) {   /* a few values a row: loops, not memcpy calls */
-        double *in = w->in + i * wide;
+        float *in = w->in + i * wide;
         for (size_t j = 0; j < d_in; j++)
-            in[j] = w->u[i * n + col0 + j];
+            in[j] = (float)w->u[i * n + col0 + j];
         for (size_t j = 0; j < m; j++)
-            in[d_in + j] = c[i * m + j];
+            in[d_in + j] = (float)c[i * m + j];
     }
-    const dnet *net = &w->net[b * 2 + k];
-    const double *src = w->in;
+    const float *src = w->in;
     size_t widths[N_LAYERS + 1] = {wide, h, h, outw};
-    double *dst[N_LAYERS] = {w->h1, w->h2, w->out};
+    float *dst[N_LAYERS] = {w->h1, w->h2, w->out};
     for (size_t l = 0; l < N_LAYERS; l++) {
-        size_t wo = widths[l + 1];
-        gsl_matrix_const_view X = gsl_matrix_const_view_array(src, r, widths[l]);
-        gsl_matrix_const_view Wv = gsl_matrix_const_view_array(net->W[l], widths[l], wo);
-        gsl_matrix_view Y = gsl_matrix_view_array(dst[l], r, wo);
-        for (size_t i = 0; i < r; i++)   /* the bias first, so the product adds to it */
-            memcpy(dst[l] + i * wo, net->b[l], wo * sizeof *dst[l]);
-        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &X.matrix, &Wv.matrix, 1.0, &Y.matrix);
-        if (l < N_LAYERS - 1) {
-            double *v = dst[l];
-            for (size_t i = 0; i < r * wo; i++)
-                v[i] = v[i] > 0 ? v[i] : 0;
-        }
+        size_t q = at(b, k, l);
+        gsl_matrix_float_const_view X = gsl_matrix_float_const_view_array(src, r, widths[l]);
+        gsl_matrix_float_view Y = gsl_matrix_float_view_array(dst[l], r, widths[l + 1]);
+        graph_dense_apply(&X.matrix, f->W[q], f->b[q], l == N_LAYERS - 1 ? GRAPH_ACT_IDENTITY : GRAPH_ACT_RELU,
+                          &Y.matrix);
         src = dst[l];
     }
 }
@@ -553,7 +524,7 @@ static void dcouple(flow *f, dwork *w, size_t off, size_t d, size_t r, int dir)
 {
     for (size_t i = 0; i < r; i++) {
         double *u = w->u + i * f->n;
-        const double *a = w->out + i * 2 * d;
+        const float *a = w->out + i * 2 * d;
         for (size_t j = 0; j < d; j++) {
             double s = clamp_s(a[j]);
             if (dir > 0) {
@@ -608,7 +579,7 @@ static void *dpass_run(void *arg)
     size_t n = f->n;
     dwork w;
     if ((p->st = dwork_alloc(f, &w)) != 0) {
-        dwork_free(f, &w);
+        dwork_free(&w);
         return NULL;
     }
     for (size_t r0 = p->r0; r0 < p->r1; r0 += CHUNK) {
@@ -637,7 +608,7 @@ static void *dpass_run(void *arg)
         if (p->logdet)
             memcpy(p->logdet + r0, w.ld, r * sizeof *w.ld);
     }
-    dwork_free(f, &w);
+    dwork_free(&w);
     return NULL;
 }
 

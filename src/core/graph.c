@@ -1412,6 +1412,13 @@ static void dense_fwd_part(void *arg, int tid, int nt)
     bias_act_forward((graph_act)n->ia[0], y.matrix.data, B->data, pre, r1 - r0, n->cols);
 }
 
+void graph_dense_apply(const gsl_matrix_float *X, const gsl_matrix_float *W, const gsl_matrix_float *B,
+                       graph_act act, gsl_matrix_float *Y)
+{
+    matmul_into(X, W, Y, 0);
+    bias_act_forward(act, Y->data, B->data, NULL, Y->size1, Y->size2);
+}
+
 /* y = act(x W + b);  dz = dy act'(z), dx += dz W^T, dW += x^T dz, db += sum dz */
 static void dense_fwd(graph *g, graph_node *n)
 {

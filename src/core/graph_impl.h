@@ -90,6 +90,11 @@ int graph_add_node(graph *g, int op, const int *in, int n_in, size_t rows, size_
  * threads (the whole range on the caller when it has none). fn must only
  * write rows it is given. */
 void graph_parallel_rows(graph *g, size_t rows, void (*fn)(void *arg, size_t r0, size_t r1), void *arg);
+/* Y = act(X W + b) on plain matrices (contiguous rows; act not SiLU, which
+ * keeps its pre-activation), by the dense op's own kernels: the flow's
+ * passes outside the graph run its subnets so, and get the graph's numbers. */
+void graph_dense_apply(const gsl_matrix_float *X, const gsl_matrix_float *W, const gsl_matrix_float *B,
+                       graph_act act, gsl_matrix_float *Y);
 /* Record the first build error; returns -1. */
 int graph_fail(graph *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -20,7 +20,7 @@
 
 #include "trainer_impl.h"
 
-#define KERNEL_QUANTILE 0.05   /* h: this quantile of the first round's scaled misses */
+#define KERNEL_QUANTILE 0.10   /* h: this quantile of the first round's scaled misses */
 #define ESS_SHARE 1.0          /* stop once the weights' effective size is rows x this */
 #define WIDEN 1.7              /* rounds after the first draw z ~ N(0, WIDEN^2 I) */
 
