@@ -273,24 +273,27 @@ int tflow_fill_batch(trainer *t, stage_graph *s)
     return 0;
 }
 
-/* The nll is a mean over rows, so a big batch is built as shards of at
- * least SHARD_ROWS rows (graph_shard_begin), which the graph's threads run
- * whole, one hand-off a pass instead of two a layer. The count follows from
- * the rows alone, so a run's bits are the same on any machine. 256 rows:
- * a shard of 128 costs more than half of one of 256 (6-128: 2.8 against
- * 3.8 ms a step), one of 256 half of 512. */
+/* The nll is a mean over rows, so a big batch is built as one shard per
+ * thread, each of at least SHARD_ROWS rows (graph_shard_begin), which the
+ * threads run whole: one hand-off a pass instead of two a layer. A shard
+ * of 128 rows costs more than half of one of 256 (6-128: 2.8 against 3.8
+ * ms a step), and on one thread two shards cost ~15 % more than the whole
+ * batch, so there are never more shards than threads; as with the other
+ * graphs, a thread count fixes the bits. */
 #define SHARD_ROWS 256
 
-size_t tflow_shards(size_t rows)
+size_t tflow_shards(size_t rows, int threads)
 {
     size_t k = rows / SHARD_ROWS;
+    if (k > (size_t)(threads > 0 ? threads : 1))
+        k = (size_t)(threads > 0 ? threads : 1);
     return k < 1 ? 1 : k > GRAPH_MAX_SHARDS ? GRAPH_MAX_SHARDS : k;
 }
 
 /* nll = sum_k (rows_k / rows) nll_k over the shards' rows */
 int tflow_build(trainer *t, stage_graph *s, graph *g)
 {
-    size_t rows = s->rows, S = tflow_shards(rows);
+    size_t rows = s->rows, S = tflow_shards(rows, s->threads);
     s->xs = graph_feed(g, rows, t->p.x_dim);
     s->y = graph_feed(g, rows, t->p.y_dim);
     if (S == 1)

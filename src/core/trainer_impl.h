@@ -32,6 +32,7 @@ typedef struct stage_graph {
     optim_params joint;   /* union of NN1's and G's parameters (joint) */
     const optim_params *params;
     size_t rows;          /* the batch (a table's rows, or a drawn batch) */
+    int threads;          /* the graph's (graph_set_threads) */
 } stage_graph;
 
 /* A field the next steps read is state: trainer_ckpt.c's fields() (or its
@@ -119,7 +120,7 @@ int tflow_draw(trainer *t, size_t rows, gsl_rng *r, double *x, double *y);
 void tflow_free(trainer *t);
 int tflow_fill_batch(trainer *t, stage_graph *s);
 int tflow_build(trainer *t, stage_graph *s, graph *g);
-size_t tflow_shards(size_t rows);   /* the shards of a flow's batch (graph_shard_begin) */
+size_t tflow_shards(size_t rows, int threads);   /* the shards of a flow's batch (graph_shard_begin) */
 double tflow_val_nll(trainer *t);   /* on the held-out simulations, answering weights in */
 /* x = the flow's inverse of z ~ N(0, tau^2 I) at y*; ld (may be NULL) each
  * one's log|det dz/dx| in x's units, zz (may be NULL) its |z|^2. */
