@@ -332,6 +332,9 @@ void graph_free(graph *g)
         if (n->work) gsl_matrix_float_free(n->work);
     }
     pool_free(g->pool);
+    free(g->sum_node);
+    free(g->sum_start);
+    free(g->sum_cum);
     free(g->prof);
     free(g->nodes);
     free(g->order);
@@ -609,6 +612,43 @@ void graph_keep(graph *g, int node)
         NODE(g, node)->needed = 1;
 }
 
+/* The shards' parameter nodes grouped by the caller's gradient they add
+ * into (each group in node order, that is shard order), so that threads
+ * can each take whole groups and a group's sum is the same on any count. */
+static int group_sums(graph *g, innx_err *err)
+{
+    size_t lo = g->shard_node[0], hi = g->shard_node[g->n_shards], n = 0, G = 0;
+    for (size_t i = lo; i < hi; i++)
+        n += g->nodes[i].sum_into != NULL;
+    g->sum_node = malloc((n ? n : 1) * sizeof *g->sum_node);
+    g->sum_start = malloc((n + 1) * sizeof *g->sum_start);
+    g->sum_cum = malloc((n + 1) * sizeof *g->sum_cum);
+    char *taken = calloc(hi - lo + 1, 1);
+    if (!g->sum_node || !g->sum_start || !g->sum_cum || !taken) {
+        free(taken);
+        return innx_errf(err, INNX_ENOMEM, "graph: out of memory");
+    }
+    size_t q = 0, cum = 0;
+    for (size_t i = lo; i < hi; i++) {
+        const graph_node *a = &g->nodes[i];
+        if (!a->sum_into || taken[i - lo])
+            continue;
+        g->sum_start[G] = q;
+        g->sum_cum[G++] = cum;
+        cum += a->rows * a->cols;
+        for (size_t k = i; k < hi; k++)
+            if (g->nodes[k].sum_into == a->sum_into) {
+                taken[k - lo] = 1;
+                g->sum_node[q++] = (int)k;
+            }
+    }
+    g->sum_start[G] = q;
+    g->sum_cum[G] = cum;
+    g->n_sum_groups = G;
+    free(taken);
+    return 0;
+}
+
 /* The shards' places in the order; each shard parameter's gradient of its
  * own (the caller's is the sum of them, added after the shards ran); no
  * gradient from a shard into a shared node (two shards would add into it
@@ -640,7 +680,7 @@ static int compile_shards(graph *g, innx_err *err)
             }
         }
     }
-    return 0;
+    return group_sums(g, err);
 }
 
 int graph_compile(graph *g, int loss, innx_err *err)
@@ -777,7 +817,9 @@ static void backward_range(graph *g, size_t k0, size_t k1)
     }
 }
 
-/* The shards, thread tid taking every nt-th: forward or backward. */
+/* The shards, thread tid taking every nt-th: forward (then clearing the
+ * shard's gradients for the backward to come, on the same thread), or
+ * backward. */
 typedef struct { graph *g; int backward; } shards_job;
 
 static void shards_part(void *a, int tid, int nt)
@@ -786,10 +828,28 @@ static void shards_part(void *a, int tid, int nt)
     graph *g = j->g;
     for (int s = tid; s < g->n_shards; s += nt) {
         size_t k0 = g->shard_ord[s], k1 = g->shard_ord[s + 1];
-        if (j->backward)
+        if (j->backward) {
             backward_range(g, k0, k1);
-        else
+        } else {
             forward_range(g, k0, k1);
+            zero_range(g, k0, k1);
+        }
+    }
+}
+
+/* caller's gradient += each shard's own, a group of whole gradients to a
+ * thread (split by their sizes), each group in shard order */
+static void sums_part(void *a, int tid, int nt)
+{
+    graph *g = a;
+    size_t total = g->sum_cum[g->n_sum_groups];
+    for (size_t j = 0; j < g->n_sum_groups; j++) {
+        if (g->sum_cum[j] * (size_t)nt / (total ? total : 1) != (size_t)tid)
+            continue;
+        for (size_t q = g->sum_start[j]; q < g->sum_start[j + 1]; q++) {
+            graph_node *n = NODE(g, g->sum_node[q]);
+            gsl_matrix_float_add(n->sum_into, n->grad);
+        }
     }
 }
 
@@ -798,6 +858,8 @@ static void run_shards(graph *g, int backward)
     shards_job j = {g, backward};
     g->in_shards = 1;
     pool_run(g->pool, shards_part, &j);
+    if (backward)
+        pool_run(g->pool, sums_part, g);
     g->in_shards = 0;
 }
 
@@ -809,6 +871,7 @@ void graph_forward(graph *g)
     }
     forward_range(g, 0, g->shard_ord[0]);
     run_shards(g, 0);
+    g->shards_zeroed = 1;
     forward_range(g, g->shard_ord[g->n_shards], g->n_order);
 }
 
@@ -817,20 +880,19 @@ void graph_backward(graph *g)
     if (g->loss < 0 || !NODE(g, g->loss)->grad)
         return;   /* nothing trainable reaches the loss */
     size_t first = g->n_shards ? g->shard_ord[0] : g->n_order, last = g->n_shards ? g->shard_ord[g->n_shards] : g->n_order;
-    zero_range(g, 0, g->n_order);
-    for (size_t k = first; k < last; k++)
-        if (NODE(g, g->order[k])->sum_into)
-            gsl_matrix_float_set_zero(NODE(g, g->order[k])->sum_into);
+    /* the shards' own gradients were cleared by the forward, in parallel,
+     * unless a backward has run since */
+    zero_range(g, 0, first);
+    if (!g->shards_zeroed)
+        zero_range(g, first, last);
+    zero_range(g, last, g->n_order);
+    g->shards_zeroed = 0;
+    for (size_t j = 0; j < g->n_sum_groups; j++)
+        gsl_matrix_float_set_zero(NODE(g, g->sum_node[g->sum_start[j]])->sum_into);
     gsl_matrix_float_set(NODE(g, g->loss)->grad, 0, 0, 1.0f);
     backward_range(g, last, g->n_order);
-    if (g->n_shards) {
+    if (g->n_shards)
         run_shards(g, 1);
-        for (size_t k = first; k < last; k++) {   /* in shard order: the same bits on any count of threads */
-            graph_node *n = NODE(g, g->order[k]);
-            if (n->sum_into)
-                gsl_matrix_float_add(n->sum_into, n->grad);
-        }
-    }
     backward_range(g, 0, first);
 }
 

@@ -43,6 +43,12 @@ struct graph {
     int n_shards, shard_open, shards_closed;
     size_t shard_node[GRAPH_MAX_SHARDS + 1], shard_ord[GRAPH_MAX_SHARDS + 1];
     int in_shards;                /* set while the shards run: ops take no threads of their own */
+    int shards_zeroed;            /* the last forward cleared the shards' gradients */
+    /* The shards' parameter nodes grouped by the gradient they add into:
+     * group j is sum_node[sum_start[j] .. sum_start[j + 1]), in shard
+     * order; sum_cum[j] the entries before it (threads split by size). */
+    int *sum_node;
+    size_t n_sum_groups, *sum_start, *sum_cum;
 };
 
 typedef struct graph_op_def {
