@@ -10,7 +10,6 @@
 #include <gsl/gsl_randist.h>
 
 #include "graph_impl.h"
-#include "hot.h"
 #include "innx/flow.h"
 
 /* FrEIA's "ATAN" soft clamp with clamp = 2: s = 2 * 0.636 atan(s_raw / 2),

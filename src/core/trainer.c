@@ -667,8 +667,8 @@ static int build_stage(trainer *t, size_t i, innx_err *err)
     /* a table's rows, but the branch model's inverse stage draws its own */
     size_t n = s->rows = branch_table ? p->batch_n : t->rows, d = p->x_dim, m = p->y_dim;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    /* the threads split a flow's batch into shards (tflow_shards), other
-     * graphs' big products by rows */
+    /* the threads split a flow's batch into shards when it has room for
+     * two (tflow_shards), other graphs' big products by rows */
     int split = problem_is_flow(p) ? tflow_shards(n, 2) > 1 : n >= THREADS_MIN_ROWS;
     int threads = p->threads > 0 ? p->threads : split ? (int)(cores > 0 ? cores : 1) : 1;
     graph_set_threads(g, s->threads = threads);

@@ -299,15 +299,17 @@ int tflow_build(trainer *t, stage_graph *s, graph *g)
     if (S == 1)
         return nn_build_flow_nll(t->G, g, s->xs, s->y);
     int part[GRAPH_MAX_SHARDS];
+    float share[GRAPH_MAX_SHARDS];
     for (size_t k = 0; k < S; k++) {
         size_t r0 = rows * k / S, r1 = rows * (k + 1) / S;
+        share[k] = (float)((double)(r1 - r0) / (double)rows);
         graph_shard_begin(g);
         part[k] = nn_build_flow_nll(t->G, g, graph_rows(g, s->xs, r0, r1 - r0), graph_rows(g, s->y, r0, r1 - r0));
     }
-    graph_shard_end(g);
+    graph_shard_end(g);   /* the sum is shared: built after the shards */
     int nll = -1;
     for (size_t k = 0; k < S; k++) {
-        int w = graph_scale(g, part[k], (float)((double)(rows * (k + 1) / S - rows * k / S) / (double)rows));
+        int w = graph_scale(g, part[k], share[k]);
         nll = k == 0 ? w : graph_add(g, nll, w);
     }
     return nll;
